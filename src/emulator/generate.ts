@@ -1,0 +1,131 @@
+import sharp from "sharp";
+import {
+  type EndpointDefinition,
+  type FalFieldError,
+  type PixelSize,
+  resolvePixelSize,
+  validateEndpointInput,
+} from "../endpoints/index.js";
+import type { FileStore } from "./files.js";
+import { renderResultImage } from "./render.js";
+import type { Outcome } from "./request-store.js";
+
+/** What generation needs from the emulator around it. */
+export interface GenerateContext {
+  readonly files: FileStore;
+  /** The emulator's own base URL: its files are read from the store, not over HTTP. */
+  readonly baseUrl: string;
+  readonly random: () => number;
+  readonly multiImage: "max" | "min";
+}
+
+export interface GeneratedImage {
+  readonly url: string;
+  readonly content_type: string;
+  readonly file_name: string;
+  readonly file_size: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+function validation(detail: FalFieldError[]): Outcome {
+  return { httpStatus: 422, body: { detail }, errorType: "validation_error" };
+}
+
+/** Fetches one input image: from the emulator's own storage, a `data:` URI, or http(s). */
+async function fetchInput(ctx: GenerateContext, url: string): Promise<Buffer> {
+  if (url.startsWith(`${ctx.baseUrl}/files/`)) {
+    const file = ctx.files.get(url.slice(ctx.baseUrl.length));
+    if (!file) throw new Error("file not found in storage");
+    return file.bytes;
+  }
+  if (url.startsWith("data:")) {
+    const comma = url.indexOf(",");
+    if (comma < 0) throw new Error("malformed data URI");
+    const meta = url.slice(5, comma);
+    const payload = url.slice(comma + 1);
+    return meta.endsWith(";base64")
+      ? Buffer.from(payload, "base64")
+      : Buffer.from(decodeURIComponent(payload), "latin1");
+  }
+  if (/^https?:\/\//i.test(url)) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+  throw new Error("unsupported URL scheme");
+}
+
+/** Downloads and decodes every input; a failure is fal's 422 naming the list index. */
+async function loadInputs(
+  ctx: GenerateContext,
+  endpoint: EndpointDefinition,
+  urls: readonly string[],
+): Promise<{ images: Buffer[]; firstSize: PixelSize | undefined } | Outcome> {
+  // fal keeps only the last N inputs when more are sent.
+  const kept = urls.slice(-endpoint.maxInputImages);
+  const offset = urls.length - kept.length;
+  const images: Buffer[] = [];
+  let firstSize: PixelSize | undefined;
+  for (const [i, url] of kept.entries()) {
+    try {
+      const bytes = await fetchInput(ctx, url);
+      const meta = await sharp(bytes).metadata();
+      if (!meta.width || !meta.height) throw new Error("not an image");
+      if (i === 0) firstSize = { width: meta.width, height: meta.height };
+      images.push(bytes);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return validation([
+        { loc: ["body", "image_urls", i + offset], msg: `Could not load image from URL: ${why}`, type: "value_error" },
+      ]);
+    }
+  }
+  return { images, firstSize };
+}
+
+function imageCount(ctx: GenerateContext, input: Record<string, unknown>): number {
+  const generations = typeof input.num_images === "number" ? input.num_images : 1;
+  const perGeneration = typeof input.max_images === "number" ? input.max_images : 1;
+  return generations * (ctx.multiImage === "max" ? perGeneration : 1);
+}
+
+/**
+ * Runs one request as the model would: validates the input (fal's 422 on failure), loads the
+ * input images, renders the outputs at the requested size, stores them and answers the
+ * endpoint's output body.
+ */
+export async function generate(
+  ctx: GenerateContext,
+  endpoint: EndpointDefinition,
+  requestId: string,
+  rawInput: unknown,
+): Promise<Outcome> {
+  const errors = validateEndpointInput(endpoint, rawInput);
+  if (errors.length > 0) return validation(errors);
+  const input = rawInput as Record<string, unknown>;
+  const loaded = await loadInputs(ctx, endpoint, input.image_urls as string[]);
+  if ("httpStatus" in loaded) return loaded;
+  const sizeValue = (input.image_size as string | PixelSize | undefined) ?? endpoint.defaultImageSize;
+  const size = resolvePixelSize(endpoint, sizeValue, loaded.firstSize);
+  if (!size) return validation([{ loc: ["body", "image_size"], msg: "unknown image size", type: "value_error" }]);
+  const count = imageCount(ctx, input);
+  const seed = typeof input.seed === "number" ? input.seed : Math.floor(ctx.random() * 2 ** 31);
+  const sizeLabel = typeof sizeValue === "string" ? sizeValue : "custom";
+  const images: GeneratedImage[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = await renderResultImage({
+      size,
+      inputs: loaded.images,
+      prompt: String(input.prompt),
+      caption: `${endpoint.model} · ${sizeLabel} ${size.width}x${size.height} · image ${i + 1}/${count} · seed ${seed} · req ${requestId.slice(0, 8)}`,
+    });
+    const fileName = `${requestId.slice(0, 8)}-${i}.png`;
+    const path = `/files/results/${requestId}/${fileName}`;
+    ctx.files.put(path, { bytes, contentType: "image/png" });
+    const url = input.sync_mode === true ? `data:image/png;base64,${bytes.toString("base64")}` : `${ctx.baseUrl}${path}`;
+    images.push({ url, content_type: "image/png", file_name: fileName, file_size: bytes.length, ...size });
+  }
+  const body = endpoint.returnsSeed ? { images, seed } : { images };
+  return { httpStatus: 200, body };
+}

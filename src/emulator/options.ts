@@ -1,0 +1,66 @@
+/**
+ * How long one request runs, in emulated milliseconds (before `timeScale`).
+ * - a number: every request takes that long;
+ * - `{ min, max }`: uniform in [min, max];
+ * - `"hold"`: a request runs until the test calls `emulator.release()`.
+ */
+export type InferenceTime = number | { readonly min: number; readonly max: number } | "hold";
+
+/** Options of the fal-protocol emulator. */
+export interface EmulatorOptions {
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Address to bind. Only loopback is meant. @default "127.0.0.1" */
+  readonly host?: string;
+  /** Account concurrency C: requests IN_PROGRESS at once. @default 2 */
+  readonly concurrency?: number;
+  /** Emulated inference time per request. @default { min: 5000, max: 60000 } */
+  readonly inferenceMs?: InferenceTime;
+  /**
+   * Real milliseconds per emulated millisecond, so tests and the demo run fast.
+   * @default 1
+   * @example 0.01 // a 30 s job takes 300 ms
+   */
+  readonly timeScale?: number;
+  /** Keys accepted in `Authorization: Key …`; any non-empty key when left out. */
+  readonly apiKeys?: readonly string[];
+  /** Seed of the emulator's random numbers (inference times, seeds), for repeatable runs. @default 1 */
+  readonly randomSeed?: number;
+  /** How many images one generation returns when `max_images` > 1. @default "max" */
+  readonly multiImage?: "max" | "min";
+}
+
+/** Options with every default filled in. */
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, "apiKeys">> & {
+  readonly apiKeys: readonly string[] | undefined;
+};
+
+export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
+  const concurrency = options.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`emulator concurrency must be a whole number ≥ 1, got ${String(concurrency)}`);
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new RangeError(`emulator timeScale must be > 0, got ${String(timeScale)}`);
+  return {
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    concurrency,
+    inferenceMs: options.inferenceMs ?? { min: 5000, max: 60000 },
+    timeScale,
+    apiKeys: options.apiKeys,
+    randomSeed: options.randomSeed ?? 1,
+    multiImage: options.multiImage ?? "max",
+  };
+}
+
+/** A small seeded generator (mulberry32): repeatable inference times and seeds. */
+export function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,42 @@
+import type { FalRequest } from "./request-store.js";
+
+/** URLs fal puts in queue replies; the client rebuilds them itself and never reads these. */
+export function requestUrls(baseUrl: string, request: FalRequest): Record<string, string> {
+  const [owner, alias] = request.endpoint.id.split("/");
+  const root = `${baseUrl}/${owner}/${alias}/requests/${request.id}`;
+  return { response_url: root, status_url: `${root}/status`, cancel_url: `${root}/cancel` };
+}
+
+/** The status JSON of a request, as fal answers it (and sends it on the status stream). */
+export function statusBody(
+  baseUrl: string,
+  request: FalRequest,
+  queuePosition: number | undefined,
+  withLogs: boolean,
+): Record<string, unknown> {
+  const urls = requestUrls(baseUrl, request);
+  const phase = request.phase;
+  const logs = withLogs ? request.logs : [];
+  switch (phase.kind) {
+    case "queued":
+      return { status: "IN_QUEUE", request_id: request.id, queue_position: queuePosition ?? 0, ...urls };
+    case "running":
+      return { status: "IN_PROGRESS", request_id: request.id, logs, ...urls };
+    case "completed": {
+      const body: Record<string, unknown> = {
+        status: "COMPLETED",
+        request_id: request.id,
+        logs,
+        metrics:
+          phase.startedAt === undefined ? {} : { inference_time: (phase.completedAt - phase.startedAt) / 1000 },
+        ...urls,
+      };
+      if (phase.outcome.httpStatus >= 400) {
+        const detail = (phase.outcome.body as { detail?: unknown } | undefined)?.detail;
+        body.error = typeof detail === "string" ? detail : JSON.stringify(detail);
+        body.error_type = phase.outcome.errorType ?? "runner_error";
+      }
+      return body;
+    }
+  }
+}

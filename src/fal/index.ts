@@ -1,0 +1,11 @@
+export {
+  createEditClient,
+  describeFalError,
+  type EditClient,
+  type EditClientOptions,
+  type FalFailure,
+  type FalStatus,
+  type FalTarget,
+  type UploadFile,
+} from "./edit-client.js";
+export { redirectingFetch } from "./redirect-fetch.js";
