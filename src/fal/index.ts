@@ -9,3 +9,4 @@ export {
   type UploadFile,
 } from "./edit-client.js";
 export { redirectingFetch } from "./redirect-fetch.js";
+export { type AccessChoice, credentialsFromEnv, type FalAccess, resolveFalAccess } from "./resolve-access.js";

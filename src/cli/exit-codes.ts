@@ -1,0 +1,41 @@
+import { type ErrorCode, PipelineError } from "../errors.js";
+
+/** The exit codes, documented in the README and `--help`. */
+export const EXIT = {
+  /** Every job succeeded. */
+  ok: 0,
+  /** The run finished; some jobs failed. */
+  jobsFailed: 1,
+  /** Manifest, usage or credential error: nothing was sent. */
+  usage: 2,
+  /** Anything unexpected. */
+  internal: 70,
+} as const;
+
+const BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  MANIFEST_INVALID: EXIT.usage,
+  USAGE: EXIT.usage,
+  FAL_CREDENTIALS_MISSING: EXIT.usage,
+  FAL_AUTH: EXIT.usage,
+  OUTPUT_FAILED: EXIT.internal,
+};
+
+/**
+ * The one place errors become exit codes and messages: an expected error prints its
+ * message (one line per issue); an unexpected one prints its stack.
+ */
+export function reportError(error: unknown, write: (text: string) => void): number {
+  if (error instanceof PipelineError) {
+    write(`seedream-pipeline: ${error.message.split("\n").join("\nseedream-pipeline: ")}\n`);
+    return BY_CODE[error.code];
+  }
+  write(`seedream-pipeline: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.internal;
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0   every job succeeded
+  1   the run finished, some jobs failed (see report.json)
+  2   manifest, usage or credential error (nothing was sent), or fal rejected the key
+  70  unexpected internal error`;

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { emulatorCommand } from "./emulator-command.js";
+import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
+import { msRange, positiveNumber, wholeNumber } from "./parse-values.js";
+import { runCommand } from "./run-command.js";
+import type { CliIo } from "./streams.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(io: CliIo, done: (code: number) => void): Command {
+  const program = new Command("seedream-pipeline")
+    .description("Batch runner for fal.ai Seedream image-edit models: manifests in, images and a JSON report out.")
+    .version(version())
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP);
+
+  program
+    .command("run")
+    .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
+    .argument("<manifest>", "YAML manifest")
+    .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
+    .option("-c, --concurrency <n>", "requests in flight at once (default: the manifest's, else 2)", wholeNumber(1, 200))
+    .option("--emulator", "start the fal-protocol emulator on 127.0.0.1 and send all fal traffic to it")
+    .addOption(
+      new Option("--fal-base-url <url>", "send all fal traffic (queue and storage) to this base URL").env(
+        "SEEDREAM_FAL_BASE_URL",
+      ),
+    )
+    .option("--emulator-concurrency <n>", "with --emulator: its account concurrency", wholeNumber(1, 200), 4)
+    .option("--emulator-time-scale <x>", "with --emulator: real ms per emulated ms", positiveNumber, 0.01)
+    .addHelpText("after", EXIT_CODES_HELP)
+    .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
+
+  program
+    .command("emulator")
+    .description("serve the fal-protocol emulator until stopped")
+    .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 8787)
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("-c, --concurrency <n>", "account concurrency C", wholeNumber(1, 1000), 2)
+    .option("--inference-ms <ms>", "inference time: MS or MIN-MAX", msRange, { min: 5000, max: 60000 })
+    .option("--time-scale <x>", "real ms per emulated ms", positiveNumber, 1)
+    .action(async (flags) => done(await emulatorCommand(flags, io)));
+  return program;
+}
+
+/** Runs the CLI; sets `process.exitCode` and resolves with it. Never calls process.exit. */
+export async function main(io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...io.argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse error is a usage error.
+      code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      code = reportError(error, (s) => io.stderr.write(s));
+    }
+  }
+  process.exitCode = code;
+  return code;
+}

@@ -1,0 +1,29 @@
+import { InvalidArgumentError } from "commander";
+
+/** commander parser: a whole number within [min, max]. */
+export function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
+/** commander parser: a positive number. */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** commander parser: `MS` or `MIN-MAX` milliseconds. */
+export function msRange(value: string): number | { min: number; max: number } {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected MS or MIN-MAX milliseconds, got "${value}"`);
+  const min = Number(m[1]);
+  if (m[2] === undefined) return min;
+  const max = Number(m[2]);
+  if (max < min) throw new InvalidArgumentError(`range ${value} ends before it starts`);
+  return { min, max };
+}

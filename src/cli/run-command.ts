@@ -1,0 +1,58 @@
+import { relative } from "node:path";
+import { type Emulator, startEmulator } from "../emulator/index.js";
+import { PipelineError } from "../errors.js";
+import { resolveFalAccess } from "../fal/index.js";
+import { createLogger } from "../log/logger.js";
+import { runPipeline } from "../run/run-pipeline.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./streams.js";
+
+export interface RunFlags {
+  readonly output: string;
+  readonly concurrency?: number;
+  readonly emulator?: boolean;
+  readonly falBaseUrl?: string;
+  readonly emulatorConcurrency: number;
+  readonly emulatorTimeScale: number;
+}
+
+/** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
+export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
+  const logger = createLogger({ stream: io.stderr, ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}) });
+  let emulator: Emulator | undefined;
+  try {
+    if (flags.emulator && flags.falBaseUrl !== undefined)
+      throw new PipelineError("USAGE", "--emulator and --fal-base-url exclude each other");
+    // Credentials are checked before anything starts, so a missing key sends nothing.
+    if (!flags.emulator) resolveFalAccess({ env: io.env, ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}) });
+    if (flags.emulator) {
+      emulator = await startEmulator({ concurrency: flags.emulatorConcurrency, timeScale: flags.emulatorTimeScale });
+      logger.info({ url: emulator.url, concurrency: flags.emulatorConcurrency }, "built-in fal emulator started");
+    }
+    const access = resolveFalAccess({
+      env: io.env,
+      ...(emulator ? { emulatorUrl: emulator.url } : {}),
+      ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}),
+    });
+    const result = await runPipeline({
+      manifestPath,
+      outputRoot: flags.output,
+      access,
+      logger,
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    });
+    const t = result.report.totals;
+    const where = relative(process.cwd(), result.outputDir) || ".";
+    io.stdout.write(
+      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.failed} failed${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+        `${t.images} images in ${where}/\nreport: ${where}/report.json\n`,
+    );
+    if (result.end === "credentials_rejected") {
+      io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
+      return EXIT.usage;
+    }
+    return t.failed + t.not_run > 0 ? EXIT.jobsFailed : EXIT.ok;
+  } finally {
+    await emulator?.close();
+  }
+}

@@ -1,0 +1,45 @@
+/** Stable codes of the errors that end a command before or instead of a run. */
+export type ErrorCode =
+  | "MANIFEST_INVALID"
+  | "USAGE"
+  | "FAL_CREDENTIALS_MISSING"
+  | "FAL_AUTH"
+  | "OUTPUT_FAILED";
+
+/** An expected failure: the CLI prints its one-line message and exits with its code. */
+export class PipelineError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PipelineError";
+    this.code = code;
+  }
+}
+
+/** One mistake in a manifest, located to the character. */
+export interface ManifestIssue {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Dotted path of the field, e.g. `sizes.banner.width`; empty for the whole file. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** `file:line:column: field: message`, the one-line form of an issue. */
+export function formatIssue(issue: ManifestIssue): string {
+  const where = `${issue.file}:${issue.line}:${issue.column}`;
+  return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** A manifest that cannot run; carries every issue found, not only the first. */
+export class ManifestError extends PipelineError {
+  readonly issues: readonly ManifestIssue[];
+
+  constructor(issues: readonly ManifestIssue[]) {
+    super("MANIFEST_INVALID", issues.map(formatIssue).join("\n"));
+    this.name = "ManifestError";
+    this.issues = issues;
+  }
+}

@@ -1,0 +1,2 @@
+export { readManifest } from "./read-manifest.js";
+export type { ImageRef, Manifest } from "./types.js";

@@ -1,0 +1,37 @@
+import sharp from "sharp";
+
+/** What decoding an image tells: its format and pixels. */
+export interface ImageInfo {
+  /** sharp's format name: png, jpeg, webp, avif, gif, tiff, … */
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+  /** The MIME type for the format. */
+  readonly contentType: string;
+  /** The file extension for the format, without the dot. */
+  readonly ext: string;
+}
+
+const TYPES: Readonly<Record<string, { contentType: string; ext: string }>> = {
+  png: { contentType: "image/png", ext: "png" },
+  jpeg: { contentType: "image/jpeg", ext: "jpg" },
+  webp: { contentType: "image/webp", ext: "webp" },
+  avif: { contentType: "image/avif", ext: "avif" },
+  heif: { contentType: "image/heif", ext: "heic" },
+  gif: { contentType: "image/gif", ext: "gif" },
+  tiff: { contentType: "image/tiff", ext: "tiff" },
+};
+
+/**
+ * Decodes an image fully (not only its header), so a truncated file is an error, and
+ * returns its format and size. Throws when the bytes are not a supported image.
+ */
+export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
+  const image = sharp(bytes, { failOn: "error" });
+  const meta = await image.metadata();
+  const type = meta.format ? TYPES[meta.format] : undefined;
+  if (!type || !meta.width || !meta.height) throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
+  // Decoding every pixel is what finds a truncated file; the header alone does not.
+  await image.raw().toBuffer();
+  return { format: meta.format as string, width: meta.width, height: meta.height, ...type };
+}

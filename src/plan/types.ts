@@ -1,0 +1,44 @@
+import type { EndpointDefinition, PixelSize } from "../endpoints/index.js";
+import type { ImageRef } from "../manifest/index.js";
+
+/** One request to fal, fully decided before anything is sent. */
+export interface Job {
+  /** Stable, user-facing id, unique in the plan. @example "hero-square" */
+  readonly id: string;
+  /**
+   * Hash of everything that decides the generated image: the endpoint, the canonical input,
+   * and the content hash of each local input image. Stable across runs and machines.
+   */
+  readonly key: string;
+  readonly endpoint: EndpointDefinition;
+  readonly promptName: string;
+  readonly sizeName: string;
+  /** The endpoint input without `image_urls`, which are only known after upload. */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** The input images, in the order fal sees them (Figure 1, Figure 2, …). */
+  readonly images: readonly ImageRef[];
+  /** The pixels expected back, when they can be known before the run. */
+  readonly expectedSize: PixelSize | undefined;
+  /** Fewest and most images the request can return. */
+  readonly expectedImages: { readonly min: number; readonly max: number };
+  /** Output file name stem; the runner adds `-<n>.<ext>`. */
+  readonly outputStem: string;
+}
+
+/** A local file to upload once, whatever number of jobs use it. */
+export interface Upload {
+  readonly sha256: string;
+  readonly path: string;
+  readonly contentType: string;
+  readonly bytes: number;
+}
+
+/** Everything a run will do, decided from the manifest alone. */
+export interface Plan {
+  readonly name: string;
+  readonly endpoint: EndpointDefinition;
+  readonly jobs: readonly Job[];
+  readonly uploads: readonly Upload[];
+  /** Estimated cost in USD, from the fewest and most images. */
+  readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+}

@@ -1,0 +1,114 @@
+import { displayUrl } from "../outputs/display-url.js";
+import type { Job, Plan } from "../plan/index.js";
+import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
+import type { Report, ReportJob, ReportTimings } from "./types.js";
+
+/** Facts about the run that the plan and outcomes do not hold. */
+export interface RunFacts {
+  readonly runId: string;
+  readonly manifestPath: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly falTarget: string;
+  readonly concurrency: number;
+}
+
+const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+const span = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
+
+function timings(t: JobTimings): ReportTimings {
+  const out: Record<string, string | number> = {};
+  const put = (k: string, v: string | number | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  put("submitted_at", iso(t.submittedAt));
+  put("started_at", iso(t.startedAt));
+  put("completed_at", iso(t.completedAt));
+  put("finished_at", iso(t.finishedAt));
+  put("queue_ms", span(t.submittedAt, t.startedAt));
+  put("run_ms", span(t.startedAt, t.completedAt));
+  put("total_ms", span(t.submittedAt, t.finishedAt));
+  return out as ReportTimings;
+}
+
+function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
+  const base = {
+    id: job.id,
+    key: job.key,
+    endpoint: job.endpoint.id,
+    prompt_name: job.promptName,
+    size_name: job.sizeName,
+  };
+  if (outcome.status === "not_run")
+    return {
+      ...base,
+      input: { ...job.input },
+      status: "not_run",
+      outputs: [],
+      timings: {},
+      error: { stage: "schedule", kind: "not_run", message: outcome.reason },
+    };
+  const input = { ...job.input, image_urls: outcome.imageUrls.map(displayUrl) };
+  const requestId = outcome.requestId === undefined ? {} : { request_id: outcome.requestId };
+  if (outcome.status === "failed") {
+    const e = outcome.error;
+    const error = {
+      stage: e.stage,
+      kind: e.kind,
+      message: e.message,
+      ...("status" in e && e.status !== undefined ? { status: e.status } : {}),
+      ...("detail" in e && e.detail !== undefined ? { detail: e.detail } : {}),
+    };
+    return { ...base, input, ...requestId, status: "failed", outputs: [], timings: timings(outcome.timings), error };
+  }
+  return {
+    ...base,
+    input,
+    ...requestId,
+    status: "succeeded",
+    outputs: outcome.outputs.map((o) => ({
+      path: o.path,
+      width: o.width,
+      height: o.height,
+      bytes: o.bytes,
+      sha256: o.sha256,
+      content_type: o.contentType,
+      source_url: o.sourceUrl,
+    })),
+    ...(outcome.seed === undefined ? {} : { seed: outcome.seed }),
+    timings: timings(outcome.timings),
+  };
+}
+
+/** Builds the report from the plan and each job's outcome; pure. */
+export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome>, facts: RunFacts): Report {
+  const jobs = plan.jobs.map((job) => jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" }));
+  const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
+  const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
+  return {
+    schema_version: 1,
+    pipeline: plan.name,
+    manifest: facts.manifestPath,
+    model: plan.endpoint.model,
+    endpoint: plan.endpoint.id,
+    run: {
+      id: facts.runId,
+      started_at: new Date(facts.startedAt).toISOString(),
+      finished_at: new Date(facts.finishedAt).toISOString(),
+      duration_ms: facts.finishedAt - facts.startedAt,
+      fal_target: facts.falTarget,
+      concurrency: facts.concurrency,
+    },
+    totals: {
+      jobs: jobs.length,
+      succeeded: count("succeeded"),
+      failed: count("failed"),
+      not_run: count("not_run"),
+      images,
+      bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),
+      estimated_cost_usd: plan.estimatedCostUsd,
+      cost_usd: Math.round(images * plan.endpoint.pricePerImageUsd * 10_000) / 10_000,
+    },
+    jobs,
+  };
+}
