@@ -17,6 +17,7 @@ export interface GenerateContext {
   readonly baseUrl: string;
   readonly random: () => number;
   readonly multiImage: "max" | "min";
+  readonly blockedWords: readonly string[];
 }
 
 export interface GeneratedImage {
@@ -104,6 +105,21 @@ export async function generate(
   const errors = validateEndpointInput(endpoint, rawInput);
   if (errors.length > 0) return validation(errors);
   const input = rawInput as Record<string, unknown>;
+  const prompt = String(input.prompt).toLowerCase();
+  if (ctx.blockedWords.some((w) => prompt.includes(w.toLowerCase())))
+    return {
+      httpStatus: 422,
+      body: {
+        detail: [
+          {
+            loc: ["body", "prompt"],
+            msg: "The content could not be processed because it contained material flagged by a content checker.",
+            type: "content_policy_violation",
+          },
+        ],
+      },
+      errorType: "content_policy_violation",
+    };
   const loaded = await loadInputs(ctx, endpoint, input.image_urls as string[]);
   if ("httpStatus" in loaded) return loaded;
   const sizeValue = (input.image_size as string | PixelSize | undefined) ?? endpoint.defaultImageSize;

@@ -28,6 +28,11 @@ export interface EmulatorOptions {
   readonly randomSeed?: number;
   /** How many images one generation returns when `max_images` > 1. @default "max" */
   readonly multiImage?: "max" | "min";
+  /**
+   * Words the emulated content checker flags: a prompt holding one (case-insensitive) is
+   * answered with fal's 422 `content_policy_violation`. @default []
+   */
+  readonly blockedWords?: readonly string[];
 }
 
 /** Options with every default filled in. */
@@ -50,6 +55,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     apiKeys: options.apiKeys,
     randomSeed: options.randomSeed ?? 1,
     multiImage: options.multiImage ?? "max",
+    blockedWords: options.blockedWords ?? [],
   };
 }
 

@@ -77,7 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function runRequest(request: FalRequest): Promise<Outcome> {
     store.addLog(request, `Running ${request.endpoint.model}`);
-    const ctx = { files, baseUrl, random, multiImage: opts.multiImage };
+    const ctx = { files, baseUrl, random, multiImage: opts.multiImage, blockedWords: opts.blockedWords };
     const [outcome] = await Promise.all([
       generate(ctx, request.endpoint, request.id, request.input),
       inferenceDelay(request),
@@ -93,6 +93,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const subscribers = streams.get(request.id);
     if (!subscribers) return;
     for (const sub of subscribers) {
+      if (sub.res.writableEnded) {
+        subscribers.delete(sub);
+        continue;
+      }
       const body = JSON.stringify(statusBody(baseUrl, request, store.queuePosition(request), sub.logs));
       // Only changes are events: a log line the subscriber did not ask for is not one.
       if (body !== sub.last) sub.res.write(`data: ${body}\n\n`);
