@@ -38,8 +38,10 @@ export class ManifestError extends PipelineError {
   readonly issues: readonly ManifestIssue[];
 
   constructor(issues: readonly ManifestIssue[]) {
-    super("MANIFEST_INVALID", issues.map(formatIssue).join("\n"));
+    // In file order, as an editor lists them.
+    const sorted = [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+    super("MANIFEST_INVALID", sorted.map(formatIssue).join("\n"));
     this.name = "ManifestError";
-    this.issues = issues;
+    this.issues = sorted;
   }
 }

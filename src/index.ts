@@ -1,4 +1,9 @@
-export { type Emulator, type EmulatorOptions, type RecordedRequest, startEmulator } from "./emulator/index.js";
+export {
+  type Emulator,
+  type EmulatorOptions,
+  type RecordedRequest,
+  startEmulator,
+} from "./emulator/index.js";
 export { ENDPOINTS, type EndpointDefinition, findEndpoint } from "./endpoints/index.js";
 export { ManifestError, type ManifestIssue, PipelineError } from "./errors.js";
 export { type FalAccess, resolveFalAccess } from "./fal/index.js";

@@ -29,7 +29,9 @@ export function reportError(error: unknown, write: (text: string) => void): numb
     write(`seedream-pipeline: ${error.message.split("\n").join("\nseedream-pipeline: ")}\n`);
     return BY_CODE[error.code];
   }
-  write(`seedream-pipeline: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  write(
+    `seedream-pipeline: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT.internal;
 }
 

@@ -7,13 +7,17 @@ import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const program = new Command("seedream-pipeline")
-    .description("Batch runner for fal.ai Seedream image-edit models: manifests in, images and a JSON report out.")
+    .description(
+      "Batch runner for fal.ai Seedream image-edit models: manifests in, images and a JSON report out.",
+    )
     .version(version())
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
@@ -25,7 +29,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
     .argument("<manifest>", "YAML manifest")
     .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
-    .option("-c, --concurrency <n>", "requests in flight at once (default: the manifest's, else 2)", wholeNumber(1, 200))
+    .option(
+      "-c, --concurrency <n>",
+      "requests in flight at once (default: the manifest's, else 2)",
+      wholeNumber(1, 200),
+    )
     .option("--emulator", "start the fal-protocol emulator on 127.0.0.1 and send all fal traffic to it")
     .addOption(
       new Option("--fal-base-url <url>", "send all fal traffic (queue and storage) to this base URL").env(

@@ -13,7 +13,8 @@ export function wholeNumber(min: number, max: number): (value: string) => number
 /** commander parser: a positive number. */
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
 }
 

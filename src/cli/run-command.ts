@@ -18,16 +18,26 @@ export interface RunFlags {
 
 /** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
-  const logger = createLogger({ stream: io.stderr, ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}) });
+  const logger = createLogger({
+    stream: io.stderr,
+    ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}),
+  });
   let emulator: Emulator | undefined;
   try {
     if (flags.emulator && flags.falBaseUrl !== undefined)
       throw new PipelineError("USAGE", "--emulator and --fal-base-url exclude each other");
     // Credentials are checked before anything starts, so a missing key sends nothing.
-    if (!flags.emulator) resolveFalAccess({ env: io.env, ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}) });
+    if (!flags.emulator)
+      resolveFalAccess({ env: io.env, ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}) });
     if (flags.emulator) {
-      emulator = await startEmulator({ concurrency: flags.emulatorConcurrency, timeScale: flags.emulatorTimeScale });
-      logger.info({ url: emulator.url, concurrency: flags.emulatorConcurrency }, "built-in fal emulator started");
+      emulator = await startEmulator({
+        concurrency: flags.emulatorConcurrency,
+        timeScale: flags.emulatorTimeScale,
+      });
+      logger.info(
+        { url: emulator.url, concurrency: flags.emulatorConcurrency },
+        "built-in fal emulator started",
+      );
     }
     const access = resolveFalAccess({
       env: io.env,

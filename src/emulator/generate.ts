@@ -78,7 +78,11 @@ async function loadInputs(
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       return validation([
-        { loc: ["body", "image_urls", i + offset], msg: `Could not load image from URL: ${why}`, type: "value_error" },
+        {
+          loc: ["body", "image_urls", i + offset],
+          msg: `Could not load image from URL: ${why}`,
+          type: "value_error",
+        },
       ]);
     }
   }
@@ -124,7 +128,8 @@ export async function generate(
   if ("httpStatus" in loaded) return loaded;
   const sizeValue = (input.image_size as string | PixelSize | undefined) ?? endpoint.defaultImageSize;
   const size = resolvePixelSize(endpoint, sizeValue, loaded.firstSize);
-  if (!size) return validation([{ loc: ["body", "image_size"], msg: "unknown image size", type: "value_error" }]);
+  if (!size)
+    return validation([{ loc: ["body", "image_size"], msg: "unknown image size", type: "value_error" }]);
   const count = imageCount(ctx, input);
   const seed = typeof input.seed === "number" ? input.seed : Math.floor(ctx.random() * 2 ** 31);
   const sizeLabel = typeof sizeValue === "string" ? sizeValue : "custom";
@@ -139,7 +144,10 @@ export async function generate(
     const fileName = `${requestId.slice(0, 8)}-${i}.png`;
     const path = `/files/results/${requestId}/${fileName}`;
     ctx.files.put(path, { bytes, contentType: "image/png" });
-    const url = input.sync_mode === true ? `data:image/png;base64,${bytes.toString("base64")}` : `${ctx.baseUrl}${path}`;
+    const url =
+      input.sync_mode === true
+        ? `data:image/png;base64,${bytes.toString("base64")}`
+        : `${ctx.baseUrl}${path}`;
     images.push({ url, content_type: "image/png", file_name: fileName, file_size: bytes.length, ...size });
   }
   const body = endpoint.returnsSeed ? { images, seed } : { images };

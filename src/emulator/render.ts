@@ -81,7 +81,11 @@ export async function renderResultImage(spec: RenderSpec): Promise<Buffer> {
       .extend({ top: 4, bottom: 4, left: 4, right: 4, background: "white" })
       .png()
       .toBuffer();
-    layers.push({ input: thumb, top: margin + i * (thumbSide + margin + 8), left: width - thumbSide - margin - 8 });
+    layers.push({
+      input: thumb,
+      top: margin + i * (thumbSide + margin + 8),
+      left: width - thumbSide - margin - 8,
+    });
   }
   const band = textBand(spec.size, spec.prompt, spec.caption);
   layers.push({ input: band, gravity: "south" });

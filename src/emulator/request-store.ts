@@ -67,7 +67,8 @@ export class RequestStore {
 
   /** Changes C while the emulator runs; running requests are never stopped. */
   setConcurrency(c: number): void {
-    if (!Number.isInteger(c) || c < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${c}`);
+    if (!Number.isInteger(c) || c < 1)
+      throw new RangeError(`concurrency must be a whole number ≥ 1, got ${c}`);
     this.#concurrency = c;
     this.#pump();
   }
@@ -102,7 +103,7 @@ export class RequestStore {
   /** Forgets a request, as fal does once its result has expired. */
   forget(id: string): boolean {
     const request = this.#requests.get(id);
-    if (!request || request.phase.kind !== "completed") return false;
+    if (request?.phase.kind !== "completed") return false;
     return this.#requests.delete(id);
   }
 
@@ -137,7 +138,12 @@ export class RequestStore {
   }
 
   addLog(request: FalRequest, message: string, level: LogEntry["level"] = "INFO"): void {
-    request.logs.push({ message, level, source: "USER", timestamp: new Date(this.#hooks.now()).toISOString() });
+    request.logs.push({
+      message,
+      level,
+      source: "USER",
+      timestamp: new Date(this.#hooks.now()).toISOString(),
+    });
     this.#hooks.changed(request);
   }
 

@@ -109,15 +109,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   function authorized(req: IncomingMessage): Reply | undefined {
     const header = req.headers.authorization;
     const match = header ? /^Key\s+(.+)$/.exec(header) : null;
-    if (!match?.[1]) return json(401, { detail: "Missing or malformed Authorization header: expected 'Key <key>'" });
+    if (!match?.[1])
+      return json(401, { detail: "Missing or malformed Authorization header: expected 'Key <key>'" });
     if (opts.apiKeys && !opts.apiKeys.includes(match[1])) return json(401, { detail: "Invalid API key" });
     return undefined;
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL, entry: RecordedRequest): Promise<Reply | undefined> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    entry: RecordedRequest,
+  ): Promise<Reply | undefined> {
     const method = req.method ?? "GET";
     const path = url.pathname;
-    const setOp = (op: Operation, extra: Partial<RecordedRequest> = {}) => Object.assign(entry, { op, ...extra });
+    const setOp = (op: Operation, extra: Partial<RecordedRequest> = {}) =>
+      Object.assign(entry, { op, ...extra });
 
     if (path === "/_emulator/requests" && method === "GET") {
       setOp("control");
@@ -148,19 +155,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       try {
         meta = JSON.parse((await readBody(req)).toString("utf8"));
       } catch {
-        return json(422, { detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }] });
+        return json(422, {
+          detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }],
+        });
       }
-      const contentType = typeof meta.content_type === "string" ? meta.content_type : "application/octet-stream";
+      const contentType =
+        typeof meta.content_type === "string" ? meta.content_type : "application/octet-stream";
       const fileName = typeof meta.file_name === "string" ? meta.file_name : "upload.bin";
       const { token, path: filePath } = files.initiate(fileName, contentType);
-      return json(200, { upload_url: `${baseUrl}/storage/upload/blob/${token}`, file_url: `${baseUrl}${filePath}` });
+      return json(200, {
+        upload_url: `${baseUrl}/storage/upload/blob/${token}`,
+        file_url: `${baseUrl}${filePath}`,
+      });
     }
 
     const requestMatch = REQUEST_PATH.exec(path);
     if (requestMatch) {
       const [, , , id = "", suffix] = requestMatch;
       const op: Operation =
-        suffix === "/status" ? "status" : suffix === "/status/stream" ? "status-stream" : suffix === "/cancel" ? "cancel" : "result";
+        suffix === "/status"
+          ? "status"
+          : suffix === "/status/stream"
+            ? "status-stream"
+            : suffix === "/cancel"
+              ? "cancel"
+              : "result";
       setOp(op, { requestId: id });
       const denied = authorized(req);
       if (denied) return denied;
@@ -178,7 +197,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return json(request.phase.kind === "completed" ? 200 : 202, body);
       }
       if (op === "status-stream") {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+        });
         entry.status = 200;
         const body = JSON.stringify(statusBody(baseUrl, request, store.queuePosition(request), wantLogs));
         res.write(`data: ${body}\n\n`);
@@ -210,7 +233,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         try {
           input = JSON.parse((await readBody(req)).toString("utf8") || "null");
         } catch {
-          return json(422, { detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }] });
+          return json(422, {
+            detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }],
+          });
         }
         const request = store.submit(endpoint, input);
         entry.requestId = request.id;
@@ -249,7 +274,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       (error: unknown) => {
         entry.status = 500;
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}` }));
+        res.end(
+          JSON.stringify({
+            detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+        );
       },
     );
   });

@@ -28,7 +28,9 @@ export function statusBody(
         request_id: request.id,
         logs,
         metrics:
-          phase.startedAt === undefined ? {} : { inference_time: (phase.completedAt - phase.startedAt) / 1000 },
+          phase.startedAt === undefined
+            ? {}
+            : { inference_time: (phase.completedAt - phase.startedAt) / 1000 },
         ...urls,
       };
       if (phase.outcome.httpStatus >= 400) {

@@ -14,20 +14,31 @@ function checkRange(
   range: { readonly min: number; readonly max: number },
 ): FalFieldError[] {
   if (value < range.min)
-    return [err(field, `ensure this value is greater than or equal to ${range.min}`, "value_error.number.not_ge")];
+    return [
+      err(field, `ensure this value is greater than or equal to ${range.min}`, "value_error.number.not_ge"),
+    ];
   if (value > range.max)
-    return [err(field, `ensure this value is less than or equal to ${range.max}`, "value_error.number.not_le")];
+    return [
+      err(field, `ensure this value is less than or equal to ${range.max}`, "value_error.number.not_le"),
+    ];
   return [];
 }
 
-function checkKind(endpoint: EndpointDefinition, field: string, kind: InputKind, v: unknown): FalFieldError[] {
+function checkKind(
+  endpoint: EndpointDefinition,
+  field: string,
+  kind: InputKind,
+  v: unknown,
+): FalFieldError[] {
   switch (kind.type) {
     case "string":
       return typeof v === "string" ? [] : [err(field, "str type expected", "type_error.str")];
     case "integer":
       return isInteger(v) ? [] : [err(field, "value is not a valid integer", "type_error.integer")];
     case "boolean":
-      return typeof v === "boolean" ? [] : [err(field, "value could not be parsed to a boolean", "type_error.bool")];
+      return typeof v === "boolean"
+        ? []
+        : [err(field, "value could not be parsed to a boolean", "type_error.bool")];
     case "enum":
       return typeof v === "string" && kind.values.includes(v)
         ? []
@@ -103,8 +114,10 @@ export function validateEndpointInput(endpoint: EndpointDefinition, input: unkno
     }
     errors.push(...checkKind(endpoint, field, kind, v));
   }
-  if (isInteger(body.num_images)) errors.push(...checkRange("num_images", body.num_images, endpoint.numImages));
-  if (isInteger(body.max_images)) errors.push(...checkRange("max_images", body.max_images, endpoint.maxImages));
+  if (isInteger(body.num_images))
+    errors.push(...checkRange("num_images", body.num_images, endpoint.numImages));
+  if (isInteger(body.max_images))
+    errors.push(...checkRange("max_images", body.max_images, endpoint.maxImages));
   if (endpoint.maxTotalImages !== undefined) {
     const inputs = Array.isArray(body.image_urls) ? body.image_urls.length : 0;
     const perGeneration = isInteger(body.max_images) ? body.max_images : 1;

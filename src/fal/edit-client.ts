@@ -56,7 +56,8 @@ function toFalStatus(raw: QueueStatus): FalStatus {
 /** Creates the EditClient over the real `@fal-ai/client`, redirected in one place. */
 export function createEditClient(options: EditClientOptions): EditClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const fetchImpl = options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
+  const fetchImpl =
+    options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
   // An explicit resolver keeps the client from reading FAL_KEY from the environment itself.
   const credentials = options.credentials;
   const fal = createFalClient({ credentials: () => credentials, fetch: fetchImpl });
@@ -117,7 +118,12 @@ export function describeFalError(error: unknown): FalFailure {
   if (error instanceof ApiError) {
     const body = error.body as { detail?: unknown } | undefined;
     const message = detailMessage(body?.detail) ?? error.message;
-    const kind = error instanceof ValidationError ? "validation" : error.status === 401 || error.status === 403 ? "auth" : "http";
+    const kind =
+      error instanceof ValidationError
+        ? "validation"
+        : error.status === 401 || error.status === 403
+          ? "auth"
+          : "http";
     return {
       kind,
       status: error.status,

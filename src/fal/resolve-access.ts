@@ -43,12 +43,20 @@ function checkBaseUrl(raw: string, from: string): string {
 export function resolveFalAccess(choice: AccessChoice): FalAccess {
   if (choice.emulatorUrl !== undefined)
     // The emulator accepts any key; a real FAL_KEY is not sent to it.
-    return { target: { kind: "base-url", baseUrl: choice.emulatorUrl }, credentials: "emulator", description: choice.emulatorUrl };
+    return {
+      target: { kind: "base-url", baseUrl: choice.emulatorUrl },
+      credentials: "emulator",
+      description: choice.emulatorUrl,
+    };
   const rawBase = choice.baseUrl ?? choice.env.SEEDREAM_FAL_BASE_URL;
   if (rawBase !== undefined && rawBase !== "") {
     const from = choice.baseUrl !== undefined ? "--fal-base-url" : "SEEDREAM_FAL_BASE_URL";
     const baseUrl = checkBaseUrl(rawBase, from);
-    return { target: { kind: "base-url", baseUrl }, credentials: credentialsFromEnv(choice.env), description: baseUrl };
+    return {
+      target: { kind: "base-url", baseUrl },
+      credentials: credentialsFromEnv(choice.env),
+      description: baseUrl,
+    };
   }
   const credentials = credentialsFromEnv(choice.env);
   if (!credentials)

@@ -19,7 +19,9 @@ export function createLocator(doc: Document, lineCounter: LineCounter): Locator 
       for (const [i, segment] of path.entries()) {
         const last = i === path.length - 1;
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+          );
           if (!pair) break;
           if (last && options.key && isScalar(pair.key)) {
             best = pair.key;

@@ -19,7 +19,13 @@ export async function readManifest(manifestPath: string): Promise<Manifest> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ManifestError([
-      { file: manifestPath, line: 1, column: 1, field: "", message: code === "ENOENT" ? "file not found" : `cannot read (${code})` },
+      {
+        file: manifestPath,
+        line: 1,
+        column: 1,
+        field: "",
+        message: code === "ENOENT" ? "file not found" : `cannot read (${code})`,
+      },
     ]);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -29,7 +35,13 @@ export async function readManifest(manifestPath: string): Promise<Manifest> {
     throw new ManifestError(
       doc.errors.map((e) => {
         const p = lineCounter.linePos(e.pos[0]);
-        return { file: manifestPath, line: p.line, column: p.col, field: "", message: `YAML: ${e.message.split("\n")[0]}` };
+        return {
+          file: manifestPath,
+          line: p.line,
+          column: p.col,
+          field: "",
+          message: `YAML: ${e.message.split("\n")[0]}`,
+        };
       }),
     );
   }

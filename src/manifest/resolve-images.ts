@@ -6,7 +6,9 @@ import { inspectImage } from "../outputs/image-codec.js";
 import type { ImageRef } from "./types.js";
 
 /** A reference that failed to resolve, with why. */
-export type Resolved = { readonly ok: true; readonly ref: ImageRef } | { readonly ok: false; readonly message: string };
+export type Resolved =
+  | { readonly ok: true; readonly ref: ImageRef }
+  | { readonly ok: false; readonly message: string };
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 
@@ -35,7 +37,10 @@ export async function resolveImage(
       : { ok: false, message: "a data: URI must hold an image (data:image/…)" };
   }
   if (scheme && scheme.length > 1 && scheme !== "file")
-    return { ok: false, message: `unsupported URL scheme \`${scheme}:\`; use a local path, http(s) or data:` };
+    return {
+      ok: false,
+      message: `unsupported URL scheme \`${scheme}:\`; use a local path, http(s) or data:`,
+    };
   const path = resolve(dirname(manifestFile), scheme === "file" ? new URL(source).pathname : source);
   let pending = cache.get(path);
   if (!pending) {
@@ -51,7 +56,10 @@ async function readLocal(path: string, source: string): Promise<Resolved> {
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, message: code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path} (${code ?? "error"})` };
+    return {
+      ok: false,
+      message: code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path} (${code ?? "error"})`,
+    };
   }
   try {
     const info = await inspectImage(bytes);

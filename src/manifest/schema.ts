@@ -18,7 +18,10 @@ export const manifestSchema = z.strictObject({
   name: z.string().regex(NAME, nameMessage),
   model: z.string().min(1),
   defaults: z.record(z.string(), z.unknown()).optional(),
-  images: z.record(z.string().regex(NAME, nameMessage), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
+  images: z.record(
+    z.string().regex(NAME, nameMessage),
+    z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  ),
   prompts: z.record(z.string().regex(NAME, nameMessage), z.string().trim().min(1)),
   sizes: z.record(z.string().regex(NAME, nameMessage), sizeValueSchema).optional(),
   concurrency: z.int().min(1).max(200).optional(),

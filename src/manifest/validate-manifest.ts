@@ -26,13 +26,21 @@ const JOB_INPUTS = new Set(["prompt", "image_urls"]);
 
 /** The result of the pure part of validation: a raw manifest checked against the schema and the endpoint. */
 export type Checked =
-  | { readonly ok: true; readonly raw: RawManifest; readonly endpoint: EndpointDefinition; readonly sizes: ReadonlyArray<{ name: string; value: ImageSizeValue }> }
+  | {
+      readonly ok: true;
+      readonly raw: RawManifest;
+      readonly endpoint: EndpointDefinition;
+      readonly sizes: ReadonlyArray<{ name: string; value: ImageSizeValue }>;
+    }
   | { readonly ok: false; readonly issues: ManifestIssue[] };
 
 /** Checks parsed YAML against the schema and the endpoint's rules; pure. */
 export function checkManifest(data: unknown, sink: IssueSink): Checked {
   if (data === null || data === undefined)
-    return { ok: false, issues: [{ file: sink.file, line: 1, column: 1, field: "", message: "the manifest is empty" }] };
+    return {
+      ok: false,
+      issues: [{ file: sink.file, line: 1, column: 1, field: "", message: "the manifest is empty" }],
+    };
   const parsed = manifestSchema.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((i): ManifestIssue[] => {
@@ -46,22 +54,30 @@ export function checkManifest(data: unknown, sink: IssueSink): Checked {
   const issues: ManifestIssue[] = [];
   const endpoint = findEndpoint(raw.model);
   if (!endpoint) {
-    issues.push(issueAt(sink, ["model"], `unknown model \`${raw.model}\`; expected one of ${modelNames().join(", ")}`));
+    issues.push(
+      issueAt(sink, ["model"], `unknown model \`${raw.model}\`; expected one of ${modelNames().join(", ")}`),
+    );
     return { ok: false, issues };
   }
   for (const key of Object.keys(raw.defaults ?? {})) {
-    if (JOB_INPUTS.has(key)) issues.push(issueAt(sink, ["defaults", key], `\`${key}\` is set per job, not in defaults`, true));
+    if (JOB_INPUTS.has(key))
+      issues.push(issueAt(sink, ["defaults", key], `\`${key}\` is set per job, not in defaults`, true));
     else if (!(key in endpoint.inputs))
       issues.push(issueAt(sink, ["defaults", key], `\`${key}\` is not an input of ${endpoint.model}`, true));
   }
   const sizes: { name: string; value: ImageSizeValue }[] = [];
-  const rawSizes = raw.sizes ?? { default: (raw.defaults?.image_size as ImageSizeValue | undefined) ?? endpoint.defaultImageSize };
+  const rawSizes = raw.sizes ?? {
+    default: (raw.defaults?.image_size as ImageSizeValue | undefined) ?? endpoint.defaultImageSize,
+  };
   for (const [name, value] of Object.entries(rawSizes)) {
     const resolved = typeof value === "string" ? (parsePixelSize(value) ?? value) : value;
-    const sizeErrors = validateEndpointInput(endpoint, { prompt: "x", image_urls: [], image_size: resolved }).filter(
-      (e) => e.loc[1] === "image_size",
-    );
-    for (const e of sizeErrors) issues.push(issueAt(sink, ["sizes", name], `${e.msg} (model ${endpoint.model})`));
+    const sizeErrors = validateEndpointInput(endpoint, {
+      prompt: "x",
+      image_urls: [],
+      image_size: resolved,
+    }).filter((e) => e.loc[1] === "image_size");
+    for (const e of sizeErrors)
+      issues.push(issueAt(sink, ["sizes", name], `${e.msg} (model ${endpoint.model})`));
     sizes.push({ name, value: resolved });
   }
   const probe = { prompt: "x", image_urls: [], ...(raw.defaults ?? {}) };

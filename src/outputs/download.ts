@@ -19,13 +19,19 @@ export async function downloadFile(url: string, options: DownloadOptions = {}): 
     if (comma < 0) throw new Error("malformed data: URI");
     const meta = url.slice(5, comma);
     const payload = url.slice(comma + 1);
-    const bytes = meta.endsWith(";base64") ? Buffer.from(payload, "base64") : Buffer.from(decodeURIComponent(payload));
-    if (bytes.length > maxBytes) throw new Error(`file is ${bytes.length} bytes, over the ${maxBytes}-byte cap`);
+    const bytes = meta.endsWith(";base64")
+      ? Buffer.from(payload, "base64")
+      : Buffer.from(decodeURIComponent(payload));
+    if (bytes.length > maxBytes)
+      throw new Error(`file is ${bytes.length} bytes, over the ${maxBytes}-byte cap`);
     return bytes;
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  if (scheme !== "http" && scheme !== "https") throw new Error(`refusing to download a ${scheme ?? "relative"} URL`);
-  const response = await (options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
+  if (scheme !== "http" && scheme !== "https")
+    throw new Error(`refusing to download a ${scheme ?? "relative"} URL`);
+  const response = await (options.fetch ?? fetch)(url, {
+    signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+  });
   if (!response.ok) throw new Error(`download failed: HTTP ${response.status}`);
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw new Error(`file is ${declared} bytes, over the ${maxBytes}-byte cap`);

@@ -30,7 +30,8 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
   const image = sharp(bytes, { failOn: "error" });
   const meta = await image.metadata();
   const type = meta.format ? TYPES[meta.format] : undefined;
-  if (!type || !meta.width || !meta.height) throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
+  if (!type || !meta.width || !meta.height)
+    throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
   // Decoding every pixel is what finds a truncated file; the header alone does not.
   await image.raw().toBuffer();
   return { format: meta.format as string, width: meta.width, height: meta.height, ...type };

@@ -10,7 +10,11 @@ function imageIdentity(ref: ImageRef): { sha256: string } | { url: string } {
 }
 
 /** The job key: sha256 over the endpoint, the canonical input and the input images' identities. */
-export function jobKey(endpointId: string, input: Readonly<Record<string, unknown>>, images: readonly ImageRef[]): string {
+export function jobKey(
+  endpointId: string,
+  input: Readonly<Record<string, unknown>>,
+  images: readonly ImageRef[],
+): string {
   const material = canonicalJson({ endpoint: endpointId, input, images: images.map(imageIdentity) });
   return createHash("sha256").update(material).digest("hex");
 }
@@ -31,7 +35,11 @@ export function planPipeline(manifest: Manifest): Plan {
   const jobs: Job[] = [];
   for (const prompt of manifest.prompts) {
     for (const size of manifest.sizes) {
-      const input: Record<string, unknown> = { ...manifest.defaults, prompt: prompt.text, image_size: size.value };
+      const input: Record<string, unknown> = {
+        ...manifest.defaults,
+        prompt: prompt.text,
+        image_size: size.value,
+      };
       const generations = integer(input.num_images, 1);
       const perGeneration = integer(input.max_images, 1);
       const autoSize = typeof size.value === "string" && size.value.startsWith("auto_");
@@ -53,7 +61,12 @@ export function planPipeline(manifest: Manifest): Plan {
   const uploads = new Map<string, Upload>();
   for (const ref of images)
     if (ref.kind === "file" && !uploads.has(ref.sha256))
-      uploads.set(ref.sha256, { sha256: ref.sha256, path: ref.path, contentType: ref.contentType, bytes: ref.bytes });
+      uploads.set(ref.sha256, {
+        sha256: ref.sha256,
+        path: ref.path,
+        contentType: ref.contentType,
+        bytes: ref.bytes,
+      });
   const price = endpoint.pricePerImageUsd;
   const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
   return {

@@ -14,7 +14,8 @@ export interface RunFacts {
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const span = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : b - a);
+const span = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : b - a;
 
 function timings(t: JobTimings): ReportTimings {
   const out: Record<string, string | number> = {};
@@ -59,7 +60,15 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
       ...("status" in e && e.status !== undefined ? { status: e.status } : {}),
       ...("detail" in e && e.detail !== undefined ? { detail: e.detail } : {}),
     };
-    return { ...base, input, ...requestId, status: "failed", outputs: [], timings: timings(outcome.timings), error };
+    return {
+      ...base,
+      input,
+      ...requestId,
+      status: "failed",
+      outputs: [],
+      timings: timings(outcome.timings),
+      error,
+    };
   }
   return {
     ...base,
@@ -82,7 +91,9 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
 
 /** Builds the report from the plan and each job's outcome; pure. */
 export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome>, facts: RunFacts): Report {
-  const jobs = plan.jobs.map((job) => jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" }));
+  const jobs = plan.jobs.map((job) =>
+    jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" }),
+  );
   const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
   const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
   return {

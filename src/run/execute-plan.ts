@@ -50,7 +50,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const logger = options.logger ?? silentLogger();
   const concurrency = options.concurrency ?? 2;
   const startedAt = now();
-  const runId = options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
+  const runId =
+    options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   const { plan } = options;
   logger.info({ runId, jobs: plan.jobs.length, uploads: plan.uploads.length, concurrency }, "run started");
 
@@ -59,7 +60,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     authMessage ??= message;
   };
   const uploads = await uploadInputs(plan.uploads, options.client, concurrency, logger);
-  for (const r of uploads.values()) if ("failure" in r && r.failure.kind === "auth") onAuthFailure(r.failure.message);
+  for (const r of uploads.values())
+    if ("failure" in r && r.failure.kind === "auth") onAuthFailure(r.failure.message);
 
   const outcomes = new Map<string, JobOutcome>();
   const limit = pLimit(concurrency);
@@ -76,7 +78,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     plan.jobs.map((job) =>
       limit(async () => {
         if (authMessage !== undefined) {
-          outcomes.set(job.id, { status: "not_run", reason: `not submitted: fal rejected the credentials (${authMessage})` });
+          outcomes.set(job.id, {
+            status: "not_run",
+            reason: `not submitted: fal rejected the credentials (${authMessage})`,
+          });
           return;
         }
         outcomes.set(job.id, await runJob(job, ctx));

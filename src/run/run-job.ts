@@ -85,7 +85,10 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
     });
     timings.completedAt = ctx.now();
     timings.startedAt ??= timings.completedAt;
-    rlog.debug({ inferenceTimeS: final.status === "COMPLETED" ? final.inferenceTimeS : undefined }, "completed at fal");
+    rlog.debug(
+      { inferenceTimeS: final.status === "COMPLETED" ? final.inferenceTimeS : undefined },
+      "completed at fal",
+    );
   } catch (error) {
     return fail({ stage: "status", ...describeFalError(error) }, requestId);
   }

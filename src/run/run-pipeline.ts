@@ -22,7 +22,9 @@ export interface RunPipelineOptions {
 }
 
 /** Reads, plans and runs a manifest: images under `<outputRoot>/<name>/`, then `report.json`. */
-export async function runPipeline(options: RunPipelineOptions): Promise<ExecuteResult & { readonly outputDir: string }> {
+export async function runPipeline(
+  options: RunPipelineOptions,
+): Promise<ExecuteResult & { readonly outputDir: string }> {
   const manifest = await readManifest(options.manifestPath);
   const plan = planPipeline(manifest);
   const outputDir = resolve(join(options.outputRoot ?? "output", plan.name));

@@ -3,7 +3,12 @@ import { dirname } from "node:path";
 import sharp from "sharp";
 
 /** Writes a real PNG of the given size and colour, for manifests to point at. */
-export async function writePng(path: string, width: number, height: number, colour = "#3366cc"): Promise<void> {
+export async function writePng(
+  path: string,
+  width: number,
+  height: number,
+  colour = "#3366cc",
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await sharp({ create: { width, height, channels: 3, background: colour } })
     .png()

@@ -12,8 +12,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a subprocess with exactly the environment given (plus PATH). */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
-  if (!existsSync(DIST)) throw new Error("dist/ is missing: run `npm run build` (npm test does) before the e2e tests");
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  if (!existsSync(DIST))
+    throw new Error("dist/ is missing: run `npm run build` (npm test does) before the e2e tests");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),

@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { findEndpoint } from "../../src/endpoints/index.js";
+import type { Job, Plan } from "../../src/plan/index.js";
+import { buildReport } from "../../src/report/index.js";
+import type { JobOutcome } from "../../src/run/job-outcome.js";
+
+const endpoint = findEndpoint("seedream-v5-lite");
+if (!endpoint) throw new Error("endpoint missing");
+
+const job = (id: string): Job => ({
+  id,
+  key: `key-${id}`,
+  endpoint,
+  promptName: id,
+  sizeName: "square",
+  input: { prompt: id, image_size: "square" },
+  images: [],
+  expectedSize: { width: 1920, height: 1920 },
+  expectedImages: { min: 1, max: 1 },
+  outputStem: id,
+});
+const plan: Plan = {
+  name: "p",
+  endpoint,
+  jobs: [job("a"), job("b"), job("c")],
+  uploads: [],
+  estimatedCostUsd: { min: 0.105, max: 0.105 },
+};
+const T = Date.UTC(2026, 10, 21, 2, 0, 0);
+
+describe("buildReport", () => {
+  it("lists every job with its outcome, and totals that add up", () => {
+    const outcomes = new Map<string, JobOutcome>([
+      [
+        "a",
+        {
+          status: "succeeded",
+          requestId: "req-a",
+          imageUrls: ["data:image/png;base64,AAAA"],
+          outputs: [
+            {
+              path: "a-1.png",
+              width: 1920,
+              height: 1920,
+              bytes: 10,
+              sha256: "h",
+              contentType: "image/png",
+              sourceUrl: "u",
+            },
+          ],
+          seed: 5,
+          timings: { submittedAt: T, startedAt: T + 100, completedAt: T + 1100, finishedAt: T + 1200 },
+        },
+      ],
+      [
+        "b",
+        {
+          status: "failed",
+          requestId: "req-b",
+          imageUrls: [],
+          error: { stage: "result", kind: "validation", status: 422, message: "prompt: flagged", detail: [] },
+          timings: { submittedAt: T, finishedAt: T + 50 },
+        },
+      ],
+    ]);
+    const report = buildReport(plan, outcomes, {
+      runId: "r1",
+      manifestPath: "m.yaml",
+      startedAt: T,
+      finishedAt: T + 2000,
+      falTarget: "fal",
+      concurrency: 2,
+    });
+    expect(report.totals).toEqual({
+      jobs: 3,
+      succeeded: 1,
+      failed: 1,
+      not_run: 1,
+      images: 1,
+      bytes: 10,
+      estimated_cost_usd: { min: 0.105, max: 0.105 },
+      cost_usd: 0.035,
+    });
+    expect(report.jobs[0]).toMatchObject({
+      request_id: "req-a",
+      seed: 5,
+      input: { image_urls: ["data:image/png;base64,… (4 chars)"] },
+      timings: { queue_ms: 100, run_ms: 1000, total_ms: 1200, submitted_at: "2026-11-21T02:00:00.000Z" },
+    });
+    expect(report.jobs[1]?.error).toEqual({
+      stage: "result",
+      kind: "validation",
+      status: 422,
+      message: "prompt: flagged",
+      detail: [],
+    });
+    expect(report.jobs[2]).toMatchObject({ status: "not_run", error: { message: "never scheduled" } });
+    expect(report.run).toEqual({
+      id: "r1",
+      started_at: "2026-11-21T02:00:00.000Z",
+      finished_at: "2026-11-21T02:00:02.000Z",
+      duration_ms: 2000,
+      fal_target: "fal",
+      concurrency: 2,
+    });
+  });
+});
