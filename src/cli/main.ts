@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { manifestJsonSchema } from "../manifest/index.js";
 import { emulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import { msRange, positiveNumber, wholeNumber } from "./parse-values.js";
+import { planCommand, validateCommand } from "./plan-command.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
@@ -11,6 +13,15 @@ function version(): string {
     version: string;
   };
   return pkg.version;
+}
+
+/** Options every command that reads a manifest takes. */
+function withManifestOptions(cmd: Command): Command {
+  return cmd
+    .option("--only <glob>", "keep the jobs whose id matches (* and ?)")
+    .option("--limit <n>", "keep at most N jobs", wholeNumber(0, Number.MAX_SAFE_INTEGER))
+    .option("--model <model>", "standalone CSV: model for rows without a model cell")
+    .option("--name <name>", "standalone CSV: pipeline name (default: the file's name)");
 }
 
 function buildProgram(io: CliIo, done: (code: number) => void): Command {
@@ -24,10 +35,28 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", EXIT_CODES_HELP);
 
-  program
-    .command("run")
-    .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
-    .argument("<manifest>", "YAML manifest")
+  withManifestOptions(
+    program
+      .command("validate")
+      .description("check a manifest: exit 0 and a summary, or every error (file:line:column) and exit 2")
+      .argument("<manifest>", "YAML pipeline or standalone CSV"),
+  ).action(async (manifest: string, flags) => done(await validateCommand(manifest, flags, io)));
+
+  withManifestOptions(
+    program
+      .command("plan")
+      .description("show the jobs, images, uploads and estimated cost; sends nothing")
+      .argument("<manifest>", "YAML pipeline or standalone CSV")
+      .option("--json", "print the plan as JSON, every job with its exact fal input"),
+  ).action(async (manifest: string, flags) => done(await planCommand(manifest, flags, io)));
+
+  withManifestOptions(
+    program
+      .command("run")
+      .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
+      .argument("<manifest>", "YAML pipeline or standalone CSV"),
+  )
+    .option("--dry-run", "print the plan and send nothing")
     .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
     .option(
       "-c, --concurrency <n>",
@@ -44,6 +73,14 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--emulator-time-scale <x>", "with --emulator: real ms per emulated ms", positiveNumber, 0.01)
     .addHelpText("after", EXIT_CODES_HELP)
     .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
+
+  program
+    .command("schema")
+    .description("print the manifest's JSON Schema (for editors: # yaml-language-server: $schema=…)")
+    .action(() => {
+      io.stdout.write(`${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
+      done(EXIT.ok);
+    });
 
   program
     .command("emulator")

@@ -5,9 +5,11 @@ import { resolveFalAccess } from "../fal/index.js";
 import { createLogger } from "../log/logger.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { EXIT } from "./exit-codes.js";
+import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
 import type { CliIo } from "./streams.js";
 
-export interface RunFlags {
+export interface RunFlags extends PlanFlags {
+  readonly dryRun?: boolean;
   readonly output: string;
   readonly concurrency?: number;
   readonly emulator?: boolean;
@@ -18,6 +20,7 @@ export interface RunFlags {
 
 /** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
+  if (flags.dryRun) return planCommand(manifestPath, flags, io);
   const logger = createLogger({
     stream: io.stderr,
     ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}),
@@ -45,6 +48,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}),
     });
     const result = await runPipeline({
+      ...planOptions(flags, io),
       manifestPath,
       outputRoot: flags.output,
       access,

@@ -1,30 +1,156 @@
 import { z } from "zod";
+import { ENDPOINTS } from "../endpoints/index.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const nameMessage = "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'";
+const name = () => z.string().regex(NAME, nameMessage);
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-/** A size variant: an `image_size` enum name, `WIDTHxHEIGHT`, or `{ width, height }`. */
+/** A size: an `image_size` enum name, `WIDTHxHEIGHT`, or `{ width, height }`. */
 export const sizeValueSchema = z.union([
   z.string().min(1),
   z.strictObject({ width: z.int().positive(), height: z.int().positive() }),
 ]);
 
+/** One entry of `jobs`: a job template, expanded per row, size variant and seed. */
+export const jobSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Job id template, unique after expansion; `-<size>` and `-seed<n>` are added unless it names {{size}} / {{seed}}",
+      ),
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Model for this job: seedream-v4.5, seedream-v5-lite or a full fal endpoint id"),
+    prompt: z.string().min(1).optional().describe("Name of a prompt in `prompts`"),
+    prompt_text: z.string().min(1).optional().describe("An inline prompt template, instead of `prompt`"),
+    images: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Image set names and/or paths, URLs, data: URIs (templated), in figure order"),
+    sizes: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Size variant names (or enum values / WIDTHxHEIGHT); one job per size"),
+    seeds: z.array(z.int().min(0)).min(1).optional().describe("One job per seed"),
+    when: z
+      .record(z.string(), z.union([scalar, z.array(scalar).min(1)]))
+      .optional()
+      .describe("Row filter: column → value or list of values"),
+    input: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Endpoint inputs for this job, over `defaults`"),
+  })
+  .describe("A job template");
+
 /**
- * The pipeline manifest, declared once. Names are used in file names and job ids, so they
- * are restricted to characters that are safe there.
+ * The pipeline manifest, declared once: validated here, exported as JSON Schema for
+ * editors (`schema/manifest.schema.json`).
  */
-export const manifestSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(NAME, nameMessage),
-  model: z.string().min(1),
-  defaults: z.record(z.string(), z.unknown()).optional(),
-  images: z.record(
-    z.string().regex(NAME, nameMessage),
-    z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  ),
-  prompts: z.record(z.string().regex(NAME, nameMessage), z.string().trim().min(1)),
-  sizes: z.record(z.string().regex(NAME, nameMessage), sizeValueSchema).optional(),
-  concurrency: z.int().min(1).max(200).optional(),
-});
+export const manifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: name().describe("Names the output folder and the report"),
+    model: z.string().min(1).describe("seedream-v4.5 | seedream-v5-lite | a full fal endpoint id"),
+    defaults: z.record(z.string(), z.unknown()).optional().describe("Endpoint inputs for every job"),
+    images: z
+      .record(name(), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
+      .optional()
+      .describe("Named image sets: local paths (relative to this file), http(s) URLs, data: URIs"),
+    prompts: z
+      .record(name(), z.string().trim().min(1))
+      .optional()
+      .describe("Named prompt templates; {{column}} comes from the row"),
+    sizes: z
+      .record(name(), sizeValueSchema)
+      .optional()
+      .describe("Named size variants: an enum value, WIDTHxHEIGHT or {width, height}"),
+    rows: z
+      .union([z.string().min(1), z.array(z.record(z.string(), scalar))])
+      .optional()
+      .describe(
+        "A CSV file (relative to this file) or an inline list of objects; each row is a set of variables",
+      ),
+    jobs: z
+      .array(jobSchema)
+      .min(1)
+      .optional()
+      .describe("Job templates; without it, every prompt × every size with every image set"),
+    output: z
+      .strictObject({
+        path: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Where each image goes under the output folder, e.g. {{sku}}/{{job}}-{{n}}.{{ext}}"),
+      })
+      .optional(),
+    prices: z
+      .record(z.string(), z.number().nonnegative())
+      .optional()
+      .describe("USD per image by model, over the built-in price table"),
+    concurrency: z
+      .union([z.literal("auto"), z.int().min(1).max(200)])
+      .optional()
+      .describe("Requests in flight: auto or a number"),
+    max_cost_usd: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Stop submitting before the spend would pass this"),
+  })
+  .describe("A seedream-pipeline manifest");
 
 export type RawManifest = z.infer<typeof manifestSchema>;
+export type RawJob = z.infer<typeof jobSchema>;
+
+/** JSON Schema of the endpoint inputs a manifest may set, from the endpoint definitions. */
+function inputsJsonSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const endpoint of ENDPOINTS)
+    for (const [key, kind] of Object.entries(endpoint.inputs)) {
+      if (key === "prompt" || key === "image_urls" || key in properties) continue;
+      properties[key] =
+        kind.type === "integer"
+          ? { type: "integer" }
+          : kind.type === "boolean"
+            ? { type: "boolean" }
+            : kind.type === "enum"
+              ? { enum: kind.values }
+              : kind.type === "image_size"
+                ? {
+                    anyOf: [{ enum: [...new Set(ENDPOINTS.flatMap((e) => e.sizeEnum))] }, { type: "object" }],
+                  }
+                : { type: "string" };
+    }
+  return { type: "object", properties, additionalProperties: false };
+}
+
+/**
+ * The manifest schema as JSON Schema (draft 2020-12), for editors and the docs: the zod
+ * schema, with the models and endpoint inputs filled in from the endpoint definitions.
+ */
+export function manifestJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(manifestSchema, { io: "input" }) as {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  const models = ENDPOINTS.flatMap((e) => [e.model, e.id]);
+  const props = schema.properties;
+  props.model = { ...props.model, enum: models };
+  props.defaults = { ...props.defaults, ...inputsJsonSchema() };
+  const jobs = props.jobs as { items: { properties: Record<string, Record<string, unknown>> } };
+  jobs.items.properties.model = { ...jobs.items.properties.model, enum: models };
+  jobs.items.properties.input = { ...jobs.items.properties.input, ...inputsJsonSchema() };
+  return {
+    ...schema,
+    $id: "https://seedream-pipeline.dev/schema/manifest.schema.json",
+    title: "seedream-pipeline manifest",
+  };
+}

@@ -1,6 +1,21 @@
 import type { EndpointDefinition, ImageSizeValue } from "../endpoints/index.js";
+import type { Template } from "./template.js";
 
-/** An input image as the manifest names it, resolved at the boundary. */
+/** A place in a manifest or rows file, for messages: `file:line:column: field`. */
+export interface Located {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly field: string;
+}
+
+/** A template and where it was written. */
+export interface TemplateField {
+  readonly template: Template;
+  readonly at: Located;
+}
+
+/** An input image as resolved at the boundary: a local file (read, hashed, decoded) or a URL. */
 export type ImageRef =
   | {
       readonly kind: "file";
@@ -16,20 +31,91 @@ export type ImageRef =
     }
   | { readonly kind: "url"; readonly url: string };
 
-/** A validated manifest: everything past the boundary reads this, never raw YAML. */
+/** One row of variables (a CSV line or an inline object). */
+export interface Row {
+  /** 1-based data row number. */
+  readonly index: number;
+  readonly vars: Readonly<Record<string, string>>;
+  /** Where the row is, and where each of its cells is. */
+  readonly at: Located;
+  readonly cellAt: (column: string) => Located;
+}
+
+/** An entry of a job's `images`: a named set, or a templated path/URL/data URI. */
+export type ImageEntry =
+  | { readonly kind: "set"; readonly name: string; readonly sources: readonly TemplateField[] }
+  | { readonly kind: "literal"; readonly source: TemplateField };
+
+/** A size variant a job is expanded over. */
+export interface SizeVariant {
+  readonly name: string;
+  readonly value: ImageSizeValue;
+}
+
+/** A job template, checked against its endpoint; expanded per row, size and seed by the planner. */
+export interface JobTemplate {
+  /** 0-based position in `jobs` (or the CSV data row). */
+  readonly index: number;
+  readonly at: Located;
+  readonly id: TemplateField;
+  /** Whether the id names {{size}} / {{seed}} itself; otherwise `-<size>` / `-seed<n>` is added. */
+  readonly idNamesSize: boolean;
+  readonly idNamesSeed: boolean;
+  readonly endpoint: EndpointDefinition;
+  /** The prompt's name in `prompts`, or `inline`. */
+  readonly promptName: string;
+  readonly prompt: TemplateField;
+  readonly images: readonly ImageEntry[];
+  readonly sizes: readonly SizeVariant[];
+  readonly seeds: readonly number[] | undefined;
+  /** Row filter: column → accepted values. */
+  readonly when: Readonly<Record<string, readonly string[]>>;
+  readonly whenAt: Located | undefined;
+  /** Endpoint inputs (defaults, then the job's own), without prompt, image_urls, image_size and seed. */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** Where each input key was set (the job's `input`, or `defaults`). */
+  readonly inputAt: Readonly<Record<string, Located>>;
+  /** Where the job's images are named, for count errors. */
+  readonly imagesAt: Located;
+}
+
+/** A validated manifest: everything past the boundary reads this, never raw YAML or CSV. */
 export interface Manifest {
   /** Absolute path of the manifest file. */
   readonly file: string;
+  /** The manifest path as the user gave it, for messages and the report. */
+  readonly displayFile: string;
   readonly name: string;
+  readonly format: "yaml" | "csv";
+  /** The manifest's own model (jobs may override it). */
   readonly endpoint: EndpointDefinition;
-  /** Endpoint inputs applied to every job. */
-  readonly defaults: Readonly<Record<string, unknown>>;
-  /** Named image sets, in declaration order. */
-  readonly images: ReadonlyArray<{ readonly name: string; readonly refs: readonly ImageRef[] }>;
-  /** Named prompts, in declaration order. */
-  readonly prompts: ReadonlyArray<{ readonly name: string; readonly text: string }>;
-  /** Named size variants, in declaration order. */
-  readonly sizes: ReadonlyArray<{ readonly name: string; readonly value: ImageSizeValue }>;
-  /** Requests in flight at once, when the manifest fixes it. */
-  readonly concurrency: number | undefined;
+  readonly jobs: readonly JobTemplate[];
+  /** Rows of variables; one empty row when the manifest has none. */
+  readonly rows: readonly Row[];
+  /** The rows' file, as written (for messages), when rows come from a CSV. */
+  readonly rowsFile: string | undefined;
+  /** Where each image goes under the output folder. */
+  readonly outputPath: TemplateField;
+  /** USD per image by endpoint id. */
+  readonly prices: Readonly<Record<string, number>>;
+  readonly concurrency: number | "auto" | undefined;
+  readonly maxCostUsd: number | undefined;
+  /** The environment variables the templates name, read once at the boundary. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Every input image the jobs name, by key (absolute path or URL). */
+  readonly images: ReadonlyMap<string, ImageRef>;
+  /** Things that will run but may surprise (e.g. a size fal will rescale). */
+  readonly warnings: readonly string[];
 }
+
+/**
+ * What a format reader gives: a manifest whose images are not resolved yet (with the issues
+ * found so far, if it could still be built), or only issues.
+ */
+export type ReadResult =
+  | {
+      readonly ok: true;
+      readonly manifest: Manifest;
+      readonly issues: readonly import("../errors.js").ManifestIssue[];
+    }
+  | { readonly ok: false; readonly issues: readonly import("../errors.js").ManifestIssue[] };

@@ -1,5 +1,5 @@
 export { displayUrl } from "./display-url.js";
 export { type DownloadOptions, downloadFile } from "./download.js";
-export { type ImageInfo, inspectImage } from "./image-codec.js";
+export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { type SavedImage, saveResultImage } from "./save-result-image.js";
 export { writeFileSafely } from "./write-file.js";

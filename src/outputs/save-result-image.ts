@@ -19,18 +19,18 @@ export interface SavedImage {
 }
 
 /**
- * Downloads one result image, decodes it to prove it whole, and writes it atomically as
- * `<stem>.<ext>` under `outputDir`, the extension from its real format.
+ * Downloads one result image, decodes it to prove it whole, and writes it atomically under
+ * `outputDir` at `pathFor(ext)`, the extension from its real format.
  */
 export async function saveResultImage(
   url: string,
   outputDir: string,
-  stem: string,
+  pathFor: (ext: string) => string,
   options: DownloadOptions = {},
 ): Promise<SavedImage> {
   const bytes = await downloadFile(url, options);
   const info = await inspectImage(bytes);
-  const path = `${stem}.${info.ext}`;
+  const path = pathFor(info.ext);
   await writeFileSafely(join(outputDir, path), bytes);
   return {
     path,

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import { resolvePixelSize } from "../endpoints/index.js";
+import { type PixelSize, resolvePixelSize } from "../endpoints/index.js";
+import { ManifestError } from "../errors.js";
 import type { ImageRef, Manifest } from "../manifest/index.js";
 import { canonicalJson } from "./canonical-json.js";
+import { expandManifest, type JobDraft, type Selection } from "./expand.js";
 import type { Job, Plan, Upload } from "./types.js";
 
 /** What of an input image decides the output: a file's content, or a URL as written. */
@@ -23,64 +25,77 @@ function integer(v: unknown, fallback: number): number {
   return typeof v === "number" && Number.isInteger(v) ? v : fallback;
 }
 
-/**
- * Expands a manifest into jobs: each prompt × each size variant, with every image set in
- * declaration order. Pure: the same manifest gives the same plan, keys included.
- */
-export function planPipeline(manifest: Manifest): Plan {
-  const { endpoint } = manifest;
-  const images = manifest.images.flatMap((set) => set.refs);
+export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
+
+function toJob(manifest: Manifest, draft: JobDraft): Job {
+  const images = draft.imageKeys.map((k) => {
+    const ref = manifest.images.get(k);
+    if (!ref) throw new Error(`image ${k} was not resolved by the manifest reader`);
+    return ref;
+  });
   const first = images[0];
-  const firstSize = first?.kind === "file" ? { width: first.width, height: first.height } : undefined;
-  const jobs: Job[] = [];
-  for (const prompt of manifest.prompts) {
-    for (const size of manifest.sizes) {
-      const input: Record<string, unknown> = {
-        ...manifest.defaults,
-        prompt: prompt.text,
-        image_size: size.value,
-      };
-      const generations = integer(input.num_images, 1);
-      const perGeneration = integer(input.max_images, 1);
-      const autoSize = typeof size.value === "string" && size.value.startsWith("auto_");
-      const id = `${prompt.name}-${size.name}`;
-      jobs.push({
-        id,
-        key: jobKey(endpoint.id, input, images),
-        endpoint,
-        promptName: prompt.name,
-        sizeName: size.name,
-        input,
-        images,
-        expectedSize: autoSize && !firstSize ? undefined : resolvePixelSize(endpoint, size.value, firstSize),
-        expectedImages: { min: generations, max: generations * perGeneration },
-        outputStem: id,
-      });
-    }
-  }
-  const uploads = new Map<string, Upload>();
-  for (const ref of images)
-    if (ref.kind === "file" && !uploads.has(ref.sha256))
-      uploads.set(ref.sha256, {
-        sha256: ref.sha256,
-        path: ref.path,
-        contentType: ref.contentType,
-        bytes: ref.bytes,
-      });
-  const price = endpoint.pricePerImageUsd;
-  const sum = (f: (j: Job) => number) => jobs.reduce((n, j) => n + f(j), 0);
+  const firstSize: PixelSize | undefined =
+    first?.kind === "file" ? { width: first.width, height: first.height } : undefined;
+  const autoSize = typeof draft.sizeValue === "string" && draft.sizeValue.startsWith("auto_");
+  const generations = integer(draft.input.num_images, 1);
+  const perGeneration = integer(draft.input.max_images, 1);
   return {
-    name: manifest.name,
-    endpoint,
-    jobs,
-    uploads: [...uploads.values()],
-    estimatedCostUsd: {
-      min: roundUsd(sum((j) => j.expectedImages.min) * price),
-      max: roundUsd(sum((j) => j.expectedImages.max) * price),
-    },
+    id: draft.id,
+    key: jobKey(draft.endpoint.id, draft.input, images),
+    endpoint: draft.endpoint,
+    promptName: draft.template.promptName,
+    sizeName: draft.sizeName,
+    sizeValue: draft.sizeValue,
+    row: draft.row.vars,
+    rowIndex: manifest.rowsFile === undefined && manifest.rows.length === 1 ? 0 : draft.row.index,
+    input: draft.input,
+    images,
+    expectedSize:
+      autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
+    expectedImages: { min: generations, max: generations * perGeneration },
+    pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
+    outputPath: manifest.outputPath,
+    outputVars: draft.vars,
   };
 }
 
-function roundUsd(n: number): number {
-  return Math.round(n * 10_000) / 10_000;
+/**
+ * Expands a validated manifest into the plan: jobs with keys, expected sizes and prices, the
+ * distinct files to upload, and the estimated cost. Pure.
+ */
+export function planPipeline(manifest: Manifest, selection: Selection = {}): Plan {
+  const expansion = expandManifest(manifest, selection);
+  const issues = expansion.issues.all();
+  if (issues.length > 0) throw new ManifestError(issues);
+  const jobs = expansion.drafts.map((d) => toJob(manifest, d));
+  const uploads = new Map<string, Upload>();
+  for (const job of jobs)
+    for (const ref of job.images)
+      if (ref.kind === "file" && !uploads.has(ref.sha256))
+        uploads.set(ref.sha256, {
+          sha256: ref.sha256,
+          path: ref.path,
+          contentType: ref.contentType,
+          bytes: ref.bytes,
+        });
+  let min = 0;
+  let max = 0;
+  for (const j of jobs) {
+    min += j.expectedImages.min * j.pricePerImageUsd;
+    max += j.expectedImages.max * j.pricePerImageUsd;
+  }
+  return {
+    name: manifest.name,
+    endpoint: manifest.endpoint,
+    jobs,
+    uploads: [...uploads.values()],
+    estimatedCostUsd: { min: roundUsd(min), max: roundUsd(max) },
+    totalJobs: expansion.total,
+    warnings: manifest.warnings,
+  };
+}
+
+/** The exact input sent to fal: the job's input with the image URLs last, as the API pages show it. */
+export function falInput(job: Job, imageUrls: readonly string[]): Record<string, unknown> {
+  return { ...job.input, image_urls: [...imageUrls] };
 }

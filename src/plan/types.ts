@@ -1,9 +1,9 @@
-import type { EndpointDefinition, PixelSize } from "../endpoints/index.js";
-import type { ImageRef } from "../manifest/index.js";
+import type { EndpointDefinition, ImageSizeValue, PixelSize } from "../endpoints/index.js";
+import type { ImageRef, TemplateField } from "../manifest/index.js";
 
 /** One request to fal, fully decided before anything is sent. */
 export interface Job {
-  /** Stable, user-facing id, unique in the plan. @example "hero-square" */
+  /** Stable, user-facing id, unique in the plan. @example "sku-123-hero-square" */
   readonly id: string;
   /**
    * Hash of everything that decides the generated image: the endpoint, the canonical input,
@@ -13,7 +13,12 @@ export interface Job {
   readonly endpoint: EndpointDefinition;
   readonly promptName: string;
   readonly sizeName: string;
-  /** The endpoint input without `image_urls`, which are only known after upload. */
+  readonly sizeValue: ImageSizeValue;
+  /** The row's variables (empty without rows). */
+  readonly row: Readonly<Record<string, string>>;
+  /** 1-based row number, or 0 without rows. */
+  readonly rowIndex: number;
+  /** The exact fal input without `image_urls`, which are only known after upload. */
   readonly input: Readonly<Record<string, unknown>>;
   /** The input images, in the order fal sees them (Figure 1, Figure 2, …). */
   readonly images: readonly ImageRef[];
@@ -21,8 +26,10 @@ export interface Job {
   readonly expectedSize: PixelSize | undefined;
   /** Fewest and most images the request can return. */
   readonly expectedImages: { readonly min: number; readonly max: number };
-  /** Output file name stem; the runner adds `-<n>.<ext>`. */
-  readonly outputStem: string;
+  readonly pricePerImageUsd: number;
+  /** Where image n goes: see `renderOutputPath`. */
+  readonly outputPath: TemplateField;
+  readonly outputVars: Readonly<Record<string, string>>;
 }
 
 /** A local file to upload once, whatever number of jobs use it. */
@@ -36,9 +43,13 @@ export interface Upload {
 /** Everything a run will do, decided from the manifest alone. */
 export interface Plan {
   readonly name: string;
+  /** The manifest's own model (jobs may use another). */
   readonly endpoint: EndpointDefinition;
   readonly jobs: readonly Job[];
   readonly uploads: readonly Upload[];
   /** Estimated cost in USD, from the fewest and most images. */
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+  /** Jobs in the manifest before `--only` / `--limit`. */
+  readonly totalJobs: number;
+  readonly warnings: readonly string[];
 }

@@ -1,5 +1,5 @@
 import { displayUrl } from "../outputs/display-url.js";
-import type { Job, Plan } from "../plan/index.js";
+import { type Job, type Plan, roundUsd } from "../plan/index.js";
 import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
 import type { Report, ReportJob, ReportTimings } from "./types.js";
 
@@ -39,6 +39,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     endpoint: job.endpoint.id,
     prompt_name: job.promptName,
     size_name: job.sizeName,
+    ...(job.rowIndex > 0 ? { row_index: job.rowIndex, row: job.row } : {}),
   };
   if (outcome.status === "not_run")
     return {
@@ -96,6 +97,10 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
   );
   const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
   const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
+  const spent = plan.jobs.reduce(
+    (usd, job, i) => usd + (jobs[i]?.outputs.length ?? 0) * job.pricePerImageUsd,
+    0,
+  );
   return {
     schema_version: 1,
     pipeline: plan.name,
@@ -118,7 +123,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       images,
       bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),
       estimated_cost_usd: plan.estimatedCostUsd,
-      cost_usd: Math.round(images * plan.endpoint.pricePerImageUsd * 10_000) / 10_000,
+      cost_usd: roundUsd(spent),
     },
     jobs,
   };

@@ -28,6 +28,9 @@ export interface ReportJob {
   readonly endpoint: string;
   readonly prompt_name: string;
   readonly size_name: string;
+  /** The row the job was made from (1-based) and its variables, when the manifest has rows. */
+  readonly row_index?: number;
+  readonly row?: Readonly<Record<string, string>>;
   /** The input sent to fal (image URLs as sent; `data:` URIs shortened). */
   readonly input: Readonly<Record<string, unknown>>;
   readonly request_id?: string;

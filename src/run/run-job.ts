@@ -1,7 +1,7 @@
 import { describeFalError, type EditClient } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import { type SavedImage, saveResultImage } from "../outputs/index.js";
-import type { Job } from "../plan/index.js";
+import { falInput, type Job, renderOutputPath } from "../plan/index.js";
 import type { JobError, JobOutcome } from "./job-outcome.js";
 import type { UploadResults } from "./upload-inputs.js";
 
@@ -54,7 +54,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
       };
     imageUrls.push(uploaded.url);
   }
-  const input = { ...job.input, image_urls: imageUrls };
+  const input = falInput(job, imageUrls);
   const endpointId = job.endpoint.id;
   const timings: { submittedAt?: number; startedAt?: number; completedAt?: number } = {};
   const fail = (error: JobError, requestId?: string): JobOutcome => {
@@ -103,7 +103,12 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
     const images = resultImages(data);
     for (const [i, image] of images.entries()) {
       const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
-      outputs.push(await saveResultImage(image.url, ctx.outputDir, `${job.outputStem}-${i + 1}`, options));
+      const pathFor = (ext: string) => {
+        const path = renderOutputPath(job.outputPath, job.outputVars, i + 1, ext);
+        if (typeof path !== "string") throw new Error(`output path needs {{${path.missing}}}`);
+        return path;
+      };
+      outputs.push(await saveResultImage(image.url, ctx.outputDir, pathFor, options));
     }
   } catch (error) {
     return fail({ stage: "download", kind: "output", message: (error as Error).message }, requestId);

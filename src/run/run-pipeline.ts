@@ -1,13 +1,12 @@
 import { join, resolve } from "node:path";
 import { createEditClient, type FalAccess } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
-import { readManifest } from "../manifest/index.js";
-import { planPipeline } from "../plan/index.js";
 import { type ExecuteResult, executePlan } from "./execute-plan.js";
+import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 
 /** Options of `runPipeline`. */
-export interface RunPipelineOptions {
-  /** Path of the YAML manifest. */
+export interface RunPipelineOptions extends LoadPlanOptions {
+  /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
   /** Where the pipeline's folder is made. @default "output" */
   readonly outputRoot?: string;
@@ -25,8 +24,7 @@ export interface RunPipelineOptions {
 export async function runPipeline(
   options: RunPipelineOptions,
 ): Promise<ExecuteResult & { readonly outputDir: string }> {
-  const manifest = await readManifest(options.manifestPath);
-  const plan = planPipeline(manifest);
+  const { plan, concurrency } = await loadPlan(options.manifestPath, options);
   const outputDir = resolve(join(options.outputRoot ?? "output", plan.name));
   const client = createEditClient({
     target: options.access.target,
@@ -38,7 +36,7 @@ export async function runPipeline(
     manifestPath: options.manifestPath,
     outputDir,
     client,
-    concurrency: options.concurrency ?? manifest.concurrency ?? 2,
+    concurrency: options.concurrency ?? (typeof concurrency === "number" ? concurrency : 2),
     falTarget: options.access.description,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),

@@ -1,121 +1,205 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findEndpoint } from "../../src/endpoints/index.js";
-import type { ImageRef, Manifest } from "../../src/manifest/index.js";
-import { canonicalJson, jobKey, planPipeline } from "../../src/plan/index.js";
+import { readManifest } from "../../src/manifest/index.js";
+import { falInput, type Job, planPipeline } from "../../src/plan/index.js";
+import { writeFiles } from "../helpers/manifests.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
 
-const found = findEndpoint("seedream-v4.5");
-if (!found) throw new Error("endpoint missing");
-const endpoint = found;
+const tempDir = useTempDirs();
+const env = {};
+const urls = (job: Job) =>
+  job.images.map((r) => (r.kind === "url" ? r.url : `upload:${r.path.split("/").pop()}`));
 
-const file = (sha256: string, width = 800, height = 600): ImageRef & { kind: "file" } => ({
-  kind: "file",
-  path: `/abs/${sha256}.png`,
-  source: `./${sha256}.png`,
-  sha256,
-  bytes: 100,
-  contentType: "image/png",
-  width,
-  height,
-});
-
-function manifest(overrides: Partial<Manifest> = {}): Manifest {
-  return {
-    file: "/abs/m.yaml",
-    name: "m",
-    endpoint,
-    defaults: { enable_safety_checker: true },
-    images: [
-      { name: "studio", refs: [file("aa")] },
-      { name: "product", refs: [file("bb"), { kind: "url", url: "https://cdn.example/p.png" }, file("aa")] },
-    ],
-    prompts: [
-      { name: "hero", text: "Hero shot" },
-      { name: "life", text: "Lifestyle" },
-    ],
-    sizes: [
-      { name: "square", value: "square_hd" },
-      { name: "auto", value: "auto_2K" },
-      { name: "wide", value: { width: 2560, height: 1440 } },
-    ],
-    concurrency: undefined,
-    ...overrides,
-  };
-}
-
-describe("planPipeline", () => {
-  it("makes one job per prompt × size, with every image in order", () => {
-    const plan = planPipeline(manifest());
+describe("planPipeline over the examples", () => {
+  it("demo: every prompt × every size, every image in order", async () => {
+    const plan = planPipeline(await readManifest("pipelines/demo.yaml", { env }));
     expect(plan.jobs.map((j) => j.id)).toEqual([
       "hero-square",
-      "hero-auto",
-      "hero-wide",
-      "life-square",
-      "life-auto",
-      "life-wide",
+      "hero-banner",
+      "hero-story",
+      "lifestyle-square",
+      "lifestyle-banner",
+      "lifestyle-story",
+    ]);
+    expect(plan.uploads.map((u) => u.path.split("/").pop())).toEqual([
+      "studio-backdrop.png",
+      "product-red-sneaker.png",
+      "brand-logo.png",
+    ]);
+    expect(plan.estimatedCostUsd).toEqual({ min: 0.24, max: 0.24 });
+  });
+
+  it("catalog refresh: rows filtered by `when`, ids, output paths, keys pinned", async () => {
+    const plan = planPipeline(await readManifest("pipelines/catalog-refresh.yaml", { env }));
+    expect(plan.jobs.map((j) => j.id)).toEqual([
+      "SKU-1001-hero-square",
+      "SKU-1001-hero-banner",
+      "SKU-1002-hero-square",
+      "SKU-1002-hero-banner",
+      "SKU-1004-hero-square",
+      "SKU-1004-hero-banner",
+      "SKU-1001-detail-square",
+      "SKU-1002-detail-square",
+      "SKU-1004-detail-square",
     ]);
     const [first] = plan.jobs;
-    expect(first?.input).toEqual({
-      enable_safety_checker: true,
-      prompt: "Hero shot",
+    if (!first) throw new Error("no job");
+    expect(falInput(first, urls(first))).toEqual({
+      prompt:
+        "Replace the product in Figure 1 with the Runner One in ocean blue shown in Figure 2. Keep the lighting and the shadows of Figure 1.",
       image_size: "square_hd",
+      enable_safety_checker: true,
+      image_urls: ["upload:studio-backdrop.png", "upload:SKU-1001.png"],
     });
-    expect(first?.images.map((r) => (r.kind === "file" ? r.sha256 : r.url))).toEqual([
-      "aa",
-      "bb",
-      "https://cdn.example/p.png",
-      "aa",
-    ]);
-    expect(plan.jobs.map((j) => j.expectedSize)).toEqual([
-      { width: 2048, height: 2048 },
-      { width: 2368, height: 1776 },
-      { width: 2560, height: 1440 },
-      { width: 2048, height: 2048 },
-      { width: 2368, height: 1776 },
-      { width: 2560, height: 1440 },
-    ]);
+    expect(first.row).toMatchObject({ sku: "SKU-1001", status: "active" });
+    expect(plan.jobs[3]?.input.image_size).toEqual({ width: 2560, height: 1440 });
+    // Keys hash the endpoint, the canonical input and the input files' bytes: the same on any machine.
+    expect(plan.jobs.slice(0, 2).map((j) => j.key)).toMatchInlineSnapshot(`
+      [
+        "a51ef186332479553ad3b77ea154b5d12aebe98ea7168587746aff2cdba9ebf7",
+        "bbf67d92d81259020ace8e268ed78dd751aed7aca943d6fec812241c3fe67cd9",
+      ]
+    `);
+    expect(plan.uploads).toHaveLength(4);
   });
 
-  it("uploads each distinct file once and prices the plan", () => {
-    const plan = planPipeline(manifest({ defaults: { num_images: 2, max_images: 3 } }));
-    expect(plan.uploads.map((u) => u.sha256)).toEqual(["aa", "bb"]);
-    expect(plan.jobs[0]?.expectedImages).toEqual({ min: 2, max: 6 });
-    expect(plan.estimatedCostUsd).toEqual({ min: 0.48, max: 1.44 });
+  it("marketing campaign: both models, inline rows, max_images ranges and prices", async () => {
+    const plan = planPipeline(await readManifest("pipelines/marketing-campaign.yaml", { env }));
+    expect(plan.jobs).toHaveLength(18);
+    const v5 = plan.jobs.filter((j) => j.endpoint.model === "seedream-v5-lite");
+    expect(v5.map((j) => j.id)).toEqual([
+      "us-poster-v5-feed",
+      "us-poster-v5-story",
+      "de-poster-v5-feed",
+      "de-poster-v5-story",
+      "fr-poster-v5-feed",
+      "fr-poster-v5-story",
+    ]);
+    expect(v5[0]?.input).toEqual({
+      prompt:
+        'Place the sneaker from Figure 2 in the studio of Figure 1 and put the logo from Figure 3 at the top. Add the headline "Run the city" in a clean sans-serif, with clear contrast but not overly eye-catching.',
+      image_size: "square_hd",
+      max_images: 2,
+      enhance_prompt_mode: "fast",
+    });
+    expect(v5[0]?.expectedImages).toEqual({ min: 1, max: 2 });
+    expect(plan.estimatedCostUsd).toEqual({ min: 0.69, max: 0.9 });
   });
 
-  it("keys a job by what decides its image, stable across runs and key order", () => {
-    const a = planPipeline(manifest());
-    const b = planPipeline(manifest());
-    expect(a.jobs.map((j) => j.key)).toEqual(b.jobs.map((j) => j.key));
-    expect(new Set(a.jobs.map((j) => j.key)).size).toBe(6);
-    expect(a.jobs[0]?.key).toBe(
-      jobKey(
-        endpoint.id,
-        { image_size: "square_hd", prompt: "Hero shot", enable_safety_checker: true },
-        a.jobs[0]?.images ?? [],
-      ),
-    );
-    // A changed image content changes the key; a changed file path with the same bytes does not.
-    const changed = planPipeline(manifest({ images: [{ name: "studio", refs: [file("cc")] }] }));
-    const moved = planPipeline(
-      manifest({
-        images: [
-          { name: "studio", refs: [{ ...file("aa"), path: "/elsewhere/x.png" }] },
-          {
-            name: "product",
-            refs: [file("bb"), { kind: "url", url: "https://cdn.example/p.png" }, file("aa")],
-          },
-        ],
-      }),
-    );
-    expect(changed.jobs[0]?.key).not.toBe(a.jobs[0]?.key);
-    expect(moved.jobs[0]?.key).toBe(a.jobs[0]?.key);
+  it("standalone CSV: one job per row, typed cells, per-row model", async () => {
+    const plan = planPipeline(await readManifest("pipelines/standalone.csv", { env }));
+    expect(plan.name).toBe("standalone");
+    expect(plan.jobs.map((j) => [j.id, j.endpoint.model, j.input])).toEqual([
+      [
+        "red-studio",
+        "seedream-v4.5",
+        expect.objectContaining({ image_size: "square_hd", num_images: 1, seed: 7 }),
+      ],
+      [
+        "red-banner",
+        "seedream-v4.5",
+        expect.objectContaining({ image_size: { width: 2560, height: 1440 }, num_images: 1 }),
+      ],
+      [
+        "blue-story",
+        "seedream-v5-lite",
+        expect.objectContaining({ image_size: "portrait_16_9", num_images: 2 }),
+      ],
+    ]);
   });
 });
 
-describe("canonicalJson", () => {
-  it("sorts keys at every depth and drops undefined", () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
-      '{"a":{"d":[{"y":2,"z":1}]},"b":1}',
+describe("the API pages' examples", () => {
+  const prompt45 =
+    "Replace the product in Figure 1 with that in Figure 2. For the title copy the text in Figure 3 to the top of the screen, the title should have a clear contrast with the background but not be overly eye-catching.";
+  const urls45 = [1, 2, 3].map(
+    (i) =>
+      `https://storage.googleapis.com/falserverless/example_inputs/seedreamv45/seedream_v45_edit_input_${i}.png`,
+  );
+  const prompt5 =
+    "Replace the product in Figure 1 with that in Figure 2. Seamlessly render logo in Figure 3 into the product design, in frosted glass texture. Remove any extra text in Figure 1, and design a catchy tagline for the perfume.";
+  const urls5 = [
+    "https://v3b.fal.media/files/b/0a8f9936/KOsb_qPB_W0ZJ0Ee2OsnU_586e2892841d46f09049ee7199b303d3.png",
+    "https://v3b.fal.media/files/b/0a8f994e/JroWTogO6jOTFk9b6B3XM_591ca38cef2f44bbba2843cbf80fb1b2.png",
+    "https://v3b.fal.media/files/b/0a8f9960/Q6pzwXAiFaFPOpSScoE-D_0eca5db19e5242739f127efe49b38922.png",
+  ];
+
+  it("come out exactly as the pages show them, key order included", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      "v45.yaml": `name: api-v45
+model: seedream-v4.5
+defaults: { num_images: 1, max_images: 1 }
+images:
+  figures: [${urls45.join(", ")}]
+prompts:
+  edit: "${prompt45}"
+sizes:
+  auto: auto_4K
+`,
+      "v5.csv": `prompt,image_urls,image_size,num_images,max_images,enable_safety_checker,enhance_prompt_mode\n"${prompt5}",${urls5.join("|")},auto_2K,1,1,true,standard\n`,
+    });
+    const [v45] = planPipeline(await readManifest(join(dir, "v45.yaml"), { env })).jobs;
+    const [v5] = planPipeline(
+      await readManifest(join(dir, "v5.csv"), { env, model: "seedream-v5-lite" }),
+    ).jobs;
+    if (!v45 || !v5) throw new Error("no jobs");
+    expect(JSON.stringify(falInput(v45, urls(v45)))).toBe(
+      JSON.stringify({
+        prompt: prompt45,
+        image_size: "auto_4K",
+        num_images: 1,
+        max_images: 1,
+        image_urls: urls45,
+      }),
     );
+    expect(JSON.stringify(falInput(v5, urls(v5)))).toBe(
+      JSON.stringify({
+        prompt: prompt5,
+        image_size: "auto_2K",
+        num_images: 1,
+        max_images: 1,
+        enable_safety_checker: true,
+        enhance_prompt_mode: "standard",
+        image_urls: urls5,
+      }),
+    );
+  });
+});
+
+describe("selection and keys", () => {
+  it("--only and --limit select jobs; the total is still counted", async () => {
+    const manifest = await readManifest("pipelines/catalog-refresh.yaml", { env });
+    const detail = planPipeline(manifest, { only: "SKU-100?-detail-*" });
+    expect(detail.jobs.map((j) => j.id)).toEqual([
+      "SKU-1001-detail-square",
+      "SKU-1002-detail-square",
+      "SKU-1004-detail-square",
+    ]);
+    const hero = planPipeline(manifest, { only: "*-hero-*", limit: 3 });
+    expect(hero.jobs.map((j) => j.id)).toEqual([
+      "SKU-1001-hero-square",
+      "SKU-1001-hero-banner",
+      "SKU-1002-hero-square",
+    ]);
+    expect(hero.totalJobs).toBe(9);
+  });
+
+  it("a changed row changes only that row's keys", async () => {
+    const dir = await tempDir();
+    const yaml = (name: string) => `name: k
+model: seedream-v5-lite
+images: { a: https://x.example/a.png }
+prompts: { p: "Show {{name}}" }
+rows:
+  - { id: one, name: Alpha }
+  - { id: two, name: ${name} }
+jobs: [{ id: "{{id}}", prompt: p }]
+`;
+    await writeFiles(dir, { "a.yaml": yaml("Beta"), "b.yaml": yaml("Gamma") });
+    const a = planPipeline(await readManifest(join(dir, "a.yaml"), { env })).jobs.map((j) => j.key);
+    const b = planPipeline(await readManifest(join(dir, "b.yaml"), { env })).jobs.map((j) => j.key);
+    expect(a[0]).toBe(b[0]);
+    expect(a[1]).not.toBe(b[1]);
   });
 });

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { findEndpoint } from "../../src/endpoints/index.js";
+import { compileTemplate } from "../../src/manifest/template.js";
 import type { Job, Plan } from "../../src/plan/index.js";
 import { buildReport } from "../../src/report/index.js";
 import type { JobOutcome } from "../../src/run/job-outcome.js";
 
+const template = compileTemplate("{{job}}-{{n}}.{{ext}}");
+if ("message" in template) throw new Error(template.message);
+const OUTPUT = { template, at: { file: "m.yaml", line: 1, column: 1, field: "output.path" } };
 const endpoint = findEndpoint("seedream-v5-lite");
 if (!endpoint) throw new Error("endpoint missing");
 
@@ -13,11 +17,16 @@ const job = (id: string): Job => ({
   endpoint,
   promptName: id,
   sizeName: "square",
+  sizeValue: "square",
+  row: {},
+  rowIndex: 0,
   input: { prompt: id, image_size: "square" },
   images: [],
   expectedSize: { width: 1920, height: 1920 },
   expectedImages: { min: 1, max: 1 },
-  outputStem: id,
+  pricePerImageUsd: 0.035,
+  outputPath: OUTPUT,
+  outputVars: { job: id },
 });
 const plan: Plan = {
   name: "p",
@@ -25,6 +34,8 @@ const plan: Plan = {
   jobs: [job("a"), job("b"), job("c")],
   uploads: [],
   estimatedCostUsd: { min: 0.105, max: 0.105 },
+  totalJobs: 3,
+  warnings: [],
 };
 const T = Date.UTC(2026, 10, 21, 2, 0, 0);
 

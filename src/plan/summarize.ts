@@ -1,0 +1,142 @@
+import { displayUrl } from "../outputs/display-url.js";
+import { roundUsd } from "./plan-pipeline.js";
+import type { Plan } from "./types.js";
+
+/** One line of the plan table: jobs of one prompt at one size. */
+export interface PlanGroup {
+  readonly model: string;
+  readonly prompt: string;
+  readonly size: string;
+  readonly jobs: number;
+  readonly images: { readonly min: number; readonly max: number };
+  readonly costUsd: { readonly min: number; readonly max: number };
+}
+
+/** What `plan` shows: groups by model, prompt and size, uploads and cost. Pure. */
+export interface PlanSummary {
+  readonly name: string;
+  readonly jobs: number;
+  readonly totalJobs: number;
+  readonly groups: readonly PlanGroup[];
+  readonly images: { readonly min: number; readonly max: number };
+  readonly uploads: { readonly files: number; readonly bytes: number };
+  readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+  readonly warnings: readonly string[];
+}
+
+export function summarizePlan(plan: Plan): PlanSummary {
+  const groups = new Map<
+    string,
+    {
+      model: string;
+      prompt: string;
+      size: string;
+      jobs: number;
+      min: number;
+      max: number;
+      cmin: number;
+      cmax: number;
+    }
+  >();
+  for (const job of plan.jobs) {
+    const k = `${job.endpoint.model}\u0000${job.promptName}\u0000${job.sizeName}`;
+    const g = groups.get(k) ?? {
+      model: job.endpoint.model,
+      prompt: job.promptName,
+      size: job.sizeName,
+      jobs: 0,
+      min: 0,
+      max: 0,
+      cmin: 0,
+      cmax: 0,
+    };
+    g.jobs += 1;
+    g.min += job.expectedImages.min;
+    g.max += job.expectedImages.max;
+    g.cmin += job.expectedImages.min * job.pricePerImageUsd;
+    g.cmax += job.expectedImages.max * job.pricePerImageUsd;
+    groups.set(k, g);
+  }
+  const list = [...groups.values()].map((g) => ({
+    model: g.model,
+    prompt: g.prompt,
+    size: g.size,
+    jobs: g.jobs,
+    images: { min: g.min, max: g.max },
+    costUsd: { min: roundUsd(g.cmin), max: roundUsd(g.cmax) },
+  }));
+  return {
+    name: plan.name,
+    jobs: plan.jobs.length,
+    totalJobs: plan.totalJobs,
+    groups: list,
+    images: {
+      min: list.reduce((n, g) => n + g.images.min, 0),
+      max: list.reduce((n, g) => n + g.images.max, 0),
+    },
+    uploads: { files: plan.uploads.length, bytes: plan.uploads.reduce((n, u) => n + u.bytes, 0) },
+    estimatedCostUsd: plan.estimatedCostUsd,
+    warnings: plan.warnings,
+  };
+}
+
+const range = (r: { min: number; max: number }, f: (n: number) => string = String) =>
+  r.min === r.max ? f(r.min) : `${f(r.min)}–${f(r.max)}`;
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+const bytes = (n: number) =>
+  n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** The plan as a table for a terminal. */
+export function formatPlanSummary(s: PlanSummary): string {
+  const header = ["model", "prompt", "size", "jobs", "images", "cost"];
+  const rows = s.groups.map((g) => [
+    g.model,
+    g.prompt,
+    g.size,
+    String(g.jobs),
+    range(g.images),
+    range(g.costUsd, usd),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 3 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const selected =
+    s.jobs === s.totalJobs
+      ? `${s.jobs} jobs`
+      : `${s.jobs} of ${s.totalJobs} jobs (selected by --only/--limit)`;
+  return [
+    `${s.name}: ${selected}, ${range(s.images)} images`,
+    "",
+    line(header),
+    ...rows.map(line),
+    "",
+    `inputs to upload: ${s.uploads.files} file${s.uploads.files === 1 ? "" : "s"} (${bytes(s.uploads.bytes)})`,
+    `estimated cost: ${range(s.estimatedCostUsd, usd)}`,
+    ...s.warnings.map((w) => `warning: ${w}`),
+    "",
+  ].join("\n");
+}
+
+/** The plan as JSON: the summary and every job with its exact fal input. */
+export function planJson(plan: Plan): Record<string, unknown> {
+  return {
+    ...summarizePlan(plan),
+    jobs: plan.jobs.map((j) => ({
+      id: j.id,
+      key: j.key,
+      endpoint: j.endpoint.id,
+      prompt_name: j.promptName,
+      size_name: j.sizeName,
+      ...(j.rowIndex > 0 ? { row: j.rowIndex } : {}),
+      input: {
+        ...j.input,
+        image_urls: j.images.map((r) => (r.kind === "url" ? displayUrl(r.url) : `file:${r.path}`)),
+      },
+      expected_size: j.expectedSize ?? null,
+      expected_images: j.expectedImages,
+    })),
+  };
+}

@@ -1,0 +1,27 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { ManifestError } from "../../src/errors.js";
+import { type Manifest, type ReadManifestOptions, readManifest } from "../../src/manifest/index.js";
+
+/** Writes files (text, or a function that writes the file) under `dir`. */
+export async function writeFiles(
+  dir: string,
+  files: Record<string, string | ((path: string) => Promise<void>)>,
+): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    await mkdir(dirname(path), { recursive: true });
+    if (typeof content === "string") await writeFile(path, content);
+    else await content(path);
+  }
+}
+
+/** Reads a manifest expecting failure; returns each issue as `file:line:column: field: message`. */
+export async function manifestErrors(path: string, options: ReadManifestOptions = {}): Promise<string[]> {
+  const result: Manifest | unknown = await readManifest(path, { env: {}, ...options }).catch(
+    (e: unknown) => e,
+  );
+  if (!(result instanceof ManifestError))
+    throw new Error(`expected a ManifestError for ${path}, got ${String(result)}`);
+  return result.message.split("\n");
+}
