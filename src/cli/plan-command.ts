@@ -1,4 +1,4 @@
-import { formatPlanSummary, planJson, summarizePlan } from "../plan/index.js";
+import { formatPlanSummary, summarizePlan, writePlanJson } from "../plan/index.js";
 import { type LoadPlanOptions, loadPlan } from "../run/load-plan.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./streams.js";
@@ -25,9 +25,8 @@ export function planOptions(flags: PlanFlags, io: CliIo): LoadPlanOptions {
 /** `seedream-pipeline plan`: the jobs, images, uploads and cost, sending nothing. */
 export async function planCommand(manifest: string, flags: PlanFlags, io: CliIo): Promise<number> {
   const { plan } = await loadPlan(manifest, planOptions(flags, io));
-  io.stdout.write(
-    flags.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : formatPlanSummary(summarizePlan(plan)),
-  );
+  if (flags.json) writePlanJson(plan, (chunk) => io.stdout.write(chunk));
+  else io.stdout.write(formatPlanSummary(summarizePlan(plan)));
   return EXIT.ok;
 }
 

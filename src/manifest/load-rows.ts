@@ -13,6 +13,25 @@ function issue(at: Located, message: string): ManifestIssue {
   return { file: at.file, line: at.line, column: at.column, field: at.field, message };
 }
 
+/** A CSV row: its locations are made only when a message needs them. */
+class CsvRow implements Row {
+  constructor(
+    readonly index: number,
+    readonly vars: Readonly<Record<string, string>>,
+    readonly line: number,
+    readonly file: string,
+    readonly columns: readonly string[],
+  ) {}
+
+  get at(): Located {
+    return { file: this.file, line: this.line, column: 1, field: `row ${this.index}` };
+  }
+
+  cellAt(column: string): Located {
+    return { file: this.file, line: this.line, column: this.columns.indexOf(column) + 1, field: column };
+  }
+}
+
 /** Human text for csv-parse's errors, without the position it repeats. */
 function csvMessage(error: CsvError): string {
   const text = error.message.replace(/\s+(on|at) line \d+.*$/, "").replace(/^[^:]+: /, "");
@@ -34,12 +53,16 @@ function csvMessage(error: CsvError): string {
  */
 export function parseCsvRows(text: string, file: string): LoadedRows {
   const issues: ManifestIssue[] = [];
-  let records: { record: Record<string, string>; info: { lines: number } }[];
+  let records: Record<string, string>[];
+  const lines: number[] = [];
   let columns: string[] = [];
   try {
     records = parse(text, {
       bom: true,
-      info: true,
+      on_record: (record: Record<string, string>, context: { lines: number }) => {
+        lines.push(context.lines);
+        return record;
+      },
       skip_empty_lines: true,
       skip_records_with_error: true,
       columns: (header: string[]) => {
@@ -79,15 +102,7 @@ export function parseCsvRows(text: string, file: string): LoadedRows {
     seen.add(c);
   }
   if (issues.length > 0) return { ok: false, issues };
-  const rows = records.map(({ record, info }, i): Row => {
-    const line = info.lines;
-    return {
-      index: i + 1,
-      vars: record,
-      at: { file, line, column: 1, field: `row ${i + 1}` },
-      cellAt: (column) => ({ file, line, column: columns.indexOf(column) + 1, field: column }),
-    };
-  });
+  const rows = records.map((record, i): Row => new CsvRow(i + 1, record, lines[i] ?? 0, file, columns));
   return { ok: true, rows, columns };
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { ManifestError } from "../errors.js";
-import { expandManifest } from "../plan/expand.js";
+import { expandManifest, rememberExpansion } from "../plan/expand.js";
 import { type CsvManifestOptions, readCsvManifest } from "./read-csv-manifest.js";
 import { readYamlManifest } from "./read-yaml-manifest.js";
 import { resolveImages } from "./resolve-images.js";
@@ -48,5 +48,8 @@ export async function readManifest(
   const resolved = await resolveImages(expansion.imageUses);
   const issues = [...read.issues, ...expansion.issues.all(), ...resolved.issues];
   if (issues.length > 0) throw new ManifestError(issues);
-  return { ...read.manifest, images: resolved.images };
+  const manifest = { ...read.manifest, images: resolved.images };
+  // The planner would make the same expansion again: hand it over (it does not read images).
+  rememberExpansion(manifest, expansion);
+  return manifest;
 }

@@ -43,16 +43,19 @@ export async function resolveImages(
   uses: ReadonlyMap<string, ImageUse>,
 ): Promise<{ images: Map<string, ImageRef>; issues: ManifestIssue[] }> {
   const limit = pLimit(8);
+  // URLs need no entry: a key missing from the map is a URL (see `imageRef`).
   const results = await Promise.all(
-    [...uses].map(([key, use]) =>
-      limit(
-        async (): Promise<[string, ImageUse, ImageRef | string]> => [
-          key,
-          use,
-          use.kind === "url" ? { kind: "url", url: key } : await readLocal(key, use.source),
-        ],
+    [...uses]
+      .filter(([, use]) => use.kind === "file")
+      .map(([key, use]) =>
+        limit(
+          async (): Promise<[string, ImageUse, ImageRef | string]> => [
+            key,
+            use,
+            use.kind === "url" ? { kind: "url", url: key } : await readLocal(key, use.source),
+          ],
+        ),
       ),
-    ),
   );
   // Filled in the order the jobs first use each image, whatever order the reads end in.
   const images = new Map<string, ImageRef>();

@@ -102,7 +102,7 @@ export interface Manifest {
   readonly maxCostUsd: number | undefined;
   /** The environment variables the templates name, read once at the boundary. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every input image the jobs name, by key (absolute path or URL). */
+  /** Every local input image the jobs name, by absolute path (URLs need no entry). */
   readonly images: ReadonlyMap<string, ImageRef>;
   /** Things that will run but may surprise (e.g. a size fal will rescale). */
   readonly warnings: readonly string[];

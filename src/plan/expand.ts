@@ -1,10 +1,11 @@
 import { type EndpointDefinition, type ImageSizeValue, validateEndpointInput } from "../endpoints/index.js";
+import type { Manifest } from "../manifest/index.js";
 import { didYouMean } from "../manifest/suggest.js";
 import { renderTemplate } from "../manifest/template.js";
-import type { JobTemplate, Located, Manifest, Row, TemplateField } from "../manifest/types.js";
+import type { JobTemplate, Located, Row, SizeVariant, TemplateField } from "../manifest/types.js";
 import { imageKey } from "./image-key.js";
 import { IssueList } from "./issues.js";
-import { OUTPUT_VARIABLES, renderOutputPath, unsafeOutputPath } from "./output-path.js";
+import { builtinVariables, OUTPUT_VARIABLES, renderOutputPath, unsafeOutputPath } from "./output-path.js";
 
 /** One job after expansion, before keys and output paths. */
 export interface JobDraft {
@@ -19,8 +20,6 @@ export interface JobDraft {
   readonly input: Readonly<Record<string, unknown>>;
   /** The input images in figure order, by key into `Manifest.images`. */
   readonly imageKeys: readonly string[];
-  /** Variables the output path may use. */
-  readonly vars: Readonly<Record<string, string>>;
 }
 
 /** Where an image key is first used, to locate a failure to resolve it. */
@@ -31,9 +30,8 @@ export interface ImageUse {
 }
 
 export interface Expansion {
-  readonly drafts: JobDraft[];
-  /** Jobs the manifest makes before `only` and `limit`. */
-  readonly total: number;
+  /** Every job the manifest makes, in order. */
+  readonly drafts: readonly JobDraft[];
   readonly issues: IssueList;
   readonly imageUses: Map<string, ImageUse>;
 }
@@ -73,34 +71,44 @@ export function orderInput(
   return out;
 }
 
+/** The jobs of one template, row, size and seed share everything in their input but the prompt. */
+interface Variant {
+  readonly size: SizeVariant;
+  readonly seed: number | undefined;
+  /** The input without the prompt, in API-page order. */
+  readonly rest: Readonly<Record<string, unknown>>;
+}
+
 class Expander {
   readonly issues = new IssueList();
   readonly imageUses = new Map<string, ImageUse>();
-  total = 0;
   readonly #columns: Set<string>;
   readonly #pathOwners = new Map<string, string>();
+  /** Endpoint checks already made, by template, variant and image count: they do not depend on the row. */
+  readonly #checked = new Set<string>();
 
   constructor(readonly manifest: Manifest) {
-    this.#columns = new Set(manifest.rows.flatMap((r) => Object.keys(r.vars)));
+    this.#columns = new Set();
+    for (const row of manifest.rows) for (const k in row.vars) this.#columns.add(k);
   }
 
   /** Renders a template for a row; reports a missing variable where it helps most. */
-  render(field: TemplateField, row: Row, extra: Readonly<Record<string, string>> = {}): string | undefined {
-    const result = renderTemplate(field.template, (name) => {
-      if (name.startsWith("env.")) return this.manifest.env[name.slice(4)];
-      return extra[name] ?? row.vars[name];
-    });
+  render(field: TemplateField, row: Row, extra?: Readonly<Record<string, string>>): string | undefined {
+    const env = this.manifest.env;
+    const result = renderTemplate(field.template, (name) =>
+      name.startsWith("env.") ? env[name.slice(4)] : (extra?.[name] ?? row.vars[name]),
+    );
     if (typeof result === "string") return result;
     const name = result.missing;
     if (name.startsWith("env."))
       this.issues.add(field.at, `environment variable ${name.slice(4)} is not set`);
-    else if (!this.#columns.has(name) && !(name in extra)) {
+    else if (!this.#columns.has(name) && !(extra && name in extra)) {
       const where = this.manifest.rowsFile
         ? `a column of ${this.manifest.rowsFile}`
         : "a variable of any row";
       this.issues.add(
         field.at,
-        `\`{{${name}}}\` is not ${where}${didYouMean(name, [...this.#columns, ...Object.keys(extra)])}`,
+        `\`{{${name}}}\` is not ${where}${didYouMean(name, [...this.#columns, ...Object.keys(extra ?? {})])}`,
       );
     } else
       this.issues.add(row.at, `row ${row.index} has no value for \`${name}\`, used by ${field.at.field}`);
@@ -108,7 +116,7 @@ class Expander {
   }
 
   matches(template: JobTemplate, row: Row): boolean {
-    for (const [column, values] of Object.entries(template.when)) {
+    for (const column in template.when) {
       if (!this.#columns.has(column)) {
         this.issues.add(
           template.whenAt ?? template.at,
@@ -118,7 +126,7 @@ class Expander {
         return false;
       }
       const value = row.vars[column];
-      if (value === undefined || !values.includes(value)) return false;
+      if (value === undefined || !(template.when[column] as readonly string[]).includes(value)) return false;
     }
     return true;
   }
@@ -129,109 +137,136 @@ class Expander {
     return variable === undefined ? field.at : row.cellAt(variable);
   }
 
-  images(template: JobTemplate, row: Row): string[] | undefined {
+  images(fields: readonly TemplateField[], row: Row): string[] | undefined {
     const keys: string[] = [];
     let ok = true;
-    const fields = template.images.flatMap((e) => (e.kind === "set" ? e.sources : [e.source]));
     for (const field of fields) {
-      const source = this.render(field, row);
-      if (source === undefined) {
+      const rendered = this.render(field, row);
+      if (rendered === undefined) {
         ok = false;
         continue;
       }
-      const at = this.#sourceAt(field, row);
-      if (source.trim() === "") {
-        this.issues.add(at, `empty image reference (used by ${field.at.field})`);
+      const source = rendered.trim();
+      if (source === "") {
+        this.issues.add(this.#sourceAt(field, row), `empty image reference (used by ${field.at.field})`);
         ok = false;
         continue;
       }
-      const key = imageKey(this.manifest.file, source.trim());
+      const key = imageKey(this.manifest.file, source);
       if (key.kind === "invalid") {
-        this.issues.add(at, key.message);
+        this.issues.add(this.#sourceAt(field, row), key.message);
         ok = false;
         continue;
       }
-      if (!this.imageUses.has(key.key)) this.imageUses.set(key.key, { source, kind: key.kind, at });
+      // Only files are read (URLs pass through and cannot fail here), so only they are recorded.
+      if (key.kind === "file" && !this.imageUses.has(key.key))
+        this.imageUses.set(key.key, { source, kind: key.kind, at: this.#sourceAt(field, row) });
       keys.push(key.key);
     }
     return ok ? keys : undefined;
   }
 
-  expand(selection: Selection): JobDraft[] {
+  #variants(template: JobTemplate): Variant[] {
+    const variants: Variant[] = [];
+    for (const size of template.sizes)
+      for (const seed of template.seeds ?? [undefined]) {
+        const rest = orderInput(template.endpoint, {
+          prompt: "",
+          image_size: size.value,
+          ...template.input,
+          ...(seed === undefined ? {} : { seed }),
+        });
+        delete rest.prompt;
+        variants.push({ size, seed, rest });
+      }
+    return variants;
+  }
+
+  expand(): JobDraft[] {
     const drafts: JobDraft[] = [];
-    const byId = new Map<string, JobDraft>();
-    const only = selection.only === undefined ? undefined : globToRegExp(selection.only);
+    // id → the row that made it, for the duplicate message; rows, not drafts, to keep it small.
+    const byId = new Map<string, number>();
     for (const template of this.manifest.jobs) {
+      const variants = this.#variants(template);
+      const imageFields = template.images.flatMap((e) => (e.kind === "set" ? e.sources : [e.source]));
+      const promptExtra = { prompt: template.promptName };
+      // An id that names {{size}} or {{seed}} is rendered per variant; otherwise once per row.
+      const perVariant = template.idNamesSize || template.idNamesSeed;
       for (const row of this.manifest.rows) {
         if (!this.matches(template, row)) continue;
-        // An id that names {{size}} or {{seed}} is rendered per variant; otherwise once.
-        const perVariant = template.idNamesSize || template.idNamesSeed;
-        const baseId = perVariant ? "" : this.render(template.id, row, { prompt: template.promptName });
+        const baseId = perVariant ? "" : this.render(template.id, row, promptExtra);
         const prompt = this.render(template.prompt, row);
-        const imageKeys = this.images(template, row);
+        const imageKeys = this.images(imageFields, row);
         if (baseId === undefined || prompt === undefined || imageKeys === undefined) continue;
         if (imageKeys.length > template.endpoint.maxInputImages)
           this.issues.add(
             template.imagesAt,
             `${imageKeys.length} input images; ${template.endpoint.model} takes at most ${template.endpoint.maxInputImages} (fal would silently drop the first ${imageKeys.length - template.endpoint.maxInputImages})`,
           );
-        for (const size of template.sizes) {
-          for (const seed of template.seeds ?? [undefined]) {
-            const vars = { ...row.vars, size: size.name, seed: seed === undefined ? "" : String(seed) };
-            let id = perVariant
-              ? this.render(template.id, row, {
-                  prompt: template.promptName,
-                  size: vars.size,
-                  seed: vars.seed,
-                })
-              : baseId;
-            if (id === undefined) continue;
-            if (!template.idNamesSize) id += `-${size.name}`;
-            if (seed !== undefined && !template.idNamesSeed) id += `-seed${seed}`;
-            if (!ID.test(id)) {
-              this.issues.add(
-                template.id.at,
-                `job id \`${id}\` (row ${row.index}) may only hold letters, digits, '.', '_' and '-'`,
-              );
-              continue;
-            }
-            const input = orderInput(template.endpoint, {
-              prompt,
-              image_size: size.value,
-              ...template.input,
-              ...(seed === undefined ? {} : { seed }),
-            });
-            this.#checkInput(template, input, imageKeys.length);
-            const draft: JobDraft = {
-              id,
-              template,
-              row,
-              endpoint: template.endpoint,
-              sizeName: size.name,
-              sizeValue: size.value,
-              seed,
-              input,
-              imageKeys,
-              vars: { ...vars, job: id, prompt: template.promptName, model: template.endpoint.model },
-            };
-            const twin = byId.get(id);
-            if (twin) {
-              this.issues.add(
-                template.id.at,
-                `duplicate job id \`${id}\` (row ${row.index}); ${twin.template.id.at.field} makes it for row ${twin.row.index} too`,
-              );
-              continue;
-            }
-            byId.set(id, draft);
-            this.#checkOutputPath(draft);
-            if (only && !only.test(id)) continue;
-            drafts.push(draft);
+        for (const variant of variants) {
+          const seedText = variant.seed === undefined ? "" : String(variant.seed);
+          let id = perVariant
+            ? this.render(template.id, row, { ...promptExtra, size: variant.size.name, seed: seedText })
+            : baseId;
+          if (id === undefined) continue;
+          if (!template.idNamesSize) id += `-${variant.size.name}`;
+          if (variant.seed !== undefined && !template.idNamesSeed) id += `-seed${variant.seed}`;
+          if (!ID.test(id)) {
+            this.issues.add(
+              template.id.at,
+              `job id \`${id}\` (row ${row.index}) may only hold letters, digits, '.', '_' and '-'`,
+            );
+            continue;
           }
+          const input = { prompt, ...variant.rest };
+          this.#checkInput(template, variant, input, imageKeys.length);
+          const twinRow = byId.get(id);
+          if (twinRow !== undefined) {
+            this.issues.add(
+              template.id.at,
+              `duplicate job id \`${id}\` (row ${row.index}); row ${twinRow} makes it too`,
+            );
+            continue;
+          }
+          const draft: JobDraft = {
+            id,
+            template,
+            row,
+            endpoint: template.endpoint,
+            sizeName: variant.size.name,
+            sizeValue: variant.size.value,
+            seed: variant.seed,
+            input,
+            imageKeys,
+          };
+          byId.set(id, row.index);
+          this.#checkOutputPath(draft);
+          drafts.push(draft);
         }
       }
     }
-    this.total = byId.size;
-    return selection.limit === undefined ? drafts : drafts.slice(0, selection.limit);
+    return drafts;
+  }
+
+  #checkInput(
+    template: JobTemplate,
+    variant: Variant,
+    input: Record<string, unknown>,
+    imageCount: number,
+  ): void {
+    // Only the prompt and the image count vary by row, and a string prompt is always valid.
+    const key = `${template.index}|${variant.size.name}|${variant.seed}|${imageCount}`;
+    if (this.#checked.has(key)) return;
+    this.#checked.add(key);
+    const placeholders = Array.from(
+      { length: Math.min(imageCount, template.endpoint.maxInputImages) },
+      () => "x",
+    );
+    for (const e of validateEndpointInput(template.endpoint, { ...input, image_urls: placeholders })) {
+      const field = String(e.loc[1] ?? "");
+      if (field === "image_urls" || field === "prompt" || field === "image_size") continue;
+      this.issues.add(template.inputAt[field] ?? template.at, `${e.msg} (model ${template.endpoint.model})`);
+    }
   }
 
   #checkOutputPath(draft: JobDraft): void {
@@ -242,7 +277,7 @@ class Expander {
     const maxImages = integer(draft.input.num_images) * integer(draft.input.max_images);
     if (maxImages > 1 && !names.includes("n"))
       this.issues.add(field.at, `must contain {{n}}: job \`${draft.id}\` can return ${maxImages} images`);
-    const path = renderOutputPath(field, draft.vars, 1, "png");
+    const path = renderOutputPath(field, draft.row.vars, builtinVariables(draft), 1, "png");
     if (typeof path !== "string") {
       const known = [...this.#columns, ...OUTPUT_VARIABLES];
       this.issues.add(
@@ -266,18 +301,14 @@ class Expander {
     }
     this.#pathOwners.set(path, draft.id);
   }
+}
 
-  #checkInput(template: JobTemplate, input: Record<string, unknown>, imageCount: number): void {
-    const placeholders = Array.from(
-      { length: Math.min(imageCount, template.endpoint.maxInputImages) },
-      () => "x",
-    );
-    for (const e of validateEndpointInput(template.endpoint, { ...input, image_urls: placeholders })) {
-      const key = String(e.loc[1] ?? "");
-      if (key === "image_urls" || key === "prompt" || key === "image_size") continue;
-      this.issues.add(template.inputAt[key] ?? template.at, `${e.msg} (model ${template.endpoint.model})`);
-    }
-  }
+/** Expansions the manifest reader already made, handed to the planner so it does not expand twice. */
+const made = new WeakMap<Manifest, Expansion>();
+
+/** Keeps an expansion of `manifest` for the next `expandManifest` of the same object (once). */
+export function rememberExpansion(manifest: Manifest, expansion: Expansion): void {
+  made.set(manifest, expansion);
 }
 
 /**
@@ -285,8 +316,20 @@ class Expander {
  * manifest gives the same drafts and issues. Issues are located at the template or the CSV
  * cell they come from.
  */
-export function expandManifest(manifest: Manifest, selection: Selection = {}): Expansion {
+export function expandManifest(manifest: Manifest): Expansion {
+  const known = made.get(manifest);
+  if (known) {
+    made.delete(manifest);
+    return known;
+  }
   const expander = new Expander(manifest);
-  const drafts = expander.expand(selection);
-  return { drafts, total: expander.total, issues: expander.issues, imageUses: expander.imageUses };
+  const drafts = expander.expand();
+  return { drafts, issues: expander.issues, imageUses: expander.imageUses };
+}
+
+/** The drafts `only` and `limit` keep. */
+export function selectDrafts(drafts: readonly JobDraft[], selection: Selection): readonly JobDraft[] {
+  const only = selection.only === undefined ? undefined : globToRegExp(selection.only);
+  const kept = only ? drafts.filter((d) => only.test(d.id)) : drafts;
+  return selection.limit === undefined ? kept : kept.slice(0, selection.limit);
 }

@@ -16,14 +16,10 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
  */
 export function imageKey(manifestFile: string, source: string): ImageKey {
   const scheme = SCHEME.exec(source)?.[1]?.toLowerCase();
-  if (scheme === "http" || scheme === "https") {
-    try {
-      new URL(source);
-    } catch {
-      return { kind: "invalid", message: `\`${source}\` is not a valid URL` };
-    }
-    return { kind: "url", key: source };
-  }
+  if (scheme === "http" || scheme === "https")
+    return URL.canParse(source)
+      ? { kind: "url", key: source }
+      : { kind: "invalid", message: `\`${source}\` is not a valid URL` };
   if (scheme === "data")
     return /^data:image\/[a-z0-9.+-]+(;[^,]*)?,/i.test(source)
       ? { kind: "url", key: source }

@@ -5,31 +5,65 @@ import type { TemplateField } from "../manifest/types.js";
 /** Built-in variables an output path may use beside the row's. */
 export const OUTPUT_VARIABLES = ["job", "size", "seed", "prompt", "model", "n", "ext"] as const;
 
+/** What a job is, as far as its output path's built-in variables go. */
+export interface PathJob {
+  readonly id: string;
+  readonly sizeName: string;
+  readonly seed?: number | undefined;
+  readonly endpoint: { readonly model: string };
+  readonly template?: { readonly promptName: string };
+  readonly promptName?: string;
+}
+
+/** The built-in variables of a job (`job`, `size`, `seed`, `prompt`, `model`), made on demand. */
+export function builtinVariables(job: PathJob): (name: string) => string | undefined {
+  return (name) => {
+    switch (name) {
+      case "job":
+        return job.id;
+      case "size":
+        return job.sizeName;
+      case "seed":
+        return job.seed === undefined ? "" : String(job.seed);
+      case "prompt":
+        return job.promptName ?? job.template?.promptName;
+      case "model":
+        return job.endpoint.model;
+      default:
+        return undefined;
+    }
+  };
+}
+
 /**
- * Renders an output path for image `n` (1-based) with extension `ext`; returns undefined when a
- * variable is missing. The path is relative to the pipeline's output folder, `/`-separated.
+ * Renders an output path for image `n` (1-based) with extension `ext`: built-in variables
+ * first, then the row's. Returns the missing variable when one has no value. The path is
+ * relative to the pipeline's output folder, `/`-separated.
  */
 export function renderOutputPath(
   field: TemplateField,
-  vars: Readonly<Record<string, string>>,
+  row: Readonly<Record<string, string>>,
+  builtins: (name: string) => string | undefined,
   n: number,
   ext: string,
 ): string | { readonly missing: string } {
   const result = renderTemplate(field.template, (name) => {
     if (name === "n") return String(n);
     if (name === "ext") return ext;
-    return vars[name];
+    return builtins(name) ?? row[name];
   });
-  return typeof result === "string" ? posix.normalize(result.replace(/\\/g, "/")) : result;
+  if (typeof result !== "string") return result;
+  // Most paths need no normalising; doing it only when needed keeps 100,000 jobs fast.
+  return /\\|\/\/|(^|\/)\.\.?(\/|$)/.test(result) ? posix.normalize(result.replace(/\\/g, "/")) : result;
 }
 
 /** Why a rendered output path cannot be used, or undefined when it can. */
 export function unsafeOutputPath(path: string): string | undefined {
-  if (posix.isAbsolute(path) || /^[A-Za-z]:/.test(path))
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
     return `\`${path}\` is absolute; output paths stay under the output folder`;
   if (path === ".." || path.startsWith("../")) return `\`${path}\` leaves the output folder`;
   if (path === "." || path.endsWith("/")) return `\`${path}\` names a folder, not a file`;
-  if (path.split("/").some((seg) => seg.startsWith(".state") || seg === "report.json"))
+  if (path === "report.json" || path.startsWith(".state/") || path.startsWith("runs/"))
     return `\`${path}\` would overwrite the run's own files`;
   return undefined;
 }

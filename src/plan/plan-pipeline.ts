@@ -3,8 +3,16 @@ import { type PixelSize, resolvePixelSize } from "../endpoints/index.js";
 import { ManifestError } from "../errors.js";
 import type { ImageRef, Manifest } from "../manifest/index.js";
 import { canonicalJson } from "./canonical-json.js";
-import { expandManifest, type JobDraft, type Selection } from "./expand.js";
+import { expandManifest, type JobDraft, type Selection, selectDrafts } from "./expand.js";
 import type { Job, Plan, Upload } from "./types.js";
+
+/** The resolved image for a key: a local file from the reader's map, or a URL (kept as its key). */
+export function imageRef(manifest: Manifest, key: string): ImageRef {
+  const file = manifest.images.get(key);
+  if (file) return file;
+  if (/^(https?|data):/i.test(key)) return { kind: "url", url: key };
+  throw new Error(`image ${key} was not resolved by the manifest reader`);
+}
 
 /** What of an input image decides the output: a file's content, or a URL as written. */
 function imageIdentity(ref: ImageRef): { sha256: string } | { url: string } {
@@ -28,11 +36,7 @@ function integer(v: unknown, fallback: number): number {
 export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
 
 function toJob(manifest: Manifest, draft: JobDraft): Job {
-  const images = draft.imageKeys.map((k) => {
-    const ref = manifest.images.get(k);
-    if (!ref) throw new Error(`image ${k} was not resolved by the manifest reader`);
-    return ref;
-  });
+  const images = draft.imageKeys.map((k) => imageRef(manifest, k));
   const first = images[0];
   const firstSize: PixelSize | undefined =
     first?.kind === "file" ? { width: first.width, height: first.height } : undefined;
@@ -54,8 +58,8 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
       autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
     expectedImages: { min: generations, max: generations * perGeneration },
     pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
+    seed: draft.seed,
     outputPath: manifest.outputPath,
-    outputVars: draft.vars,
   };
 }
 
@@ -64,10 +68,12 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
  * distinct files to upload, and the estimated cost. Pure.
  */
 export function planPipeline(manifest: Manifest, selection: Selection = {}): Plan {
-  const expansion = expandManifest(manifest, selection);
+  const expansion = expandManifest(manifest);
   const issues = expansion.issues.all();
   if (issues.length > 0) throw new ManifestError(issues);
-  const jobs = expansion.drafts.map((d) => toJob(manifest, d));
+  const selected = selectDrafts(expansion.drafts, selection);
+  const jobs: Job[] = [];
+  for (const draft of selected) jobs.push(toJob(manifest, draft));
   const uploads = new Map<string, Upload>();
   for (const job of jobs)
     for (const ref of job.images)
@@ -90,7 +96,7 @@ export function planPipeline(manifest: Manifest, selection: Selection = {}): Pla
     jobs,
     uploads: [...uploads.values()],
     estimatedCostUsd: { min: roundUsd(min), max: roundUsd(max) },
-    totalJobs: expansion.total,
+    totalJobs: expansion.drafts.length,
     warnings: manifest.warnings,
   };
 }

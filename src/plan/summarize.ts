@@ -120,23 +120,37 @@ export function formatPlanSummary(s: PlanSummary): string {
   ].join("\n");
 }
 
+function jobJson(j: Plan["jobs"][number]): Record<string, unknown> {
+  return {
+    id: j.id,
+    key: j.key,
+    endpoint: j.endpoint.id,
+    prompt_name: j.promptName,
+    size_name: j.sizeName,
+    ...(j.rowIndex > 0 ? { row: j.rowIndex } : {}),
+    input: {
+      ...j.input,
+      image_urls: j.images.map((r) => (r.kind === "url" ? displayUrl(r.url) : `file:${r.path}`)),
+    },
+    expected_size: j.expectedSize ?? null,
+    expected_images: j.expectedImages,
+  };
+}
+
 /** The plan as JSON: the summary and every job with its exact fal input. */
 export function planJson(plan: Plan): Record<string, unknown> {
-  return {
-    ...summarizePlan(plan),
-    jobs: plan.jobs.map((j) => ({
-      id: j.id,
-      key: j.key,
-      endpoint: j.endpoint.id,
-      prompt_name: j.promptName,
-      size_name: j.sizeName,
-      ...(j.rowIndex > 0 ? { row: j.rowIndex } : {}),
-      input: {
-        ...j.input,
-        image_urls: j.images.map((r) => (r.kind === "url" ? displayUrl(r.url) : `file:${r.path}`)),
-      },
-      expected_size: j.expectedSize ?? null,
-      expected_images: j.expectedImages,
-    })),
-  };
+  return { ...summarizePlan(plan), jobs: plan.jobs.map(jobJson) };
+}
+
+/**
+ * Writes the same JSON as `planJson`, a job at a time, so a plan of 100,000 jobs never
+ * stands in memory as one string.
+ */
+export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
+  const head = JSON.stringify(summarizePlan(plan), null, 2);
+  write(`${head.slice(0, -2)},\n  "jobs": [`);
+  plan.jobs.forEach((job, i) => {
+    write(`${i === 0 ? "\n" : ",\n"}    ${JSON.stringify(jobJson(job))}`);
+  });
+  write(plan.jobs.length > 0 ? "\n  ]\n}\n" : "]\n}\n");
 }

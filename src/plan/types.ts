@@ -27,9 +27,10 @@ export interface Job {
   /** Fewest and most images the request can return. */
   readonly expectedImages: { readonly min: number; readonly max: number };
   readonly pricePerImageUsd: number;
-  /** Where image n goes: see `renderOutputPath`. */
+  /** The seed this job was expanded over (`seeds`), if any. */
+  readonly seed: number | undefined;
+  /** Where image n goes: see `renderOutputPath` and `builtinVariables`. */
   readonly outputPath: TemplateField;
-  readonly outputVars: Readonly<Record<string, string>>;
 }
 
 /** A local file to upload once, whatever number of jobs use it. */

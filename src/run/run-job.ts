@@ -1,7 +1,7 @@
 import { describeFalError, type EditClient } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import { type SavedImage, saveResultImage } from "../outputs/index.js";
-import { falInput, type Job, renderOutputPath } from "../plan/index.js";
+import { builtinVariables, falInput, type Job, renderOutputPath } from "../plan/index.js";
 import type { JobError, JobOutcome } from "./job-outcome.js";
 import type { UploadResults } from "./upload-inputs.js";
 
@@ -104,7 +104,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
     for (const [i, image] of images.entries()) {
       const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
       const pathFor = (ext: string) => {
-        const path = renderOutputPath(job.outputPath, job.outputVars, i + 1, ext);
+        const path = renderOutputPath(job.outputPath, job.row, builtinVariables(job), i + 1, ext);
         if (typeof path !== "string") throw new Error(`output path needs {{${path.missing}}}`);
         return path;
       };

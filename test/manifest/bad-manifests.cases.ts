@@ -209,9 +209,7 @@ export const BAD_CASES: readonly BadCase[] = [
       "m.yaml": `${head}images: { a: ./a.png }\nprompts: { p: "Show {{name}}" }\nrows:\n  - { name: Shoe }\n  - { name: Boot }\njobs:\n  - id: hero\n    prompt: p\n`,
       "a.png": png(),
     },
-    expected: [
-      "<dir>/m.yaml:9:9: jobs[0].id: duplicate job id `hero-auto_2K` (row 2); jobs[0].id makes it for row 1 too",
-    ],
+    expected: ["<dir>/m.yaml:9:9: jobs[0].id: duplicate job id `hero-auto_2K` (row 2); row 1 makes it too"],
   },
   {
     name: "an output path that leaves the output folder",

@@ -9,7 +9,9 @@ describe("the manifest's JSON Schema", () => {
   });
 
   it("offers the models and the endpoint inputs for autocompletion", () => {
-    const schema = manifestJsonSchema() as { properties: Record<string, { enum?: string[]; properties?: object }> };
+    const schema = manifestJsonSchema() as {
+      properties: Record<string, { enum?: string[]; properties?: object }>;
+    };
     expect(schema.properties.model?.enum).toEqual([
       "seedream-v4.5",
       "fal-ai/bytedance/seedream/v4.5/edit",

@@ -50,9 +50,9 @@ describe("readManifest", () => {
       "a.png": (p) => writePng(p, 10, 10),
     });
     const m = await readManifest(join(dir, "m.yaml"), { env: {} });
-    expect([...m.images.values()].map((r) => r.kind)).toEqual(["url", "file", "url"]);
+    expect([...m.images.keys()]).toEqual([join(dir, "a.png")]);
     const plan = planPipeline(m);
-    expect(plan.jobs[0]?.images).toHaveLength(4);
+    expect(plan.jobs[0]?.images.map((r) => r.kind)).toEqual(["url", "file", "url", "file"]);
     expect(plan.uploads).toHaveLength(1);
   });
 });

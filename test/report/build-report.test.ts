@@ -25,8 +25,8 @@ const job = (id: string): Job => ({
   expectedSize: { width: 1920, height: 1920 },
   expectedImages: { min: 1, max: 1 },
   pricePerImageUsd: 0.035,
+  seed: undefined,
   outputPath: OUTPUT,
-  outputVars: { job: id },
 });
 const plan: Plan = {
   name: "p",

@@ -1,0 +1,30 @@
+// `npm run bench`: every benchmark figure the issues ask for, printed and written as JSON
+// under output/bench/. `npm run bench -- plan` runs one group.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { benchPlan, formatPlanFigures } from "./plan-bench.js";
+
+const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
+  plan: async () => {
+    const f = await benchPlan(Number(process.env.BENCH_PLAN_ROWS ?? 100_000));
+    return { text: formatPlanFigures(f), data: f };
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => a in groups);
+const results: Record<string, unknown> = {
+  machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
+};
+for (const name of wanted.length > 0 ? wanted : Object.keys(groups)) {
+  const group = groups[name];
+  if (!group) continue;
+  const { text, data } = await group();
+  console.log(`${text}\n`);
+  results[name] = data;
+}
+const dir = join("output", "bench");
+await mkdir(dir, { recursive: true });
+const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(join(dir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`figures written to ${file}`);
