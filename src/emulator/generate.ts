@@ -18,6 +18,7 @@ export interface GenerateContext {
   readonly random: () => number;
   readonly multiImage: "max" | "min";
   readonly blockedWords: readonly string[];
+  readonly render: "full" | "fast";
 }
 
 export interface GeneratedImage {
@@ -31,6 +32,21 @@ export interface GeneratedImage {
 
 function validation(detail: FalFieldError[]): Outcome {
   return { httpStatus: 422, body: { detail }, errorType: "validation_error" };
+}
+
+const plainImages = new Map<string, Promise<Buffer>>();
+
+/** One flat PNG per size, made once: the benchmark's images (real files at the real size). */
+function plainImage(size: PixelSize): Promise<Buffer> {
+  const key = `${size.width}x${size.height}`;
+  let image = plainImages.get(key);
+  if (!image) {
+    image = sharp({ create: { width: size.width, height: size.height, channels: 3, background: "#808890" } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    plainImages.set(key, image);
+  }
+  return image;
 }
 
 /** Fetches one input image: from the emulator's own storage, a `data:` URI, or http(s). */
@@ -135,12 +151,15 @@ export async function generate(
   const sizeLabel = typeof sizeValue === "string" ? sizeValue : "custom";
   const images: GeneratedImage[] = [];
   for (let i = 0; i < count; i++) {
-    const bytes = await renderResultImage({
+    const bytes =
+      ctx.render === "fast"
+        ? await plainImage(size)
+        : await renderResultImage({
       size,
       inputs: loaded.images,
       prompt: String(input.prompt),
-      caption: `${endpoint.model} · ${sizeLabel} ${size.width}x${size.height} · image ${i + 1}/${count} · seed ${seed} · req ${requestId.slice(0, 8)}`,
-    });
+            caption: `${endpoint.model} · ${sizeLabel} ${size.width}x${size.height} · image ${i + 1}/${count} · seed ${seed} · req ${requestId.slice(0, 8)}`,
+          });
     const fileName = `${requestId.slice(0, 8)}-${i}.png`;
     const path = `/files/results/${requestId}/${fileName}`;
     ctx.files.put(path, { bytes, contentType: "image/png" });

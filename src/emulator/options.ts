@@ -1,10 +1,17 @@
+import type { CapacityStep, EmulatorFaults } from "./faults.js";
+
 /**
  * How long one request runs, in emulated milliseconds (before `timeScale`).
  * - a number: every request takes that long;
  * - `{ min, max }`: uniform in [min, max];
+ * - `{ mean, sd }`: normal, never below a tenth of the mean;
  * - `"hold"`: a request runs until the test calls `emulator.release()`.
  */
-export type InferenceTime = number | { readonly min: number; readonly max: number } | "hold";
+export type InferenceTime =
+  | number
+  | { readonly min: number; readonly max: number }
+  | { readonly mean: number; readonly sd: number }
+  | "hold";
 
 /** Options of the fal-protocol emulator. */
 export interface EmulatorOptions {
@@ -33,12 +40,32 @@ export interface EmulatorOptions {
    * answered with fal's 422 `content_policy_violation`. @default []
    */
   readonly blockedWords?: readonly string[];
+  /** Faults to inject (rate limits, errors, resets, truncated downloads). @default none */
+  readonly faults?: EmulatorFaults;
+  /** Changes of C during the run, e.g. 10 → 25 → 6. */
+  readonly capacitySchedule?: readonly CapacityStep[];
+  /**
+   * `full` renders each image from the job's inputs with its prompt drawn on; `fast` serves
+   * one cached image per size (same protocol and sizes), for benchmarks of thousands of jobs.
+   * @default "full"
+   */
+  readonly render?: "full" | "fast";
 }
 
 /** Options with every default filled in. */
 export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, "apiKeys">> & {
   readonly apiKeys: readonly string[] | undefined;
 };
+
+/** Draws one inference time in emulated milliseconds; undefined for "hold". */
+export function drawInferenceMs(spec: InferenceTime, random: () => number): number | undefined {
+  if (spec === "hold") return undefined;
+  if (typeof spec === "number") return spec;
+  if ("min" in spec) return spec.min + random() * (spec.max - spec.min);
+  // Box–Muller, floored so no request takes (almost) no time.
+  const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Math.max(spec.mean / 10, spec.mean + z * spec.sd);
+}
 
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
   const concurrency = options.concurrency ?? 2;
@@ -56,6 +83,9 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     randomSeed: options.randomSeed ?? 1,
     multiImage: options.multiImage ?? "max",
     blockedWords: options.blockedWords ?? [],
+    faults: options.faults ?? {},
+    capacitySchedule: options.capacitySchedule ?? [],
+    render: options.render ?? "full",
   };
 }
 

@@ -34,6 +34,10 @@ export interface FalRequest {
   readonly submittedAt: number;
   phase: Phase;
   logs: LogEntry[];
+  /** When the first result call after completion came (for completion-detection delay). */
+  resultFetchedAt?: number;
+  /** The longest wait IN_QUEUE the submit allowed (`x-fal-request-timeout`), in ms. */
+  startTimeoutMs?: number;
 }
 
 /** What the store asks of its owner: run a request, and be told of changes. */
@@ -81,7 +85,7 @@ export class RequestStore {
     return this.#queue.length;
   }
 
-  submit(endpoint: EndpointDefinition, input: unknown): FalRequest {
+  submit(endpoint: EndpointDefinition, input: unknown, startTimeoutMs?: number): FalRequest {
     const request: FalRequest = {
       id: randomUUID(),
       endpoint,
@@ -89,11 +93,31 @@ export class RequestStore {
       submittedAt: this.#hooks.now(),
       phase: { kind: "queued" },
       logs: [],
+      ...(startTimeoutMs === undefined ? {} : { startTimeoutMs }),
     };
     this.#requests.set(request.id, request);
     this.#queue.push(request);
     this.#pump();
+    if (startTimeoutMs !== undefined && request.phase.kind === "queued")
+      setTimeout(() => this.#expireQueued(request), startTimeoutMs).unref();
     return request;
+  }
+
+  /** Every request, in submit order (for the emulator's measures). */
+  all(): IterableIterator<FalRequest> {
+    return this.#requests.values();
+  }
+
+  /** A request that waited IN_QUEUE past its start timeout ends with fal's 504. */
+  #expireQueued(request: FalRequest): void {
+    if (request.phase.kind !== "queued") return;
+    this.#queue.splice(this.#queue.indexOf(request), 1);
+    this.#queueShifted();
+    this.#complete(request, undefined, {
+      httpStatus: 504,
+      body: { detail: "Request timed out before processing started", error_type: "request_timeout" },
+      errorType: "request_timeout",
+    });
   }
 
   get(id: string): FalRequest | undefined {

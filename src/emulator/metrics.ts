@@ -1,0 +1,47 @@
+import type { FalRequest } from "./request-store.js";
+
+/** One request's timeline, in ms since the emulator started. */
+export interface RequestTimeline {
+  readonly id: string;
+  readonly submittedAt: number;
+  readonly startedAt: number | undefined;
+  readonly completedAt: number | undefined;
+  readonly resultFetchedAt: number | undefined;
+  readonly outcome: "ok" | "error" | "canceled" | "pending";
+}
+
+/** What the emulator measured, for the benchmark and tests. */
+export interface EmulatorStats {
+  readonly requests: readonly RequestTimeline[];
+  /** Capacity C over time: each change, from the start. */
+  readonly capacity: ReadonlyArray<{ readonly at: number; readonly concurrency: number }>;
+  /** Most requests IN_QUEUE at once. */
+  readonly maxQueued: number;
+  /** 429 answers sent. */
+  readonly rateLimited: number;
+  /** Calls that arrived after a 429 told the client to wait, and before the time it named. */
+  readonly earlySends: number;
+  /** Calls answered, by operation. */
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+export function timelineOf(r: FalRequest, started: number): RequestTimeline {
+  const p = r.phase;
+  const rel = (t: number | undefined) => (t === undefined ? undefined : t - started);
+  const outcome =
+    p.kind !== "completed"
+      ? "pending"
+      : p.outcome.errorType === "request_cancelled"
+        ? "canceled"
+        : p.outcome.httpStatus === 200
+          ? "ok"
+          : "error";
+  return {
+    id: r.id,
+    submittedAt: r.submittedAt - started,
+    startedAt: rel(p.kind === "queued" ? undefined : p.startedAt),
+    completedAt: rel(p.kind === "completed" ? p.completedAt : undefined),
+    resultFetchedAt: rel(r.resultFetchedAt),
+    outcome,
+  };
+}
