@@ -8,6 +8,8 @@ export const EXIT = {
   jobsFailed: 1,
   /** Manifest, usage or credential error: nothing was sent. */
   usage: 2,
+  /** Stopped by the deadline (or the budget). */
+  stopped: 3,
   /** Anything unexpected. */
   internal: 70,
 } as const;
@@ -39,5 +41,6 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0   every job succeeded
   1   the run finished, some jobs failed (see report.json)
-  2   manifest, usage or credential error (nothing was sent), or fal rejected the key
+    2   manifest, usage or credential error (nothing was sent), or fal rejected the key
+  3   stopped by --deadline: the rest is reported as not run
   70  unexpected internal error`;

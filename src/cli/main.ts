@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { manifestJsonSchema } from "../manifest/index.js";
+import { parseDuration } from "./duration.js";
 import { emulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
-import { msRange, positiveNumber, wholeNumber } from "./parse-values.js";
+import { concurrencyValue, msRange, positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
@@ -60,8 +61,29 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
     .option(
       "-c, --concurrency <n>",
-      "requests in flight at once (default: the manifest's, else 2)",
-      wholeNumber(1, 200),
+      "requests in flight at fal: auto (follow the account's capacity) or a number (default: the manifest's, else auto)",
+      concurrencyValue,
+    )
+    .option("--max-concurrency <n>", "the most auto may keep in flight", wholeNumber(1, 200))
+    .option(
+      "--job-timeout <duration>",
+      "cancel a request at fal with no result this long after submit (e.g. 10m)",
+      parseDuration,
+    )
+    .option(
+      "--start-timeout <duration>",
+      "fal's bound on time waiting in its queue (x-fal-request-timeout)",
+      parseDuration,
+    )
+    .option(
+      "--deadline <duration>",
+      "end the run this long after it starts: stop submitting, cancel what waits at fal",
+      parseDuration,
+    )
+    .addOption(
+      new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")
+        .choices(["finish", "cancel"])
+        .default("finish"),
     )
     .option("--emulator", "start the fal-protocol emulator on 127.0.0.1 and send all fal traffic to it")
     .addOption(

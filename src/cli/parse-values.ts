@@ -28,3 +28,8 @@ export function msRange(value: string): number | { min: number; max: number } {
   if (max < min) throw new InvalidArgumentError(`range ${value} ends before it starts`);
   return { min, max };
 }
+
+/** commander parser: `auto` or a whole number of requests from 1 to 200. */
+export function concurrencyValue(value: string): number | "auto" {
+  return value.trim().toLowerCase() === "auto" ? "auto" : wholeNumber(1, 200)(value);
+}

@@ -10,8 +10,13 @@ import type { CliIo } from "./streams.js";
 
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
+  readonly maxConcurrency?: number;
+  readonly jobTimeout?: number;
+  readonly startTimeout?: number;
+  readonly deadline?: number;
+  readonly deadlineAction?: "finish" | "cancel";
   readonly output: string;
-  readonly concurrency?: number;
+  readonly concurrency?: number | "auto";
   readonly emulator?: boolean;
   readonly falBaseUrl?: string;
   readonly emulatorConcurrency: number;
@@ -21,6 +26,7 @@ export interface RunFlags extends PlanFlags {
 /** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
   if (flags.dryRun) return planCommand(manifestPath, flags, io);
+  const startedAt = Date.now();
   const logger = createLogger({
     stream: io.stderr,
     ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}),
@@ -54,18 +60,27 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       access,
       logger,
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
+      ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
+      ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
+      ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
+      ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
     const t = result.report.totals;
     const where = relative(process.cwd(), result.outputDir) || ".";
     io.stdout.write(
-      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.failed} failed${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\n`,
     );
     if (result.end === "credentials_rejected") {
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
       return EXIT.usage;
     }
-    return t.failed + t.not_run > 0 ? EXIT.jobsFailed : EXIT.ok;
+    if (result.end === "deadline") {
+      io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
+      return EXIT.stopped;
+    }
+    return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
   } finally {
     await emulator?.close();
   }

@@ -62,7 +62,11 @@ export class TokenBucket {
 }
 
 /** `Retry-After` for a wait of `ms`: whole seconds, rounded up, or an HTTP date. */
-export function retryAfterHeader(kind: RateLimitFault["retryAfter"], ms: number, now: number): string | undefined {
+export function retryAfterHeader(
+  kind: RateLimitFault["retryAfter"],
+  ms: number,
+  now: number,
+): string | undefined {
   if (kind === "none") return undefined;
   const seconds = Math.max(1, Math.ceil(ms / 1000));
   if (kind === "date") return new Date(now + seconds * 1000 + 999).toUTCString();

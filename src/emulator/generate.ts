@@ -155,9 +155,9 @@ export async function generate(
       ctx.render === "fast"
         ? await plainImage(size)
         : await renderResultImage({
-      size,
-      inputs: loaded.images,
-      prompt: String(input.prompt),
+            size,
+            inputs: loaded.images,
+            prompt: String(input.prompt),
             caption: `${endpoint.model} · ${sizeLabel} ${size.width}x${size.height} · image ${i + 1}/${count} · seed ${seed} · req ${requestId.slice(0, 8)}`,
           });
     const fileName = `${requestId.slice(0, 8)}-${i}.png`;

@@ -57,7 +57,14 @@ function classify(method: string, path: string): Operation {
   if (path.startsWith("/storage/upload/blob/")) return "upload-put";
   if (path === "/storage/upload/initiate") return "upload-initiate";
   const m = REQUEST_PATH.exec(path);
-  if (m) return m[4] === "/status" ? "status" : m[4] === "/status/stream" ? "status-stream" : m[4] === "/cancel" ? "cancel" : "result";
+  if (m)
+    return m[4] === "/status"
+      ? "status"
+      : m[4] === "/status/stream"
+        ? "status-stream"
+        : m[4] === "/cancel"
+          ? "cancel"
+          : "result";
   if (method === "POST" && findEndpointByPath(path)) return "submit";
   return "unknown";
 }
@@ -80,7 +87,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers: NodeJS.Timeout[] = [];
   const capacity = [{ at: 0, concurrency: opts.concurrency }];
   const bucket = faults.rateLimit
-    ? new TokenBucket(faults.rateLimit.perSecond, faults.rateLimit.burst ?? faults.rateLimit.perSecond, started)
+    ? new TokenBucket(
+        faults.rateLimit.perSecond,
+        faults.rateLimit.burst ?? faults.rateLimit.perSecond,
+        started,
+      )
     : undefined;
   let maxQueued = 0;
   let rateLimited = 0;
@@ -102,7 +113,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     store.setConcurrency(c);
     capacity.push({ at: Date.now() - started, concurrency: c });
   }
-  for (const step of opts.capacitySchedule) timers.push(setTimeout(() => setConcurrency(step.concurrency), step.atMs));
+  for (const step of opts.capacitySchedule)
+    timers.push(setTimeout(() => setConcurrency(step.concurrency), step.atMs));
 
   function inferenceDelay(request: FalRequest): Promise<void> {
     const ms = drawInferenceMs(opts.inferenceMs, random);
@@ -124,11 +136,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       render: opts.render,
     };
     const fails = chance(faults.failRequests);
-    const [outcome] = await Promise.all([generate(ctx, request.endpoint, request.id, request.input), inferenceDelay(request)]);
+    const [outcome] = await Promise.all([
+      generate(ctx, request.endpoint, request.id, request.input),
+      inferenceDelay(request),
+    ]);
     if (fails && outcome.httpStatus === 200)
       return {
         httpStatus: 500,
-        body: { detail: "Runner error: the worker running this request was lost", error_type: "runner_error" },
+        body: {
+          detail: "Runner error: the worker running this request was lost",
+          error_type: "runner_error",
+        },
         errorType: "runner_error",
       };
     if (outcome.httpStatus === 200) {
@@ -158,7 +176,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   function authorized(req: IncomingMessage): Reply | undefined {
     const header = req.headers.authorization;
     const match = header ? /^Key\s+(.+)$/.exec(header) : null;
-    if (!match?.[1]) return json(401, { detail: "Missing or malformed Authorization header: expected 'Key <key>'" });
+    if (!match?.[1])
+      return json(401, { detail: "Missing or malformed Authorization header: expected 'Key <key>'" });
     if (opts.apiKeys && !opts.apiKeys.includes(match[1])) return json(401, { detail: "Invalid API key" });
     return undefined;
   }
@@ -177,10 +196,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const until = /^\d+$/.test(header) ? now + Number(header) * 1000 : Date.parse(header);
       waitUntil = Math.max(waitUntil, until);
     }
-    return json(429, { detail: "Rate limit exceeded" }, header === undefined ? {} : { "retry-after": header });
+    return json(
+      429,
+      { detail: "Rate limit exceeded" },
+      header === undefined ? {} : { "retry-after": header },
+    );
   }
 
-  async function serveFile(res: ServerResponse, path: string, entry: RecordedRequest): Promise<Reply | undefined> {
+  async function serveFile(
+    res: ServerResponse,
+    path: string,
+    entry: RecordedRequest,
+  ): Promise<Reply | undefined> {
     const file = files.get(path);
     if (!file) return json(404, { detail: "File not found" });
     if (faults.slowDownloadsMs) await new Promise((r) => setTimeout(r, faults.slowDownloadsMs));
@@ -196,7 +223,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return undefined;
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL, entry: RecordedRequest): Promise<Reply | undefined> {
+  async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    entry: RecordedRequest,
+  ): Promise<Reply | undefined> {
     const method = req.method ?? "GET";
     const path = url.pathname;
     const op = entry.op;
@@ -206,7 +238,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (op === "file" && method === "GET") return serveFile(res, path, entry);
     const limited = gateway(op, Date.now());
     if (limited) return limited;
-    const isQueueOp = op === "submit" || op === "status" || op === "status-stream" || op === "result" || op === "cancel";
+    const isQueueOp =
+      op === "submit" || op === "status" || op === "status-stream" || op === "result" || op === "cancel";
     if (isQueueOp && chance(faults.resetRate)) {
       req.socket.destroy();
       return undefined;
@@ -226,12 +259,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       try {
         meta = JSON.parse((await readBody(req)).toString("utf8"));
       } catch {
-        return json(422, { detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }] });
+        return json(422, {
+          detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }],
+        });
       }
-      const contentType = typeof meta.content_type === "string" ? meta.content_type : "application/octet-stream";
+      const contentType =
+        typeof meta.content_type === "string" ? meta.content_type : "application/octet-stream";
       const fileName = typeof meta.file_name === "string" ? meta.file_name : "upload.bin";
       const { token, path: filePath } = files.initiate(fileName, contentType);
-      return json(200, { upload_url: `${baseUrl}/storage/upload/blob/${token}`, file_url: `${baseUrl}${filePath}` });
+      return json(200, {
+        upload_url: `${baseUrl}/storage/upload/blob/${token}`,
+        file_url: `${baseUrl}${filePath}`,
+      });
     }
 
     const requestMatch = REQUEST_PATH.exec(path);
@@ -256,7 +295,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return json(request.phase.kind === "completed" ? 200 : 202, body);
       }
       if (op === "status-stream") {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+        });
         entry.status = 200;
         const body = JSON.stringify(statusBody(baseUrl, request, store.queuePosition(request), wantLogs));
         res.write(`data: ${body}\n\n`);
@@ -293,7 +336,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       try {
         input = JSON.parse((await readBody(req)).toString("utf8") || "null");
       } catch {
-        return json(422, { detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }] });
+        return json(422, {
+          detail: [{ loc: ["body"], msg: "Invalid JSON", type: "value_error.jsondecode" }],
+        });
       }
       const timeoutHeader = Number(req.headers["x-fal-request-timeout"]);
       const startTimeoutMs = timeoutHeader > 0 ? timeoutHeader * 1000 : undefined;
@@ -347,7 +392,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         entry.status = 500;
         if (res.destroyed) return;
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}` }));
+        res.end(
+          JSON.stringify({
+            detail: `Emulator error: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+        );
       },
     );
   });

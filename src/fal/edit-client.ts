@@ -1,5 +1,7 @@
 import { ApiError, createFalClient, type QueueStatus, ValidationError } from "@fal-ai/client";
+import type { Clock } from "../clock.js";
 import { redirectingFetch } from "./redirect-fetch.js";
+import { observingFetch, type Traffic } from "./traffic.js";
 
 /** Where fal traffic goes: fal itself, or another base URL (emulator, proxy, recorder). */
 export type FalTarget = { readonly kind: "fal" } | { readonly kind: "base-url"; readonly baseUrl: string };
@@ -11,22 +13,37 @@ export interface UploadFile {
   readonly fileName: string;
 }
 
-/** One status update of a queued request. */
+/** One status of a queued request. */
 export type FalStatus =
   | { readonly status: "IN_QUEUE"; readonly queuePosition: number }
   | { readonly status: "IN_PROGRESS" }
-  | { readonly status: "COMPLETED"; readonly inferenceTimeS?: number };
+  | {
+      readonly status: "COMPLETED";
+      readonly inferenceTimeS?: number;
+      /** Set when the request failed: fal's `error_type` and `error`. */
+      readonly errorType?: string;
+      readonly error?: string;
+    };
+
+export interface SubmitOptions {
+  /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
+  readonly startTimeoutS?: number;
+}
 
 /** The narrow part of fal this project uses; the only door to `@fal-ai/client`. */
 export interface EditClient {
   upload(file: UploadFile): Promise<string>;
-  submit(endpointId: string, input: Record<string, unknown>): Promise<string>;
+  submit(endpointId: string, input: Record<string, unknown>, options?: SubmitOptions): Promise<string>;
   status(endpointId: string, requestId: string): Promise<FalStatus>;
-  /** Follows the status stream until COMPLETED; `onUpdate` sees every status on the way. */
-  waitForCompletion(
+  /**
+   * Follows the status stream (one call for the whole wait) until COMPLETED; `onUpdate` sees
+   * every status on the way. Rejects when the stream fails or `signal` aborts.
+   */
+  follow(
     endpointId: string,
     requestId: string,
-    onUpdate?: (status: FalStatus) => void,
+    onUpdate: (status: FalStatus) => void,
+    signal?: AbortSignal,
   ): Promise<FalStatus>;
   result(endpointId: string, requestId: string): Promise<{ data: unknown; requestId: string }>;
   cancel(endpointId: string, requestId: string): Promise<void>;
@@ -38,26 +55,35 @@ export interface EditClientOptions {
   readonly credentials: string | undefined;
   /** The fetch under everything (tests and the benchmark may observe it). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** The account-wide gate and observer every call passes through. */
+  readonly traffic?: Traffic;
 }
 
-function toFalStatus(raw: QueueStatus): FalStatus {
+export function toFalStatus(raw: QueueStatus): FalStatus {
   switch (raw.status) {
     case "IN_QUEUE":
       return { status: "IN_QUEUE", queuePosition: raw.queue_position };
     case "IN_PROGRESS":
       return { status: "IN_PROGRESS" };
     case "COMPLETED": {
-      const t = (raw as { metrics?: { inference_time?: unknown } }).metrics?.inference_time;
-      return typeof t === "number" ? { status: "COMPLETED", inferenceTimeS: t } : { status: "COMPLETED" };
+      const r = raw as { metrics?: { inference_time?: unknown }; error_type?: unknown; error?: unknown };
+      const t = r.metrics?.inference_time;
+      return {
+        status: "COMPLETED",
+        ...(typeof t === "number" ? { inferenceTimeS: t } : {}),
+        ...(typeof r.error_type === "string" ? { errorType: r.error_type } : {}),
+        ...(typeof r.error === "string" ? { error: r.error } : {}),
+      };
     }
   }
 }
 
-/** Creates the EditClient over the real `@fal-ai/client`, redirected in one place. */
+/** Creates the EditClient over the real `@fal-ai/client`, redirected and observed in one place. */
 export function createEditClient(options: EditClientOptions): EditClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const fetchImpl =
+  const redirected =
     options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
+  const fetchImpl = options.traffic ? observingFetch(options.traffic, redirected) : redirected;
   // An explicit resolver keeps the client from reading FAL_KEY from the environment itself.
   const credentials = options.credentials;
   const fal = createFalClient({ credentials: () => credentials, fetch: fetchImpl });
@@ -66,20 +92,34 @@ export function createEditClient(options: EditClientOptions): EditClient {
       const blob = new File([file.bytes], file.fileName, { type: file.contentType });
       return fal.storage.upload(blob);
     },
-    async submit(endpointId, input) {
-      const { request_id } = await fal.queue.submit(endpointId, { input });
+    async submit(endpointId, input, submitOptions = {}) {
+      const { request_id } = await fal.queue.submit(endpointId, {
+        input,
+        ...(submitOptions.startTimeoutS === undefined ? {} : { startTimeout: submitOptions.startTimeoutS }),
+      });
       return request_id;
     },
     async status(endpointId, requestId) {
       return toFalStatus(await fal.queue.status(endpointId, { requestId, logs: false }));
     },
-    async waitForCompletion(endpointId, requestId, onUpdate) {
+    async follow(endpointId, requestId, onUpdate, signal) {
       const stream = await fal.queue.streamStatus(endpointId, { requestId, logs: false });
-      stream.on("data", (data: QueueStatus) => onUpdate?.(toFalStatus(data)));
-      const last = (await stream.done()) as QueueStatus | undefined;
-      if (last?.status === "COMPLETED") return toFalStatus(last);
-      // The stream ended without a final status (a proxy cut it): ask once.
-      return toFalStatus(await fal.queue.status(endpointId, { requestId, logs: false }));
+      const abort = () => stream.abort();
+      signal?.addEventListener("abort", abort, { once: true });
+      let last: FalStatus | undefined;
+      stream.on("data", (data: QueueStatus) => {
+        last = toFalStatus(data);
+        onUpdate(last);
+      });
+      try {
+        await stream.done();
+      } finally {
+        signal?.removeEventListener("abort", abort);
+      }
+      if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+      if (last?.status === "COMPLETED") return last;
+      // The stream ended without a final status (a proxy cut it): that is a failed status call.
+      throw new Error("the status stream ended before the request completed");
     },
     async result(endpointId, requestId) {
       const r = await fal.queue.result(endpointId, { requestId });
@@ -99,6 +139,8 @@ export interface FalFailure {
   readonly requestId?: string;
   /** fal's `detail`, verbatim (422 field errors). */
   readonly detail?: unknown;
+  /** fal's `error_type` (body or `X-Fal-Error-Type`). */
+  readonly errorType?: string;
 }
 
 function detailMessage(detail: unknown): string | undefined {
@@ -116,7 +158,7 @@ function detailMessage(detail: unknown): string | undefined {
 /** Turns anything a fal call threw into a FalFailure. */
 export function describeFalError(error: unknown): FalFailure {
   if (error instanceof ApiError) {
-    const body = error.body as { detail?: unknown } | undefined;
+    const body = error.body as { detail?: unknown; error_type?: unknown } | undefined;
     const message = detailMessage(body?.detail) ?? error.message;
     const kind =
       error instanceof ValidationError
@@ -130,8 +172,16 @@ export function describeFalError(error: unknown): FalFailure {
       message,
       ...(error.requestId ? { requestId: error.requestId } : {}),
       ...(body?.detail !== undefined ? { detail: body.detail } : {}),
+      ...(typeof body?.error_type === "string" ? { errorType: body.error_type } : {}),
     };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof Error
+      ? error.cause instanceof Error
+        ? `${error.message}: ${error.cause.message}`
+        : error.message
+      : String(error);
   return { kind: "network", message };
 }
+
+export type { Clock };

@@ -6,7 +6,11 @@ export {
   type FalFailure,
   type FalStatus,
   type FalTarget,
+  type SubmitOptions,
+  toFalStatus,
   type UploadFile,
 } from "./edit-client.js";
 export { redirectingFetch } from "./redirect-fetch.js";
 export { type AccessChoice, credentialsFromEnv, type FalAccess, resolveFalAccess } from "./resolve-access.js";
+export { retryAfterDeadline } from "./retry-after.js";
+export { type CallEvent, type FalOp, falOp, observingFetch, Traffic } from "./traffic.js";

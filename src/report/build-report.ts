@@ -10,7 +10,14 @@ export interface RunFacts {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly falTarget: string;
-  readonly concurrency: number;
+  readonly concurrency: {
+    readonly mode: "auto" | "fixed";
+    readonly peak: number;
+    readonly capacityEstimate: number;
+  };
+  readonly endedBy: string;
+  readonly calls: Readonly<Record<string, number>>;
+  readonly rateLimited: number;
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
@@ -52,13 +59,24 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     };
   const input = { ...job.input, image_urls: outcome.imageUrls.map(displayUrl) };
   const requestId = outcome.requestId === undefined ? {} : { request_id: outcome.requestId };
+  const tried = {
+    attempts: outcome.attempts.map((a) => ({
+      request_id: a.requestId,
+      submitted_at: new Date(a.submittedAt).toISOString(),
+      outcome: a.outcome,
+      ...(a.cause === undefined ? {} : { cause: a.cause }),
+    })),
+    retries: outcome.retries.map((r) => ({ stage: r.stage, attempt: r.attempt, cause: r.cause })),
+  };
   if (outcome.status === "failed") {
     const e = outcome.error;
     const error = {
       stage: e.stage,
       kind: e.kind,
+      class: e.class,
       message: e.message,
       ...("status" in e && e.status !== undefined ? { status: e.status } : {}),
+      ...(e.errorType !== undefined ? { error_type: e.errorType } : {}),
       ...("detail" in e && e.detail !== undefined ? { detail: e.detail } : {}),
     };
     return {
@@ -69,8 +87,20 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
       outputs: [],
       timings: timings(outcome.timings),
       error,
+      ...tried,
     };
   }
+  if (outcome.status === "canceled")
+    return {
+      ...base,
+      input,
+      ...requestId,
+      status: "canceled",
+      outputs: [],
+      timings: timings(outcome.timings),
+      error: { stage: "cancel", kind: "canceled", message: outcome.reason },
+      ...tried,
+    };
   return {
     ...base,
     input,
@@ -87,6 +117,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     })),
     ...(outcome.seed === undefined ? {} : { seed: outcome.seed }),
     timings: timings(outcome.timings),
+    ...tried,
   };
 }
 
@@ -113,12 +144,20 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       finished_at: new Date(facts.finishedAt).toISOString(),
       duration_ms: facts.finishedAt - facts.startedAt,
       fal_target: facts.falTarget,
-      concurrency: facts.concurrency,
+      ended_by: facts.endedBy,
+      concurrency: {
+        mode: facts.concurrency.mode,
+        peak: facts.concurrency.peak,
+        capacity_estimate: facts.concurrency.capacityEstimate,
+      },
+      http_calls: facts.calls,
+      rate_limited: facts.rateLimited,
     },
     totals: {
       jobs: jobs.length,
       succeeded: count("succeeded"),
       failed: count("failed"),
+      canceled: count("canceled"),
       not_run: count("not_run"),
       images,
       bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),

@@ -34,17 +34,33 @@ export interface ReportJob {
   /** The input sent to fal (image URLs as sent; `data:` URIs shortened). */
   readonly input: Readonly<Record<string, unknown>>;
   readonly request_id?: string;
-  readonly status: "succeeded" | "failed" | "not_run";
+  readonly status: "succeeded" | "failed" | "canceled" | "not_run";
   readonly outputs: readonly ReportOutput[];
   readonly seed?: number;
   readonly timings: ReportTimings;
   readonly error?: {
     readonly stage: string;
     readonly kind: string;
+    /** retryable (retries ran out), permanent, or fatal (the run stopped). */
+    readonly class?: string;
     readonly message: string;
     readonly status?: number;
+    readonly error_type?: string;
     readonly detail?: unknown;
   };
+  /** Every request sent to fal for this job, and how it ended. */
+  readonly attempts?: ReadonlyArray<{
+    readonly request_id: string;
+    readonly submitted_at: string;
+    readonly outcome: string;
+    readonly cause?: string;
+  }>;
+  /** Steps tried again on the same request (status, result, download), with why. */
+  readonly retries?: ReadonlyArray<{
+    readonly stage: string;
+    readonly attempt: number;
+    readonly cause: string;
+  }>;
 }
 
 /** `report.json`: what a run did, per job, with totals that add up. */
@@ -61,12 +77,24 @@ export interface Report {
     readonly duration_ms: number;
     /** `fal` for fal itself; otherwise the base URL all fal traffic went to. */
     readonly fal_target: string;
-    readonly concurrency: number;
+    /** Why the run ended: `completed`, `deadline`, `credentials_rejected`. */
+    readonly ended_by: string;
+    readonly concurrency: {
+      readonly mode: "auto" | "fixed";
+      /** The most requests the run allowed in flight at once. */
+      readonly peak: number;
+      /** The account capacity learnt (auto). */
+      readonly capacity_estimate: number;
+    };
+    /** HTTP calls to fal by kind, and how many were answered 429. */
+    readonly http_calls: Readonly<Record<string, number>>;
+    readonly rate_limited: number;
   };
   readonly totals: {
     readonly jobs: number;
     readonly succeeded: number;
     readonly failed: number;
+    readonly canceled: number;
     readonly not_run: number;
     readonly images: number;
     readonly bytes: number;

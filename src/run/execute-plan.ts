@@ -1,12 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import pLimit from "p-limit";
-import type { EditClient } from "../fal/index.js";
+import { type Clock, systemClock } from "../clock.js";
+import type { EditClient, Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { writeFileSafely } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type Report } from "../report/index.js";
+import { ConcurrencyController } from "./controller.js";
+import type { InFlight, JobContext, JobHooks } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { uploadInputs } from "./upload-inputs.js";
 
@@ -18,20 +22,43 @@ export interface ExecuteOptions {
   /** The pipeline's output folder (`<output root>/<name>`). */
   readonly outputDir: string;
   readonly client: EditClient;
-  /** Requests in flight at once. @default 2 */
-  readonly concurrency?: number;
+  /** The gate and observer the client's calls pass through (see `createEditClient`). */
+  readonly traffic: Traffic;
+  /**
+   * Requests in flight at fal: `auto` follows the account's capacity, a number fixes it.
+   * @default "auto"
+   */
+  readonly concurrency?: number | "auto";
+  /** Most in flight `auto` may choose. @default 48 */
+  readonly maxConcurrency?: number;
+  /** Where `auto` starts. @default 2 */
+  readonly initialConcurrency?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Cancel a request at fal when it has no result this long after submit. */
+  readonly jobTimeoutMs?: number;
+  /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
+  readonly startTimeoutS?: number;
+  /** When the run must end (epoch ms): stop submitting, cancel what waits at fal. */
+  readonly deadlineAt?: number;
+  /** At the deadline, let running requests finish (default) or cancel them too. */
+  readonly deadlineAction?: "finish" | "cancel";
   /** Where fal traffic went, for the report: `fal` or a base URL. */
   readonly falTarget: string;
   readonly logger?: Logger;
-  /** The clock. @default Date.now */
-  readonly now?: () => number;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default Math.random */
+  readonly random?: () => number;
   readonly runId?: string;
   /** fetch for result downloads. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
+  readonly hooks?: JobHooks;
+  /** Told of every concurrency decision, for progress and the benchmark. */
+  readonly onTarget?: (target: number, at: number) => void;
 }
 
 /** How a run ended, beyond each job's status. */
-export type RunEnd = "completed" | "credentials_rejected";
+export type RunEnd = "completed" | "credentials_rejected" | "deadline";
 
 export interface ExecuteResult {
   readonly report: Report;
@@ -41,64 +68,133 @@ export interface ExecuteResult {
 }
 
 /**
- * Runs every job of a plan through fal, at most `concurrency` at once, writes the images
- * and `report.json` in `outputDir`. A failed job never stops the others; rejected
- * credentials stop all submitting.
+ * Runs every job of a plan through fal: p-limit holds the requests in flight, and the
+ * concurrency controller sets its limit from what fal tells about our requests. Images and
+ * `report.json` go to `outputDir`. A failed job never stops the others; rejected credentials
+ * and the deadline stop all submitting.
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger();
-  const concurrency = options.concurrency ?? 2;
-  const startedAt = now();
+  const { plan, traffic } = options;
+  const startedAt = clock.now();
   const runId =
     options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
-  const { plan } = options;
-  logger.info({ runId, jobs: plan.jobs.length, uploads: plan.uploads.length, concurrency }, "run started");
-
-  let authMessage: string | undefined;
-  const onAuthFailure = (message: string) => {
-    authMessage ??= message;
+  const fixed = typeof options.concurrency === "number" ? options.concurrency : undefined;
+  const controller = new ConcurrencyController({
+    ...(fixed === undefined ? {} : { fixed }),
+    ...(options.maxConcurrency === undefined ? {} : { max: options.maxConcurrency }),
+    ...(options.initialConcurrency === undefined ? {} : { initial: options.initialConcurrency }),
+  });
+  const limit = pLimit(controller.decide(startedAt));
+  let peakTarget = limit.concurrency;
+  const changed = () => {
+    const now = clock.now();
+    const target = controller.decide(now);
+    if (target !== limit.concurrency) {
+      limit.concurrency = target;
+      peakTarget = Math.max(peakTarget, target);
+      options.onTarget?.(target, now);
+    }
   };
-  const uploads = await uploadInputs(plan.uploads, options.client, concurrency, logger);
-  for (const r of uploads.values())
-    if ("failure" in r && r.failure.kind === "auth") onAuthFailure(r.failure.message);
+  traffic.onCall((e) => {
+    if (e.status === 429) {
+      controller.rateLimited(e.at, e.sentAt);
+      changed();
+    }
+  });
+  // Ceiling recovery and probes are decisions in time, not only on events.
+  const tick = setInterval(changed, 250);
+  logger.info(
+    {
+      runId,
+      jobs: plan.jobs.length,
+      uploads: plan.uploads.length,
+      concurrency: options.concurrency ?? "auto",
+    },
+    "run started",
+  );
 
-  const outcomes = new Map<string, JobOutcome>();
-  const limit = pLimit(concurrency);
-  const ctx = {
+  let stop: { end: RunEnd; reason: string; message?: string } | undefined;
+  const inFlight = new Map<string, InFlight>();
+  const onFatal = (message: string) => {
+    if (stop) return;
+    stop = {
+      end: "credentials_rejected",
+      reason: `not submitted: fal rejected the credentials (${message})`,
+      message,
+    };
+    logger.error({ cause: message }, "fal rejected the credentials; nothing more is submitted");
+  };
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  if (options.deadlineAt !== undefined) {
+    const atDeadline = () => {
+      if (stop) return;
+      stop = { end: "deadline", reason: "not submitted: the run's deadline passed" };
+      logger.warn({ inFlight: inFlight.size }, "deadline: no more submits; canceling what waits at fal");
+      for (const f of inFlight.values())
+        if (f.state === "queued" || options.deadlineAction === "cancel") f.abort("the run's deadline passed");
+    };
+    deadlineTimer = setTimeout(atDeadline, Math.max(0, options.deadlineAt - clock.now()));
+  }
+
+  const uploads = await uploadInputs(plan.uploads, options.client, 4, logger);
+  for (const r of uploads.values())
+    if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
+
+  const io = pLimit(4);
+  const ctx: JobContext = {
     client: options.client,
     uploads,
     outputDir: options.outputDir,
     logger,
-    now,
-    onAuthFailure,
-    ...(options.downloadFetch ? { downloadFetch: options.downloadFetch } : {}),
+    clock,
+    random: options.random ?? Math.random,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    controller,
+    changed,
+    slot: (fn) => limit(fn),
+    io: (fn) => io(fn),
+    stopReason: () => stop?.reason,
+    onFatal,
+    inFlight,
+    jobTimeoutMs: options.jobTimeoutMs,
+    startTimeoutS: options.startTimeoutS,
+    downloadFetch: options.downloadFetch,
+    hooks: options.hooks ?? {},
   };
-  await Promise.all(
-    plan.jobs.map((job) =>
-      limit(async () => {
-        if (authMessage !== undefined) {
-          outcomes.set(job.id, {
-            status: "not_run",
-            reason: `not submitted: fal rejected the credentials (${authMessage})`,
-          });
-          return;
-        }
+  const outcomes = new Map<string, JobOutcome>();
+  try {
+    await Promise.all(
+      plan.jobs.map(async (job) => {
         outcomes.set(job.id, await runJob(job, ctx));
       }),
-    ),
-  );
+    );
+  } finally {
+    clearInterval(tick);
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+  }
 
+  const end: RunEnd = stop?.end ?? "completed";
   const report = buildReport(plan, outcomes, {
     runId,
     manifestPath: options.manifestPath,
     startedAt,
-    finishedAt: now(),
+    finishedAt: clock.now(),
     falTarget: options.falTarget,
-    concurrency,
+    concurrency: {
+      mode: fixed === undefined ? "auto" : "fixed",
+      peak: peakTarget,
+      capacityEstimate: controller.snapshot().capacityEstimate,
+    },
+    endedBy: end,
+    calls: Object.fromEntries(traffic.counts),
+    rateLimited: traffic.rateLimited,
   });
   await writeFileSafely(join(options.outputDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  logger.info({ runId, ...report.totals, report: join(options.outputDir, "report.json") }, "run finished");
-  const end: RunEnd = authMessage === undefined ? "completed" : "credentials_rejected";
-  return { report, end, ...(authMessage === undefined ? {} : { endMessage: authMessage }) };
+  logger.info(
+    { runId, endedBy: end, ...report.totals, report: join(options.outputDir, "report.json") },
+    "run finished",
+  );
+  return { report, end, ...(stop?.message === undefined ? {} : { endMessage: stop.message }) };
 }

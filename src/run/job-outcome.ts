@@ -1,5 +1,6 @@
 import type { FalFailure } from "../fal/index.js";
 import type { SavedImage } from "../outputs/index.js";
+import type { FailureClass, Stage } from "./retry-policy.js";
 
 /** When each step of a job happened, in epoch milliseconds from the run's clock. */
 export interface JobTimings {
@@ -11,26 +12,58 @@ export interface JobTimings {
   readonly finishedAt: number;
 }
 
-/** Why a job failed: a fal call's failure, or our own (download, decode, write). */
-export type JobError =
-  | ({ readonly stage: "upload" | "submit" | "status" | "result" } & FalFailure)
-  | { readonly stage: "download" | "write"; readonly kind: "output"; readonly message: string };
+/** Why a job failed, with the class the retry policy gave it. */
+export type JobError = {
+  readonly stage: Stage;
+  readonly class: FailureClass;
+  readonly errorType?: string;
+} & (FalFailure | { readonly kind: "output" | "timeout" | "deadline"; readonly message: string });
+
+/** One step retried without a new submit (a status call, a result call, a download). */
+export interface RetryRecord {
+  readonly stage: Stage;
+  readonly attempt: number;
+  readonly cause: string;
+  readonly at: number;
+}
+
+/** One request sent to fal for the job. */
+export interface AttemptRecord {
+  readonly requestId: string;
+  readonly submittedAt: number;
+  /** How this request ended for the job. */
+  readonly outcome: "succeeded" | "failed" | "resubmitted" | "canceled";
+  /** Why, when it did not succeed. */
+  readonly cause?: string;
+}
+
+interface Tried {
+  readonly attempts: readonly AttemptRecord[];
+  readonly retries: readonly RetryRecord[];
+}
 
 /** How one job ended in this run. */
 export type JobOutcome =
-  | {
+  | (Tried & {
       readonly status: "succeeded";
       readonly requestId: string;
       readonly imageUrls: readonly string[];
       readonly outputs: readonly SavedImage[];
       readonly seed?: number;
       readonly timings: JobTimings;
-    }
-  | {
+    })
+  | (Tried & {
       readonly status: "failed";
       readonly requestId?: string;
       readonly imageUrls: readonly string[];
       readonly error: JobError;
       readonly timings: JobTimings;
-    }
+    })
+  | (Tried & {
+      readonly status: "canceled";
+      readonly requestId?: string;
+      readonly imageUrls: readonly string[];
+      readonly reason: string;
+      readonly timings: JobTimings;
+    })
   | { readonly status: "not_run"; readonly reason: string };

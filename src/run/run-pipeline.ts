@@ -1,21 +1,34 @@
 import { join, resolve } from "node:path";
-import { createEditClient, type FalAccess } from "../fal/index.js";
+import { type Clock, systemClock } from "../clock.js";
+import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
-import { type ExecuteResult, executePlan } from "./execute-plan.js";
+import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 
 /** Options of `runPipeline`. */
-export interface RunPipelineOptions extends LoadPlanOptions {
+export interface RunPipelineOptions
+  extends LoadPlanOptions,
+    Pick<
+      ExecuteOptions,
+      | "maxConcurrency"
+      | "jobTimeoutMs"
+      | "startTimeoutS"
+      | "deadlineAt"
+      | "deadlineAction"
+      | "retry"
+      | "hooks"
+    > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
   /** Where the pipeline's folder is made. @default "output" */
   readonly outputRoot?: string;
-  /** Requests in flight at once; overrides the manifest. @default the manifest's, else 2 */
-  readonly concurrency?: number;
+  /** Requests in flight: `auto` or a number; overrides the manifest. @default the manifest's, else "auto" */
+  readonly concurrency?: number | "auto";
   /** Where fal traffic goes (see `resolveFalAccess`). */
   readonly access: FalAccess;
   readonly logger?: Logger;
-  readonly now?: () => number;
+  /** @default the system clock */
+  readonly clock?: Clock;
   /** The fetch under every fal call. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
@@ -26,21 +39,34 @@ export async function runPipeline(
 ): Promise<ExecuteResult & { readonly outputDir: string }> {
   const { plan, concurrency } = await loadPlan(options.manifestPath, options);
   const outputDir = resolve(join(options.outputRoot ?? "output", plan.name));
+  const clock = options.clock ?? systemClock;
+  const traffic = new Traffic(clock);
   const client = createEditClient({
     target: options.access.target,
     credentials: options.access.credentials,
+    traffic,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const pick = <K extends keyof RunPipelineOptions>(k: K) =>
+    options[k] === undefined ? {} : { [k]: options[k] };
   const result = await executePlan({
     plan,
     manifestPath: options.manifestPath,
     outputDir,
     client,
-    concurrency: options.concurrency ?? (typeof concurrency === "number" ? concurrency : 2),
+    traffic,
+    clock,
+    concurrency: options.concurrency ?? concurrency ?? "auto",
     falTarget: options.access.description,
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.now ? { now: options.now } : {}),
+    ...pick("maxConcurrency"),
+    ...pick("jobTimeoutMs"),
+    ...pick("startTimeoutS"),
+    ...pick("deadlineAt"),
+    ...pick("deadlineAction"),
+    ...pick("retry"),
+    ...pick("hooks"),
+    ...pick("logger"),
     ...(options.fetch ? { downloadFetch: options.fetch } : {}),
-  });
+  } as ExecuteOptions);
   return { ...result, outputDir };
 }

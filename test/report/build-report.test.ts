@@ -61,6 +61,10 @@ describe("buildReport", () => {
           ],
           seed: 5,
           timings: { submittedAt: T, startedAt: T + 100, completedAt: T + 1100, finishedAt: T + 1200 },
+          attempts: [{ requestId: "req-a", submittedAt: T, outcome: "succeeded" }],
+          retries: [
+            { stage: "download", attempt: 1, cause: "truncated download: 10 of 20 bytes", at: T + 1150 },
+          ],
         },
       ],
       [
@@ -69,8 +73,17 @@ describe("buildReport", () => {
           status: "failed",
           requestId: "req-b",
           imageUrls: [],
-          error: { stage: "result", kind: "validation", status: 422, message: "prompt: flagged", detail: [] },
+          error: {
+            stage: "result",
+            class: "permanent",
+            kind: "validation",
+            status: 422,
+            message: "prompt: flagged",
+            detail: [],
+          },
           timings: { submittedAt: T, finishedAt: T + 50 },
+          attempts: [{ requestId: "req-b", submittedAt: T, outcome: "failed", cause: "prompt: flagged" }],
+          retries: [],
         },
       ],
     ]);
@@ -80,12 +93,16 @@ describe("buildReport", () => {
       startedAt: T,
       finishedAt: T + 2000,
       falTarget: "fal",
-      concurrency: 2,
+      concurrency: { mode: "auto", peak: 4, capacityEstimate: 2 },
+      endedBy: "completed",
+      calls: { submit: 2, stream: 2, result: 2 },
+      rateLimited: 0,
     });
     expect(report.totals).toEqual({
       jobs: 3,
       succeeded: 1,
       failed: 1,
+      canceled: 0,
       not_run: 1,
       images: 1,
       bytes: 10,
@@ -97,10 +114,13 @@ describe("buildReport", () => {
       seed: 5,
       input: { image_urls: ["data:image/png;base64,… (4 chars)"] },
       timings: { queue_ms: 100, run_ms: 1000, total_ms: 1200, submitted_at: "2026-11-21T02:00:00.000Z" },
+      attempts: [{ request_id: "req-a", submitted_at: "2026-11-21T02:00:00.000Z", outcome: "succeeded" }],
+      retries: [{ stage: "download", attempt: 1, cause: "truncated download: 10 of 20 bytes" }],
     });
     expect(report.jobs[1]?.error).toEqual({
       stage: "result",
       kind: "validation",
+      class: "permanent",
       status: 422,
       message: "prompt: flagged",
       detail: [],
@@ -112,7 +132,10 @@ describe("buildReport", () => {
       finished_at: "2026-11-21T02:00:02.000Z",
       duration_ms: 2000,
       fal_target: "fal",
-      concurrency: 2,
+      ended_by: "completed",
+      concurrency: { mode: "auto", peak: 4, capacity_estimate: 2 },
+      http_calls: { submit: 2, stream: 2, result: 2 },
+      rate_limited: 0,
     });
   });
 });

@@ -1,0 +1,50 @@
+import type { Clock } from "../clock.js";
+import type { EditClient } from "../fal/index.js";
+import type { Logger } from "../log/logger.js";
+import type { Job } from "../plan/index.js";
+import type { ConcurrencyController } from "./controller.js";
+import type { RetryPolicy } from "./retry-policy.js";
+import type { UploadResults } from "./upload-inputs.js";
+
+/** A request of ours at fal, as the scheduler tracks it for deadlines and stops. */
+export interface InFlight {
+  readonly requestId: string;
+  state: "queued" | "running";
+  /** Aborts the wait; the job then cancels the request at fal. */
+  readonly abort: (reason: string) => void;
+}
+
+/** Things the run is told as jobs move (the journal listens here). */
+export interface JobHooks {
+  /** A request was accepted by fal; called the moment submit returns. */
+  submitted?(job: Job, requestId: string, at: number): void | Promise<void>;
+}
+
+/** What running one job needs from the run around it. */
+export interface JobContext {
+  readonly client: EditClient;
+  readonly uploads: UploadResults;
+  readonly outputDir: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly retry: RetryPolicy;
+  readonly controller: ConcurrencyController;
+  /** Re-decides the concurrency after the controller learnt something. */
+  readonly changed: () => void;
+  /** Runs `fn` holding one of the in-flight slots at fal (p-limit). */
+  readonly slot: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Runs `fn` in the download and file pool, apart from fal's slots. */
+  readonly io: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
+  readonly stopReason: () => string | undefined;
+  /** The run is told fal rejected the credentials. */
+  readonly onFatal: (message: string) => void;
+  readonly inFlight: Map<string, InFlight>;
+  /** Cancel a request at fal when no result came this long after submit. */
+  readonly jobTimeoutMs: number | undefined;
+  /** fal's bound on time queued before processing, in seconds. */
+  readonly startTimeoutS: number | undefined;
+  readonly downloadFetch: typeof fetch | undefined;
+  readonly hooks: JobHooks;
+}

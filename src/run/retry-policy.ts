@@ -1,0 +1,81 @@
+import type { FalFailure } from "../fal/index.js";
+
+/** Where in a job's life a failure happened. */
+export type Stage = "upload" | "submit" | "status" | "result" | "download" | "write" | "timeout" | "deadline";
+
+/** What to do about a failure. */
+export type FailureClass =
+  /** Try the same step again after a backoff (never a new submit unless `resubmit`). */
+  | "retryable"
+  /** The job fails with this cause; trying again would give the same answer. */
+  | "permanent"
+  /** The whole run stops submitting (rejected credentials). */
+  | "fatal";
+
+/** A failure as the policy sees it. */
+export interface FailureFacts {
+  readonly stage: Stage;
+  readonly failure: FalFailure | { readonly kind: "output"; readonly message: string };
+  /** fal's `error_type` for a request that completed with an error. */
+  readonly errorType?: string;
+}
+
+/** fal error types of a request that failed for reasons of fal's own, worth a new request. */
+const RETRYABLE_ERROR_TYPES = new Set([
+  "runner_error",
+  "internal_error",
+  "runner_disconnected",
+  "runner_connection_error",
+]);
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * The one classification of failures: retryable (429, 502/503/504, resets, timeouts, a broken
+ * download), permanent (422 validation, content policy, other 4xx, a request that waited past
+ * its start timeout), or fatal for the run (401/403).
+ */
+export function classify(facts: FailureFacts): FailureClass {
+  const f = facts.failure;
+  if (f.kind === "output") return "retryable";
+  if (f.kind === "auth" || f.status === 401 || f.status === 403) return "fatal";
+  if (facts.errorType !== undefined) {
+    if (RETRYABLE_ERROR_TYPES.has(facts.errorType)) return "retryable";
+    return "permanent";
+  }
+  if (f.kind === "network") return "retryable";
+  if (f.kind === "validation") return "permanent";
+  return f.status !== undefined && RETRYABLE_STATUS.has(f.status) ? "retryable" : "permanent";
+}
+
+/**
+ * Whether a failure means the request itself failed at fal, so only a new submit (a new
+ * request, which fal does not bill for a 5xx failure) can finish the job. A failed status
+ * call, result call or download is retried on the same request instead.
+ */
+export function needsResubmit(facts: FailureFacts): boolean {
+  return facts.stage === "result" && facts.errorType !== undefined && classify(facts) === "retryable";
+}
+
+/** Bounds of retrying. */
+export interface RetryPolicy {
+  /** Attempts at one step (status, result, download, submit) before the job fails. @default 5 */
+  readonly maxAttempts: number;
+  /** New requests for one job after fal reported the request failed. @default 2 */
+  readonly maxResubmits: number;
+  /** @default 1000 */
+  readonly baseMs: number;
+  /** @default 30000 */
+  readonly capMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, maxResubmits: 2, baseMs: 1000, capMs: 30_000 };
+
+/** Full-jitter backoff before attempt `attempt` (1 = the first retry): uniform in [0, min(cap, base·2^(attempt-1))]. */
+export function backoffMs(
+  attempt: number,
+  random: () => number,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(random() * ceiling);
+}
