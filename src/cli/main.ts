@@ -66,6 +66,18 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     )
     .option("--max-concurrency <n>", "the most auto may keep in flight", wholeNumber(1, 200))
     .option(
+      "--retries <n>",
+      "attempts at one step (submit, status, result, download) before a job fails",
+      wholeNumber(1, 20),
+      5,
+    )
+    .option(
+      "--retry-backoff <duration>",
+      "base of the jittered exponential backoff between attempts",
+      parseDuration,
+      1000,
+    )
+    .option(
       "--job-timeout <duration>",
       "cancel a request at fal with no result this long after submit (e.g. 10m)",
       parseDuration,

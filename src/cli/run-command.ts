@@ -11,6 +11,8 @@ import type { CliIo } from "./streams.js";
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
   readonly maxConcurrency?: number;
+  readonly retries?: number;
+  readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
   readonly deadline?: number;
@@ -61,6 +63,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       logger,
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
+      retry: {
+        ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
+        ...(flags.retryBackoff !== undefined ? { baseMs: flags.retryBackoff } : {}),
+      },
       ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
       ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
       ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),

@@ -7,6 +7,18 @@ import { backoffMs, classify, type FailureFacts, needsResubmit, type Stage } fro
 import { waitForCompletion } from "./wait-for-completion.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
+/** 429s one step may meet before its job fails: high, since each waited for the gate. */
+const MAX_RATE_LIMITED = 100;
+
+/** Why a wait at fal was cut short: this job's timeout, or the run stopping (deadline, signal). */
+type StopReason = { readonly kind: "timeout" | "stop"; readonly message: string };
+
+/** `300 ms`, `90 s`, `10 min`: a duration for a message. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
 type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "canceled" }>;
 /** An ended outcome without what JobRun adds itself. */
 type EndedFields = Ended extends unknown
@@ -57,6 +69,9 @@ class JobRun {
 
   /** Runs `step` up to the policy's attempts, backing off between; permanent and fatal failures end at once. */
   async retrying<T>(stage: Stage, step: () => Promise<T>, errorType?: string): Promise<T | JobError> {
+    // A 429 is back-pressure, not a failure of the job: the gate already held every call until
+    // fal's Retry-After, so it does not use up an attempt (bounded apart, to stay finite).
+    let rateLimited = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
@@ -64,6 +79,11 @@ class JobRun {
         const failure = describeFalError(error);
         const e = jobError(stage, failure, errorType);
         if (e.class === "fatal") this.ctx.onFatal(failure.message);
+        if (failure.status === 429 && rateLimited < MAX_RATE_LIMITED && this.ctx.stopReason() === undefined) {
+          rateLimited += 1;
+          attempt -= 1;
+          continue;
+        }
         if (
           e.class !== "retryable" ||
           attempt >= this.ctx.retry.maxAttempts ||
@@ -100,14 +120,18 @@ class JobRun {
     const entry = {
       requestId,
       state: "queued" as "queued" | "running",
-      abort: (reason: string) => abort.abort(reason),
+      abort: (message: string) => abort.abort({ kind: "stop", message } satisfies StopReason),
     };
     ctx.inFlight.set(job.id, entry);
     const timer =
       ctx.jobTimeoutMs === undefined
         ? undefined
         : setTimeout(
-            () => abort.abort(`no result ${Math.round((ctx.jobTimeoutMs ?? 0) / 1000)} s after submit`),
+            () =>
+              abort.abort({
+                kind: "timeout",
+                message: `no result ${formatMs(ctx.jobTimeoutMs ?? 0)} after submit; canceled at fal`,
+              } satisfies StopReason),
             ctx.jobTimeoutMs,
           );
     const onUpdate = (s: FalStatus) => {
@@ -141,7 +165,7 @@ class JobRun {
           ctx.changed();
           return { kind: "completed", requestId, final };
         } catch (error) {
-          if (abort.signal.aborted) return await this.#cancel(requestId, String(abort.signal.reason));
+          if (abort.signal.aborted) return await this.#cancel(requestId, abort.signal.reason as StopReason);
           const failure = describeFalError(error);
           const e = jobError("status", failure);
           if (e.class === "fatal") ctx.onFatal(failure.message);
@@ -166,7 +190,7 @@ class JobRun {
     }
   }
 
-  async #cancel(requestId: string, reason: string): Promise<Followed> {
+  async #cancel(requestId: string, reason: StopReason): Promise<Followed> {
     const { ctx, job } = this;
     try {
       await ctx.client.cancel(job.endpoint.id, requestId);
@@ -175,8 +199,14 @@ class JobRun {
     }
     ctx.controller.finished(requestId, ctx.clock.now(), false);
     ctx.changed();
-    this.log.warn({ requestId, reason }, "canceled at fal");
-    return { kind: "canceled", requestId, reason };
+    this.log.warn({ requestId, reason: reason.message }, "canceled at fal");
+    if (reason.kind === "timeout")
+      return {
+        kind: "failed",
+        requestId,
+        error: { stage: "timeout", class: "permanent", kind: "timeout", message: reason.message },
+      };
+    return { kind: "canceled", requestId, reason: reason.message };
   }
 
   /** Downloads, checks and writes every image of a result; each download retried on its own. */

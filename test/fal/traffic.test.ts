@@ -52,8 +52,12 @@ describe("the account-wide gate", () => {
 
   it("names fal operations from their paths", () => {
     expect(falOp("https://queue.fal.run/fal-ai/bytedance/seedream/v5/lite/edit", "POST")).toBe("submit");
-    expect(falOp("http://127.0.0.1:1/fal-ai/bytedance/requests/abc/status/stream?logs=0", "GET")).toBe("stream");
+    expect(falOp("http://127.0.0.1:1/fal-ai/bytedance/requests/abc/status/stream?logs=0", "GET")).toBe(
+      "stream",
+    );
     expect(falOp("https://queue.fal.run/fal-ai/bytedance/requests/abc/cancel", "PUT")).toBe("cancel");
-    expect(falOp("https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3", "POST")).toBe("upload");
+    expect(falOp("https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3", "POST")).toBe(
+      "upload",
+    );
   });
 });

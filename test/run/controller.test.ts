@@ -5,7 +5,7 @@ import { simulate, uniformDurations } from "./fal-simulation.js";
 describe("ConcurrencyController against a model of fal (virtual time)", () => {
   for (const c of [2, 10, 40])
     it(`keeps C = ${c} busy with about C + 2 in flight and nothing piled up`, () => {
-            // Enough jobs per slot that the unavoidable drain at the end does not dominate the ratio.
+      // Enough jobs per slot that the unavoidable drain at the end does not dominate the ratio.
       const durations = uniformDurations(Math.max(1000, 100 * c), 5000, 60_000);
       const r = simulate({ durations, capacity: [{ at: 0, c }] });
       const ideal = durations.reduce((a, b) => a + b, 0) / c;
@@ -29,7 +29,8 @@ describe("ConcurrencyController against a model of fal (virtual time)", () => {
         { at: down, c: 6 },
       ],
     });
-    const firstAt = (from: number, ok: (t: number) => boolean) => r.targets.find((t) => t.at >= from && ok(t.target))?.at;
+    const firstAt = (from: number, ok: (t: number) => boolean) =>
+      r.targets.find((t) => t.at >= from && ok(t.target))?.at;
     const reachedUp = firstAt(up, (t) => t >= 0.9 * 25 && t <= 27);
     const reachedDown = firstAt(down, (t) => t <= 6 + 2);
     expect(reachedUp).toBeDefined();

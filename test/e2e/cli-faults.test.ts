@@ -1,0 +1,217 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import type { Report } from "../../src/report/index.js";
+import { writePng } from "../helpers/images.js";
+import { runCli } from "../helpers/run-cli.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const KEY = "sk-faults-test";
+const tempDir = useTempDirs();
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+/** A manifest of `prompts` × 2 sizes over one local image, and the emulator to run it on. */
+async function setUp(prompts: number, options: EmulatorOptions, extraPrompt?: string) {
+  const dir = await tempDir();
+  await writePng(join(dir, "in.png"), 320, 240, "#4477aa");
+  const lines = Array.from({ length: prompts }, (_, i) => `  p${i}: Product shot number ${i}.`);
+  if (extraPrompt) lines.push(`  bad: ${extraPrompt}`);
+  await writeFile(
+    join(dir, "m.yaml"),
+    `name: faults\nmodel: seedream-v5-lite\nimages: { a: ./in.png }\nprompts:\n${lines.join("\n")}\nsizes: { s: square, l: landscape_4_3 }\n`,
+  );
+  emulator = await startEmulator({ apiKeys: [KEY], render: "fast", ...options });
+  return { dir, manifest: join(dir, "m.yaml"), out: join(dir, "out") };
+}
+
+async function report(out: string): Promise<Report> {
+  return JSON.parse(await readFile(join(out, "faults", "report.json"), "utf8")) as Report;
+}
+
+/** Submits per request id, from the emulator's own record. */
+function submitsOf(em: Emulator): string[] {
+  return em.requests.filter((r) => r.op === "submit" && r.status === 200).map((r) => r.requestId ?? "");
+}
+
+describe("runs against a faulty fal", () => {
+  it("ends every job succeeded, or failed with its permanent cause, through 429s and transient faults", async () => {
+    const { manifest, out } = await setUp(
+      15,
+      {
+        concurrency: 4,
+        inferenceMs: { min: 20, max: 80 },
+        faults: {
+          rateLimit: { perSecond: 40, burst: 10, retryAfter: "seconds" },
+          statusErrorRate: 0.05,
+          resultErrorRate: 0.05,
+          resetRate: 0.03,
+          failRequests: 0.08,
+          truncateDownloads: 0.05,
+        },
+        blockedWords: ["forbidden"],
+      },
+      "A forbidden picture.",
+    );
+    const r = await runCli(
+      ["run", manifest, "-o", out, "--fal-base-url", emulator?.url ?? "", "--retry-backoff", "50ms"],
+      {
+        env: { FAL_KEY: KEY },
+      },
+    );
+    const rep = await report(out);
+    expect(rep.totals.jobs).toBe(32);
+    // The two content-policy jobs fail for good; every other job gets its image.
+    expect(
+      rep.jobs.filter((j) => j.status !== "succeeded").map((j) => [j.id, j.status, j.error?.class]),
+      JSON.stringify(rep.jobs.filter((j) => j.status !== "succeeded").map((j) => j.error)),
+    ).toEqual([
+      ["bad-s", "failed", "permanent"],
+      ["bad-l", "failed", "permanent"],
+    ]);
+    expect(r.code).toBe(1);
+    for (const job of rep.jobs.filter((j) => j.status === "succeeded")) {
+      const meta = await sharp(join(out, "faults", job.outputs[0]?.path ?? "")).metadata();
+      expect([meta.width, meta.height]).toEqual(job.size_name === "s" ? [1920, 1920] : [2560, 1920]);
+    }
+    // No job was submitted twice unless fal reported its earlier request failed.
+    const em = emulator as Emulator;
+    const failedAtFal = new Set(
+      em
+        .stats()
+        .requests.filter((q) => q.outcome === "error")
+        .map((q) => q.id),
+    );
+    for (const job of rep.jobs) {
+      const attempts = job.attempts ?? [];
+      for (const earlier of attempts.slice(0, -1)) {
+        expect(earlier.outcome).toBe("resubmitted");
+        expect(failedAtFal.has(earlier.request_id)).toBe(true);
+      }
+    }
+    const submitted = submitsOf(em);
+    expect(submitted.length).toBe(rep.jobs.reduce((n, j) => n + (j.attempts?.length ?? 0), 0));
+    expect(new Set(submitted).size).toBe(submitted.length);
+    // 429s were met, and no call went before the time a 429 named.
+    expect(em.stats().rateLimited).toBeGreaterThan(0);
+    expect(em.stats().earlySends).toBe(0);
+    expect(rep.jobs.some((j) => (j.retries ?? []).length > 0)).toBe(true);
+  });
+
+  it("learns completion from the status stream: three calls a job, no polling flood", async () => {
+    const { manifest, out } = await setUp(10, { concurrency: 3, inferenceMs: { min: 30, max: 120 } });
+    const r = await runCli(["run", manifest, "-o", out, "--fal-base-url", emulator?.url ?? ""], {
+      env: { FAL_KEY: KEY },
+    });
+    expect(r.code).toBe(0);
+    const calls = (emulator as Emulator).stats().calls;
+    expect([calls.submit, calls["status-stream"], calls.result, calls.status ?? 0]).toEqual([20, 20, 20, 0]);
+    const rep = await report(out);
+    expect(rep.run.concurrency).toMatchObject({ mode: "auto", capacity_estimate: 3 });
+    expect((emulator as Emulator).stats().maxQueued).toBeLessThanOrEqual(3 + 3);
+  });
+
+  it("stops at a 401 on submit with exit 2 and submits nothing more", async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, "m.yaml"),
+      "name: faults\nmodel: seedream-v4.5\nimages: { a: https://img.example/a.png }\nprompts: { a: one, b: two, c: three }\n",
+    );
+    emulator = await startEmulator({ apiKeys: ["another-key"], render: "fast" });
+    const out = join(dir, "out");
+    const r = await runCli(
+      ["run", join(dir, "m.yaml"), "-o", out, "--fal-base-url", emulator.url, "-c", "1"],
+      {
+        env: { FAL_KEY: KEY },
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("seedream-pipeline: fal rejected the credentials: Invalid API key\n");
+    expect(emulator.requests.map((q) => [q.op, q.status])).toEqual([["submit", 401]]);
+    const rep = await report(out);
+    expect(rep.run.ended_by).toBe("credentials_rejected");
+    expect(rep.totals).toMatchObject({ jobs: 3, failed: 1, not_run: 2 });
+  });
+
+  it("cancels a request at fal when the job timeout fires, and fails the job with that cause", async () => {
+    const { manifest, out } = await setUp(1, { concurrency: 2, inferenceMs: "hold" });
+    const r = await runCli(
+      ["run", manifest, "-o", out, "--fal-base-url", emulator?.url ?? "", "--job-timeout", "300ms"],
+      {
+        env: { FAL_KEY: KEY },
+      },
+    );
+    expect(r.code).toBe(1);
+    const rep = await report(out);
+    expect(rep.jobs.map((j) => [j.status, j.error?.stage, j.error?.message])).toEqual([
+      ["failed", "timeout", "no result 300 ms after submit; canceled at fal"],
+      ["failed", "timeout", "no result 300 ms after submit; canceled at fal"],
+    ]);
+    expect((emulator as Emulator).requests.filter((q) => q.op === "cancel").map((q) => q.status)).toEqual([
+      202, 202,
+    ]);
+  });
+
+  it("at the deadline stops submitting, cancels what waits at fal, exits 3 with the rest not run", async () => {
+    const { manifest, out } = await setUp(4, { concurrency: 1, inferenceMs: "hold" });
+    const r = await runCli(
+      [
+        "run",
+        manifest,
+        "-o",
+        out,
+        "--fal-base-url",
+        emulator?.url ?? "",
+        "-c",
+        "2",
+        "--deadline",
+        "400ms",
+        "--deadline-action",
+        "cancel",
+      ],
+      { env: { FAL_KEY: KEY } },
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("seedream-pipeline: the deadline passed: 8 jobs not run\n");
+    const rep = await report(out);
+    expect(rep.run.ended_by).toBe("deadline");
+    expect(rep.totals).toMatchObject({ jobs: 8, succeeded: 0, canceled: 2, not_run: 6 });
+    expect(submitsOf(emulator as Emulator)).toHaveLength(2);
+  });
+
+  it("a request queued past --start-timeout fails with fal's 504, not resubmitted", async () => {
+    const { manifest, out } = await setUp(1, { concurrency: 1, inferenceMs: "hold" });
+    const run = runCli(
+      ["run", manifest, "-o", out, "--fal-base-url", emulator?.url ?? "", "-c", "2", "--start-timeout", "2s"],
+      {
+        env: { FAL_KEY: KEY },
+      },
+    );
+    // The first request holds the only slot; the second waits past its start timeout. Then the
+    // first is let go.
+    const em = emulator as Emulator;
+    while (em.load().running === 0) await new Promise((resolve) => setImmediate(resolve));
+    const waitForExpiry = async () => {
+      while (!em.stats().requests.some((q) => q.outcome === "error"))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    await waitForExpiry();
+    em.release();
+    const r = await run;
+    expect(r.code).toBe(1);
+    const rep = await report(out);
+    const failed = rep.jobs.find((j) => j.status === "failed");
+    expect(failed?.error).toMatchObject({
+      stage: "result",
+      status: 504,
+      error_type: "request_timeout",
+      class: "permanent",
+    });
+    expect(submitsOf(em)).toHaveLength(2);
+  });
+});
