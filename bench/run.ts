@@ -3,11 +3,21 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { benchPlan, formatPlanFigures } from "./plan-bench.js";
+import { benchScheduling, formatScheduling } from "./scheduling-bench.js";
 
 const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
   plan: async () => {
     const f = await benchPlan(Number(process.env.BENCH_PLAN_ROWS ?? 100_000));
     return { text: formatPlanFigures(f), data: f };
+  },
+  scheduling: async () => {
+    const scale = Number(process.env.BENCH_TIME_SCALE ?? 0.01);
+    const results = await benchScheduling(
+      Number(process.env.BENCH_JOBS ?? 1000),
+      scale,
+      process.env.BENCH_SCENARIO,
+    );
+    return { text: formatScheduling(results, scale), data: { scale, results } };
   },
 };
 

@@ -107,14 +107,19 @@ export function createEditClient(options: EditClientOptions): EditClient {
       const abort = () => stream.abort();
       signal?.addEventListener("abort", abort, { once: true });
       let last: FalStatus | undefined;
-      stream.on("data", (data: QueueStatus) => {
-        last = toFalStatus(data);
-        onUpdate(last);
+      // COMPLETED is known the moment its event arrives: no need to wait for the stream to close.
+      const completed = new Promise<void>((resolve) => {
+        stream.on("data", (data: QueueStatus) => {
+          last = toFalStatus(data);
+          onUpdate(last);
+          if (last.status === "COMPLETED") resolve();
+        });
       });
       try {
-        await stream.done();
+        await Promise.race([completed, stream.done()]);
       } finally {
         signal?.removeEventListener("abort", abort);
+        if (last?.status === "COMPLETED") stream.abort();
       }
       if (signal?.aborted) throw signal.reason ?? new Error("aborted");
       if (last?.status === "COMPLETED") return last;
