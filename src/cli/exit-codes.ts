@@ -8,8 +8,13 @@ export const EXIT = {
   jobsFailed: 1,
   /** Manifest, usage or credential error: nothing was sent. */
   usage: 2,
-  /** Stopped by the deadline (or the budget). */
+    /** Stopped by the deadline or the budget. */
   stopped: 3,
+  /** Another run holds the output folder (EX_TEMPFAIL: try again later). */
+  locked: 75,
+  /** Interrupted by SIGINT / SIGTERM (128 + signal). */
+  sigint: 130,
+  sigterm: 143,
   /** Anything unexpected. */
   internal: 70,
 } as const;
@@ -19,7 +24,8 @@ const BY_CODE: Readonly<Record<ErrorCode, number>> = {
   USAGE: EXIT.usage,
   FAL_CREDENTIALS_MISSING: EXIT.usage,
   FAL_AUTH: EXIT.usage,
-  OUTPUT_FAILED: EXIT.internal,
+    OUTPUT_FAILED: EXIT.internal,
+  LOCKED: EXIT.locked,
 };
 
 /**
@@ -42,5 +48,7 @@ Exit codes:
   0   every job succeeded
   1   the run finished, some jobs failed (see report.json)
     2   manifest, usage or credential error (nothing was sent), or fal rejected the key
-  3   stopped by --deadline: the rest is reported as not run
+    3   stopped by --deadline or the budget (--max-cost): the rest is reported as not run
+  75  another run holds the output folder
+  130 interrupted (SIGINT), 143 terminated (SIGTERM): the next run picks up where this one stopped
   70  unexpected internal error`;

@@ -65,6 +65,10 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       concurrencyValue,
     )
     .option("--max-concurrency <n>", "the most auto may keep in flight", wholeNumber(1, 200))
+    .option("--max-cost <usd>", "stop submitting before the spend could pass this (USD); over the manifest's max_cost_usd", positiveNumber)
+    .option("--fresh", "forget what earlier runs left in this output folder and start over")
+    .option("--force", "regenerate every job, even those up to date")
+    .option("--retry-failed", "run only the jobs an earlier run failed")
     .option(
       "--retries <n>",
       "attempts at one step (submit, status, result, download) before a job fails",

@@ -1,5 +1,6 @@
 import { displayUrl } from "../outputs/display-url.js";
 import { type Job, type Plan, roundUsd } from "../plan/index.js";
+import type { SavedImage } from "../outputs/index.js";
 import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
 import type { Report, ReportJob, ReportTimings } from "./types.js";
 
@@ -17,7 +18,9 @@ export interface RunFacts {
   };
   readonly endedBy: string;
   readonly calls: Readonly<Record<string, number>>;
-  readonly rateLimited: number;
+    readonly rateLimited: number;
+  /** Each job key's status history across runs (from the journal). */
+  readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
@@ -39,6 +42,18 @@ function timings(t: JobTimings): ReportTimings {
   return out as ReportTimings;
 }
 
+function outputEntry(o: SavedImage) {
+  return {
+    path: o.path,
+    width: o.width,
+    height: o.height,
+    bytes: o.bytes,
+    sha256: o.sha256,
+    content_type: o.contentType,
+    source_url: o.sourceUrl,
+  };
+}
+
 function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
   const base = {
     id: job.id,
@@ -48,14 +63,25 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     size_name: job.sizeName,
     ...(job.rowIndex > 0 ? { row_index: job.rowIndex, row: job.row } : {}),
   };
-  if (outcome.status === "not_run")
+    if (outcome.status === "not_run")
     return {
       ...base,
       input: { ...job.input },
+      ...(outcome.requestId === undefined ? {} : { request_id: outcome.requestId }),
       status: "not_run",
       outputs: [],
       timings: {},
       error: { stage: "schedule", kind: "not_run", message: outcome.reason },
+    };
+  if (outcome.status === "skipped")
+    return {
+      ...base,
+      input: { ...job.input },
+      ...(outcome.requestId === undefined ? {} : { request_id: outcome.requestId }),
+      status: "skipped",
+      reason: outcome.reason,
+      outputs: outcome.outputs.map(outputEntry),
+      timings: {},
     };
   const input = { ...job.input, image_urls: outcome.imageUrls.map(displayUrl) };
   const requestId = outcome.requestId === undefined ? {} : { request_id: outcome.requestId };
@@ -106,15 +132,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     input,
     ...requestId,
     status: "succeeded",
-    outputs: outcome.outputs.map((o) => ({
-      path: o.path,
-      width: o.width,
-      height: o.height,
-      bytes: o.bytes,
-      sha256: o.sha256,
-      content_type: o.contentType,
-      source_url: o.sourceUrl,
-    })),
+        outputs: outcome.outputs.map(outputEntry),
     ...(outcome.seed === undefined ? {} : { seed: outcome.seed }),
     timings: timings(outcome.timings),
     ...tried,
@@ -123,13 +141,24 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
 
 /** Builds the report from the plan and each job's outcome; pure. */
 export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome>, facts: RunFacts): Report {
-  const jobs = plan.jobs.map((job) =>
-    jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" }),
-  );
+    const jobs = plan.jobs.map((job) => {
+    const entry = jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" });
+    const history = facts.history.get(job.key);
+    if (!history || history.length === 0) return entry;
+    return {
+      ...entry,
+      history: history.map((h) => ({
+        at: new Date(h.at).toISOString(),
+        status: h.phase,
+        ...(h.request === undefined ? {} : { request_id: h.request }),
+      })),
+    };
+  });
   const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
   const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
+    // Spent: images generated in this run (skipped jobs cost nothing now).
   const spent = plan.jobs.reduce(
-    (usd, job, i) => usd + (jobs[i]?.outputs.length ?? 0) * job.pricePerImageUsd,
+    (usd, job, i) => usd + (jobs[i]?.status === "succeeded" ? (jobs[i]?.outputs.length ?? 0) : 0) * job.pricePerImageUsd,
     0,
   );
   return {
@@ -157,6 +186,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       jobs: jobs.length,
       succeeded: count("succeeded"),
       failed: count("failed"),
+            skipped: count("skipped"),
       canceled: count("canceled"),
       not_run: count("not_run"),
       images,

@@ -34,7 +34,9 @@ export interface ReportJob {
   /** The input sent to fal (image URLs as sent; `data:` URIs shortened). */
   readonly input: Readonly<Record<string, unknown>>;
   readonly request_id?: string;
-  readonly status: "succeeded" | "failed" | "canceled" | "not_run";
+  readonly status: "succeeded" | "failed" | "skipped" | "canceled" | "not_run";
+  /** Why a job was skipped (e.g. `up to date`). */
+  readonly reason?: string;
   readonly outputs: readonly ReportOutput[];
   readonly seed?: number;
   readonly timings: ReportTimings;
@@ -61,6 +63,8 @@ export interface ReportJob {
     readonly attempt: number;
     readonly cause: string;
   }>;
+  /** The job key's status changes across runs, from the journal. */
+  readonly history?: ReadonlyArray<{ readonly at: string; readonly status: string; readonly request_id?: string }>;
 }
 
 /** `report.json`: what a run did, per job, with totals that add up. */
@@ -77,7 +81,7 @@ export interface Report {
     readonly duration_ms: number;
     /** `fal` for fal itself; otherwise the base URL all fal traffic went to. */
     readonly fal_target: string;
-    /** Why the run ended: `completed`, `deadline`, `credentials_rejected`. */
+    /** Why the run ended: `completed`, `deadline`, `budget`, `interrupted`, `credentials_rejected`. */
     readonly ended_by: string;
     readonly concurrency: {
       readonly mode: "auto" | "fixed";
@@ -94,12 +98,13 @@ export interface Report {
     readonly jobs: number;
     readonly succeeded: number;
     readonly failed: number;
+    readonly skipped: number;
     readonly canceled: number;
     readonly not_run: number;
     readonly images: number;
     readonly bytes: number;
     readonly estimated_cost_usd: { readonly min: number; readonly max: number };
-    /** Images generated × price per image. */
+    /** Images generated in this run × price per image (skipped jobs cost nothing). */
     readonly cost_usd: number;
   };
   readonly jobs: readonly ReportJob[];

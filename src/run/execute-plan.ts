@@ -8,8 +8,10 @@ import { writeFileSafely } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type Report } from "../report/index.js";
 import { ConcurrencyController } from "./controller.js";
-import type { InFlight, JobContext, JobHooks } from "./job-context.js";
+import { Budget } from "./budget.js";
+import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
+import type { Start } from "./resume.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { uploadInputs } from "./upload-inputs.js";
@@ -53,12 +55,22 @@ export interface ExecuteOptions {
   /** fetch for result downloads. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
   readonly hooks?: JobHooks;
-  /** Told of every concurrency decision, for progress and the benchmark. */
+    /** Told of every concurrency decision, for progress and the benchmark. */
   readonly onTarget?: (target: number, at: number) => void;
+  /** How each job starts, from what earlier runs left (see `decideStart`). @default every job submits */
+  readonly starts?: ReadonlyMap<string, Start>;
+  /** The run journal; without it nothing is journaled (and nothing can be resumed). */
+  readonly journal?: JournalLike;
+  /** Stop submitting once this much could be spent (USD). */
+  readonly maxCostUsd?: number;
+  /** Aborts the run (SIGTERM/SIGINT): stop submitting, leave what runs at fal to the next run. */
+  readonly signal?: AbortSignal;
+  /** Each job's status history across runs, for the report. */
+  readonly history?: () => Promise<ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>>;
 }
 
 /** How a run ended, beyond each job's status. */
-export type RunEnd = "completed" | "credentials_rejected" | "deadline";
+export type RunEnd = "completed" | "credentials_rejected" | "deadline" | "budget" | "interrupted";
 
 export interface ExecuteResult {
   readonly report: Report;
@@ -138,7 +150,30 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     deadlineTimer = setTimeout(atDeadline, Math.max(0, options.deadlineAt - clock.now()));
   }
 
-  const uploads = await uploadInputs(plan.uploads, options.client, 4, logger);
+    const onInterrupt = () => {
+    if (stop?.end === "interrupted") return;
+    stop = { end: "interrupted", reason: "not submitted: the run was interrupted" };
+    logger.warn({ inFlight: inFlight.size }, "interrupted: no more submits; what runs at fal is left to the next run");
+    for (const f of inFlight.values()) f.abort("the run was interrupted", true);
+  };
+  if (options.signal?.aborted) onInterrupt();
+  options.signal?.addEventListener("abort", onInterrupt, { once: true });
+  const budget = options.maxCostUsd === undefined ? undefined : new Budget(options.maxCostUsd);
+  const stopReason = () => {
+    if (!stop && budget?.exhausted) {
+      stop = { end: "budget", reason: `not submitted: the budget of $${options.maxCostUsd} is spent` };
+      logger.warn({ cap: options.maxCostUsd }, "budget reached: no more submits; what runs finishes");
+    }
+    return stop?.reason;
+  };
+  // Only jobs that will send a request need their inputs uploaded.
+  const needed = new Set(
+    plan.jobs.filter((j) => {
+      const kind = options.starts?.get(j.id)?.kind ?? "submit";
+      return kind === "submit" || kind === "attach";
+    }).flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
+  );
+  const uploads = await uploadInputs(plan.uploads.filter((u) => needed.has(u.sha256)), options.client, 4, logger);
   for (const r of uploads.values())
     if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
 
@@ -155,25 +190,29 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     changed,
     slot: (fn) => limit(fn),
     io: (fn) => io(fn),
-    stopReason: () => stop?.reason,
+        stopReason,
     onFatal,
     inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
     startTimeoutS: options.startTimeoutS,
     downloadFetch: options.downloadFetch,
-    hooks: options.hooks ?? {},
+        hooks: options.hooks ?? {},
+    journal: options.journal,
+    budget,
   };
   const outcomes = new Map<string, JobOutcome>();
   try {
     await Promise.all(
       plan.jobs.map(async (job) => {
-        outcomes.set(job.id, await runJob(job, ctx));
+                outcomes.set(job.id, await runJob(job, ctx, options.starts?.get(job.id)));
       }),
     );
   } finally {
-    clearInterval(tick);
+        clearInterval(tick);
     if (deadlineTimer) clearTimeout(deadlineTimer);
+    options.signal?.removeEventListener("abort", onInterrupt);
   }
+  stopReason();
 
   const end: RunEnd = stop?.end ?? "completed";
   const report = buildReport(plan, outcomes, {
@@ -188,10 +227,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       capacityEstimate: controller.snapshot().capacityEstimate,
     },
     endedBy: end,
-    calls: Object.fromEntries(traffic.counts),
+        calls: Object.fromEntries(traffic.counts),
     rateLimited: traffic.rateLimited,
+    history: options.history ? await options.history() : new Map(),
   });
-  await writeFileSafely(join(options.outputDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFileSafely(join(options.outputDir, "runs", `${runId}.json`), json);
+  await writeFileSafely(join(options.outputDir, "report.json"), json);
   logger.info(
     { runId, endedBy: end, ...report.totals, report: join(options.outputDir, "report.json") },
     "run finished",

@@ -4,20 +4,35 @@ import type { Logger } from "../log/logger.js";
 import type { Job } from "../plan/index.js";
 import type { ConcurrencyController } from "./controller.js";
 import type { RetryPolicy } from "./retry-policy.js";
+import type { NewEntry } from "./journal.js";
 import type { UploadResults } from "./upload-inputs.js";
 
 /** A request of ours at fal, as the scheduler tracks it for deadlines and stops. */
 export interface InFlight {
   readonly requestId: string;
   state: "queued" | "running";
-  /** Aborts the wait; the job then cancels the request at fal. */
-  readonly abort: (reason: string) => void;
+    /** Aborts the wait; the job then cancels the request at fal (or, detached, leaves it running there). */
+  readonly abort: (reason: string, detach?: boolean) => void;
 }
 
-/** Things the run is told as jobs move (the journal listens here). */
+/** Things the run is told as jobs move (tests and progress listen here). */
 export interface JobHooks {
   /** A request was accepted by fal; called the moment submit returns. */
   submitted?(job: Job, requestId: string, at: number): void | Promise<void>;
+}
+
+/** What the journal needs to hear; absent, nothing is journaled. */
+export interface JournalLike {
+  appendNow(entry: NewEntry): void;
+  append(entry: NewEntry): Promise<void>;
+}
+
+/** Spend control: cost is reserved before each submit, so parallel submits cannot overshoot. */
+export interface BudgetLike {
+  /** Reserves the most this job can cost; false when that would pass the cap. */
+  reserve(job: Job): boolean;
+  /** Replaces the reservation with what the job cost (images × price). */
+  settle(job: Job, images: number): void;
 }
 
 /** What running one job needs from the run around it. */
@@ -46,5 +61,7 @@ export interface JobContext {
   /** fal's bound on time queued before processing, in seconds. */
   readonly startTimeoutS: number | undefined;
   readonly downloadFetch: typeof fetch | undefined;
-  readonly hooks: JobHooks;
+    readonly hooks: JobHooks;
+  readonly journal: JournalLike | undefined;
+  readonly budget: BudgetLike | undefined;
 }

@@ -66,4 +66,10 @@ export type JobOutcome =
       readonly reason: string;
       readonly timings: JobTimings;
     })
-  | { readonly status: "not_run"; readonly reason: string };
+    | {
+      readonly status: "skipped";
+      readonly reason: string;
+      readonly requestId?: string;
+      readonly outputs: readonly SavedImage[];
+    }
+  | { readonly status: "not_run"; readonly reason: string; readonly requestId?: string };

@@ -8,11 +8,11 @@ export interface LoadPlanOptions extends ReadManifestOptions, Selection {}
 export async function loadPlan(
   manifestPath: string,
   options: LoadPlanOptions = {},
-): Promise<{ plan: Plan; concurrency: number | "auto" | undefined }> {
+): Promise<{ plan: Plan; concurrency: number | "auto" | undefined; maxCostUsd: number | undefined }> {
   const manifest = await readManifest(manifestPath, options);
   const selection = {
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
   };
-  return { plan: planPipeline(manifest, selection), concurrency: manifest.concurrency };
+    return { plan: planPipeline(manifest, selection), concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd };
 }

@@ -3,15 +3,34 @@ import { type SavedImage, saveResultImage } from "../outputs/index.js";
 import { builtinVariables, falInput, type Job, renderOutputPath } from "../plan/index.js";
 import type { JobContext } from "./job-context.js";
 import type { AttemptRecord, JobError, JobOutcome, RetryRecord } from "./job-outcome.js";
+import { keepOriginal, type Start } from "./resume.js";
 import { backoffMs, classify, type FailureFacts, needsResubmit, type Stage } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
+type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "canceled" }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An ended outcome without what JobRun adds itself. */
+type EndedFields = DistributiveOmit<Ended, "attempts" | "retries" | "timings">;
+
+/**
+ * Why a wait at fal was cut short: this job's timeout (cancel at fal, the job fails), the run
+ * stopping (deadline: cancel at fal), or the run being interrupted (detach: the request goes
+ * on at fal and the next run picks it up from the journal).
+ */
+type StopReason = { readonly kind: "timeout" | "stop" | "detach"; readonly message: string };
+
 /** 429s one step may meet before its job fails: high, since each waited for the gate. */
 const MAX_RATE_LIMITED = 100;
 
-/** Why a wait at fal was cut short: this job's timeout, or the run stopping (deadline, signal). */
-type StopReason = { readonly kind: "timeout" | "stop"; readonly message: string };
+/** How the part of a job that holds a fal slot ended. */
+type Followed =
+  | { readonly kind: "completed"; readonly requestId: string; readonly final: FalStatus & { status: "COMPLETED" } }
+  | { readonly kind: "failed"; readonly requestId?: string; readonly error: JobError }
+  | { readonly kind: "canceled"; readonly requestId: string; readonly reason: string }
+  | { readonly kind: "detached"; readonly requestId: string; readonly reason: string }
+  | { readonly kind: "expired"; readonly requestId: string }
+  | { readonly kind: "not_run"; readonly reason: string };
 
 /** `300 ms`, `90 s`, `10 min`: a duration for a message. */
 function formatMs(ms: number): string {
@@ -19,23 +38,6 @@ function formatMs(ms: number): string {
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
   return `${Math.round(ms / 60_000)} min`;
 }
-type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "canceled" }>;
-/** An ended outcome without what JobRun adds itself. */
-type EndedFields = Ended extends unknown
-  ? DistributiveOmit<Ended, "attempts" | "retries" | "timings">
-  : never;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** How the part of a job that holds a fal slot ended. */
-type Followed =
-  | {
-      readonly kind: "completed";
-      readonly requestId: string;
-      readonly final: FalStatus & { status: "COMPLETED" };
-    }
-  | { readonly kind: "failed"; readonly requestId?: string; readonly error: JobError }
-  | { readonly kind: "canceled"; readonly requestId: string; readonly reason: string }
-  | { readonly kind: "not_run"; readonly reason: string };
 
 function jobError(stage: Stage, failure: FalFailure, errorType?: string): JobError {
   const facts: FailureFacts = { stage, failure, ...(errorType === undefined ? {} : { errorType }) };
@@ -84,11 +86,7 @@ class JobRun {
           attempt -= 1;
           continue;
         }
-        if (
-          e.class !== "retryable" ||
-          attempt >= this.ctx.retry.maxAttempts ||
-          this.ctx.stopReason() !== undefined
-        )
+        if (e.class !== "retryable" || attempt >= this.ctx.retry.maxAttempts || this.ctx.stopReason() !== undefined)
           return e;
         this.retries.push({ stage, attempt, cause: failure.message, at: this.ctx.clock.now() });
         this.log.warn({ stage, attempt, cause: failure.message }, "retrying");
@@ -97,30 +95,42 @@ class JobRun {
     }
   }
 
-  /** Submits and follows the request to COMPLETED, holding a fal slot the whole time. */
+  /** Submits a new request, journals it the moment fal answers, then follows it. */
   async submitAndFollow(): Promise<Followed> {
     const { ctx, job } = this;
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { kind: "not_run", reason: stopped };
+    if (ctx.budget && !ctx.budget.reserve(job)) return { kind: "not_run", reason: "not submitted: the budget is spent" };
     const submitted = await this.retrying("submit", () =>
       ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
         ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
       }),
     );
-    if (typeof submitted !== "string") return { kind: "failed", error: submitted };
-    const requestId = submitted;
+    if (typeof submitted !== "string") {
+      ctx.budget?.settle(job, 0);
+      return { kind: "failed", error: submitted };
+    }
     const submittedAt = ctx.clock.now();
-    this.timings = { submittedAt };
-    ctx.controller.submitted(requestId, submittedAt);
-    await ctx.hooks.submitted?.(job, requestId, submittedAt);
-    const rlog = this.log.child({ requestId });
-    rlog.info("submitted");
+    // Before anything else: a run killed from here on must find this request, not pay again.
+    ctx.journal?.appendNow({ type: "submitted", key: job.key, job: job.id, request: submitted, endpoint: job.endpoint.id });
+    ctx.controller.submitted(submitted, submittedAt);
+    await ctx.hooks.submitted?.(job, submitted, submittedAt);
+    this.log.info({ requestId: submitted }, "submitted");
+    return this.follow(submitted, submittedAt);
+  }
 
+  /** Follows a request (new or left by an earlier run) to COMPLETED, holding a fal slot. */
+  async follow(requestId: string, submittedAt: number, attached = false): Promise<Followed> {
+    const { ctx, job } = this;
+    this.timings = { submittedAt };
+    if (attached) ctx.controller.submitted(requestId, submittedAt);
+    const rlog = this.log.child({ requestId });
     const abort = new AbortController();
     const entry = {
       requestId,
       state: "queued" as "queued" | "running",
-      abort: (message: string) => abort.abort({ kind: "stop", message } satisfies StopReason),
+      abort: (message: string, detach = false) =>
+        abort.abort({ kind: detach ? "detach" : "stop", message } satisfies StopReason),
     };
     ctx.inFlight.set(job.id, entry);
     const timer =
@@ -165,8 +175,13 @@ class JobRun {
           ctx.changed();
           return { kind: "completed", requestId, final };
         } catch (error) {
-          if (abort.signal.aborted) return await this.#cancel(requestId, abort.signal.reason as StopReason);
+          if (abort.signal.aborted) return await this.#stop(requestId, abort.signal.reason as StopReason);
           const failure = describeFalError(error);
+          // fal no longer knows the request (its record expired): only a new request can finish the job.
+          if (failure.status === 404) {
+            ctx.controller.finished(requestId, ctx.clock.now(), false);
+            return { kind: "expired", requestId };
+          }
           const e = jobError("status", failure);
           if (e.class === "fatal") ctx.onFatal(failure.message);
           if (e.class !== "retryable" || attempt >= ctx.retry.maxAttempts) {
@@ -177,10 +192,7 @@ class JobRun {
           // A stream that keeps failing (a proxy without SSE) gives way to polling.
           if (attempt >= 2) mode = "poll";
           this.retries.push({ stage: "status", attempt, cause: failure.message, at: ctx.clock.now() });
-          rlog.warn(
-            { attempt, cause: failure.message, mode },
-            "status failed; following the same request again",
-          );
+          rlog.warn({ attempt, cause: failure.message, mode }, "status failed; following the same request again");
           await ctx.clock.sleep(backoffMs(attempt, ctx.random, ctx.retry), abort.signal);
         }
       }
@@ -190,15 +202,16 @@ class JobRun {
     }
   }
 
-  async #cancel(requestId: string, reason: StopReason): Promise<Followed> {
+  async #stop(requestId: string, reason: StopReason): Promise<Followed> {
     const { ctx, job } = this;
+    ctx.controller.finished(requestId, ctx.clock.now(), false);
+    ctx.changed();
+    if (reason.kind === "detach") return { kind: "detached", requestId, reason: reason.message };
     try {
       await ctx.client.cancel(job.endpoint.id, requestId);
     } catch (error) {
       this.log.warn({ requestId, cause: describeFalError(error).message }, "cancel failed");
     }
-    ctx.controller.finished(requestId, ctx.clock.now(), false);
-    ctx.changed();
     this.log.warn({ requestId, reason: reason.message }, "canceled at fal");
     if (reason.kind === "timeout")
       return {
@@ -209,8 +222,9 @@ class JobRun {
     return { kind: "canceled", requestId, reason: reason.message };
   }
 
-  /** Downloads, checks and writes every image of a result; each download retried on its own. */
-  async save(data: unknown): Promise<SavedImage[] | JobError> {
+  /** Downloads, checks and writes every image of a result, journaling each; each download retried on its own. */
+  async save(requestId: string, data: unknown): Promise<SavedImage[] | JobError> {
+    const { ctx, job } = this;
     let urls: string[];
     try {
       urls = resultImages(data);
@@ -220,27 +234,25 @@ class JobRun {
     const outputs: SavedImage[] = [];
     for (const [i, url] of urls.entries()) {
       const pathFor = (ext: string) => {
-        const path = renderOutputPath(
-          this.job.outputPath,
-          this.job.row,
-          builtinVariables(this.job),
-          i + 1,
-          ext,
-        );
+        const path = renderOutputPath(job.outputPath, job.row, builtinVariables(job), i + 1, ext);
         if (typeof path !== "string") throw new Error(`output path needs {{${path.missing}}}`);
         return path;
       };
-      const options = this.ctx.downloadFetch ? { fetch: this.ctx.downloadFetch } : {};
+      const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
       const saved = await this.retrying("download", () =>
-        this.ctx.io(async () => {
+        ctx.io(async () => {
           try {
-            return await saveResultImage(url, this.ctx.outputDir, pathFor, options);
+            return await saveResultImage(url, ctx.outputDir, pathFor, options);
           } catch (error) {
             throw new Error(`image ${i + 1}: ${(error as Error).message}`);
           }
         }),
       );
       if ("stage" in saved) return { ...saved, kind: "output" };
+      if (ctx.journal) {
+        await keepOriginal(ctx.outputDir, saved);
+        await ctx.journal.append({ type: "image", key: job.key, request: requestId, n: i + 1, ...saved });
+      }
       outputs.push(saved);
     }
     return outputs;
@@ -263,10 +275,7 @@ function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
     const uploaded = ctx.uploads.get(ref.sha256);
     if (!uploaded || "failure" in uploaded) {
       const failure = uploaded?.failure ?? { kind: "network" as const, message: "not uploaded" };
-      return {
-        ...jobError("upload", failure),
-        message: `upload of ${ref.source} failed: ${failure.message}`,
-      };
+      return { ...jobError("upload", failure), message: `upload of ${ref.source} failed: ${failure.message}` };
     }
     urls.push(uploaded.url);
   }
@@ -274,89 +283,124 @@ function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
 }
 
 /**
- * Runs one job through fal's queue. Submit and the wait for completion hold a fal slot; the
- * result and the downloads do not. A failed status call, result call or download is retried on
- * the same request; only a request that fal reports failed for a retryable cause is sent again.
+ * Runs one job through fal's queue, from where an earlier run left it (`start`). Submit and the
+ * wait for completion hold a fal slot; the result and the downloads do not. A failed status
+ * call, result call or download is retried on the same request; a new request is sent only when
+ * fal reports the request failed for a retryable cause, or no longer knows it.
  */
-export async function runJob(job: Job, ctx: JobContext): Promise<JobOutcome> {
-  const urls = imageUrls(job, ctx);
+export async function runJob(job: Job, ctx: JobContext, start: Start = { kind: "submit" }): Promise<JobOutcome> {
+  if (start.kind === "skip")
+    return { status: "skipped", reason: start.reason, requestId: start.request, outputs: start.images };
+  if (start.kind === "failed-before") return { status: "not_run", reason: start.reason };
+  const log = ctx.logger.child({ job: job.id });
+  const journalFailure = (cause: string, klass: string, request?: string) =>
+    ctx.journal?.append({ type: "failed", key: job.key, cause, class: klass, ...(request ? { request } : {}) });
+
+  // Jobs that only need downloading do not need their inputs uploaded.
+  const urls = start.kind === "download" ? [] : imageUrls(job, ctx);
   if (!Array.isArray(urls)) {
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { status: "not_run", reason: stopped };
-    return {
-      status: "failed",
-      imageUrls: [],
-      error: urls,
-      attempts: [],
-      retries: [],
-      timings: { finishedAt: ctx.clock.now() },
-    };
+    await journalFailure(urls.message, urls.class);
+    return { status: "failed", imageUrls: [], error: urls, attempts: [], retries: [], timings: { finishedAt: ctx.clock.now() } };
   }
   const run = new JobRun(job, ctx, urls);
-  for (let resubmits = 0; ; resubmits++) {
-    const followed = await ctx.slot(() => run.submitAndFollow());
-    if (followed.kind === "not_run")
-      return run.attempts.length === 0
-        ? { status: "not_run", reason: followed.reason }
-        : run.finish({ status: "canceled", imageUrls: urls, reason: followed.reason });
-    if (followed.kind === "failed") {
-      if (followed.requestId)
-        run.attempts.push({
-          requestId: followed.requestId,
-          submittedAt: run.timings.submittedAt ?? 0,
-          outcome: "failed",
-          cause: followed.error.message,
-        });
-      return run.finish({
-        status: "failed",
-        ...(followed.requestId ? { requestId: followed.requestId } : {}),
-        imageUrls: urls,
-        error: followed.error,
-      });
-    }
-    const { requestId } = followed;
-    const submittedAt = run.timings.submittedAt ?? 0;
-    if (followed.kind === "canceled") {
-      run.attempts.push({ requestId, submittedAt, outcome: "canceled", cause: followed.reason });
-      return run.finish({ status: "canceled", requestId, imageUrls: urls, reason: followed.reason });
-    }
-    const errorType = followed.final.errorType;
-    const result = await run.retrying(
-      "result",
-      () => ctx.client.result(job.endpoint.id, requestId),
-      errorType,
-    );
-    if ("stage" in result) {
-      const facts = {
-        stage: "result" as const,
-        failure: result as FalFailure,
-        ...(errorType ? { errorType } : {}),
-      };
-      if (needsResubmit(facts) && resubmits < ctx.retry.maxResubmits && ctx.stopReason() === undefined) {
-        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: result.message });
-        run.log.warn(
-          { requestId, cause: result.message },
-          "fal reports the request failed; sending a new one",
-        );
+  let next: Start = start;
+  for (let resubmits = 0; ; ) {
+    let requestId: string;
+    let result: { data: unknown } | JobError;
+    const submittedAt = ctx.clock.now();
+    if (next.kind === "download") {
+      requestId = next.request;
+      result = { data: next.result };
+    } else {
+      const attachTo = next.kind === "attach" ? next.request : undefined;
+      if (attachTo !== undefined && ctx.stopReason() !== undefined)
+        return { status: "not_run", reason: ctx.stopReason() ?? "", requestId: attachTo };
+      const followed = await ctx.slot(() => (attachTo === undefined ? run.submitAndFollow() : run.follow(attachTo, submittedAt, true)));
+      if (attachTo !== undefined) log.info({ requestId: attachTo }, "re-attached to a request of an earlier run");
+      if (followed.kind === "not_run")
+        return run.attempts.length === 0
+          ? { status: "not_run", reason: followed.reason }
+          : run.finish({ status: "canceled", imageUrls: urls, reason: followed.reason });
+      if (followed.kind === "detached")
+        return { status: "not_run", reason: `${followed.reason}; request ${followed.requestId} goes on at fal and the next run picks it up`, requestId: followed.requestId };
+      if (followed.kind === "failed") {
+        if (followed.requestId)
+          run.attempts.push({ requestId: followed.requestId, submittedAt: run.timings.submittedAt ?? 0, outcome: "failed", cause: followed.error.message });
+        await journalFailure(followed.error.message, followed.error.class, followed.requestId);
+        ctx.budget?.settle(job, 0);
+        return run.finish({ status: "failed", ...(followed.requestId ? { requestId: followed.requestId } : {}), imageUrls: urls, error: followed.error });
+      }
+      requestId = followed.requestId;
+      if (followed.kind === "expired") {
+        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: "fal no longer knows this request (expired); sent a new one" });
+        await ctx.journal?.append({ type: "expired", key: job.key, request: requestId });
+        log.warn({ requestId }, "fal no longer knows the request; sending a new one");
+        if (resubmits++ >= ctx.retry.maxResubmits) {
+          const error: JobError = { stage: "status", class: "permanent", kind: "http", status: 404, message: "fal no longer knows the request" };
+          return run.finish({ status: "failed", requestId, imageUrls: urls, error });
+        }
+        next = { kind: "submit" };
         continue;
       }
-      run.attempts.push({ requestId, submittedAt, outcome: "failed", cause: result.message });
-      return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
+      if (followed.kind === "canceled") {
+        run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "canceled", cause: followed.reason });
+        await ctx.journal?.append({ type: "canceled", key: job.key, request: requestId, cause: followed.reason });
+        ctx.budget?.settle(job, 0);
+        return run.finish({ status: "canceled", requestId, imageUrls: urls, reason: followed.reason });
+      }
+      const errorType = followed.final.errorType;
+      const id = requestId;
+      result = await run.retrying("result", () => ctx.client.result(job.endpoint.id, id), errorType);
+      if (!("stage" in result)) await ctx.journal?.append({ type: "completed", key: job.key, request: requestId, result: result.data });
+      else if ("status" in result && result.status === 404) {
+        next = { kind: "submit" };
+        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: "fal no longer has this result (expired); sent a new one" });
+        await ctx.journal?.append({ type: "expired", key: job.key, request: requestId });
+        if (resubmits++ >= ctx.retry.maxResubmits) return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
+        continue;
+      } else {
+        const facts = { stage: "result" as const, failure: result as FalFailure, ...(errorType ? { errorType } : {}) };
+        if (needsResubmit(facts) && resubmits < ctx.retry.maxResubmits && ctx.stopReason() === undefined) {
+          resubmits += 1;
+          run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "resubmitted", cause: result.message });
+          log.warn({ requestId, cause: result.message }, "fal reports the request failed; sending a new one");
+          next = { kind: "submit" };
+          continue;
+        }
+        run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "failed", cause: result.message });
+        await journalFailure(result.message, result.class, requestId);
+        ctx.budget?.settle(job, 0);
+        return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
+      }
     }
-    const saved = await run.save(result.data);
+    const saved = await run.save(requestId, result.data);
     if (!Array.isArray(saved)) {
-      run.attempts.push({ requestId, submittedAt, outcome: "failed", cause: saved.message });
+      if (next.kind === "download" && resubmits < ctx.retry.maxResubmits) {
+        // The result an earlier run kept can no longer be fetched: ask fal for it again.
+        const id = requestId;
+        const again = await run.retrying("result", () => ctx.client.result(job.endpoint.id, id));
+        if (!("stage" in again)) {
+          next = { kind: "download", request: requestId, result: again.data };
+          resubmits += 1;
+          continue;
+        }
+        next = { kind: "submit" };
+        resubmits += 1;
+        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: `the earlier result is gone: ${again.message}` });
+        continue;
+      }
+      run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "failed", cause: saved.message });
+      await journalFailure(saved.message, saved.class, requestId);
+      ctx.budget?.settle(job, 0);
       return run.finish({ status: "failed", requestId, imageUrls: urls, error: saved });
     }
-    run.attempts.push({ requestId, submittedAt, outcome: "succeeded" });
+    await ctx.journal?.append({ type: "done", key: job.key, request: requestId });
+    ctx.budget?.settle(job, saved.length);
+    run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "succeeded" });
     const seed = (result.data as { seed?: unknown }).seed;
-    run.log.info({ requestId, images: saved.length }, "job succeeded");
-    return run.finish({
-      status: "succeeded",
-      requestId,
-      imageUrls: urls,
-      outputs: saved,
-      ...(typeof seed === "number" ? { seed } : {}),
-    });
+    log.info({ requestId, images: saved.length }, "job succeeded");
+    return run.finish({ status: "succeeded", requestId, imageUrls: urls, outputs: saved, ...(typeof seed === "number" ? { seed } : {}) });
   }
 }

@@ -1,22 +1,26 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
-import type { Logger } from "../log/logger.js";
+import { type Logger, silentLogger } from "../log/logger.js";
+import { cleanTempFiles } from "../outputs/index.js";
+import type { Plan } from "../plan/index.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
+import { compactEntries, replay } from "./job-state.js";
+import { Journal, parseJournal } from "./journal.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
+import { lockOutput } from "./lock.js";
+import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
 
 /** Options of `runPipeline`. */
 export interface RunPipelineOptions
   extends LoadPlanOptions,
+    ResumeOptions,
     Pick<
       ExecuteOptions,
-      | "maxConcurrency"
-      | "jobTimeoutMs"
-      | "startTimeoutS"
-      | "deadlineAt"
-      | "deadlineAction"
-      | "retry"
-      | "hooks"
+      "maxConcurrency" | "jobTimeoutMs" | "startTimeoutS" | "deadlineAt" | "deadlineAction" | "retry" | "hooks" | "signal"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -24,6 +28,10 @@ export interface RunPipelineOptions
   readonly outputRoot?: string;
   /** Requests in flight: `auto` or a number; overrides the manifest. @default the manifest's, else "auto" */
   readonly concurrency?: number | "auto";
+  /** Stop submitting at this spend (USD); overrides the manifest's `max_cost_usd`. */
+  readonly maxCostUsd?: number;
+  /** Forget what earlier runs left (the journal is kept aside) and start over. */
+  readonly fresh?: boolean;
   /** Where fal traffic goes (see `resolveFalAccess`). */
   readonly access: FalAccess;
   readonly logger?: Logger;
@@ -33,40 +41,120 @@ export interface RunPipelineOptions
   readonly fetch?: typeof fetch;
 }
 
-/** Reads, plans and runs a manifest: images under `<outputRoot>/<name>/`, then `report.json`. */
-export async function runPipeline(
-  options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string }> {
-  const { plan, concurrency } = await loadPlan(options.manifestPath, options);
-  const outputDir = resolve(join(options.outputRoot ?? "output", plan.name));
+/** Reads the journal's history of every key, for the report. */
+async function historyOf(outputDir: string) {
+  const { entries } = parseJournal(await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8"));
+  return new Map([...replay(entries)].map(([key, s]) => [key, s.history]));
+}
+
+/** How each job starts, from the journal and the files on disk. */
+async function startsFor(
+  plan: Plan,
+  outputDir: string,
+  states: ReturnType<typeof replay>,
+  options: ResumeOptions,
+): Promise<Map<string, Start>> {
+  const starts = new Map<string, Start>();
+  const limit = pLimit(8);
+  await Promise.all(
+    plan.jobs.map((job) =>
+      limit(async () => {
+        const state = states.get(job.key);
+        let verified = false;
+        if (state?.phase === "done" && !options.force) {
+          const records = await verifyImages(outputDir, job, state);
+          if (records) {
+            verified = true;
+            state.images = new Map(records.map((r) => [r.n, r]));
+          }
+        }
+        starts.set(job.id, decideStart(state, verified, options));
+      }),
+    ),
+  );
+  return starts;
+}
+
+/**
+ * Reads, plans and runs a manifest, durably: one run at a time per output folder (a lock), a
+ * journal of every step under `.state/`, and a run that picks up where an earlier one stopped
+ * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
+ * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
+ */
+export async function runPipeline(options: RunPipelineOptions): Promise<ExecuteResult & { readonly outputDir: string }> {
+  const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
+  const logger = options.logger ?? silentLogger();
+  const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
-  const traffic = new Traffic(clock);
-  const client = createEditClient({
-    target: options.access.target,
-    credentials: options.access.credentials,
-    traffic,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const pick = <K extends keyof RunPipelineOptions>(k: K) =>
-    options[k] === undefined ? {} : { [k]: options[k] };
-  const result = await executePlan({
-    plan,
-    manifestPath: options.manifestPath,
-    outputDir,
-    client,
-    traffic,
-    clock,
-    concurrency: options.concurrency ?? concurrency ?? "auto",
-    falTarget: options.access.description,
-    ...pick("maxConcurrency"),
-    ...pick("jobTimeoutMs"),
-    ...pick("startTimeoutS"),
-    ...pick("deadlineAt"),
-    ...pick("deadlineAction"),
-    ...pick("retry"),
-    ...pick("hooks"),
-    ...pick("logger"),
-    ...(options.fetch ? { downloadFetch: options.fetch } : {}),
-  } as ExecuteOptions);
-  return { ...result, outputDir };
+  await mkdir(join(outputDir, ".state"), { recursive: true });
+  const release = await lockOutput(outputDir, (error) => logger.error({ cause: error.message }, "the run lock was lost"));
+  let journal: Journal | undefined;
+  try {
+    const removed = await cleanTempFiles(outputDir);
+    if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
+    if (options.fresh) {
+      await rename(join(outputDir, ".state", "journal.jsonl"), join(outputDir, ".state", `journal-${clock.now()}.jsonl`)).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+        },
+      );
+    }
+    let opened = await Journal.open(outputDir, () => clock.now());
+    const states = replay(opened.entries);
+    // A journal read every night grows every night: keep what it says, not how it got there.
+    if (opened.entries.length > 2 * states.size + 1000) {
+      opened.journal.close();
+      await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
+      opened = await Journal.open(outputDir, () => clock.now());
+    }
+    journal = opened.journal;
+    const plan = options.retryFailed
+      ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
+      : fullPlan;
+    const starts = await startsFor(plan, outputDir, states, options);
+    const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
+    journal.appendNow({ type: "run", run: runId, pid: process.pid });
+    const counts: Record<string, number> = {};
+    for (const s of starts.values()) counts[s.kind] = (counts[s.kind] ?? 0) + 1;
+    logger.info({ ...counts }, "resume: how the jobs start");
+
+    const traffic = new Traffic(clock);
+    const client = createEditClient({
+      target: options.access.target,
+      credentials: options.access.credentials,
+      traffic,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    const cap = options.maxCostUsd ?? maxCostUsd;
+    const pick = <K extends keyof RunPipelineOptions>(k: K) => (options[k] === undefined ? {} : { [k]: options[k] });
+    const result = await executePlan({
+      plan,
+      manifestPath: options.manifestPath,
+      outputDir,
+      client,
+      traffic,
+      clock,
+      runId,
+      starts,
+      journal,
+      logger,
+      history: () => historyOf(outputDir),
+      concurrency: options.concurrency ?? concurrency ?? "auto",
+      falTarget: options.access.description,
+      ...(cap === undefined ? {} : { maxCostUsd: cap }),
+      ...pick("maxConcurrency"),
+      ...pick("jobTimeoutMs"),
+      ...pick("startTimeoutS"),
+      ...pick("deadlineAt"),
+      ...pick("deadlineAction"),
+      ...pick("retry"),
+      ...pick("hooks"),
+      ...pick("signal"),
+      ...(options.fetch ? { downloadFetch: options.fetch } : {}),
+    } as ExecuteOptions);
+    return { ...result, outputDir };
+  } finally {
+    journal?.close();
+    await release();
+  }
 }

@@ -1,0 +1,113 @@
+import type { ImageRecord, JournalEntry } from "./journal.js";
+
+/** Where a job (by key) stands after everything the journal says. */
+export interface KeyState {
+  readonly key: string;
+  job: string;
+  phase: "submitted" | "completed" | "done" | "failed" | "canceled" | "expired";
+  request: string | undefined;
+  endpoint: string | undefined;
+  /** What fal returned, once fetched. */
+  result: unknown;
+  /** Images written for the current request, by their index n. */
+  images: Map<number, ImageRecord>;
+  /** Every request sent for the key, oldest first. */
+  requests: string[];
+  cause: string | undefined;
+  failureClass: string | undefined;
+  /** Each change with its time, for the report's status history. */
+  history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
+}
+
+/** Replays journal entries into each key's state. Pure. */
+export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> {
+  const states = new Map<string, KeyState>();
+  for (const e of entries) {
+    if (e.type === "run") continue;
+    let s = states.get(e.key);
+    if (!s) {
+      s = {
+        key: e.key,
+        job: e.type === "submitted" ? e.job : "",
+        phase: "submitted",
+        request: undefined,
+        endpoint: undefined,
+        result: undefined,
+        images: new Map(),
+        requests: [],
+        cause: undefined,
+        failureClass: undefined,
+        history: [],
+      };
+      states.set(e.key, s);
+    }
+    const request = "request" in e ? e.request : undefined;
+    s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
+    switch (e.type) {
+      case "submitted":
+        s.job = e.job;
+        s.phase = "submitted";
+        s.request = e.request;
+        s.endpoint = e.endpoint;
+        s.result = undefined;
+        s.images = new Map();
+        s.requests.push(e.request);
+        s.cause = undefined;
+        break;
+      case "completed":
+        if (e.request !== s.request) break;
+        s.phase = "completed";
+        s.result = e.result;
+        break;
+      case "image":
+        if (e.request !== s.request) break;
+        s.images.set(e.n, {
+          n: e.n,
+          path: e.path,
+          sha256: e.sha256,
+          bytes: e.bytes,
+          width: e.width,
+          height: e.height,
+          contentType: e.contentType,
+          sourceUrl: e.sourceUrl,
+        });
+        break;
+      case "done":
+        if (e.request === s.request) s.phase = "done";
+        break;
+      case "failed":
+        s.phase = "failed";
+        s.cause = e.cause;
+        s.failureClass = e.class;
+        break;
+      case "canceled":
+        s.phase = "canceled";
+        s.cause = e.cause;
+        break;
+      case "expired":
+        if (e.request === s.request) s.phase = "expired";
+        break;
+    }
+  }
+  return states;
+}
+
+/** The entries that say the same as `states`, for compacting a long journal. Pure. */
+export function compactEntries(states: ReadonlyMap<string, KeyState>, now: number): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const s of states.values()) {
+    if (!s.request || !s.endpoint) {
+      if (s.phase === "failed") out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
+      continue;
+    }
+    out.push({ t: now, type: "submitted", key: s.key, job: s.job, request: s.request, endpoint: s.endpoint });
+    if (s.result !== undefined) out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });
+    for (const img of s.images.values()) out.push({ t: now, type: "image", key: s.key, request: s.request, ...img });
+    if (s.phase === "done") out.push({ t: now, type: "done", key: s.key, request: s.request });
+    if (s.phase === "failed")
+      out.push({ t: now, type: "failed", key: s.key, request: s.request, cause: s.cause ?? "", class: s.failureClass ?? "" });
+    if (s.phase === "canceled") out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
+    if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
+  }
+  return out;
+}

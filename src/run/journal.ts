@@ -1,0 +1,134 @@
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** One image written for a job, as the journal and the report know it. */
+export interface ImageRecord {
+  readonly n: number;
+  /** Relative to the output folder. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly width: number;
+  readonly height: number;
+  readonly contentType: string;
+  readonly sourceUrl: string;
+}
+
+/** A line of the run journal: what happened to a job (by key), in order. */
+export type JournalEntry =
+  | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
+  | { readonly t: number; readonly type: "submitted"; readonly key: string; readonly job: string; readonly request: string; readonly endpoint: string }
+  | { readonly t: number; readonly type: "completed"; readonly key: string; readonly request: string; readonly result: unknown }
+  | ({ readonly t: number; readonly type: "image"; readonly key: string; readonly request: string } & ImageRecord)
+  | { readonly t: number; readonly type: "done"; readonly key: string; readonly request: string }
+  | { readonly t: number; readonly type: "failed"; readonly key: string; readonly request?: string; readonly cause: string; readonly class: string }
+  | { readonly t: number; readonly type: "canceled"; readonly key: string; readonly request: string; readonly cause: string }
+  | { readonly t: number; readonly type: "expired"; readonly key: string; readonly request: string };
+
+/** Distributes Omit over the union, so each entry keeps its own fields. */
+export type NewEntry = JournalEntry extends infer E ? (E extends { t: number } ? Omit<E, "t"> : never) : never;
+
+/**
+ * Reads journal text: one JSON object a line. A torn last line (a crash mid-write) is dropped
+ * and its byte offset returned, so the file can be cut back to whole lines.
+ */
+export function parseJournal(text: string): { entries: JournalEntry[]; validBytes: number } {
+  const entries: JournalEntry[] = [];
+  let offset = 0;
+  let validBytes = 0;
+  for (const line of text.split("\n")) {
+    const end = offset + Buffer.byteLength(line) + 1;
+    if (line.trim() !== "") {
+      try {
+        entries.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // Only the last line can be torn; anything after it is not trusted either.
+        break;
+      }
+    }
+    offset = end;
+    if (end <= Buffer.byteLength(text)) validBytes = end;
+  }
+  return { entries, validBytes: Math.min(validBytes, Buffer.byteLength(text)) };
+}
+
+/**
+ * The run journal under `<output>/.state/journal.jsonl`: append-only, every line flushed to
+ * disk (fsync) before the step it records is acted on. Appends in the same tick share one
+ * write and one fsync.
+ */
+export class Journal {
+  readonly #fd: number;
+  #pending: string[] = [];
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    readonly clock: () => number,
+  ) {
+    this.#fd = fd;
+  }
+
+  /** Opens (or starts) the journal of an output folder; returns it and what it held. */
+  static async open(outputDir: string, clock: () => number = Date.now): Promise<{ journal: Journal; entries: JournalEntry[] }> {
+    const dir = join(outputDir, ".state");
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, "journal.jsonl");
+    let text = "";
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    const { entries, validBytes } = parseJournal(text);
+    if (validBytes < Buffer.byteLength(text)) await truncate(path, validBytes);
+    return { journal: new Journal(path, openSync(path, "a"), clock), entries };
+  }
+
+  /** Replaces the journal with `entries` (a compaction), atomically. */
+  static async rewrite(outputDir: string, entries: readonly JournalEntry[]): Promise<void> {
+    const path = join(outputDir, ".state", "journal.jsonl");
+    const tmp = `${path}.compact`;
+    await writeFile(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    const fd = openSync(tmp, "r+");
+    fsyncSync(fd);
+    closeSync(fd);
+    await rename(tmp, path);
+  }
+
+  /** Writes and fsyncs at once, before returning: for a submit, the moment fal answers. */
+  appendNow(entry: NewEntry): void {
+    if (this.#closed) return;
+    writeSync(this.#fd, `${JSON.stringify({ t: this.clock(), ...entry })}\n`);
+    fsyncSync(this.#fd);
+  }
+
+  /** Appends; resolves once the line is on disk (lines of the same tick share the fsync). */
+  append(entry: NewEntry): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#pending.push(`${JSON.stringify({ t: this.clock(), ...entry })}\n`);
+    this.#flushing ??= Promise.resolve().then(() => {
+      const batch = this.#pending.join("");
+      this.#pending = [];
+      this.#flushing = undefined;
+      if (this.#closed) return;
+      writeSync(this.#fd, batch);
+      fsyncSync(this.#fd);
+    });
+    return this.#flushing;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    if (this.#pending.length > 0) {
+      writeSync(this.#fd, this.#pending.join(""));
+      fsyncSync(this.#fd);
+      this.#pending = [];
+    }
+    this.#closed = true;
+    closeSync(this.#fd);
+  }
+}
