@@ -4,7 +4,7 @@ export type ErrorCode =
   | "USAGE"
   | "FAL_CREDENTIALS_MISSING"
   | "FAL_AUTH"
-    | "OUTPUT_FAILED"
+  | "OUTPUT_FAILED"
   | "LOCKED";
 
 /** An expected failure: the CLI prints its one-line message and exits with its code. */

@@ -8,7 +8,7 @@ export const EXIT = {
   jobsFailed: 1,
   /** Manifest, usage or credential error: nothing was sent. */
   usage: 2,
-    /** Stopped by the deadline or the budget. */
+  /** Stopped by the deadline or the budget. */
   stopped: 3,
   /** Another run holds the output folder (EX_TEMPFAIL: try again later). */
   locked: 75,
@@ -24,7 +24,7 @@ const BY_CODE: Readonly<Record<ErrorCode, number>> = {
   USAGE: EXIT.usage,
   FAL_CREDENTIALS_MISSING: EXIT.usage,
   FAL_AUTH: EXIT.usage,
-    OUTPUT_FAILED: EXIT.internal,
+  OUTPUT_FAILED: EXIT.internal,
   LOCKED: EXIT.locked,
 };
 

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { PipelineError } from "../errors.js";
 import { manifestJsonSchema } from "../manifest/index.js";
+import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
 import { emulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
@@ -65,7 +67,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       concurrencyValue,
     )
     .option("--max-concurrency <n>", "the most auto may keep in flight", wholeNumber(1, 200))
-    .option("--max-cost <usd>", "stop submitting before the spend could pass this (USD); over the manifest's max_cost_usd", positiveNumber)
+    .option(
+      "--max-cost <usd>",
+      "stop submitting before the spend could pass this (USD); over the manifest's max_cost_usd",
+      positiveNumber,
+    )
     .option("--fresh", "forget what earlier runs left in this output folder and start over")
     .option("--force", "regenerate every job, even those up to date")
     .option("--retry-failed", "run only the jobs an earlier run failed")
@@ -114,9 +120,15 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
 
   program
     .command("schema")
-    .description("print the manifest's JSON Schema (for editors: # yaml-language-server: $schema=…)")
-    .action(() => {
-      io.stdout.write(`${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
+    .description(
+      "print the JSON Schema of the manifest (for editors: # yaml-language-server: $schema=…) or of report.json",
+    )
+    .argument("[which]", "manifest or report", "manifest")
+    .action((which: string) => {
+      if (which !== "manifest" && which !== "report")
+        throw new PipelineError("USAGE", `schema: expected manifest or report, got ${which}`);
+      const schema = which === "report" ? reportJsonSchema() : manifestJsonSchema();
+      io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
       done(EXIT.ok);
     });
 

@@ -11,7 +11,7 @@ import type { CliIo } from "./streams.js";
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
   readonly maxConcurrency?: number;
-    readonly retries?: number;
+  readonly retries?: number;
   readonly maxCost?: number;
   readonly fresh?: boolean;
   readonly force?: boolean;
@@ -32,7 +32,7 @@ export interface RunFlags extends PlanFlags {
 /** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
   if (flags.dryRun) return planCommand(manifestPath, flags, io);
-    const startedAt = Date.now();
+  const startedAt = Date.now();
   // First SIGINT/SIGTERM: stop submitting, journal what is in flight, write the report, exit
   // 130/143. A second SIGINT exits at once (the journal is whole: every line is one write).
   const interrupt = new AbortController();
@@ -40,7 +40,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled === "SIGINT" && signal === "SIGINT") process.exit(EXIT.sigint);
     signalled ??= signal;
-    io.stderr.write(`seedream-pipeline: ${signal}: stopping (in-flight requests are kept for the next run)\n`);
+    io.stderr.write(
+      `seedream-pipeline: ${signal}: stopping (in-flight requests are kept for the next run)\n`,
+    );
     interrupt.abort();
   };
   process.on("SIGINT", onSignal);
@@ -79,7 +81,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       logger,
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
-            ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
+      ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
       ...(flags.fresh ? { fresh: true } : {}),
       ...(flags.force ? { force: true } : {}),
       ...(flags.retryFailed ? { retryFailed: true } : {}),
@@ -96,14 +98,14 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     const t = result.report.totals;
     const where = relative(process.cwd(), result.outputDir) || ".";
     io.stdout.write(
-            `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\n`,
     );
     if (result.end === "credentials_rejected") {
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
       return EXIT.usage;
     }
-        if (result.end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+    if (result.end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
     if (result.end === "budget") {
       io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
       return EXIT.stopped;
@@ -112,7 +114,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
       return EXIT.stopped;
     }
-    return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;  } finally {
+    return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
+  } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await emulator?.close();

@@ -1,6 +1,6 @@
 import { displayUrl } from "../outputs/display-url.js";
-import { type Job, type Plan, roundUsd } from "../plan/index.js";
 import type { SavedImage } from "../outputs/index.js";
+import { type Job, type Plan, roundUsd } from "../plan/index.js";
 import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
 import type { Report, ReportJob, ReportTimings } from "./types.js";
 
@@ -18,7 +18,7 @@ export interface RunFacts {
   };
   readonly endedBy: string;
   readonly calls: Readonly<Record<string, number>>;
-    readonly rateLimited: number;
+  readonly rateLimited: number;
   /** Each job key's status history across runs (from the journal). */
   readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
 }
@@ -63,7 +63,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     size_name: job.sizeName,
     ...(job.rowIndex > 0 ? { row_index: job.rowIndex, row: job.row } : {}),
   };
-    if (outcome.status === "not_run")
+  if (outcome.status === "not_run")
     return {
       ...base,
       input: { ...job.input },
@@ -132,7 +132,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     input,
     ...requestId,
     status: "succeeded",
-        outputs: outcome.outputs.map(outputEntry),
+    outputs: outcome.outputs.map(outputEntry),
     ...(outcome.seed === undefined ? {} : { seed: outcome.seed }),
     timings: timings(outcome.timings),
     ...tried,
@@ -141,7 +141,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
 
 /** Builds the report from the plan and each job's outcome; pure. */
 export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome>, facts: RunFacts): Report {
-    const jobs = plan.jobs.map((job) => {
+  const jobs = plan.jobs.map((job) => {
     const entry = jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" });
     const history = facts.history.get(job.key);
     if (!history || history.length === 0) return entry;
@@ -156,9 +156,10 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
   });
   const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
   const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
-    // Spent: images generated in this run (skipped jobs cost nothing now).
+  // Spent: images generated in this run (skipped jobs cost nothing now).
   const spent = plan.jobs.reduce(
-    (usd, job, i) => usd + (jobs[i]?.status === "succeeded" ? (jobs[i]?.outputs.length ?? 0) : 0) * job.pricePerImageUsd,
+    (usd, job, i) =>
+      usd + (jobs[i]?.status === "succeeded" ? (jobs[i]?.outputs.length ?? 0) : 0) * job.pricePerImageUsd,
     0,
   );
   return {
@@ -186,7 +187,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       jobs: jobs.length,
       succeeded: count("succeeded"),
       failed: count("failed"),
-            skipped: count("skipped"),
+      skipped: count("skipped"),
       canceled: count("canceled"),
       not_run: count("not_run"),
       images,

@@ -1,2 +1,3 @@
 export { buildReport, type RunFacts } from "./build-report.js";
+export { reportJsonSchema, reportSchema } from "./schema.js";
 export type { Report, ReportJob, ReportOutput } from "./types.js";

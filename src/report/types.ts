@@ -64,7 +64,11 @@ export interface ReportJob {
     readonly cause: string;
   }>;
   /** The job key's status changes across runs, from the journal. */
-  readonly history?: ReadonlyArray<{ readonly at: string; readonly status: string; readonly request_id?: string }>;
+  readonly history?: ReadonlyArray<{
+    readonly at: string;
+    readonly status: string;
+    readonly request_id?: string;
+  }>;
 }
 
 /** `report.json`: what a run did, per job, with totals that add up. */

@@ -7,8 +7,8 @@ import { type Logger, silentLogger } from "../log/logger.js";
 import { writeFileSafely } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type Report } from "../report/index.js";
-import { ConcurrencyController } from "./controller.js";
 import { Budget } from "./budget.js";
+import { ConcurrencyController } from "./controller.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { Start } from "./resume.js";
@@ -55,7 +55,7 @@ export interface ExecuteOptions {
   /** fetch for result downloads. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
   readonly hooks?: JobHooks;
-    /** Told of every concurrency decision, for progress and the benchmark. */
+  /** Told of every concurrency decision, for progress and the benchmark. */
   readonly onTarget?: (target: number, at: number) => void;
   /** How each job starts, from what earlier runs left (see `decideStart`). @default every job submits */
   readonly starts?: ReadonlyMap<string, Start>;
@@ -66,7 +66,9 @@ export interface ExecuteOptions {
   /** Aborts the run (SIGTERM/SIGINT): stop submitting, leave what runs at fal to the next run. */
   readonly signal?: AbortSignal;
   /** Each job's status history across runs, for the report. */
-  readonly history?: () => Promise<ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>>;
+  readonly history?: () => Promise<
+    ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
+  >;
 }
 
 /** How a run ended, beyond each job's status. */
@@ -150,10 +152,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     deadlineTimer = setTimeout(atDeadline, Math.max(0, options.deadlineAt - clock.now()));
   }
 
-    const onInterrupt = () => {
+  const onInterrupt = () => {
     if (stop?.end === "interrupted") return;
     stop = { end: "interrupted", reason: "not submitted: the run was interrupted" };
-    logger.warn({ inFlight: inFlight.size }, "interrupted: no more submits; what runs at fal is left to the next run");
+    logger.warn(
+      { inFlight: inFlight.size },
+      "interrupted: no more submits; what runs at fal is left to the next run",
+    );
     for (const f of inFlight.values()) f.abort("the run was interrupted", true);
   };
   if (options.signal?.aborted) onInterrupt();
@@ -168,12 +173,19 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   };
   // Only jobs that will send a request need their inputs uploaded.
   const needed = new Set(
-    plan.jobs.filter((j) => {
-      const kind = options.starts?.get(j.id)?.kind ?? "submit";
-      return kind === "submit" || kind === "attach";
-    }).flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
+    plan.jobs
+      .filter((j) => {
+        const kind = options.starts?.get(j.id)?.kind ?? "submit";
+        return kind === "submit" || kind === "attach";
+      })
+      .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );
-  const uploads = await uploadInputs(plan.uploads.filter((u) => needed.has(u.sha256)), options.client, 4, logger);
+  const uploads = await uploadInputs(
+    plan.uploads.filter((u) => needed.has(u.sha256)),
+    options.client,
+    4,
+    logger,
+  );
   for (const r of uploads.values())
     if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
 
@@ -190,13 +202,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     changed,
     slot: (fn) => limit(fn),
     io: (fn) => io(fn),
-        stopReason,
+    stopReason,
     onFatal,
     inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
     startTimeoutS: options.startTimeoutS,
     downloadFetch: options.downloadFetch,
-        hooks: options.hooks ?? {},
+    hooks: options.hooks ?? {},
     journal: options.journal,
     budget,
   };
@@ -204,11 +216,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   try {
     await Promise.all(
       plan.jobs.map(async (job) => {
-                outcomes.set(job.id, await runJob(job, ctx, options.starts?.get(job.id)));
+        outcomes.set(job.id, await runJob(job, ctx, options.starts?.get(job.id)));
       }),
     );
   } finally {
-        clearInterval(tick);
+    clearInterval(tick);
     if (deadlineTimer) clearTimeout(deadlineTimer);
     options.signal?.removeEventListener("abort", onInterrupt);
   }
@@ -227,11 +239,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       capacityEstimate: controller.snapshot().capacityEstimate,
     },
     endedBy: end,
-        calls: Object.fromEntries(traffic.counts),
+    calls: Object.fromEntries(traffic.counts),
     rateLimited: traffic.rateLimited,
     history: options.history ? await options.history() : new Map(),
   });
-    const json = `${JSON.stringify(report, null, 2)}\n`;
+  const json = `${JSON.stringify(report, null, 2)}\n`;
   await writeFileSafely(join(options.outputDir, "runs", `${runId}.json`), json);
   await writeFileSafely(join(options.outputDir, "report.json"), json);
   logger.info(

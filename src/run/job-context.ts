@@ -3,15 +3,15 @@ import type { EditClient } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import type { Job } from "../plan/index.js";
 import type { ConcurrencyController } from "./controller.js";
-import type { RetryPolicy } from "./retry-policy.js";
 import type { NewEntry } from "./journal.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import type { UploadResults } from "./upload-inputs.js";
 
 /** A request of ours at fal, as the scheduler tracks it for deadlines and stops. */
 export interface InFlight {
   readonly requestId: string;
   state: "queued" | "running";
-    /** Aborts the wait; the job then cancels the request at fal (or, detached, leaves it running there). */
+  /** Aborts the wait; the job then cancels the request at fal (or, detached, leaves it running there). */
   readonly abort: (reason: string, detach?: boolean) => void;
 }
 
@@ -61,7 +61,7 @@ export interface JobContext {
   /** fal's bound on time queued before processing, in seconds. */
   readonly startTimeoutS: number | undefined;
   readonly downloadFetch: typeof fetch | undefined;
-    readonly hooks: JobHooks;
+  readonly hooks: JobHooks;
   readonly journal: JournalLike | undefined;
   readonly budget: BudgetLike | undefined;
 }

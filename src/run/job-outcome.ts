@@ -66,7 +66,7 @@ export type JobOutcome =
       readonly reason: string;
       readonly timings: JobTimings;
     })
-    | {
+  | {
       readonly status: "skipped";
       readonly reason: string;
       readonly requestId?: string;

@@ -97,16 +97,27 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
   const out: JournalEntry[] = [];
   for (const s of states.values()) {
     if (!s.request || !s.endpoint) {
-      if (s.phase === "failed") out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
+      if (s.phase === "failed")
+        out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
       continue;
     }
     out.push({ t: now, type: "submitted", key: s.key, job: s.job, request: s.request, endpoint: s.endpoint });
-    if (s.result !== undefined) out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });
-    for (const img of s.images.values()) out.push({ t: now, type: "image", key: s.key, request: s.request, ...img });
+    if (s.result !== undefined)
+      out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });
+    for (const img of s.images.values())
+      out.push({ t: now, type: "image", key: s.key, request: s.request, ...img });
     if (s.phase === "done") out.push({ t: now, type: "done", key: s.key, request: s.request });
     if (s.phase === "failed")
-      out.push({ t: now, type: "failed", key: s.key, request: s.request, cause: s.cause ?? "", class: s.failureClass ?? "" });
-    if (s.phase === "canceled") out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
+      out.push({
+        t: now,
+        type: "failed",
+        key: s.key,
+        request: s.request,
+        cause: s.cause ?? "",
+        class: s.failureClass ?? "",
+      });
+    if (s.phase === "canceled")
+      out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
   }
   return out;

@@ -18,16 +18,51 @@ export interface ImageRecord {
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
-  | { readonly t: number; readonly type: "submitted"; readonly key: string; readonly job: string; readonly request: string; readonly endpoint: string }
-  | { readonly t: number; readonly type: "completed"; readonly key: string; readonly request: string; readonly result: unknown }
-  | ({ readonly t: number; readonly type: "image"; readonly key: string; readonly request: string } & ImageRecord)
+  | {
+      readonly t: number;
+      readonly type: "submitted";
+      readonly key: string;
+      readonly job: string;
+      readonly request: string;
+      readonly endpoint: string;
+    }
+  | {
+      readonly t: number;
+      readonly type: "completed";
+      readonly key: string;
+      readonly request: string;
+      readonly result: unknown;
+    }
+  | ({
+      readonly t: number;
+      readonly type: "image";
+      readonly key: string;
+      readonly request: string;
+    } & ImageRecord)
   | { readonly t: number; readonly type: "done"; readonly key: string; readonly request: string }
-  | { readonly t: number; readonly type: "failed"; readonly key: string; readonly request?: string; readonly cause: string; readonly class: string }
-  | { readonly t: number; readonly type: "canceled"; readonly key: string; readonly request: string; readonly cause: string }
+  | {
+      readonly t: number;
+      readonly type: "failed";
+      readonly key: string;
+      readonly request?: string;
+      readonly cause: string;
+      readonly class: string;
+    }
+  | {
+      readonly t: number;
+      readonly type: "canceled";
+      readonly key: string;
+      readonly request: string;
+      readonly cause: string;
+    }
   | { readonly t: number; readonly type: "expired"; readonly key: string; readonly request: string };
 
 /** Distributes Omit over the union, so each entry keeps its own fields. */
-export type NewEntry = JournalEntry extends infer E ? (E extends { t: number } ? Omit<E, "t"> : never) : never;
+export type NewEntry = JournalEntry extends infer E
+  ? E extends { t: number }
+    ? Omit<E, "t">
+    : never
+  : never;
 
 /**
  * Reads journal text: one JSON object a line. A torn last line (a crash mid-write) is dropped
@@ -73,7 +108,10 @@ export class Journal {
   }
 
   /** Opens (or starts) the journal of an output folder; returns it and what it held. */
-  static async open(outputDir: string, clock: () => number = Date.now): Promise<{ journal: Journal; entries: JournalEntry[] }> {
+  static async open(
+    outputDir: string,
+    clock: () => number = Date.now,
+  ): Promise<{ journal: Journal; entries: JournalEntry[] }> {
     const dir = join(outputDir, ".state");
     await mkdir(dir, { recursive: true });
     const path = join(dir, "journal.jsonl");

@@ -14,5 +14,9 @@ export async function loadPlan(
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
   };
-    return { plan: planPipeline(manifest, selection), concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd };
+  return {
+    plan: planPipeline(manifest, selection),
+    concurrency: manifest.concurrency,
+    maxCostUsd: manifest.maxCostUsd,
+  };
 }

@@ -14,7 +14,12 @@ export type Start =
   /** fal finished it but not every image was written: fetch them (no queue call). */
   | { readonly kind: "download"; readonly request: string; readonly result: unknown }
   /** Every image is on disk with its hash: nothing to do, at no cost. */
-  | { readonly kind: "skip"; readonly reason: string; readonly request: string; readonly images: readonly ImageRecord[] }
+  | {
+      readonly kind: "skip";
+      readonly reason: string;
+      readonly request: string;
+      readonly images: readonly ImageRecord[];
+    }
   /** Failed in an earlier run; only `--retry-failed` sends it again. */
   | { readonly kind: "failed-before"; readonly reason: string };
 
@@ -38,7 +43,10 @@ export function resultImageCount(result: unknown): number {
 export function decideStart(state: KeyState | undefined, verified: boolean, options: ResumeOptions): Start {
   if (!state || state.request === undefined) {
     if (state?.phase === "failed" && !options.retryFailed)
-      return { kind: "failed-before", reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)` };
+      return {
+        kind: "failed-before",
+        reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
+      };
     return { kind: "submit" };
   }
   if (options.force) return { kind: "submit", note: "--force" };
@@ -54,7 +62,10 @@ export function decideStart(state: KeyState | undefined, verified: boolean, opti
     case "failed":
       return options.retryFailed
         ? { kind: "submit", note: "--retry-failed" }
-        : { kind: "failed-before", reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)` };
+        : {
+            kind: "failed-before",
+            reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
+          };
     case "canceled":
       return { kind: "submit", note: "canceled in an earlier run" };
     case "expired":
@@ -64,7 +75,9 @@ export function decideStart(state: KeyState | undefined, verified: boolean, opti
 
 async function sha256Of(path: string): Promise<string | undefined> {
   try {
-    return createHash("sha256").update(await readFile(path)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   } catch {
     return undefined;
   }
@@ -76,7 +89,10 @@ export function originalPath(outputDir: string, record: Pick<ImageRecord, "sha25
 }
 
 /** Keeps a written image's bytes under `.state/originals/` (a hard link: no second copy on disk). */
-export async function keepOriginal(outputDir: string, record: Pick<ImageRecord, "sha256" | "path">): Promise<void> {
+export async function keepOriginal(
+  outputDir: string,
+  record: Pick<ImageRecord, "sha256" | "path">,
+): Promise<void> {
   const target = originalPath(outputDir, record);
   await mkdir(dirname(target), { recursive: true });
   try {
@@ -93,14 +109,24 @@ export async function keepOriginal(outputDir: string, record: Pick<ImageRecord, 
  * its recorded hash; a missing or changed file (or a new output path) is restored from the kept
  * original. Returns the records as they now stand, or undefined when one cannot be restored.
  */
-export async function verifyImages(outputDir: string, job: Job, state: KeyState): Promise<ImageRecord[] | undefined> {
+export async function verifyImages(
+  outputDir: string,
+  job: Job,
+  state: KeyState,
+): Promise<ImageRecord[] | undefined> {
   const count = resultImageCount(state.result);
   if (count === 0 || state.images.size < count) return undefined;
   const records: ImageRecord[] = [];
   for (let n = 1; n <= count; n++) {
     const record = state.images.get(n);
     if (!record) return undefined;
-    const path = renderOutputPath(job.outputPath, job.row, builtinVariables(job), n, extname(record.path).slice(1));
+    const path = renderOutputPath(
+      job.outputPath,
+      job.row,
+      builtinVariables(job),
+      n,
+      extname(record.path).slice(1),
+    );
     if (typeof path !== "string") return undefined;
     const target = join(outputDir, path);
     if ((await sha256Of(target)) !== record.sha256) {

@@ -25,7 +25,11 @@ const MAX_RATE_LIMITED = 100;
 
 /** How the part of a job that holds a fal slot ended. */
 type Followed =
-  | { readonly kind: "completed"; readonly requestId: string; readonly final: FalStatus & { status: "COMPLETED" } }
+  | {
+      readonly kind: "completed";
+      readonly requestId: string;
+      readonly final: FalStatus & { status: "COMPLETED" };
+    }
   | { readonly kind: "failed"; readonly requestId?: string; readonly error: JobError }
   | { readonly kind: "canceled"; readonly requestId: string; readonly reason: string }
   | { readonly kind: "detached"; readonly requestId: string; readonly reason: string }
@@ -86,7 +90,11 @@ class JobRun {
           attempt -= 1;
           continue;
         }
-        if (e.class !== "retryable" || attempt >= this.ctx.retry.maxAttempts || this.ctx.stopReason() !== undefined)
+        if (
+          e.class !== "retryable" ||
+          attempt >= this.ctx.retry.maxAttempts ||
+          this.ctx.stopReason() !== undefined
+        )
           return e;
         this.retries.push({ stage, attempt, cause: failure.message, at: this.ctx.clock.now() });
         this.log.warn({ stage, attempt, cause: failure.message }, "retrying");
@@ -100,7 +108,8 @@ class JobRun {
     const { ctx, job } = this;
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { kind: "not_run", reason: stopped };
-    if (ctx.budget && !ctx.budget.reserve(job)) return { kind: "not_run", reason: "not submitted: the budget is spent" };
+    if (ctx.budget && !ctx.budget.reserve(job))
+      return { kind: "not_run", reason: "not submitted: the budget is spent" };
     const submitted = await this.retrying("submit", () =>
       ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
         ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
@@ -112,7 +121,13 @@ class JobRun {
     }
     const submittedAt = ctx.clock.now();
     // Before anything else: a run killed from here on must find this request, not pay again.
-    ctx.journal?.appendNow({ type: "submitted", key: job.key, job: job.id, request: submitted, endpoint: job.endpoint.id });
+    ctx.journal?.appendNow({
+      type: "submitted",
+      key: job.key,
+      job: job.id,
+      request: submitted,
+      endpoint: job.endpoint.id,
+    });
     ctx.controller.submitted(submitted, submittedAt);
     await ctx.hooks.submitted?.(job, submitted, submittedAt);
     this.log.info({ requestId: submitted }, "submitted");
@@ -192,7 +207,10 @@ class JobRun {
           // A stream that keeps failing (a proxy without SSE) gives way to polling.
           if (attempt >= 2) mode = "poll";
           this.retries.push({ stage: "status", attempt, cause: failure.message, at: ctx.clock.now() });
-          rlog.warn({ attempt, cause: failure.message, mode }, "status failed; following the same request again");
+          rlog.warn(
+            { attempt, cause: failure.message, mode },
+            "status failed; following the same request again",
+          );
           await ctx.clock.sleep(backoffMs(attempt, ctx.random, ctx.retry), abort.signal);
         }
       }
@@ -275,7 +293,10 @@ function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
     const uploaded = ctx.uploads.get(ref.sha256);
     if (!uploaded || "failure" in uploaded) {
       const failure = uploaded?.failure ?? { kind: "network" as const, message: "not uploaded" };
-      return { ...jobError("upload", failure), message: `upload of ${ref.source} failed: ${failure.message}` };
+      return {
+        ...jobError("upload", failure),
+        message: `upload of ${ref.source} failed: ${failure.message}`,
+      };
     }
     urls.push(uploaded.url);
   }
@@ -288,13 +309,23 @@ function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
  * call, result call or download is retried on the same request; a new request is sent only when
  * fal reports the request failed for a retryable cause, or no longer knows it.
  */
-export async function runJob(job: Job, ctx: JobContext, start: Start = { kind: "submit" }): Promise<JobOutcome> {
+export async function runJob(
+  job: Job,
+  ctx: JobContext,
+  start: Start = { kind: "submit" },
+): Promise<JobOutcome> {
   if (start.kind === "skip")
     return { status: "skipped", reason: start.reason, requestId: start.request, outputs: start.images };
   if (start.kind === "failed-before") return { status: "not_run", reason: start.reason };
   const log = ctx.logger.child({ job: job.id });
   const journalFailure = (cause: string, klass: string, request?: string) =>
-    ctx.journal?.append({ type: "failed", key: job.key, cause, class: klass, ...(request ? { request } : {}) });
+    ctx.journal?.append({
+      type: "failed",
+      key: job.key,
+      cause,
+      class: klass,
+      ...(request ? { request } : {}),
+    });
 
   // Jobs that only need downloading do not need their inputs uploaded.
   const urls = start.kind === "download" ? [] : imageUrls(job, ctx);
@@ -302,7 +333,14 @@ export async function runJob(job: Job, ctx: JobContext, start: Start = { kind: "
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { status: "not_run", reason: stopped };
     await journalFailure(urls.message, urls.class);
-    return { status: "failed", imageUrls: [], error: urls, attempts: [], retries: [], timings: { finishedAt: ctx.clock.now() } };
+    return {
+      status: "failed",
+      imageUrls: [],
+      error: urls,
+      attempts: [],
+      retries: [],
+      timings: { finishedAt: ctx.clock.now() },
+    };
   }
   const run = new JobRun(job, ctx, urls);
   let next: Start = start;
@@ -317,59 +355,123 @@ export async function runJob(job: Job, ctx: JobContext, start: Start = { kind: "
       const attachTo = next.kind === "attach" ? next.request : undefined;
       if (attachTo !== undefined && ctx.stopReason() !== undefined)
         return { status: "not_run", reason: ctx.stopReason() ?? "", requestId: attachTo };
-      const followed = await ctx.slot(() => (attachTo === undefined ? run.submitAndFollow() : run.follow(attachTo, submittedAt, true)));
-      if (attachTo !== undefined) log.info({ requestId: attachTo }, "re-attached to a request of an earlier run");
+      const followed = await ctx.slot(() =>
+        attachTo === undefined ? run.submitAndFollow() : run.follow(attachTo, submittedAt, true),
+      );
+      if (attachTo !== undefined)
+        log.info({ requestId: attachTo }, "re-attached to a request of an earlier run");
       if (followed.kind === "not_run")
         return run.attempts.length === 0
           ? { status: "not_run", reason: followed.reason }
           : run.finish({ status: "canceled", imageUrls: urls, reason: followed.reason });
       if (followed.kind === "detached")
-        return { status: "not_run", reason: `${followed.reason}; request ${followed.requestId} goes on at fal and the next run picks it up`, requestId: followed.requestId };
+        return {
+          status: "not_run",
+          reason: `${followed.reason}; request ${followed.requestId} goes on at fal and the next run picks it up`,
+          requestId: followed.requestId,
+        };
       if (followed.kind === "failed") {
         if (followed.requestId)
-          run.attempts.push({ requestId: followed.requestId, submittedAt: run.timings.submittedAt ?? 0, outcome: "failed", cause: followed.error.message });
+          run.attempts.push({
+            requestId: followed.requestId,
+            submittedAt: run.timings.submittedAt ?? 0,
+            outcome: "failed",
+            cause: followed.error.message,
+          });
         await journalFailure(followed.error.message, followed.error.class, followed.requestId);
         ctx.budget?.settle(job, 0);
-        return run.finish({ status: "failed", ...(followed.requestId ? { requestId: followed.requestId } : {}), imageUrls: urls, error: followed.error });
+        return run.finish({
+          status: "failed",
+          ...(followed.requestId ? { requestId: followed.requestId } : {}),
+          imageUrls: urls,
+          error: followed.error,
+        });
       }
       requestId = followed.requestId;
       if (followed.kind === "expired") {
-        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: "fal no longer knows this request (expired); sent a new one" });
+        run.attempts.push({
+          requestId,
+          submittedAt,
+          outcome: "resubmitted",
+          cause: "fal no longer knows this request (expired); sent a new one",
+        });
         await ctx.journal?.append({ type: "expired", key: job.key, request: requestId });
         log.warn({ requestId }, "fal no longer knows the request; sending a new one");
         if (resubmits++ >= ctx.retry.maxResubmits) {
-          const error: JobError = { stage: "status", class: "permanent", kind: "http", status: 404, message: "fal no longer knows the request" };
+          const error: JobError = {
+            stage: "status",
+            class: "permanent",
+            kind: "http",
+            status: 404,
+            message: "fal no longer knows the request",
+          };
           return run.finish({ status: "failed", requestId, imageUrls: urls, error });
         }
         next = { kind: "submit" };
         continue;
       }
       if (followed.kind === "canceled") {
-        run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "canceled", cause: followed.reason });
-        await ctx.journal?.append({ type: "canceled", key: job.key, request: requestId, cause: followed.reason });
+        run.attempts.push({
+          requestId,
+          submittedAt: run.timings.submittedAt ?? submittedAt,
+          outcome: "canceled",
+          cause: followed.reason,
+        });
+        await ctx.journal?.append({
+          type: "canceled",
+          key: job.key,
+          request: requestId,
+          cause: followed.reason,
+        });
         ctx.budget?.settle(job, 0);
         return run.finish({ status: "canceled", requestId, imageUrls: urls, reason: followed.reason });
       }
       const errorType = followed.final.errorType;
       const id = requestId;
       result = await run.retrying("result", () => ctx.client.result(job.endpoint.id, id), errorType);
-      if (!("stage" in result)) await ctx.journal?.append({ type: "completed", key: job.key, request: requestId, result: result.data });
+      if (!("stage" in result))
+        await ctx.journal?.append({
+          type: "completed",
+          key: job.key,
+          request: requestId,
+          result: result.data,
+        });
       else if ("status" in result && result.status === 404) {
         next = { kind: "submit" };
-        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: "fal no longer has this result (expired); sent a new one" });
+        run.attempts.push({
+          requestId,
+          submittedAt,
+          outcome: "resubmitted",
+          cause: "fal no longer has this result (expired); sent a new one",
+        });
         await ctx.journal?.append({ type: "expired", key: job.key, request: requestId });
-        if (resubmits++ >= ctx.retry.maxResubmits) return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
+        if (resubmits++ >= ctx.retry.maxResubmits)
+          return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
         continue;
       } else {
-        const facts = { stage: "result" as const, failure: result as FalFailure, ...(errorType ? { errorType } : {}) };
+        const facts = {
+          stage: "result" as const,
+          failure: result as FalFailure,
+          ...(errorType ? { errorType } : {}),
+        };
         if (needsResubmit(facts) && resubmits < ctx.retry.maxResubmits && ctx.stopReason() === undefined) {
           resubmits += 1;
-          run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "resubmitted", cause: result.message });
+          run.attempts.push({
+            requestId,
+            submittedAt: run.timings.submittedAt ?? submittedAt,
+            outcome: "resubmitted",
+            cause: result.message,
+          });
           log.warn({ requestId, cause: result.message }, "fal reports the request failed; sending a new one");
           next = { kind: "submit" };
           continue;
         }
-        run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "failed", cause: result.message });
+        run.attempts.push({
+          requestId,
+          submittedAt: run.timings.submittedAt ?? submittedAt,
+          outcome: "failed",
+          cause: result.message,
+        });
         await journalFailure(result.message, result.class, requestId);
         ctx.budget?.settle(job, 0);
         return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
@@ -388,19 +490,39 @@ export async function runJob(job: Job, ctx: JobContext, start: Start = { kind: "
         }
         next = { kind: "submit" };
         resubmits += 1;
-        run.attempts.push({ requestId, submittedAt, outcome: "resubmitted", cause: `the earlier result is gone: ${again.message}` });
+        run.attempts.push({
+          requestId,
+          submittedAt,
+          outcome: "resubmitted",
+          cause: `the earlier result is gone: ${again.message}`,
+        });
         continue;
       }
-      run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "failed", cause: saved.message });
+      run.attempts.push({
+        requestId,
+        submittedAt: run.timings.submittedAt ?? submittedAt,
+        outcome: "failed",
+        cause: saved.message,
+      });
       await journalFailure(saved.message, saved.class, requestId);
       ctx.budget?.settle(job, 0);
       return run.finish({ status: "failed", requestId, imageUrls: urls, error: saved });
     }
     await ctx.journal?.append({ type: "done", key: job.key, request: requestId });
     ctx.budget?.settle(job, saved.length);
-    run.attempts.push({ requestId, submittedAt: run.timings.submittedAt ?? submittedAt, outcome: "succeeded" });
+    run.attempts.push({
+      requestId,
+      submittedAt: run.timings.submittedAt ?? submittedAt,
+      outcome: "succeeded",
+    });
     const seed = (result.data as { seed?: unknown }).seed;
     log.info({ requestId, images: saved.length }, "job succeeded");
-    return run.finish({ status: "succeeded", requestId, imageUrls: urls, outputs: saved, ...(typeof seed === "number" ? { seed } : {}) });
+    return run.finish({
+      status: "succeeded",
+      requestId,
+      imageUrls: urls,
+      outputs: saved,
+      ...(typeof seed === "number" ? { seed } : {}),
+    });
   }
 }

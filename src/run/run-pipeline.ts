@@ -20,7 +20,14 @@ export interface RunPipelineOptions
     ResumeOptions,
     Pick<
       ExecuteOptions,
-      "maxConcurrency" | "jobTimeoutMs" | "startTimeoutS" | "deadlineAt" | "deadlineAction" | "retry" | "hooks" | "signal"
+      | "maxConcurrency"
+      | "jobTimeoutMs"
+      | "startTimeoutS"
+      | "deadlineAt"
+      | "deadlineAction"
+      | "retry"
+      | "hooks"
+      | "signal"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -81,23 +88,28 @@ async function startsFor(
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
-export async function runPipeline(options: RunPipelineOptions): Promise<ExecuteResult & { readonly outputDir: string }> {
+export async function runPipeline(
+  options: RunPipelineOptions,
+): Promise<ExecuteResult & { readonly outputDir: string }> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
   await mkdir(join(outputDir, ".state"), { recursive: true });
-  const release = await lockOutput(outputDir, (error) => logger.error({ cause: error.message }, "the run lock was lost"));
+  const release = await lockOutput(outputDir, (error) =>
+    logger.error({ cause: error.message }, "the run lock was lost"),
+  );
   let journal: Journal | undefined;
   try {
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
     if (options.fresh) {
-      await rename(join(outputDir, ".state", "journal.jsonl"), join(outputDir, ".state", `journal-${clock.now()}.jsonl`)).catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code !== "ENOENT") throw error;
-        },
-      );
+      await rename(
+        join(outputDir, ".state", "journal.jsonl"),
+        join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
+      ).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
     }
     let opened = await Journal.open(outputDir, () => clock.now());
     const states = replay(opened.entries);
@@ -126,7 +138,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<ExecuteR
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const cap = options.maxCostUsd ?? maxCostUsd;
-    const pick = <K extends keyof RunPipelineOptions>(k: K) => (options[k] === undefined ? {} : { [k]: options[k] });
+    const pick = <K extends keyof RunPipelineOptions>(k: K) =>
+      options[k] === undefined ? {} : { [k]: options[k] };
     const result = await executePlan({
       plan,
       manifestPath: options.manifestPath,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
-import type { Report } from "../../src/report/index.js";
+import { type Report, reportSchema } from "../../src/report/index.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -31,7 +31,9 @@ async function setUp(prompts: number, options: EmulatorOptions, extraPrompt?: st
 }
 
 async function report(out: string): Promise<Report> {
-  return JSON.parse(await readFile(join(out, "faults", "report.json"), "utf8")) as Report;
+  return reportSchema.parse(
+    JSON.parse(await readFile(join(out, "faults", "report.json"), "utf8")),
+  ) as unknown as Report;
 }
 
 /** Submits per request id, from the emulator's own record. */

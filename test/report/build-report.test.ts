@@ -95,14 +95,14 @@ describe("buildReport", () => {
       falTarget: "fal",
       concurrency: { mode: "auto", peak: 4, capacityEstimate: 2 },
       endedBy: "completed",
-            calls: { submit: 2, stream: 2, result: 2 },
+      calls: { submit: 2, stream: 2, result: 2 },
       rateLimited: 0,
       history: new Map([["key-a", [{ at: T, phase: "submitted", request: "req-a" }]]]),
     });
     expect(report.totals).toEqual({
       jobs: 3,
       succeeded: 1,
-            failed: 1,
+      failed: 1,
       skipped: 0,
       canceled: 0,
       not_run: 1,
@@ -117,7 +117,7 @@ describe("buildReport", () => {
       input: { image_urls: ["data:image/png;base64,… (4 chars)"] },
       timings: { queue_ms: 100, run_ms: 1000, total_ms: 1200, submitted_at: "2026-11-21T02:00:00.000Z" },
       attempts: [{ request_id: "req-a", submitted_at: "2026-11-21T02:00:00.000Z", outcome: "succeeded" }],
-            retries: [{ stage: "download", attempt: 1, cause: "truncated download: 10 of 20 bytes" }],
+      retries: [{ stage: "download", attempt: 1, cause: "truncated download: 10 of 20 bytes" }],
       history: [{ at: "2026-11-21T02:00:00.000Z", status: "submitted", request_id: "req-a" }],
     });
     expect(report.jobs[1]?.error).toEqual({

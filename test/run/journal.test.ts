@@ -10,7 +10,15 @@ import { decideStart } from "../../src/run/resume.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
-const img = { path: "a-1.png", sha256: "h1", bytes: 10, width: 4, height: 4, contentType: "image/png", sourceUrl: "u" };
+const img = {
+  path: "a-1.png",
+  sha256: "h1",
+  bytes: 10,
+  width: 4,
+  height: 4,
+  contentType: "image/png",
+  sourceUrl: "u",
+};
 
 describe("the run journal", () => {
   it("drops a torn last line and cuts the file back to whole lines", async () => {
@@ -31,7 +39,9 @@ describe("the run journal", () => {
     const { journal } = await Journal.open(dir, () => 5);
     await Promise.all([1, 2, 3].map((i) => journal.append({ type: "done", key: `k${i}`, request: `r${i}` })));
     journal.close();
-    expect(parseJournal(await readFile(join(dir, ".state", "journal.jsonl"), "utf8")).entries).toHaveLength(3);
+    expect(parseJournal(await readFile(join(dir, ".state", "journal.jsonl"), "utf8")).entries).toHaveLength(
+      3,
+    );
   });
 
   it("replays each key to where it stands, and compacts to the same states", () => {
@@ -86,7 +96,8 @@ describe("how a job starts again", () => {
 
 describe("the budget", () => {
   const endpoint = findEndpoint("seedream-v4.5");
-  const job = (id: string, max: number) => ({ id, expectedImages: { min: 1, max }, pricePerImageUsd: 0.04, endpoint }) as unknown as Job;
+  const job = (id: string, max: number) =>
+    ({ id, expectedImages: { min: 1, max }, pricePerImageUsd: 0.04, endpoint }) as unknown as Job;
   it("reserves the most a job can cost before it is sent, so parallel submits cannot overshoot", () => {
     const b = new Budget(0.1);
     expect(b.reserve(job("a", 1))).toBe(true);

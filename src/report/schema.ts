@@ -1,0 +1,117 @@
+import { z } from "zod";
+
+const iso = z.string().describe("ISO 8601 time");
+const output = z.strictObject({
+  path: z.string().describe("Relative to the pipeline's output folder"),
+  width: z.int(),
+  height: z.int(),
+  bytes: z.int(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  content_type: z.string(),
+  source_url: z.string().describe("Where fal served the image (data: URIs shortened)"),
+});
+
+const job = z.strictObject({
+  id: z.string(),
+  key: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe("sha256 of the endpoint, canonical input and input images' contents"),
+  endpoint: z.string(),
+  prompt_name: z.string(),
+  size_name: z.string(),
+  row_index: z.int().optional(),
+  row: z.record(z.string(), z.string()).optional(),
+  input: z.record(z.string(), z.unknown()).describe("The input sent to fal; no secrets"),
+  request_id: z.string().optional(),
+  status: z.enum(["succeeded", "failed", "skipped", "canceled", "not_run"]),
+  reason: z.string().optional(),
+  outputs: z.array(output),
+  seed: z.int().optional(),
+  timings: z.strictObject({
+    submitted_at: iso.optional(),
+    started_at: iso.optional(),
+    completed_at: iso.optional(),
+    finished_at: iso.optional(),
+    queue_ms: z.number().optional(),
+    run_ms: z.number().optional(),
+    total_ms: z.number().optional(),
+  }),
+  error: z
+    .strictObject({
+      stage: z.string(),
+      kind: z.string(),
+      class: z.string().optional(),
+      message: z.string(),
+      status: z.int().optional(),
+      error_type: z.string().optional(),
+      detail: z.unknown().optional(),
+    })
+    .optional(),
+  attempts: z
+    .array(
+      z.strictObject({
+        request_id: z.string(),
+        submitted_at: iso,
+        outcome: z.enum(["succeeded", "failed", "resubmitted", "canceled"]),
+        cause: z.string().optional(),
+      }),
+    )
+    .optional(),
+  retries: z.array(z.strictObject({ stage: z.string(), attempt: z.int(), cause: z.string() })).optional(),
+  history: z
+    .array(z.strictObject({ at: iso, status: z.string(), request_id: z.string().optional() }))
+    .optional(),
+});
+
+/** `report.json` (and `runs/<run-id>.json`), declared once; `schema/report.schema.json` is made from it. */
+export const reportSchema = z
+  .strictObject({
+    schema_version: z.literal(1),
+    pipeline: z.string(),
+    manifest: z.string(),
+    model: z.string(),
+    endpoint: z.string(),
+    run: z.strictObject({
+      id: z.string(),
+      started_at: iso,
+      finished_at: iso,
+      duration_ms: z.number(),
+      fal_target: z.string().describe("`fal`, or the base URL all fal traffic went to"),
+      ended_by: z.enum(["completed", "deadline", "budget", "interrupted", "credentials_rejected"]),
+      concurrency: z.strictObject({
+        mode: z.enum(["auto", "fixed"]),
+        peak: z.int(),
+        capacity_estimate: z.int(),
+      }),
+      http_calls: z.record(z.string(), z.int()),
+      rate_limited: z.int(),
+    }),
+    totals: z
+      .strictObject({
+        jobs: z.int(),
+        succeeded: z.int(),
+        failed: z.int(),
+        skipped: z.int(),
+        canceled: z.int(),
+        not_run: z.int(),
+        images: z.int(),
+        bytes: z.int(),
+        estimated_cost_usd: z.strictObject({ min: z.number(), max: z.number() }),
+        cost_usd: z.number().describe("Images generated in this run × price per image"),
+      })
+      .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.not_run === t.jobs, {
+        message: "succeeded + failed + skipped + canceled + not_run must equal jobs",
+      }),
+    jobs: z.array(job),
+  })
+  .describe("A seedream-pipeline run report");
+
+/** The report schema as JSON Schema, for consumers of report.json. */
+export function reportJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(reportSchema, { io: "input", unrepresentable: "any" }),
+    $id: "https://seedream-pipeline.dev/schema/report.schema.json",
+    title: "seedream-pipeline report",
+  };
+}
