@@ -33,3 +33,19 @@ export function msRange(value: string): number | { min: number; max: number } {
 export function concurrencyValue(value: string): number | "auto" {
   return value.trim().toLowerCase() === "auto" ? "auto" : wholeNumber(1, 200)(value);
 }
+
+/** commander parser: a probability in [0, 1]. */
+export function probability(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a probability from 0 to 1, got "${value}"`);
+  return n;
+}
+
+/** commander parser: `MS:C,MS:C` capacity steps. */
+export function capacitySteps(value: string): Array<{ atMs: number; concurrency: number }> {
+  return value.split(",").map((part) => {
+    const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
+    if (!m || Number(m[2]) < 1) throw new InvalidArgumentError(`expected MS:C steps such as 8000:25,16000:6, got "${value}"`);
+    return { atMs: Number(m[1]), concurrency: Number(m[2]) };
+  });
+}
