@@ -42,7 +42,7 @@ export async function emulatorCommand(flags: EmulatorFlags, io: CliIo): Promise<
     host: flags.host,
     concurrency: flags.concurrency,
     inferenceMs: flags.inferenceMs,
-        timeScale: flags.timeScale,
+    timeScale: flags.timeScale,
     faults: faultsOf(flags),
     render: flags.render,
     randomSeed: flags.seed,

@@ -37,7 +37,8 @@ export function concurrencyValue(value: string): number | "auto" {
 /** commander parser: a probability in [0, 1]. */
 export function probability(value: string): number {
   const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a probability from 0 to 1, got "${value}"`);
+  if (!(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`expected a probability from 0 to 1, got "${value}"`);
   return n;
 }
 
@@ -45,7 +46,8 @@ export function probability(value: string): number {
 export function capacitySteps(value: string): Array<{ atMs: number; concurrency: number }> {
   return value.split(",").map((part) => {
     const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(part);
-    if (!m || Number(m[2]) < 1) throw new InvalidArgumentError(`expected MS:C steps such as 8000:25,16000:6, got "${value}"`);
+    if (!m || Number(m[2]) < 1)
+      throw new InvalidArgumentError(`expected MS:C steps such as 8000:25,16000:6, got "${value}"`);
     return { atMs: Number(m[1]), concurrency: Number(m[2]) };
   });
 }

@@ -20,8 +20,10 @@ export interface EmulatorFaults {
   readonly statusErrorRate?: number;
   /** Probability a result call answers 502. */
   readonly resultErrorRate?: number;
-  /** Probability a queue call's connection is reset before an answer. */
+  /** Probability a status, result or cancel call's connection is reset before an answer. */
   readonly resetRate?: number;
+  /** Probability a submit's connection is reset before it is processed (the client cannot know that). */
+  readonly resetSubmitRate?: number;
   /** Probability a request completes with a retryable error (500 runner_error), not images. */
   readonly failRequests?: number;
   /** Probability a file download is cut short (the body ends before its Content-Length). */

@@ -238,9 +238,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (op === "file" && method === "GET") return serveFile(res, path, entry);
     const limited = gateway(op, Date.now());
     if (limited) return limited;
-    const isQueueOp =
-      op === "submit" || op === "status" || op === "status-stream" || op === "result" || op === "cancel";
-    if (isQueueOp && chance(faults.resetRate)) {
+    const isQueueOp = op === "status" || op === "status-stream" || op === "result" || op === "cancel";
+    if ((isQueueOp && chance(faults.resetRate)) || (op === "submit" && chance(faults.resetSubmitRate))) {
       req.socket.destroy();
       return undefined;
     }

@@ -138,7 +138,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
 
 /** What went wrong in one fal call, as data for the report. */
 export interface FalFailure {
-  readonly kind: "validation" | "auth" | "http" | "network";
+  readonly kind: "validation" | "auth" | "http" | "network" | "in-doubt";
   readonly status?: number;
   readonly message: string;
   readonly requestId?: string;
@@ -180,6 +180,8 @@ export function describeFalError(error: unknown): FalFailure {
       ...(typeof body?.error_type === "string" ? { errorType: body.error_type } : {}),
     };
   }
+  if (error instanceof Error && error.name === "SubmitInDoubtError")
+    return { kind: "in-doubt", message: error.message };
   const message =
     error instanceof Error
       ? error.cause instanceof Error

@@ -13,4 +13,4 @@ export {
 export { redirectingFetch } from "./redirect-fetch.js";
 export { type AccessChoice, credentialsFromEnv, type FalAccess, resolveFalAccess } from "./resolve-access.js";
 export { retryAfterDeadline } from "./retry-after.js";
-export { type CallEvent, type FalOp, falOp, observingFetch, Traffic } from "./traffic.js";
+export { type CallEvent, type FalOp, falOp, observingFetch, SubmitInDoubtError, Traffic } from "./traffic.js";

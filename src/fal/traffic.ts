@@ -81,6 +81,36 @@ export class Traffic {
   }
 }
 
+/** Transport failures that happen before a request is sent: sending it again cannot pay twice. */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+  }
+  return undefined;
+}
+
+/**
+ * A submit whose connection broke after it was sent: fal may have accepted (and will bill) it,
+ * but its request id never came back. It carries no transport cause, so the client does not
+ * silently send it again; the runner reports the job instead of paying twice.
+ */
+export class SubmitInDoubtError extends Error {
+  constructor(detail: string) {
+    super(`submit outcome unknown: the connection broke after the request was sent (${detail})`);
+    this.name = "SubmitInDoubtError";
+  }
+}
+
 /** Wraps fetch so every fal call waits at the gate and is observed, the client's own retries included. */
 export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fetch {
   return async (input, init) => {
@@ -103,6 +133,11 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
       return response;
     } catch (error) {
       traffic.observe({ op, sentAt, at: traffic.clock.now(), status: undefined });
+      const code = errorCode(error);
+      const aborted =
+        error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
+      if (op === "submit" && !aborted && (code === undefined || !NOT_SENT.has(code)))
+        throw new SubmitInDoubtError(code ?? (error instanceof Error ? error.message : String(error)));
       throw error;
     }
   };

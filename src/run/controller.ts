@@ -41,6 +41,10 @@ export interface ControllerSnapshot {
  * once raises the estimate), probes one higher now and then while backlogged, follows C down at
  * once when more of ours wait than the buffer, and on a 429 halves a ceiling once per window
  * (429s for calls sent before the last decrease are not counted again).
+ *
+ * The status events of different requests arrive on different connections, so a request that
+ * starts in a freed slot can be seen before the one that freed it is seen finishing: the estimate
+ * can read C + 1 for a moment, which keeps at most one more request waiting at fal.
  */
 export class ConcurrencyController {
   readonly #opts: Required<Omit<ControllerOptions, "fixed">> & { fixed: number | undefined };

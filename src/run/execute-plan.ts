@@ -102,9 +102,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   });
   const limit = pLimit(controller.decide(startedAt));
   let peakTarget = limit.concurrency;
+  // The capacity learnt while jobs were still waiting to be sent (the drain at the end says less).
+  let learnt = 0;
   const changed = () => {
     const now = clock.now();
     const target = controller.decide(now);
+    if (limit.pendingCount > 0) learnt = Math.max(learnt, controller.snapshot().capacityEstimate);
     if (target !== limit.concurrency) {
       limit.concurrency = target;
       peakTarget = Math.max(peakTarget, target);
@@ -236,7 +239,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     concurrency: {
       mode: fixed === undefined ? "auto" : "fixed",
       peak: peakTarget,
-      capacityEstimate: controller.snapshot().capacityEstimate,
+      capacityEstimate: learnt || controller.snapshot().capacityEstimate,
     },
     endedBy: end,
     calls: Object.fromEntries(traffic.counts),

@@ -4,7 +4,7 @@ import type { ImageRecord, JournalEntry } from "./journal.js";
 export interface KeyState {
   readonly key: string;
   job: string;
-  phase: "submitted" | "completed" | "done" | "failed" | "canceled" | "expired";
+  phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "canceled" | "expired";
   request: string | undefined;
   endpoint: string | undefined;
   /** What fal returned, once fetched. */
@@ -28,7 +28,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
     if (!s) {
       s = {
         key: e.key,
-        job: e.type === "submitted" ? e.job : "",
+        job: e.type === "submitted" || e.type === "submitting" ? e.job : "",
         phase: "submitted",
         request: undefined,
         endpoint: undefined,
@@ -44,6 +44,10 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
     const request = "request" in e ? e.request : undefined;
     s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
     switch (e.type) {
+      case "submitting":
+        s.job = e.job;
+        s.phase = "submitting";
+        break;
       case "submitted":
         s.job = e.job;
         s.phase = "submitted";
@@ -99,6 +103,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (!s.request || !s.endpoint) {
       if (s.phase === "failed")
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
+      if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job });
       continue;
     }
     out.push({ t: now, type: "submitted", key: s.key, job: s.job, request: s.request, endpoint: s.endpoint });
@@ -119,6 +124,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
+    if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job });
   }
   return out;
 }

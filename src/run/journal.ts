@@ -18,6 +18,8 @@ export interface ImageRecord {
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
+  /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
+  | { readonly t: number; readonly type: "submitting"; readonly key: string; readonly job: string }
   | {
       readonly t: number;
       readonly type: "submitted";

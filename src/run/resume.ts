@@ -21,7 +21,9 @@ export type Start =
       readonly images: readonly ImageRecord[];
     }
   /** Failed in an earlier run; only `--retry-failed` sends it again. */
-  | { readonly kind: "failed-before"; readonly reason: string };
+  | { readonly kind: "failed-before"; readonly reason: string }
+  /** An earlier run was killed while sending it: fal may have it, under an id we never got. */
+  | { readonly kind: "in-doubt"; readonly reason: string };
 
 export interface ResumeOptions {
   /** Regenerate every job, whatever is on disk. */
@@ -41,6 +43,14 @@ export function resultImageCount(result: unknown): number {
  * disk with its recorded hash at the path the manifest now gives.
  */
 export function decideStart(state: KeyState | undefined, verified: boolean, options: ResumeOptions): Start {
+  if (state?.phase === "submitting")
+    return options.retryFailed
+      ? { kind: "submit", note: "--retry-failed (its earlier submit was cut off)" }
+      : {
+          kind: "in-doubt",
+          reason:
+            "an earlier run was killed while sending it: fal may have accepted it, but its request id never came back; not sent again, to avoid paying twice (--retry-failed sends it again)",
+        };
   if (!state || state.request === undefined) {
     if (state?.phase === "failed" && !options.retryFailed)
       return {

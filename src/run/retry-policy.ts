@@ -38,6 +38,8 @@ export function classify(facts: FailureFacts): FailureClass {
   const f = facts.failure;
   if (f.kind === "output") return "retryable";
   if (f.kind === "auth" || f.status === 401 || f.status === 403) return "fatal";
+  // fal may have accepted it: sending it again could pay twice.
+  if (f.kind === "in-doubt") return "permanent";
   if (facts.errorType !== undefined) {
     if (RETRYABLE_ERROR_TYPES.has(facts.errorType)) return "retryable";
     return "permanent";

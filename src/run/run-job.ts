@@ -110,6 +110,8 @@ class JobRun {
     if (stopped !== undefined) return { kind: "not_run", reason: stopped };
     if (ctx.budget && !ctx.budget.reserve(job))
       return { kind: "not_run", reason: "not submitted: the budget is spent" };
+    // On disk before the request leaves: a run killed during the submit knows it may have paid.
+    ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id });
     const submitted = await this.retrying("submit", () =>
       ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
         ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
@@ -317,6 +319,18 @@ export async function runJob(
   if (start.kind === "skip")
     return { status: "skipped", reason: start.reason, requestId: start.request, outputs: start.images };
   if (start.kind === "failed-before") return { status: "not_run", reason: start.reason };
+  if (start.kind === "in-doubt") {
+    await ctx.journal?.append({ type: "failed", key: job.key, cause: start.reason, class: "in-doubt" });
+    const error: JobError = { stage: "submit", class: "permanent", kind: "in-doubt", message: start.reason };
+    return {
+      status: "failed",
+      imageUrls: [],
+      error,
+      attempts: [],
+      retries: [],
+      timings: { finishedAt: ctx.clock.now() },
+    };
+  }
   const log = ctx.logger.child({ job: job.id });
   const journalFailure = (cause: string, klass: string, request?: string) =>
     ctx.journal?.append({

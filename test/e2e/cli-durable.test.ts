@@ -171,8 +171,10 @@ describe("durable runs", () => {
       [false, "succeeded", undefined],
     ]);
     expect(expired?.history?.map((h) => h.status)).toEqual([
+      "submitting",
       "submitted",
       "expired",
+      "submitting",
       "submitted",
       "completed",
       "image",

@@ -30,6 +30,7 @@ describe("kill -9 at any instant", () => {
   it(`never pays twice and never loses or corrupts an image (${TRIALS} trials)`, async () => {
     const killPoints = new Map<string, number>();
     let kills = 0;
+    let inDoubtTotal = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
       const rnd = random(1000 + trial);
       const dir = await tempDir();
@@ -62,16 +63,20 @@ describe("kill -9 at any instant", () => {
         for (let attempt = 0; attempt < 40 && !done; attempt++) {
           const run = startCli(args, { env: { FAL_KEY: KEY } });
           // Later attempts are let run longer, so every trial ends.
-          const delay = 40 + rnd() * (300 + attempt * 150);
+          const delay = 150 + rnd() * (500 + attempt * 150);
+          let killed = false;
           const timer = setTimeout(() => {
+            killed = true;
             kills += 1;
             run.child.kill("SIGKILL");
           }, delay);
           const r = await run.done;
           clearTimeout(timer);
-          if (r.code === 0) done = true;
-          else {
-            expect([128, 137, null]).toContain(r.code);
+          if (!killed) {
+            // Finished: 0, or 1 when a job is reported in doubt (a submit cut off by a kill).
+            expect([0, 1], r.stderr).toContain(r.code);
+            done = true;
+          } else {
             const journal = await readFile(join(out, "crash", ".state", "journal.jsonl"), "utf8").catch(
               () => "",
             );
@@ -80,7 +85,6 @@ describe("kill -9 at any instant", () => {
           }
         }
         expect(done).toBe(true);
-        // 0 double submits, from the emulator's own record: one submit per job key.
         const { entries } = parseJournal(
           await readFile(join(out, "crash", ".state", "journal.jsonl"), "utf8"),
         );
@@ -88,13 +92,24 @@ describe("kill -9 at any instant", () => {
           .filter((r) => r.op === "submit" && r.status === 200)
           .map((r) => r.requestId);
         const journaled = entries.flatMap((e) => (e.type === "submitted" ? [e] : []));
-        expect(new Set(journaled.map((e) => e.request))).toEqual(new Set(submitted));
-        expect(new Set(journaled.map((e) => e.key)).size).toBe(journaled.length);
-        expect(submitted).toHaveLength(12);
-        // Every job accounted for, every image whole and as the report says.
         const report = JSON.parse(await readFile(join(out, "crash", "report.json"), "utf8")) as Report;
-        expect(report.totals.succeeded + report.totals.skipped).toBe(12);
-        for (const job of report.jobs) {
+        // Jobs a kill cut off mid-submit (in this run or an earlier one): fal may hold one request
+        // for each that we never learnt of; they are reported, not sent again.
+        const inDoubtKeys = new Set(
+          entries.flatMap((e) => (e.type === "failed" && e.class === "in-doubt" ? [e.key] : [])),
+        );
+        const inDoubt = report.jobs.filter((j) => inDoubtKeys.has(j.key));
+        inDoubtTotal += inDoubt.length;
+        // 0 double submits: one journaled request per job key, and every request fal accepted is
+        // either journaled or the single cut-off submit of an in-doubt job.
+        expect(new Set(journaled.map((e) => e.key)).size).toBe(journaled.length);
+        for (const id of journaled.map((e) => e.request)) expect(submitted).toContain(id);
+        expect(submitted.length - journaled.length).toBeLessThanOrEqual(inDoubt.length);
+        expect(submitted.length).toBeLessThanOrEqual(12);
+        // Every job accounted for, every image whole and as the report says.
+        expect(report.totals.succeeded + report.totals.skipped + inDoubt.length).toBe(12);
+        for (const job of report.jobs.filter((j) => !inDoubtKeys.has(j.key))) {
+          expect(["succeeded", "skipped"]).toContain(job.status);
           expect(job.outputs).toHaveLength(1);
           for (const o of job.outputs) {
             const bytes = await readFile(join(out, "crash", o.path));
@@ -109,7 +124,7 @@ describe("kill -9 at any instant", () => {
       }
     }
     console.log(
-      `crash test: ${TRIALS} trials, ${kills} SIGKILLs; last journal entry before each kill: ${JSON.stringify(Object.fromEntries(killPoints))}`,
+      `crash test: ${TRIALS} trials, ${kills} SIGKILLs, ${inDoubtTotal} jobs in doubt; last journal entry before each kill: ${JSON.stringify(Object.fromEntries(killPoints))}`,
     );
     expect(kills).toBeGreaterThanOrEqual(TRIALS);
   }, 240_000);

@@ -41,7 +41,7 @@ export function simulate(input: SimulationInput): SimulationResult {
   };
   const fill = () => {
     while (running.size < c && queue.length > 0) start(queue.shift() as string);
-    queue.forEach((rid, i) => controller.queued(rid, now, i));
+    for (const [i, rid] of queue.entries()) controller.queued(rid, now, i);
   };
   const decideAndSubmit = () => {
     const target = controller.decide(now);
