@@ -1,14 +1,20 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import lockfile from "proper-lockfile";
 import { PipelineError } from "../errors.js";
 
+/** Who holds (or is taking) an output folder. */
+interface Owner {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
 async function readOwner(file: string): Promise<Owner | undefined> {
   try {
     return JSON.parse(await readFile(file, "utf8")) as Owner;
   } catch {
-    // The holder is between taking the lock and writing its name.
     return undefined;
   }
 }
@@ -23,17 +29,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Who holds an output folder. */
-interface Owner {
-  readonly pid: number;
-  readonly host: string;
-  readonly since: string;
-}
+/** A process on this machine that is gone. (On another machine liveness cannot be told: staleness decides.) */
+const gone = (o: Owner) => o.host === hostname() && !alive(o.pid);
 
 /**
  * Takes the output folder for this run (proper-lockfile: a lock directory refreshed every 5 s,
- * taken over when stale for 20 s, as after a kill -9). A second run gets a LOCKED error naming
- * the holder. Resolves with the release function.
+ * stale after 20 s). Each run names itself in a candidate file *before* taking the lock and
+ * renames it to `lock-owner.json` once it holds it, so a lock left by a killed run (on this
+ * machine) is taken over at once, and never one whose holder is alive. A second run gets a
+ * LOCKED error naming the holder. Resolves with the release function.
  */
 export async function lockOutput(
   outputDir: string,
@@ -41,31 +45,50 @@ export async function lockOutput(
 ): Promise<() => Promise<void>> {
   const stateDir = join(outputDir, ".state");
   const ownerFile = join(stateDir, "lock-owner.json");
+  const me: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const candidate = join(stateDir, `lock-owner.${me.host}.${me.pid}.json`);
   const lockfilePath = join(stateDir, "run.lock");
   const take = () =>
     lockfile.lock(stateDir, { lockfilePath, stale: 20_000, update: 5_000, realpath: false, onCompromised });
+  await writeFile(candidate, `${JSON.stringify(me)}\n`);
   let release: () => Promise<void>;
   try {
     release = await take();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
     const owner = await readOwner(ownerFile);
-    // A holder on this machine whose process is gone (kill -9, OOM) left a stale lock: take it
-    // over now rather than after the staleness timeout.
-    if (owner && owner.host === hostname() && !alive(owner.pid)) {
-      await rm(lockfilePath, { recursive: true, force: true });
-      release = await take();
-    } else {
-      const holder = owner
-        ? `pid ${owner.pid} on ${owner.host}, running since ${owner.since}`
-        : "another process";
+    const others = await candidates(stateDir, candidate);
+    const holderGone = owner ? gone(owner) : others.every(gone);
+    if (!holderGone) {
+      await rm(candidate, { force: true });
+      const who = owner ?? others.find((o) => !gone(o));
+      const holder = who ? `pid ${who.pid} on ${who.host}, running since ${who.since}` : "another process";
       throw new PipelineError(
         "LOCKED",
         `another run holds ${relative(process.cwd(), outputDir) || outputDir} (${holder}); try again when it ends`,
       );
     }
+    await rm(lockfilePath, { recursive: true, force: true });
+    release = await take();
   }
-  const owner: Owner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  await writeFile(ownerFile, `${JSON.stringify(owner)}\n`);
-  return release;
+  await rename(candidate, ownerFile);
+  return async () => {
+    await rm(ownerFile, { force: true });
+    await release();
+  };
+}
+
+/** Other runs' candidate files; those of processes gone are removed. */
+async function candidates(stateDir: string, mine: string): Promise<Owner[]> {
+  const names = (await readdir(stateDir)).filter((n) => /^lock-owner\..+\.\d+\.json$/.test(n));
+  const owners: Owner[] = [];
+  for (const name of names) {
+    const path = join(stateDir, name);
+    if (path === mine) continue;
+    const owner = await readOwner(path);
+    if (!owner) continue;
+    if (gone(owner)) await rm(path, { force: true });
+    else owners.push(owner);
+  }
+  return owners;
 }
