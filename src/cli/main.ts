@@ -5,6 +5,7 @@ import { manifestJsonSchema } from "../manifest/index.js";
 import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
 import { emulatorCommand } from "./emulator-command.js";
+import { reportCommand } from "./report-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import {
   capacitySteps,
@@ -124,6 +125,12 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--emulator-time-scale <x>", "with --emulator: real ms per emulated ms", positiveNumber, 0.01)
     .addHelpText("after", EXIT_CODES_HELP)
     .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
+
+    program
+    .command("report")
+    .description("rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)")
+    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+    .action(async (folder: string) => done(await reportCommand(folder, io)));
 
   program
     .command("schema")

@@ -95,8 +95,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
-    const t = result.report.totals;
+        const t = result.report.totals;
     const where = relative(process.cwd(), result.outputDir) || ".";
+    io.stdout.write(`gallery: ${where}/index.html\n`);
     io.stdout.write(
       `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\n`,

@@ -1,3 +1,14 @@
 export { type ReadManifestOptions, readManifest } from "./read-manifest.js";
 export { manifestJsonSchema } from "./schema.js";
-export type { ImageRef, JobTemplate, Located, Manifest, Row, TemplateField } from "./types.js";
+export type {
+  ImageFormat,
+  ImageRef,
+  ImageSpec,
+  JobTemplate,
+  Located,
+  Manifest,
+  OutputSettings,
+  ResizeSpec,
+  Row,
+  TemplateField,
+} from "./types.js";

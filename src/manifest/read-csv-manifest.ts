@@ -8,6 +8,7 @@ import {
 } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
 import { parseCsvRows } from "./load-rows.js";
+import { outputSettings } from "./output-settings.js";
 import { DEFAULT_OUTPUT_PATH } from "./read-yaml-manifest.js";
 import { checkSize, sizeValue } from "./sizes.js";
 import { didYouMean } from "./suggest.js";
@@ -210,6 +211,7 @@ export function readCsvManifest(
       rows: [{ index: 1, vars: {}, at: start, cellAt: () => start }],
       rowsFile: undefined,
       outputPath: { template: outputTemplate, at: { ...start, field: "output path" } },
+      output: outputSettings(undefined, DEFAULT_OUTPUT_PATH, [], () => start, () => undefined),
       prices: {},
       concurrency: undefined,
       maxCostUsd: undefined,

@@ -8,6 +8,7 @@ import { jobSchema, manifestSchema, type RawManifest } from "./schema.js";
 import { didYouMean, hintOrList } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { Located, ReadResult, Row } from "./types.js";
+import { outputSettings } from "./output-settings.js";
 import { JobBuilder } from "./yaml-jobs.js";
 
 /** The default output path: each image named after its job. */
@@ -171,6 +172,13 @@ export async function readYamlManifest(
       rows,
       rowsFile,
       outputPath: { ...outputPath, at: { ...outputPath.at, field: fieldName(["output", "path"]) } },
+      output: outputSettings(
+        raw.output,
+        raw.output?.path ?? DEFAULT_OUTPUT_PATH,
+        [...new Set(jobs.flatMap((j) => j.sizes.map((v) => v.name)))],
+        at,
+        findings.error,
+      ),
       prices,
       concurrency: raw.concurrency,
       maxCostUsd: raw.max_cost_usd,

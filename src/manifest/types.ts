@@ -79,6 +79,36 @@ export interface JobTemplate {
   readonly imagesAt: Located;
 }
 
+/** An output image format; `original` keeps what fal made. */
+export type ImageFormat = "original" | "png" | "jpeg" | "webp" | "avif";
+
+/** Exact pixels for an output. */
+export interface ResizeSpec {
+  readonly width: number;
+  readonly height: number | undefined;
+  readonly fit: "cover" | "contain" | "inside" | "fill";
+  readonly background: string;
+  readonly upscale: boolean;
+}
+
+/** How one output file is made from fal's image. */
+export interface ImageSpec {
+  readonly format: ImageFormat;
+  readonly quality: number | undefined;
+  readonly resize: ResizeSpec | undefined;
+  readonly keepMetadata: boolean;
+}
+
+/** What a run makes of each image fal returns. */
+export interface OutputSettings {
+  readonly main: Omit<ImageSpec, "resize">;
+  /** Exact sizes by size variant name. */
+  readonly resize: Readonly<Record<string, ResizeSpec>>;
+  readonly derivatives: ReadonlyArray<{ readonly name: string; readonly spec: ImageSpec }>;
+  readonly derivativePath: TemplateField;
+  readonly sidecar: boolean;
+}
+
 /** A validated manifest: everything past the boundary reads this, never raw YAML or CSV. */
 export interface Manifest {
   /** Absolute path of the manifest file. */
@@ -94,8 +124,9 @@ export interface Manifest {
   readonly rows: readonly Row[];
   /** The rows' file, as written (for messages), when rows come from a CSV. */
   readonly rowsFile: string | undefined;
-  /** Where each image goes under the output folder. */
+    /** Where each image goes under the output folder. */
   readonly outputPath: TemplateField;
+  readonly output: OutputSettings;
   /** USD per image by endpoint id. */
   readonly prices: Readonly<Record<string, number>>;
   readonly concurrency: number | "auto" | undefined;

@@ -2,5 +2,15 @@ export { cleanTempFiles } from "./clean-temp-files.js";
 export { displayUrl } from "./display-url.js";
 export { type DownloadOptions, downloadFile } from "./download.js";
 export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
-export { type SavedImage, saveResultImage } from "./save-result-image.js";
+export {
+  type Delivery,
+  deliverFromOriginal,
+  deliverImage,
+  type FalImageClaims,
+  originalFile,
+  type SavedImage,
+  type WrittenFile,
+} from "./deliver-image.js";
+export { renderOutput } from "./render-output.js";
 export { writeFileSafely } from "./write-file.js";
+export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";

@@ -63,7 +63,10 @@ export function unsafeOutputPath(path: string): string | undefined {
     return `\`${path}\` is absolute; output paths stay under the output folder`;
   if (path === ".." || path.startsWith("../")) return `\`${path}\` leaves the output folder`;
   if (path === "." || path.endsWith("/")) return `\`${path}\` names a folder, not a file`;
-  if (path === "report.json" || path.startsWith(".state/") || path.startsWith("runs/"))
+    if (
+    ["report.json", "index.html", "contact-sheet.png"].includes(path) ||
+    [".state/", ".gallery/", "runs/"].some((dir) => path.startsWith(dir))
+  )
     return `\`${path}\` would overwrite the run's own files`;
   return undefined;
 }

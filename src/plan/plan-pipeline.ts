@@ -35,6 +35,36 @@ function integer(v: unknown, fallback: number): number {
 
 export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
 
+const outputs = new WeakMap<Manifest, Map<string, Job["output"]>>();
+
+/** A job's output settings (shared by every job of a size variant). */
+function jobOutput(manifest: Manifest, sizeName: string): Job["output"] {
+  let bySize = outputs.get(manifest);
+  if (!bySize) {
+    bySize = new Map();
+    outputs.set(manifest, bySize);
+  }
+  const known = bySize.get(sizeName);
+  if (known) return known;
+  const o = manifest.output;
+  const main = { ...o.main, resize: o.resize[sizeName] };
+  const settingsKey = createHash("sha256")
+    .update(
+      canonicalJson({
+        main,
+        derivatives: o.derivatives,
+        derivativePath: o.derivativePath.template.source,
+        outputPath: manifest.outputPath.template.source,
+        sidecar: o.sidecar,
+      }),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  const made = { main, derivatives: o.derivatives, derivativePath: o.derivativePath, sidecar: o.sidecar, settingsKey };
+  bySize.set(sizeName, made);
+  return made;
+}
+
 function toJob(manifest: Manifest, draft: JobDraft): Job {
   const images = draft.imageKeys.map((k) => imageRef(manifest, k));
   const first = images[0];
@@ -58,8 +88,9 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
       autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
     expectedImages: { min: generations, max: generations * perGeneration },
     pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
-    seed: draft.seed,
+        seed: draft.seed,
     outputPath: manifest.outputPath,
+    output: jobOutput(manifest, draft.sizeName),
   };
 }
 

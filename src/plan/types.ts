@@ -1,5 +1,5 @@
 import type { EndpointDefinition, ImageSizeValue, PixelSize } from "../endpoints/index.js";
-import type { ImageRef, TemplateField } from "../manifest/index.js";
+import type { ImageRef, ImageSpec, TemplateField } from "../manifest/index.js";
 
 /** One request to fal, fully decided before anything is sent. */
 export interface Job {
@@ -29,8 +29,17 @@ export interface Job {
   readonly pricePerImageUsd: number;
   /** The seed this job was expanded over (`seeds`), if any. */
   readonly seed: number | undefined;
-  /** Where image n goes: see `renderOutputPath` and `builtinVariables`. */
+    /** Where image n goes: see `renderOutputPath` and `builtinVariables`. */
   readonly outputPath: TemplateField;
+  /** What is made of each image: the main output (with this size's exact resize), derivatives, sidecar. */
+  readonly output: {
+    readonly main: ImageSpec;
+    readonly derivatives: ReadonlyArray<{ readonly name: string; readonly spec: ImageSpec }>;
+    readonly derivativePath: TemplateField;
+    readonly sidecar: boolean;
+    /** A hash of all the above and the paths: outputs made with other settings are made again (from the original, not fal). */
+    readonly settingsKey: string;
+  };
 }
 
 /** A local file to upload once, whatever number of jobs use it. */

@@ -51,6 +51,19 @@ function outputEntry(o: SavedImage) {
     sha256: o.sha256,
     content_type: o.contentType,
     source_url: o.sourceUrl,
+    ...(o.derivatives.length === 0
+      ? {}
+      : {
+          derivatives: o.derivatives.map((d) => ({
+            name: d.name,
+            path: d.path,
+            width: d.width,
+            height: d.height,
+            bytes: d.bytes,
+            sha256: d.sha256,
+            content_type: d.contentType,
+          })),
+        }),
   };
 }
 

@@ -8,7 +8,20 @@ const output = z.strictObject({
   bytes: z.int(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   content_type: z.string(),
-  source_url: z.string().describe("Where fal served the image (data: URIs shortened)"),
+    source_url: z.string().describe("Where fal served the image (data: URIs shortened)"),
+  derivatives: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        path: z.string(),
+        width: z.int(),
+        height: z.int(),
+        bytes: z.int(),
+        sha256: z.string(),
+        content_type: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 const job = z.strictObject({

@@ -5,8 +5,18 @@ export interface ReportOutput {
   readonly height: number;
   readonly bytes: number;
   readonly sha256: string;
-  readonly content_type: string;
+    readonly content_type: string;
   readonly source_url: string;
+  /** Extra files made from the image (thumbnails, social formats). */
+  readonly derivatives?: ReadonlyArray<{
+    readonly name: string;
+    readonly path: string;
+    readonly width: number;
+    readonly height: number;
+    readonly bytes: number;
+    readonly sha256: string;
+    readonly content_type: string;
+  }>;
 }
 
 export interface ReportTimings {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
@@ -192,7 +193,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   for (const r of uploads.values())
     if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
 
-  const io = pLimit(4);
+    const io = pLimit(4);
+  const cpu = pLimit(availableParallelism());
   const ctx: JobContext = {
     client: options.client,
     uploads,
@@ -204,7 +206,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     controller,
     changed,
     slot: (fn) => limit(fn),
-    io: (fn) => io(fn),
+        io: (fn) => io(fn),
+    cpu: (fn) => cpu(fn),
     stopReason,
     onFatal,
     inFlight,

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { WrittenFile } from "../outputs/index.js";
 
 /** One image written for a job, as the journal and the report know it. */
 export interface ImageRecord {
@@ -11,8 +12,13 @@ export interface ImageRecord {
   readonly bytes: number;
   readonly width: number;
   readonly height: number;
-  readonly contentType: string;
+    readonly contentType: string;
   readonly sourceUrl: string;
+  /** fal's original bytes, kept under `.state/originals/`. */
+  readonly original: { readonly sha256: string; readonly ext: string };
+  /** The output settings the files were made with (`Job.output.settingsKey`). */
+  readonly settings: string;
+    readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
 }
 
 /** A line of the run journal: what happened to a job (by key), in order. */

@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
-import { copyFile, link, mkdir, readFile, rm } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
-import { builtinVariables, type Job, renderOutputPath } from "../plan/index.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { deliverFromOriginal, originalFile } from "../outputs/index.js";
+import type { Job } from "../plan/index.js";
+import { deliveryFor } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
 import type { ImageRecord } from "./journal.js";
+import { imageRecord } from "./run-job.js";
 
 /** How a job starts in this run, from what earlier runs left. */
 export type Start =
@@ -85,68 +88,65 @@ export function decideStart(state: KeyState | undefined, verified: boolean, opti
 
 async function sha256Of(path: string): Promise<string | undefined> {
   try {
-    return createHash("sha256")
-      .update(await readFile(path))
-      .digest("hex");
+    return createHash("sha256").update(await readFile(path)).digest("hex");
   } catch {
     return undefined;
   }
 }
 
-/** Where an output's original bytes are kept, by content hash. */
-export function originalPath(outputDir: string, record: Pick<ImageRecord, "sha256" | "path">): string {
-  return join(outputDir, ".state", "originals", `${record.sha256}${extname(record.path)}`);
-}
-
-/** Keeps a written image's bytes under `.state/originals/` (a hard link: no second copy on disk). */
-export async function keepOriginal(
-  outputDir: string,
-  record: Pick<ImageRecord, "sha256" | "path">,
-): Promise<void> {
-  const target = originalPath(outputDir, record);
-  await mkdir(dirname(target), { recursive: true });
-  try {
-    await link(join(outputDir, record.path), target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return;
-    await copyFile(join(outputDir, record.path), target);
-  }
+/** Whether every file of an image record is on disk with its hash, made with these settings. */
+async function intact(outputDir: string, record: ImageRecord, plannedPath: string, settings: string): Promise<boolean> {
+  if (record.settings !== settings || record.path !== plannedPath) return false;
+  if ((await sha256Of(join(outputDir, record.path))) !== record.sha256) return false;
+  for (const d of record.derivatives) if ((await sha256Of(join(outputDir, d.path))) !== d.sha256) return false;
+  return true;
 }
 
 /**
- * Checks that every image of a finished job is on disk at the path the manifest now gives, with
- * its recorded hash; a missing or changed file (or a new output path) is restored from the kept
- * original. Returns the records as they now stand, or undefined when one cannot be restored.
+ * Checks that every image of a finished job is on disk with its recorded hashes, at the paths
+ * and with the output settings the manifest now gives. An image whose files are missing,
+ * changed, moved, or made with other settings is made again from fal's original kept under
+ * `.state/originals/` (no call to fal); its new record is in `remade`, for the journal. Returns
+ * undefined when an original is gone too (the job must fetch the result again).
  */
 export async function verifyImages(
   outputDir: string,
   job: Job,
   state: KeyState,
-): Promise<ImageRecord[] | undefined> {
+  cpu: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<{ records: ImageRecord[]; remade: ImageRecord[] } | undefined> {
   const count = resultImageCount(state.result);
-  if (count === 0 || state.images.size < count) return undefined;
+  if (count === 0 || state.images.size < count || state.request === undefined) return undefined;
+  const seed = (state.result as { seed?: unknown }).seed;
   const records: ImageRecord[] = [];
+  const remade: ImageRecord[] = [];
   for (let n = 1; n <= count; n++) {
     const record = state.images.get(n);
-    if (!record) return undefined;
-    const path = renderOutputPath(
-      job.outputPath,
-      job.row,
-      builtinVariables(job),
-      n,
-      extname(record.path).slice(1),
-    );
-    if (typeof path !== "string") return undefined;
-    const target = join(outputDir, path);
-    if ((await sha256Of(target)) !== record.sha256) {
-      const original = originalPath(outputDir, record);
-      if ((await sha256Of(original)) !== record.sha256) return undefined;
-      await mkdir(dirname(target), { recursive: true });
-      await rm(target, { force: true });
-      await link(original, target).catch(() => copyFile(original, target));
+    if (!record?.original) return undefined;
+    const delivery = deliveryFor(job, n, state.request, typeof seed === "number" ? seed : undefined, Date.now());
+        const planned = delivery.pathFor(extOf(record, job));
+    if (await intact(outputDir, record, planned, job.output.settingsKey)) {
+      records.push(record);
+      continue;
     }
-    records.push({ ...record, path });
+    let original: Buffer;
+    try {
+      original = await readFile(originalFile(outputDir, record.original));
+    } catch {
+      return undefined;
+    }
+    if (createHash("sha256").update(original).digest("hex") !== record.original.sha256) return undefined;
+    const saved = await deliverFromOriginal(outputDir, original, record.original, record.sourceUrl, delivery, cpu);
+    const again = imageRecord(n, saved, job);
+    records.push(again);
+    remade.push(again);
   }
-  return records;
+  return { records, remade };
+}
+
+/** The extension the main output has with the job's settings. */
+function extOf(record: ImageRecord, job: Job): string {
+  const format = job.output.main.format;
+  if (format === "original") return record.original.ext;
+  return format === "jpeg" ? "jpg" : format;
 }

@@ -1,9 +1,11 @@
 import { describeFalError, type FalFailure, type FalStatus } from "../fal/index.js";
-import { type SavedImage, saveResultImage } from "../outputs/index.js";
-import { builtinVariables, falInput, type Job, renderOutputPath } from "../plan/index.js";
+import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
+import { falInput, type Job } from "../plan/index.js";
+import { deliveryFor } from "./delivery.js";
 import type { JobContext } from "./job-context.js";
 import type { AttemptRecord, JobError, JobOutcome, RetryRecord } from "./job-outcome.js";
-import { keepOriginal, type Start } from "./resume.js";
+import type { ImageRecord } from "./journal.js";
+import type { Start } from "./resume.js";
 import { backoffMs, classify, type FailureFacts, needsResubmit, type Stage } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
 
@@ -48,14 +50,36 @@ function jobError(stage: Stage, failure: FalFailure, errorType?: string): JobErr
   return { ...failure, stage, class: classify(facts), ...(errorType === undefined ? {} : { errorType }) };
 }
 
-function resultImages(data: unknown): string[] {
+function resultImages(data: unknown): FalImageClaims[] {
   const images = (data as { images?: unknown } | null)?.images;
   if (!Array.isArray(images)) throw new Error("fal's result has no `images` list");
   return images.map((img, i) => {
-    const url = (img as { url?: unknown } | null)?.url;
-    if (typeof url !== "string") throw new Error(`fal's result image ${i} has no url`);
-    return url;
+    const o = (img ?? {}) as { url?: unknown; content_type?: unknown; width?: unknown; height?: unknown };
+    if (typeof o.url !== "string") throw new Error(`fal's result image ${i} has no url`);
+    return {
+      url: o.url,
+      ...(typeof o.content_type === "string" ? { content_type: o.content_type } : {}),
+      ...(typeof o.width === "number" ? { width: o.width } : {}),
+      ...(typeof o.height === "number" ? { height: o.height } : {}),
+    };
   });
+}
+
+/** The journal's record of a delivered image. */
+export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
+  return {
+    n,
+    path: s.path,
+    sha256: s.sha256,
+    bytes: s.bytes,
+    width: s.width,
+    height: s.height,
+    contentType: s.contentType,
+    sourceUrl: s.sourceUrl,
+    original: s.original,
+    settings: job.output.settingsKey,
+        derivatives: s.derivatives,
+  };
 }
 
 /** One job's run: its attempts, retries and timings as they happen. */
@@ -242,37 +266,34 @@ class JobRun {
     return { kind: "canceled", requestId, reason: reason.message };
   }
 
-  /** Downloads, checks and writes every image of a result, journaling each; each download retried on its own. */
+    /**
+   * Delivers every image of a result (download, checks, original kept, outputs, sidecar),
+   * journaling each; each image retried on its own, never a new submit.
+   */
   async save(requestId: string, data: unknown): Promise<SavedImage[] | JobError> {
     const { ctx, job } = this;
-    let urls: string[];
+    let images: FalImageClaims[];
     try {
-      urls = resultImages(data);
+      images = resultImages(data);
     } catch (error) {
       return { stage: "result", class: "permanent", kind: "output", message: (error as Error).message };
     }
+    const seed = (data as { seed?: unknown }).seed;
     const outputs: SavedImage[] = [];
-    for (const [i, url] of urls.entries()) {
-      const pathFor = (ext: string) => {
-        const path = renderOutputPath(job.outputPath, job.row, builtinVariables(job), i + 1, ext);
-        if (typeof path !== "string") throw new Error(`output path needs {{${path.missing}}}`);
-        return path;
-      };
+    for (const [i, claims] of images.entries()) {
+      const delivery = deliveryFor(job, i + 1, requestId, typeof seed === "number" ? seed : undefined, ctx.clock.now());
       const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
       const saved = await this.retrying("download", () =>
         ctx.io(async () => {
           try {
-            return await saveResultImage(url, ctx.outputDir, pathFor, options);
+            return await deliverImage(ctx.outputDir, claims, delivery, ctx.cpu, options);
           } catch (error) {
             throw new Error(`image ${i + 1}: ${(error as Error).message}`);
           }
         }),
       );
       if ("stage" in saved) return { ...saved, kind: "output" };
-      if (ctx.journal) {
-        await keepOriginal(ctx.outputDir, saved);
-        await ctx.journal.append({ type: "image", key: job.key, request: requestId, n: i + 1, ...saved });
-      }
+      await ctx.journal?.append({ type: "image", key: job.key, request: requestId, ...imageRecord(i + 1, saved, job) });
       outputs.push(saved);
     }
     return outputs;

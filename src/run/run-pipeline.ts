@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
@@ -13,6 +14,7 @@ import { Journal, parseJournal } from "./journal.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { lockOutput } from "./lock.js";
 import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
+import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
 export interface RunPipelineOptions
@@ -60,19 +62,22 @@ async function startsFor(
   outputDir: string,
   states: ReturnType<typeof replay>,
   options: ResumeOptions,
+  journal: Journal,
 ): Promise<Map<string, Start>> {
   const starts = new Map<string, Start>();
   const limit = pLimit(8);
+  const cpu = pLimit(availableParallelism());
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
         const state = states.get(job.key);
         let verified = false;
         if (state?.phase === "done" && !options.force) {
-          const records = await verifyImages(outputDir, job, state);
-          if (records) {
+                    const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
+          if (checked) {
             verified = true;
-            state.images = new Map(records.map((r) => [r.n, r]));
+            state.images = new Map(checked.records.map((r) => [r.n, r]));
+            for (const r of checked.remade) await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
           }
         }
         starts.set(job.id, decideStart(state, verified, options));
@@ -123,7 +128,7 @@ export async function runPipeline(
     const plan = options.retryFailed
       ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
       : fullPlan;
-    const starts = await startsFor(plan, outputDir, states, options);
+        const starts = await startsFor(plan, outputDir, states, options, journal);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
     const counts: Record<string, number> = {};
@@ -163,8 +168,13 @@ export async function runPipeline(
       ...pick("retry"),
       ...pick("hooks"),
       ...pick("signal"),
-      ...(options.fetch ? { downloadFetch: options.fetch } : {}),
-    } as ExecuteOptions);
+      ...(options.fetch ? { downloadFetch: options.fetch } : {})    } as ExecuteOptions);
+    try {
+      await writeReview(outputDir, result.report);
+    } catch (error) {
+      // The images and the report are what was paid for; a review page that fails is only logged.
+      logger.error({ cause: (error as Error).message }, "could not write the gallery");
+    }
     return { ...result, outputDir };
   } finally {
     journal?.close();

@@ -1,0 +1,35 @@
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { PipelineError } from "../errors.js";
+import { type Report, reportSchema } from "../report/index.js";
+import { writeReview } from "../run/write-review.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./streams.js";
+
+/** The run summary in a few lines. */
+export function summaryLines(report: Report, where: string): string {
+  const t = report.totals;
+  const parts = [`${t.succeeded} succeeded`];
+  if (t.skipped) parts.push(`${t.skipped} up to date`);
+  parts.push(`${t.failed} failed`);
+  if (t.canceled) parts.push(`${t.canceled} canceled`);
+  if (t.not_run) parts.push(`${t.not_run} not run`);
+  return (
+    `${report.pipeline}: run ${report.run.id} (${report.run.ended_by}), ${t.jobs} jobs: ${parts.join(", ")}\n` +
+    `${t.images} images, $${t.cost_usd.toFixed(3)} spent, ${(report.run.duration_ms / 1000).toFixed(1)} s\n` +
+    `gallery: ${where}/index.html\ncontact sheet: ${where}/contact-sheet.png\nreport: ${where}/report.json\n`
+  );
+}
+
+/** `seedream-pipeline report <output folder>`: rebuild the gallery and print the last run's summary; no fal call. */
+export async function reportCommand(folder: string, io: CliIo): Promise<number> {
+  let report: Report;
+  try {
+    report = reportSchema.parse(JSON.parse(await readFile(join(folder, "report.json"), "utf8"))) as unknown as Report;
+  } catch (error) {
+    throw new PipelineError("USAGE", `${folder}: no readable report.json (${(error as Error).message.split("\n")[0]})`);
+  }
+  await writeReview(folder, report);
+  io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
+  return EXIT.ok;
+}

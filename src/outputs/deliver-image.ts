@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { ImageSpec } from "../manifest/types.js";
+import { displayUrl } from "./display-url.js";
+import { type DownloadOptions, downloadFile } from "./download.js";
+import { inspectImage } from "./image-codec.js";
+import { renderOutput } from "./render-output.js";
+import { writeFileSafely } from "./write-file.js";
+
+/** What fal said about an image, checked against what arrives. */
+export interface FalImageClaims {
+  readonly url: string;
+  readonly content_type?: string;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** How one of a job's images becomes files: where, in which forms, and its sidecar. */
+export interface Delivery {
+  /** 1-based index of the image in the job's result. */
+  readonly n: number;
+  readonly main: ImageSpec;
+  readonly pathFor: (ext: string) => string;
+  readonly derivatives: ReadonlyArray<{ readonly name: string; readonly spec: ImageSpec; readonly pathFor: (ext: string) => string }>;
+  /** The sidecar's fields, or undefined for none; the image's own facts are added. */
+  readonly sidecar: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** One file written. */
+export interface WrittenFile {
+  readonly path: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly contentType: string;
+}
+
+/** One delivered image: the main file, its derivatives, and fal's original kept for re-encoding. */
+export interface SavedImage extends WrittenFile {
+  readonly sourceUrl: string;
+  readonly original: { readonly sha256: string; readonly ext: string };
+  readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** Where fal's original bytes are kept, by content hash (for re-encoding without fal). */
+export function originalFile(outputDir: string, original: { sha256: string; ext: string }): string {
+  return join(outputDir, ".state", "originals", `${original.sha256}.${original.ext}`);
+}
+
+async function writeRendered(outputDir: string, original: Buffer, spec: ImageSpec, pathFor: (ext: string) => string): Promise<WrittenFile> {
+  const { bytes, info } = await renderOutput(original, spec);
+  const path = pathFor(info.ext);
+  await writeFileSafely(join(outputDir, path), bytes);
+  return { path, width: info.width, height: info.height, bytes: bytes.length, sha256: sha256(bytes), contentType: info.contentType };
+}
+
+/**
+ * Makes every file of one image from fal's original bytes: the main output, the derivatives
+ * and the sidecar, each written atomically. `cpu` runs the image work in the bounded pool.
+ */
+export async function deliverFromOriginal(
+  outputDir: string,
+  original: Buffer,
+  originalInfo: { sha256: string; ext: string },
+  sourceUrl: string,
+  delivery: Delivery,
+  cpu: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<SavedImage> {
+  const main = await cpu(() => writeRendered(outputDir, original, delivery.main, delivery.pathFor));
+  const derivatives: Array<WrittenFile & { name: string }> = [];
+  for (const d of delivery.derivatives) derivatives.push({ name: d.name, ...(await cpu(() => writeRendered(outputDir, original, d.spec, d.pathFor))) });
+  const saved: SavedImage = { ...main, sourceUrl, original: originalInfo, derivatives };
+  if (delivery.sidecar)
+    await writeFileSafely(
+      join(outputDir, `${main.path}.json`),
+      `${JSON.stringify(
+        {
+          ...delivery.sidecar,
+          image: { n: delivery.n, path: main.path, width: main.width, height: main.height, sha256: main.sha256, content_type: main.contentType },
+          derivatives: derivatives.map((d) => ({ name: d.name, path: d.path, width: d.width, height: d.height, sha256: d.sha256 })),
+          source_url: sourceUrl,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  return saved;
+}
+
+/**
+ * Delivers one result image: downloads it (http(s) or data: only, size-capped), decodes it in
+ * full and checks its type and size against what fal said (a mismatch or a broken file is an
+ * error, never a written file), keeps the original under `.state/originals/`, then makes the
+ * outputs.
+ */
+export async function deliverImage(
+  outputDir: string,
+  claims: FalImageClaims,
+  delivery: Delivery,
+  cpu: <T>(fn: () => Promise<T>) => Promise<T>,
+  options: DownloadOptions = {},
+): Promise<SavedImage> {
+  const bytes = await downloadFile(claims.url, options);
+  const info = await cpu(() => inspectImage(bytes));
+  if (claims.content_type && claims.content_type.split(";")[0]?.trim() !== info.contentType)
+    throw new Error(`fal said ${claims.content_type}, the file is ${info.contentType}`);
+  if ((claims.width && claims.width !== info.width) || (claims.height && claims.height !== info.height))
+    throw new Error(`fal said ${claims.width}x${claims.height}, the file is ${info.width}x${info.height}`);
+  const original = { sha256: sha256(bytes), ext: info.ext };
+  const keep = originalFile(outputDir, original);
+  if (!(await access(keep).then(() => true, () => false))) await writeFileSafely(keep, bytes);
+  return deliverFromOriginal(outputDir, bytes, original, displayUrl(claims.url), delivery, cpu);
+}
