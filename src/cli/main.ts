@@ -5,7 +5,6 @@ import { manifestJsonSchema } from "../manifest/index.js";
 import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
 import { emulatorCommand } from "./emulator-command.js";
-import { reportCommand } from "./report-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import {
   capacitySteps,
@@ -16,6 +15,7 @@ import {
   wholeNumber,
 } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
+import { reportCommand } from "./report-command.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
@@ -81,6 +81,18 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       positiveNumber,
     )
     .option("--fresh", "forget what earlier runs left in this output folder and start over")
+    .option("-q, --quiet", "only warnings and errors; no progress")
+    .option("--log-file <path>", "also write every log line, as JSON, to this file")
+    .option(
+      "--progress-every <duration>",
+      "not on a terminal: a progress line this often",
+      parseDuration,
+      30_000,
+    )
+    .option(
+      "--notify-url <url>",
+      "POST <url>/start when the run starts, the summary to <url> (or <url>/fail) when it ends",
+    )
     .option("--force", "regenerate every job, even those up to date")
     .option("--retry-failed", "run only the jobs an earlier run failed")
     .option(
@@ -126,9 +138,11 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .addHelpText("after", EXIT_CODES_HELP)
     .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
 
-    program
+  program
     .command("report")
-    .description("rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)")
+    .description(
+      "rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)",
+    )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .action(async (folder: string) => done(await reportCommand(folder, io)));
 

@@ -25,9 +25,14 @@ export function summaryLines(report: Report, where: string): string {
 export async function reportCommand(folder: string, io: CliIo): Promise<number> {
   let report: Report;
   try {
-    report = reportSchema.parse(JSON.parse(await readFile(join(folder, "report.json"), "utf8"))) as unknown as Report;
+    report = reportSchema.parse(
+      JSON.parse(await readFile(join(folder, "report.json"), "utf8")),
+    ) as unknown as Report;
   } catch (error) {
-    throw new PipelineError("USAGE", `${folder}: no readable report.json (${(error as Error).message.split("\n")[0]})`);
+    throw new PipelineError(
+      "USAGE",
+      `${folder}: no readable report.json (${(error as Error).message.split("\n")[0]})`,
+    );
   }
   await writeReview(folder, report);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));

@@ -5,13 +5,19 @@ import { resolveFalAccess } from "../fal/index.js";
 import { createLogger } from "../log/logger.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { EXIT } from "./exit-codes.js";
+import { notify } from "./notify.js";
 import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
+import { progressReporter } from "./progress-reporter.js";
 import type { CliIo } from "./streams.js";
 
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
   readonly maxConcurrency?: number;
   readonly retries?: number;
+  readonly quiet?: boolean;
+  readonly logFile?: string;
+  readonly progressEvery: number;
+  readonly notifyUrl?: string;
   readonly maxCost?: number;
   readonly fresh?: boolean;
   readonly force?: boolean;
@@ -47,9 +53,17 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // On a terminal the live progress line replaces the info lines; LOG_LEVEL overrides.
+  const level = io.env.LOG_LEVEL ?? (flags.quiet || io.stderr.isTTY ? "warn" : "info");
   const logger = createLogger({
     stream: io.stderr,
-    ...(io.env.LOG_LEVEL ? { level: io.env.LOG_LEVEL } : {}),
+    level,
+    ...(flags.logFile ? { file: flags.logFile } : {}),
+  });
+  const progress = progressReporter(io.stderr, logger, {
+    quiet: flags.quiet === true,
+    everyMs: flags.progressEvery,
+    now: Date.now,
   });
   let emulator: Emulator | undefined;
   try {
@@ -73,7 +87,15 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(emulator ? { emulatorUrl: emulator.url } : {}),
       ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}),
     });
+    if (flags.notifyUrl)
+      await notify(
+        flags.notifyUrl,
+        "start",
+        { manifest: manifestPath, started_at: new Date(startedAt).toISOString() },
+        logger,
+      );
     const result = await runPipeline({
+      onProgress: progress.onProgress,
       ...planOptions(flags, io),
       manifestPath,
       outputRoot: flags.output,
@@ -95,30 +117,49 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
-        const t = result.report.totals;
+    progress.stop();
+    const t = result.report.totals;
     const where = relative(process.cwd(), result.outputDir) || ".";
-    io.stdout.write(`gallery: ${where}/index.html\n`);
+    const code = exitCodeOf(result.end, t, signalled);
     io.stdout.write(
       `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
-        `${t.images} images in ${where}/\nreport: ${where}/report.json\n`,
+        `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
     );
-    if (result.end === "credentials_rejected") {
+    if (result.end === "credentials_rejected")
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
-      return EXIT.usage;
-    }
-    if (result.end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
-    if (result.end === "budget") {
+    if (result.end === "budget")
       io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
-      return EXIT.stopped;
-    }
-    if (result.end === "deadline") {
+    if (result.end === "deadline")
       io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
-      return EXIT.stopped;
-    }
-    return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
+    if (flags.notifyUrl)
+      await notify(
+        flags.notifyUrl,
+        code === EXIT.ok ? "success" : "fail",
+        {
+          pipeline: result.report.pipeline,
+          run: result.report.run,
+          totals: t,
+          exit_code: code,
+          report: `${where}/report.json`,
+        },
+        logger,
+      );
+    return code;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await emulator?.close();
   }
+}
+
+/** The exit code of a finished run (see EXIT_CODES_HELP). */
+function exitCodeOf(
+  end: string,
+  t: { failed: number; not_run: number; canceled: number },
+  signalled: NodeJS.Signals | undefined,
+): number {
+  if (end === "credentials_rejected") return EXIT.usage;
+  if (end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+  if (end === "budget" || end === "deadline") return EXIT.stopped;
+  return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

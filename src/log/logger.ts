@@ -1,3 +1,4 @@
+import { createWriteStream } from "node:fs";
 import { type DestinationStream, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
 
@@ -22,22 +23,31 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Human-readable lines instead of JSON. @default whether `stream` is a terminal */
   readonly pretty?: boolean;
+  /** Also write every line, as JSON, to this file (at `fileLevel`). */
+  readonly file?: string;
+  /** @default "info" */
+  readonly fileLevel?: string;
 }
 
 /** Creates the logger: JSON lines when not on a terminal (cron), readable lines on one. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const usePretty = options.pretty ?? stream.isTTY === true;
-  const destination: DestinationStream = usePretty
+  const main: DestinationStream = usePretty
     ? pretty({ destination: stream, colorize: true, sync: true, ignore: "pid,hostname" })
     : (stream as DestinationStream);
+  const level = options.level ?? process.env.LOG_LEVEL ?? "info";
+  const config = { redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: null };
+  if (!options.file) return pino({ ...config, level }, main);
+  const fileLevel = options.fileLevel ?? "info";
+  const lowest = pino.levels.values[level] ?? 30;
+  const fileValue = pino.levels.values[fileLevel] ?? 30;
   return pino(
-    {
-      level: options.level ?? process.env.LOG_LEVEL ?? "info",
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-      base: null,
-    },
-    destination,
+    { ...config, level: lowest <= fileValue ? level : fileLevel },
+    pino.multistream([
+      { stream: main, level: level as pino.Level },
+      { stream: createWriteStream(options.file, { flags: "a" }), level: fileLevel as pino.Level },
+    ]),
   );
 }
 

@@ -47,7 +47,11 @@ export function outputSettings(
   const quality = raw?.quality;
   const resize: Record<string, ResizeSpec> = {};
   for (const [name, r] of Object.entries(raw?.resize ?? {})) {
-    if (!sizeNames.includes(name)) error(at(["output", "resize", name], { key: true }), `unknown size \`${name}\`${hintOrList(name, sizeNames, "sizes")}`);
+    if (!sizeNames.includes(name))
+      error(
+        at(["output", "resize", name], { key: true }),
+        `unknown size \`${name}\`${hintOrList(name, sizeNames, "sizes")}`,
+      );
     resize[name] = resizeSpec(r);
   }
   const derivatives: { name: string; spec: ImageSpec }[] = [];
@@ -62,22 +66,34 @@ export function outputSettings(
         spec: {
           format: d.format ?? "webp",
           quality: d.quality ?? quality,
-          resize: { width: d.width, height: d.height, fit: d.fit ?? (d.height ? "cover" : "inside"), background: d.background ?? "#ffffff", upscale: false },
+          resize: {
+            width: d.width,
+            height: d.height,
+            fit: d.fit ?? (d.height ? "cover" : "inside"),
+            background: d.background ?? "#ffffff",
+            upscale: false,
+          },
           keepMetadata: false,
         },
       });
   }
   // By default a derivative sits beside its image: `.{{derivative}}` before the extension.
-  const derivedSource = raw?.derivative_path ?? pathSource.replace(/\.\{\{\s*ext\s*\}\}$/, ".{{derivative}}.{{ext}}");
+  const derivedSource =
+    raw?.derivative_path ?? pathSource.replace(/\.\{\{\s*ext\s*\}\}$/, ".{{derivative}}.{{ext}}");
   const where = at(raw?.derivative_path ? ["output", "derivative_path"] : ["output"]);
-  const compiled = compileTemplate(derivedSource.includes("{{derivative}}") ? derivedSource : `${derivedSource}.{{derivative}}`);
+  const compiled = compileTemplate(
+    derivedSource.includes("{{derivative}}") ? derivedSource : `${derivedSource}.{{derivative}}`,
+  );
   let derivativePath: TemplateField;
   if (isTemplateError(compiled)) {
     error(where, compiled.message);
     derivativePath = { template: { source: "", parts: [], variables: [] }, at: where };
   } else derivativePath = { template: compiled, at: { ...where, field: "output.derivative_path" } };
   if (derivatives.length > 0 && !derivativePath.template.variables.includes("ext"))
-    error(where, "output.derivative_path must contain {{ext}}: the extension comes from the derivative's format");
+    error(
+      where,
+      "output.derivative_path must contain {{ext}}: the extension comes from the derivative's format",
+    );
   return {
     main: { format: raw?.format ?? "original", quality, keepMetadata },
     resize,

@@ -4,11 +4,11 @@ import { findEndpoint, modelNames } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
 import { inlineRows, loadCsvRows } from "./load-rows.js";
 import { createLocator, fieldName, LineCounter, type Locator } from "./locate.js";
+import { outputSettings } from "./output-settings.js";
 import { jobSchema, manifestSchema, type RawManifest } from "./schema.js";
 import { didYouMean, hintOrList } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { Located, ReadResult, Row } from "./types.js";
-import { outputSettings } from "./output-settings.js";
 import { JobBuilder } from "./yaml-jobs.js";
 
 /** The default output path: each image named after its job. */

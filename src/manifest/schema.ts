@@ -104,20 +104,34 @@ export const manifestSchema = z
       .min(1)
       .optional()
       .describe("Job templates; without it, every prompt × every size with every image set"),
-        output: z
+    output: z
       .strictObject({
-        path: z.string().min(1).optional().describe("Where each image goes under the output folder, e.g. {{sku}}/{{job}}-{{n}}.{{ext}}"),
-        format: formatSchema.optional().describe("original (as fal made it), png, jpeg (mozjpeg), webp or avif"),
+        path: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Where each image goes under the output folder, e.g. {{sku}}/{{job}}-{{n}}.{{ext}}"),
+        format: formatSchema
+          .optional()
+          .describe("original (as fal made it), png, jpeg (mozjpeg), webp or avif"),
         quality: z.int().min(1).max(100).optional().describe("Encoder quality for jpeg, webp, avif"),
         resize: z
           .record(name(), resizeSchema)
           .optional()
-          .describe("Exact pixels per size variant (by name), e.g. square: { width: 2000, height: 2000, fit: cover }"),
+          .describe(
+            "Exact pixels per size variant (by name), e.g. square: { width: 2000, height: 2000, fit: cover }",
+          ),
         derivatives: z
           .record(name(), z.union([z.string().min(1), derivativeSchema]))
           .optional()
           .describe('Extra files per image, e.g. thumb: "512 webp", og: "1200x630 jpeg"'),
-        derivative_path: z.string().min(1).optional().describe("Where derivatives go; default: the image's path with .{{derivative}} before the extension"),
+        derivative_path: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "Where derivatives go; default: the image's path with .{{derivative}} before the extension",
+          ),
         metadata: z.enum(["strip", "keep"]).optional().describe("Strip EXIF/XMP (default) or keep it"),
         sidecar: z.boolean().optional().describe("Write a JSON sidecar beside each image (default true)"),
       })

@@ -124,7 +124,7 @@ export interface Manifest {
   readonly rows: readonly Row[];
   /** The rows' file, as written (for messages), when rows come from a CSV. */
   readonly rowsFile: string | undefined;
-    /** Where each image goes under the output folder. */
+  /** Where each image goes under the output folder. */
   readonly outputPath: TemplateField;
   readonly output: OutputSettings;
   /** USD per image by endpoint id. */

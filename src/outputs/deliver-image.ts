@@ -22,7 +22,11 @@ export interface Delivery {
   readonly n: number;
   readonly main: ImageSpec;
   readonly pathFor: (ext: string) => string;
-  readonly derivatives: ReadonlyArray<{ readonly name: string; readonly spec: ImageSpec; readonly pathFor: (ext: string) => string }>;
+  readonly derivatives: ReadonlyArray<{
+    readonly name: string;
+    readonly spec: ImageSpec;
+    readonly pathFor: (ext: string) => string;
+  }>;
   /** The sidecar's fields, or undefined for none; the image's own facts are added. */
   readonly sidecar: Readonly<Record<string, unknown>> | undefined;
 }
@@ -51,11 +55,23 @@ export function originalFile(outputDir: string, original: { sha256: string; ext:
   return join(outputDir, ".state", "originals", `${original.sha256}.${original.ext}`);
 }
 
-async function writeRendered(outputDir: string, original: Buffer, spec: ImageSpec, pathFor: (ext: string) => string): Promise<WrittenFile> {
+async function writeRendered(
+  outputDir: string,
+  original: Buffer,
+  spec: ImageSpec,
+  pathFor: (ext: string) => string,
+): Promise<WrittenFile> {
   const { bytes, info } = await renderOutput(original, spec);
   const path = pathFor(info.ext);
   await writeFileSafely(join(outputDir, path), bytes);
-  return { path, width: info.width, height: info.height, bytes: bytes.length, sha256: sha256(bytes), contentType: info.contentType };
+  return {
+    path,
+    width: info.width,
+    height: info.height,
+    bytes: bytes.length,
+    sha256: sha256(bytes),
+    contentType: info.contentType,
+  };
 }
 
 /**
@@ -72,7 +88,11 @@ export async function deliverFromOriginal(
 ): Promise<SavedImage> {
   const main = await cpu(() => writeRendered(outputDir, original, delivery.main, delivery.pathFor));
   const derivatives: Array<WrittenFile & { name: string }> = [];
-  for (const d of delivery.derivatives) derivatives.push({ name: d.name, ...(await cpu(() => writeRendered(outputDir, original, d.spec, d.pathFor))) });
+  for (const d of delivery.derivatives)
+    derivatives.push({
+      name: d.name,
+      ...(await cpu(() => writeRendered(outputDir, original, d.spec, d.pathFor))),
+    });
   const saved: SavedImage = { ...main, sourceUrl, original: originalInfo, derivatives };
   if (delivery.sidecar)
     await writeFileSafely(
@@ -80,8 +100,21 @@ export async function deliverFromOriginal(
       `${JSON.stringify(
         {
           ...delivery.sidecar,
-          image: { n: delivery.n, path: main.path, width: main.width, height: main.height, sha256: main.sha256, content_type: main.contentType },
-          derivatives: derivatives.map((d) => ({ name: d.name, path: d.path, width: d.width, height: d.height, sha256: d.sha256 })),
+          image: {
+            n: delivery.n,
+            path: main.path,
+            width: main.width,
+            height: main.height,
+            sha256: main.sha256,
+            content_type: main.contentType,
+          },
+          derivatives: derivatives.map((d) => ({
+            name: d.name,
+            path: d.path,
+            width: d.width,
+            height: d.height,
+            sha256: d.sha256,
+          })),
           source_url: sourceUrl,
         },
         null,
@@ -112,6 +145,12 @@ export async function deliverImage(
     throw new Error(`fal said ${claims.width}x${claims.height}, the file is ${info.width}x${info.height}`);
   const original = { sha256: sha256(bytes), ext: info.ext };
   const keep = originalFile(outputDir, original);
-  if (!(await access(keep).then(() => true, () => false))) await writeFileSafely(keep, bytes);
+  if (
+    !(await access(keep).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await writeFileSafely(keep, bytes);
   return deliverFromOriginal(outputDir, bytes, original, displayUrl(claims.url), delivery, cpu);
 }

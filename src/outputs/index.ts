@@ -1,7 +1,4 @@
 export { cleanTempFiles } from "./clean-temp-files.js";
-export { displayUrl } from "./display-url.js";
-export { type DownloadOptions, downloadFile } from "./download.js";
-export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export {
   type Delivery,
   deliverFromOriginal,
@@ -11,6 +8,9 @@ export {
   type SavedImage,
   type WrittenFile,
 } from "./deliver-image.js";
+export { displayUrl } from "./display-url.js";
+export { type DownloadOptions, downloadFile } from "./download.js";
+export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
-export { writeFileSafely } from "./write-file.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
+export { writeFileSafely } from "./write-file.js";

@@ -2,7 +2,12 @@ import sharp, { type Sharp } from "sharp";
 import type { ImageSpec } from "../manifest/types.js";
 import { type ImageInfo, probeImage } from "./image-codec.js";
 
-function encode(image: Sharp, format: ImageSpec["format"], quality: number | undefined, original: string): Sharp {
+function encode(
+  image: Sharp,
+  format: ImageSpec["format"],
+  quality: number | undefined,
+  original: string,
+): Sharp {
   switch (format === "original" ? original : format) {
     case "jpeg":
       return image.jpeg({ quality: quality ?? 90, mozjpeg: true });
@@ -21,9 +26,14 @@ function encode(image: Sharp, format: ImageSpec["format"], quality: number | und
  * sRGB, metadata stripped unless kept, encoded as asked. An original that needs no change is
  * returned as it is.
  */
-export async function renderOutput(original: Buffer, spec: ImageSpec): Promise<{ bytes: Buffer; info: ImageInfo }> {
+export async function renderOutput(
+  original: Buffer,
+  spec: ImageSpec,
+): Promise<{ bytes: Buffer; info: ImageInfo }> {
   const meta = await sharp(original).metadata();
-  const hasMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || (meta.orientation && meta.orientation !== 1));
+  const hasMetadata = Boolean(
+    meta.exif || meta.xmp || meta.iptc || (meta.orientation && meta.orientation !== 1),
+  );
   if (spec.format === "original" && !spec.resize && (spec.keepMetadata || !hasMetadata))
     return { bytes: original, info: await probeImage(original) };
   let image = sharp(original).rotate();

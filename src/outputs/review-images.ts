@@ -19,8 +19,18 @@ export async function makeGalleryThumbs(
     outputs.map((o) =>
       cpu(async () => {
         const target = join(outputDir, galleryThumbPath(o.sha256));
-        if (await access(target).then(() => true, () => false)) return;
-        const bytes = await sharp(join(outputDir, o.path)).rotate().resize(320, 320, { fit: "inside" }).webp({ quality: 75 }).toBuffer();
+        if (
+          await access(target).then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        const bytes = await sharp(join(outputDir, o.path))
+          .rotate()
+          .resize(320, 320, { fit: "inside" })
+          .webp({ quality: 75 })
+          .toBuffer();
         await writeFileSafely(target, bytes);
       }),
     ),
@@ -46,8 +56,14 @@ export async function contactSheet(
       const left = (i % cols) * cell;
       const top = Math.floor(i / cols) * (cell + label);
       const image = t.path
-        ? await sharp(join(outputDir, t.path)).rotate().resize(cell - 10, cell - 10, { fit: "contain", background: "#ffffff" }).png().toBuffer()
-        : await sharp({ create: { width: cell - 10, height: cell - 10, channels: 3, background: "#fde2e4" } }).png().toBuffer();
+        ? await sharp(join(outputDir, t.path))
+            .rotate()
+            .resize(cell - 10, cell - 10, { fit: "contain", background: "#ffffff" })
+            .png()
+            .toBuffer()
+        : await sharp({ create: { width: cell - 10, height: cell - 10, channels: 3, background: "#fde2e4" } })
+            .png()
+            .toBuffer();
       const text = Buffer.from(
         `<svg xmlns="http://www.w3.org/2000/svg" width="${cell}" height="${label}"><text x="${cell / 2}" y="19" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="13" fill="${t.failed ? "#b91c1c" : "#111"}">${escapeXml(t.label.length > 30 ? `${t.label.slice(0, 29)}…` : t.label)}</text></svg>`,
       );
@@ -57,7 +73,9 @@ export async function contactSheet(
       ];
     }),
   );
-  return sharp({ create: { width: cols * cell, height: rows * (cell + label), channels: 3, background: "#ffffff" } })
+  return sharp({
+    create: { width: cols * cell, height: rows * (cell + label), channels: 3, background: "#ffffff" },
+  })
     .composite(layers.flat())
     .png()
     .toBuffer();

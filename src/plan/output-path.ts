@@ -63,7 +63,7 @@ export function unsafeOutputPath(path: string): string | undefined {
     return `\`${path}\` is absolute; output paths stay under the output folder`;
   if (path === ".." || path.startsWith("../")) return `\`${path}\` leaves the output folder`;
   if (path === "." || path.endsWith("/")) return `\`${path}\` names a folder, not a file`;
-    if (
+  if (
     ["report.json", "index.html", "contact-sheet.png"].includes(path) ||
     [".state/", ".gallery/", "runs/"].some((dir) => path.startsWith(dir))
   )

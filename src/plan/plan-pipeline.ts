@@ -60,7 +60,13 @@ function jobOutput(manifest: Manifest, sizeName: string): Job["output"] {
     )
     .digest("hex")
     .slice(0, 16);
-  const made = { main, derivatives: o.derivatives, derivativePath: o.derivativePath, sidecar: o.sidecar, settingsKey };
+  const made = {
+    main,
+    derivatives: o.derivatives,
+    derivativePath: o.derivativePath,
+    sidecar: o.sidecar,
+    settingsKey,
+  };
   bySize.set(sizeName, made);
   return made;
 }
@@ -88,7 +94,7 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
       autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
     expectedImages: { min: generations, max: generations * perGeneration },
     pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
-        seed: draft.seed,
+    seed: draft.seed,
     outputPath: manifest.outputPath,
     output: jobOutput(manifest, draft.sizeName),
   };

@@ -29,7 +29,7 @@ export interface Job {
   readonly pricePerImageUsd: number;
   /** The seed this job was expanded over (`seeds`), if any. */
   readonly seed: number | undefined;
-    /** Where image n goes: see `renderOutputPath` and `builtinVariables`. */
+  /** Where image n goes: see `renderOutputPath` and `builtinVariables`. */
   readonly outputPath: TemplateField;
   /** What is made of each image: the main output (with this size's exact resize), derivatives, sidecar. */
   readonly output: {

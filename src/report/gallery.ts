@@ -1,17 +1,32 @@
 import type { Report, ReportJob } from "./types.js";
 
 const esc = (s: unknown) =>
-  String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  String(s ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
 /** Jobs of one row and prompt: the size variants of one picture, shown side by side. */
-function groups(report: Report): Array<{ title: string; prompt: string; row: Record<string, string>; jobs: ReportJob[] }> {
-  const byKey = new Map<string, { title: string; prompt: string; row: Record<string, string>; jobs: ReportJob[] }>();
+function groups(
+  report: Report,
+): Array<{ title: string; prompt: string; row: Record<string, string>; jobs: ReportJob[] }> {
+  const byKey = new Map<
+    string,
+    { title: string; prompt: string; row: Record<string, string>; jobs: ReportJob[] }
+  >();
   for (const job of report.jobs) {
     const k = `${job.row_index ?? 0}\u0000${job.prompt_name}`;
     let g = byKey.get(k);
     if (!g) {
-      const rowText = Object.values(job.row ?? {}).slice(0, 2).join(" · ");
-      g = { title: rowText ? `${rowText} — ${job.prompt_name}` : job.prompt_name, prompt: String(job.input.prompt ?? ""), row: { ...(job.row ?? {}) }, jobs: [] };
+      const rowText = Object.values(job.row ?? {})
+        .slice(0, 2)
+        .join(" · ");
+      g = {
+        title: rowText ? `${rowText} — ${job.prompt_name}` : job.prompt_name,
+        prompt: String(job.input.prompt ?? ""),
+        row: { ...(job.row ?? {}) },
+        jobs: [],
+      };
       byKey.set(k, g);
     }
     g.jobs.push(job);
@@ -26,7 +41,10 @@ function card(job: ReportJob, thumbOf: (path: string) => string | undefined): st
       return `<a href="${esc(o.path)}" title="${esc(o.path)} · ${o.width}×${o.height}"><img src="${esc(thumb)}" alt="${esc(job.id)}" loading="lazy"></a>`;
     })
     .join("");
-  const error = job.status === "succeeded" || job.status === "skipped" ? "" : `<p class="error">${esc(job.error?.message ?? job.reason ?? job.status)}</p>`;
+  const error =
+    job.status === "succeeded" || job.status === "skipped"
+      ? ""
+      : `<p class="error">${esc(job.error?.message ?? job.reason ?? job.status)}</p>`;
   const dims = job.outputs[0] ? `${job.outputs[0].width}×${job.outputs[0].height}` : "";
   return `<figure class="variant ${esc(job.status)}" data-status="${esc(job.status)}" data-size="${esc(job.size_name)}">
 <div class="images">${images || '<div class="none">no image</div>'}</div>
@@ -48,7 +66,9 @@ export function galleryHtml(report: Report, thumbOf: (path: string) => string | 
   const statuses = [...new Set(report.jobs.map((j) => j.status))];
   const sections = groups(report)
     .map((g) => {
-      const search = [g.title, g.prompt, ...Object.values(g.row), ...g.jobs.map((j) => j.id)].join(" ").toLowerCase();
+      const search = [g.title, g.prompt, ...Object.values(g.row), ...g.jobs.map((j) => j.id)]
+        .join(" ")
+        .toLowerCase();
       return `<section class="group" data-search="${esc(search)}">
 <h2>${esc(g.title)}</h2><p class="prompt">${esc(g.prompt)}</p>
 <div class="variants">${g.jobs.map((j) => card(j, thumbOf)).join("\n")}</div></section>`;

@@ -8,7 +8,7 @@ const output = z.strictObject({
   bytes: z.int(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   content_type: z.string(),
-    source_url: z.string().describe("Where fal served the image (data: URIs shortened)"),
+  source_url: z.string().describe("Where fal served the image (data: URIs shortened)"),
   derivatives: z
     .array(
       z.strictObject({

@@ -5,7 +5,7 @@ export interface ReportOutput {
   readonly height: number;
   readonly bytes: number;
   readonly sha256: string;
-    readonly content_type: string;
+  readonly content_type: string;
   readonly source_url: string;
   /** Extra files made from the image (thumbnails, social formats). */
   readonly derivatives?: ReadonlyArray<{

@@ -12,6 +12,7 @@ import { Budget } from "./budget.js";
 import { ConcurrencyController } from "./controller.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
+import { Progress, type ProgressSnapshot } from "./progress.js";
 import type { Start } from "./resume.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
@@ -66,6 +67,8 @@ export interface ExecuteOptions {
   readonly maxCostUsd?: number;
   /** Aborts the run (SIGTERM/SIGINT): stop submitting, leave what runs at fal to the next run. */
   readonly signal?: AbortSignal;
+  /** Told how the run goes: after every job that ends, and every 250 ms. */
+  readonly onProgress?: (progress: ProgressSnapshot) => void;
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -121,8 +124,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       changed();
     }
   });
+  const progress = new Progress(plan.jobs.length, startedAt);
+  const tellProgress = () => {
+    const s = controller.snapshot();
+    options.onProgress?.(progress.snapshot(clock.now(), s.running, s.queued));
+  };
   // Ceiling recovery and probes are decisions in time, not only on events.
-  const tick = setInterval(changed, 250);
+  const tick = setInterval(() => {
+    changed();
+    tellProgress();
+  }, 250);
   logger.info(
     {
       runId,
@@ -193,7 +204,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   for (const r of uploads.values())
     if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
 
-    const io = pLimit(4);
+  const io = pLimit(4);
   const cpu = pLimit(availableParallelism());
   const ctx: JobContext = {
     client: options.client,
@@ -206,7 +217,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     controller,
     changed,
     slot: (fn) => limit(fn),
-        io: (fn) => io(fn),
+    io: (fn) => io(fn),
     cpu: (fn) => cpu(fn),
     stopReason,
     onFatal,
@@ -222,7 +233,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   try {
     await Promise.all(
       plan.jobs.map(async (job) => {
-        outcomes.set(job.id, await runJob(job, ctx, options.starts?.get(job.id)));
+        const outcome = await runJob(job, ctx, options.starts?.get(job.id));
+        outcomes.set(job.id, outcome);
+        progress.ended(outcome, job.pricePerImageUsd);
+        tellProgress();
       }),
     );
   } finally {

@@ -49,7 +49,7 @@ export interface JobContext {
   readonly changed: () => void;
   /** Runs `fn` holding one of the in-flight slots at fal (p-limit). */
   readonly slot: <T>(fn: () => Promise<T>) => Promise<T>;
-    /** Runs `fn` in the download and file pool, apart from fal's slots. */
+  /** Runs `fn` in the download and file pool, apart from fal's slots. */
   readonly io: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Runs image work (decode, resize, encode) in a pool sized to the cores. */
   readonly cpu: <T>(fn: () => Promise<T>) => Promise<T>;

@@ -65,7 +65,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
         break;
       case "image":
         if (e.request !== s.request) break;
-                s.images.set(e.n, {
+        s.images.set(e.n, {
           n: e.n,
           path: e.path,
           sha256: e.sha256,

@@ -12,13 +12,13 @@ export interface ImageRecord {
   readonly bytes: number;
   readonly width: number;
   readonly height: number;
-    readonly contentType: string;
+  readonly contentType: string;
   readonly sourceUrl: string;
   /** fal's original bytes, kept under `.state/originals/`. */
   readonly original: { readonly sha256: string; readonly ext: string };
   /** The output settings the files were made with (`Job.output.settingsKey`). */
   readonly settings: string;
-    readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
+  readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
 }
 
 /** A line of the run journal: what happened to a job (by key), in order. */

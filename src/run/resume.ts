@@ -88,17 +88,25 @@ export function decideStart(state: KeyState | undefined, verified: boolean, opti
 
 async function sha256Of(path: string): Promise<string | undefined> {
   try {
-    return createHash("sha256").update(await readFile(path)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   } catch {
     return undefined;
   }
 }
 
 /** Whether every file of an image record is on disk with its hash, made with these settings. */
-async function intact(outputDir: string, record: ImageRecord, plannedPath: string, settings: string): Promise<boolean> {
+async function intact(
+  outputDir: string,
+  record: ImageRecord,
+  plannedPath: string,
+  settings: string,
+): Promise<boolean> {
   if (record.settings !== settings || record.path !== plannedPath) return false;
   if ((await sha256Of(join(outputDir, record.path))) !== record.sha256) return false;
-  for (const d of record.derivatives) if ((await sha256Of(join(outputDir, d.path))) !== d.sha256) return false;
+  for (const d of record.derivatives)
+    if ((await sha256Of(join(outputDir, d.path))) !== d.sha256) return false;
   return true;
 }
 
@@ -123,8 +131,14 @@ export async function verifyImages(
   for (let n = 1; n <= count; n++) {
     const record = state.images.get(n);
     if (!record?.original) return undefined;
-    const delivery = deliveryFor(job, n, state.request, typeof seed === "number" ? seed : undefined, Date.now());
-        const planned = delivery.pathFor(extOf(record, job));
+    const delivery = deliveryFor(
+      job,
+      n,
+      state.request,
+      typeof seed === "number" ? seed : undefined,
+      Date.now(),
+    );
+    const planned = delivery.pathFor(extOf(record, job));
     if (await intact(outputDir, record, planned, job.output.settingsKey)) {
       records.push(record);
       continue;
@@ -136,7 +150,14 @@ export async function verifyImages(
       return undefined;
     }
     if (createHash("sha256").update(original).digest("hex") !== record.original.sha256) return undefined;
-    const saved = await deliverFromOriginal(outputDir, original, record.original, record.sourceUrl, delivery, cpu);
+    const saved = await deliverFromOriginal(
+      outputDir,
+      original,
+      record.original,
+      record.sourceUrl,
+      delivery,
+      cpu,
+    );
     const again = imageRecord(n, saved, job);
     records.push(again);
     remade.push(again);

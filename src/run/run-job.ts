@@ -78,7 +78,7 @@ export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
     sourceUrl: s.sourceUrl,
     original: s.original,
     settings: job.output.settingsKey,
-        derivatives: s.derivatives,
+    derivatives: s.derivatives,
   };
 }
 
@@ -266,7 +266,7 @@ class JobRun {
     return { kind: "canceled", requestId, reason: reason.message };
   }
 
-    /**
+  /**
    * Delivers every image of a result (download, checks, original kept, outputs, sidecar),
    * journaling each; each image retried on its own, never a new submit.
    */
@@ -281,7 +281,13 @@ class JobRun {
     const seed = (data as { seed?: unknown }).seed;
     const outputs: SavedImage[] = [];
     for (const [i, claims] of images.entries()) {
-      const delivery = deliveryFor(job, i + 1, requestId, typeof seed === "number" ? seed : undefined, ctx.clock.now());
+      const delivery = deliveryFor(
+        job,
+        i + 1,
+        requestId,
+        typeof seed === "number" ? seed : undefined,
+        ctx.clock.now(),
+      );
       const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
       const saved = await this.retrying("download", () =>
         ctx.io(async () => {
@@ -293,7 +299,12 @@ class JobRun {
         }),
       );
       if ("stage" in saved) return { ...saved, kind: "output" };
-      await ctx.journal?.append({ type: "image", key: job.key, request: requestId, ...imageRecord(i + 1, saved, job) });
+      await ctx.journal?.append({
+        type: "image",
+        key: job.key,
+        request: requestId,
+        ...imageRecord(i + 1, saved, job),
+      });
       outputs.push(saved);
     }
     return outputs;

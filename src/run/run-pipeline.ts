@@ -30,6 +30,7 @@ export interface RunPipelineOptions
       | "retry"
       | "hooks"
       | "signal"
+      | "onProgress"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -73,11 +74,12 @@ async function startsFor(
         const state = states.get(job.key);
         let verified = false;
         if (state?.phase === "done" && !options.force) {
-                    const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
+          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
           if (checked) {
             verified = true;
             state.images = new Map(checked.records.map((r) => [r.n, r]));
-            for (const r of checked.remade) await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
+            for (const r of checked.remade)
+              await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
           }
         }
         starts.set(job.id, decideStart(state, verified, options));
@@ -128,7 +130,7 @@ export async function runPipeline(
     const plan = options.retryFailed
       ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
       : fullPlan;
-        const starts = await startsFor(plan, outputDir, states, options, journal);
+    const starts = await startsFor(plan, outputDir, states, options, journal);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
     const counts: Record<string, number> = {};
@@ -168,7 +170,9 @@ export async function runPipeline(
       ...pick("retry"),
       ...pick("hooks"),
       ...pick("signal"),
-      ...(options.fetch ? { downloadFetch: options.fetch } : {})    } as ExecuteOptions);
+      ...pick("onProgress"),
+      ...(options.fetch ? { downloadFetch: options.fetch } : {}),
+    } as ExecuteOptions);
     try {
       await writeReview(outputDir, result.report);
     } catch (error) {

@@ -25,8 +25,15 @@ const job = (id: string): Job => ({
   expectedSize: { width: 1920, height: 1920 },
   expectedImages: { min: 1, max: 1 },
   pricePerImageUsd: 0.035,
-  seed: undefined,
+    seed: undefined,
   outputPath: OUTPUT,
+  output: {
+    main: { format: "original", quality: undefined, resize: undefined, keepMetadata: false },
+    derivatives: [],
+    derivativePath: OUTPUT,
+    sidecar: true,
+    settingsKey: "s",
+  },
 });
 const plan: Plan = {
   name: "p",
@@ -57,6 +64,8 @@ describe("buildReport", () => {
               sha256: "h",
               contentType: "image/png",
               sourceUrl: "u",
+              original: { sha256: "h", ext: "png" },
+              derivatives: [],
             },
           ],
           seed: 5,

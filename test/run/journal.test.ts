@@ -18,6 +18,9 @@ const img = {
   height: 4,
   contentType: "image/png",
   sourceUrl: "u",
+  original: { sha256: "h1", ext: "png" },
+  settings: "s",
+  derivatives: [],
 };
 
 describe("the run journal", () => {
