@@ -191,7 +191,7 @@ describe("durable runs", () => {
     expect((await runCli(args(), { env })).code).toBe(0);
     const files = await readdir(join(out, "durable"), { recursive: true });
     expect(files.filter((f) => /\.\d+$/.test(f))).toEqual([]);
-        expect(files.filter((f) => f.startsWith("S1/") && f.endsWith(".png")).sort()).toEqual([
+    expect(files.filter((f) => f.startsWith("S1/") && f.endsWith(".png")).sort()).toEqual([
       "S1/S1-square-1.png",
       "S1/S1-wide-1.png",
     ]);

@@ -25,7 +25,7 @@ const job = (id: string): Job => ({
   expectedSize: { width: 1920, height: 1920 },
   expectedImages: { min: 1, max: 1 },
   pricePerImageUsd: 0.035,
-    seed: undefined,
+  seed: undefined,
   outputPath: OUTPUT,
   output: {
     main: { format: "original", quality: undefined, resize: undefined, keepMetadata: false },
