@@ -3,12 +3,17 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { benchPlan, formatPlanFigures } from "./plan-bench.js";
+import { benchPostprocess, formatPostprocess } from "./postprocess-bench.js";
 import { benchScheduling, formatScheduling } from "./scheduling-bench.js";
 
 const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
   plan: async () => {
     const f = await benchPlan(Number(process.env.BENCH_PLAN_ROWS ?? 100_000));
     return { text: formatPlanFigures(f), data: f };
+  },
+    postprocess: async () => {
+    const f = await benchPostprocess(Number(process.env.BENCH_POST_IMAGES ?? 24));
+    return { text: formatPostprocess(f), data: f };
   },
   scheduling: async () => {
     const scale = Number(process.env.BENCH_TIME_SCALE ?? 0.01);
