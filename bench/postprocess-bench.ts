@@ -16,11 +16,22 @@ export interface PostprocessFigures {
 
 /** A 2048² PNG with a gradient and noise, so encoding is not trivially cheap. */
 async function makeSource(i: number): Promise<Buffer> {
-  const noise = await sharp({ create: { width: 2048, height: 2048, channels: 3, background: "#000", noise: { type: "gaussian", mean: 128, sigma: 30 } } })
+  const noise = await sharp({
+    create: {
+      width: 2048,
+      height: 2048,
+      channels: 3,
+      background: "#000",
+      noise: { type: "gaussian", mean: 128, sigma: 30 },
+    },
+  })
     .png()
     .toBuffer();
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2048" height="2048"><defs><linearGradient id="g" x1="0" x2="1" y1="0" y2="1"><stop offset="0" stop-color="hsl(${(i * 37) % 360},70%,60%)"/><stop offset="1" stop-color="#223"/></linearGradient></defs><rect width="2048" height="2048" fill="url(#g)" fill-opacity="0.85"/></svg>`;
-  return sharp(noise).composite([{ input: Buffer.from(svg) }]).png({ compressionLevel: 6 }).toBuffer();
+  return sharp(noise)
+    .composite([{ input: Buffer.from(svg) }])
+    .png({ compressionLevel: 6 })
+    .toBuffer();
 }
 
 const webp90: ImageSpec = { format: "webp", quality: 90, resize: undefined, keepMetadata: false };
@@ -50,8 +61,13 @@ export async function benchPostprocess(count = 24): Promise<PostprocessFigures> 
       files.map((f, i) =>
         plainLimit(async () => {
           const input = await readFile(f);
-          await sharp(input).webp({ quality: 90 }).toFile(join(dir, "plain", `${i}.webp`));
-          await sharp(input).resize(512, 512, { fit: "inside" }).webp({ quality: 90 }).toFile(join(dir, "plain", `${i}.thumb.webp`));
+          await sharp(input)
+            .webp({ quality: 90 })
+            .toFile(join(dir, "plain", `${i}.webp`));
+          await sharp(input)
+            .resize(512, 512, { fit: "inside" })
+            .webp({ quality: 90 })
+            .toFile(join(dir, "plain", `${i}.thumb.webp`));
         }),
       ),
     );
@@ -83,7 +99,13 @@ export async function benchPostprocess(count = 24): Promise<PostprocessFigures> 
       ),
     );
     const oursS = (performance.now() - t1) / 1000;
-    return { images: count, cores, oursPerS: count / oursS, plainPerS: count / plainS, ratio: plainS / oursS };
+    return {
+      images: count,
+      cores,
+      oursPerS: count / oursS,
+      plainPerS: count / plainS,
+      ratio: plainS / oursS,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
     const f = await benchPlan(Number(process.env.BENCH_PLAN_ROWS ?? 100_000));
     return { text: formatPlanFigures(f), data: f };
   },
-    postprocess: async () => {
+  postprocess: async () => {
     const f = await benchPostprocess(Number(process.env.BENCH_POST_IMAGES ?? 24));
     return { text: formatPostprocess(f), data: f };
   },

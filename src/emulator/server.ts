@@ -207,9 +207,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     res: ServerResponse,
     path: string,
     entry: RecordedRequest,
+    head = false,
   ): Promise<Reply | undefined> {
     const file = files.get(path);
     if (!file) return json(404, { detail: "File not found" });
+    if (head) {
+      entry.status = 200;
+      res
+        .writeHead(200, { "content-type": file.contentType, "content-length": String(file.bytes.length) })
+        .end();
+      return undefined;
+    }
     if (faults.slowDownloadsMs) await new Promise((r) => setTimeout(r, faults.slowDownloadsMs));
     entry.status = 200;
     res.writeHead(200, { "content-type": file.contentType, "content-length": String(file.bytes.length) });
@@ -235,7 +243,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
     if (path === "/_emulator/requests" && method === "GET") return json(200, record);
     if (path === "/_emulator/stats" && method === "GET") return json(200, stats());
-    if (op === "file" && method === "GET") return serveFile(res, path, entry);
+    if (op === "file" && (method === "GET" || method === "HEAD"))
+      return serveFile(res, path, entry, method === "HEAD");
     const limited = gateway(op, Date.now());
     if (limited) return limited;
     const isQueueOp = op === "status" || op === "status-stream" || op === "result" || op === "cancel";

@@ -43,7 +43,9 @@ async function resized(image: Sharp, r: ResizeSpec, meta: Metadata): Promise<Sha
     case "inside":
       return image.resize({ ...base, fit: "inside", withoutEnlargement: !r.upscale });
     case "contain": {
-      const inner = await image.resize({ ...base, fit: "inside", withoutEnlargement: !r.upscale }).toBuffer({ resolveWithObject: true });
+      const inner = await image
+        .resize({ ...base, fit: "inside", withoutEnlargement: !r.upscale })
+        .toBuffer({ resolveWithObject: true });
       const padX = Math.max(0, r.width - inner.info.width);
       const padY = Math.max(0, height - inner.info.height);
       return sharp(inner.data).extend({
@@ -55,9 +57,14 @@ async function resized(image: Sharp, r: ResizeSpec, meta: Metadata): Promise<Sha
       });
     }
     case "cover": {
-      if (r.upscale || (src.width >= r.width && src.height >= height)) return image.resize({ ...base, fit: "cover" });
+      if (r.upscale || (src.width >= r.width && src.height >= height))
+        return image.resize({ ...base, fit: "cover" });
       const scale = Math.min(src.width / r.width, src.height / height);
-      return image.resize({ width: Math.floor(r.width * scale), height: Math.floor(height * scale), fit: "cover" });
+      return image.resize({
+        width: Math.floor(r.width * scale),
+        height: Math.floor(height * scale),
+        fit: "cover",
+      });
     }
   }
 }
@@ -78,7 +85,7 @@ export async function renderOutput(
   );
   if (spec.format === "original" && !spec.resize && (spec.keepMetadata || !hasMetadata))
     return { bytes: original, info: await probeImage(original) };
-    let image = sharp(original).rotate();
+  let image = sharp(original).rotate();
   if (spec.resize) image = await resized(image, spec.resize, meta);
   image = image.toColorspace("srgb");
   if (spec.keepMetadata) image = image.keepMetadata();

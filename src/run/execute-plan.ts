@@ -16,6 +16,7 @@ import { Progress, type ProgressSnapshot } from "./progress.js";
 import type { Start } from "./resume.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
+import type { UploadCache } from "./upload-cache.js";
 import { uploadInputs } from "./upload-inputs.js";
 
 /** Options of one run of a plan. */
@@ -69,6 +70,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Told how the run goes: after every job that ends, and every 250 ms. */
   readonly onProgress?: (progress: ProgressSnapshot) => void;
+  /** Input files' fal URLs from earlier runs (see `UploadCache`). */
+  readonly uploadCache?: UploadCache;
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -200,6 +203,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.client,
     4,
     logger,
+    options.uploadCache
+      ? {
+          store: options.uploadCache,
+          now: () => clock.now(),
+          ...(options.downloadFetch ? { fetch: options.downloadFetch } : {}),
+        }
+      : undefined,
   );
   for (const r of uploads.values())
     if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);

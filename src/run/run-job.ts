@@ -31,6 +31,8 @@ type Followed =
       readonly kind: "completed";
       readonly requestId: string;
       readonly final: FalStatus & { status: "COMPLETED" };
+      /** The result fetch, started the moment COMPLETED was seen (before the slot is given up). */
+      readonly result: Promise<{ data: unknown } | JobError>;
     }
   | { readonly kind: "failed"; readonly requestId?: string; readonly error: JobError }
   | { readonly kind: "canceled"; readonly requestId: string; readonly reason: string }
@@ -214,7 +216,13 @@ class JobRun {
           this.timings.startedAt ??= at;
           ctx.controller.finished(requestId, at, final.errorType === undefined);
           ctx.changed();
-          return { kind: "completed", requestId, final };
+          // Ask for the result now: once the slot is free the next job's submit takes the turn.
+          const result = this.retrying(
+            "result",
+            () => ctx.client.result(job.endpoint.id, requestId),
+            final.errorType,
+          );
+          return { kind: "completed", requestId, final, result };
         } catch (error) {
           if (abort.signal.aborted) return await this.#stop(requestId, abort.signal.reason as StopReason);
           const failure = describeFalError(error);
@@ -389,6 +397,23 @@ export async function runJob(
     };
   }
   const run = new JobRun(job, ctx, urls);
+  /** Ends the job failed: the attempt, the journal, the budget and the outcome say so. */
+  const failed = async (
+    requestId: string | undefined,
+    error: JobError,
+    submittedAt: number,
+  ): Promise<JobOutcome> => {
+    if (requestId)
+      run.attempts.push({
+        requestId,
+        submittedAt: run.timings.submittedAt ?? submittedAt,
+        outcome: "failed",
+        cause: error.message,
+      });
+    await journalFailure(error.message, error.class, requestId);
+    ctx.budget?.settle(job, 0);
+    return run.finish({ status: "failed", ...(requestId ? { requestId } : {}), imageUrls: urls, error });
+  };
   let next: Start = start;
   for (let resubmits = 0; ; ) {
     let requestId: string;
@@ -416,23 +441,8 @@ export async function runJob(
           reason: `${followed.reason}; request ${followed.requestId} goes on at fal and the next run picks it up`,
           requestId: followed.requestId,
         };
-      if (followed.kind === "failed") {
-        if (followed.requestId)
-          run.attempts.push({
-            requestId: followed.requestId,
-            submittedAt: run.timings.submittedAt ?? 0,
-            outcome: "failed",
-            cause: followed.error.message,
-          });
-        await journalFailure(followed.error.message, followed.error.class, followed.requestId);
-        ctx.budget?.settle(job, 0);
-        return run.finish({
-          status: "failed",
-          ...(followed.requestId ? { requestId: followed.requestId } : {}),
-          imageUrls: urls,
-          error: followed.error,
-        });
-      }
+      if (followed.kind === "failed")
+        return failed(followed.requestId, followed.error, run.timings.submittedAt ?? 0);
       requestId = followed.requestId;
       if (followed.kind === "expired") {
         run.attempts.push({
@@ -473,8 +483,7 @@ export async function runJob(
         return run.finish({ status: "canceled", requestId, imageUrls: urls, reason: followed.reason });
       }
       const errorType = followed.final.errorType;
-      const id = requestId;
-      result = await run.retrying("result", () => ctx.client.result(job.endpoint.id, id), errorType);
+      result = await followed.result;
       if (!("stage" in result))
         await ctx.journal?.append({
           type: "completed",
@@ -512,15 +521,7 @@ export async function runJob(
           next = { kind: "submit" };
           continue;
         }
-        run.attempts.push({
-          requestId,
-          submittedAt: run.timings.submittedAt ?? submittedAt,
-          outcome: "failed",
-          cause: result.message,
-        });
-        await journalFailure(result.message, result.class, requestId);
-        ctx.budget?.settle(job, 0);
-        return run.finish({ status: "failed", requestId, imageUrls: urls, error: result });
+        return failed(requestId, result, submittedAt);
       }
     }
     const saved = await run.save(requestId, result.data);
@@ -544,15 +545,7 @@ export async function runJob(
         });
         continue;
       }
-      run.attempts.push({
-        requestId,
-        submittedAt: run.timings.submittedAt ?? submittedAt,
-        outcome: "failed",
-        cause: saved.message,
-      });
-      await journalFailure(saved.message, saved.class, requestId);
-      ctx.budget?.settle(job, 0);
-      return run.finish({ status: "failed", requestId, imageUrls: urls, error: saved });
+      return failed(requestId, saved, submittedAt);
     }
     await ctx.journal?.append({ type: "done", key: job.key, request: requestId });
     ctx.budget?.settle(job, saved.length);

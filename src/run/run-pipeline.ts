@@ -14,6 +14,7 @@ import { Journal, parseJournal } from "./journal.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { lockOutput } from "./lock.js";
 import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
+import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
@@ -159,6 +160,7 @@ export async function runPipeline(
       journal,
       logger,
       history: () => historyOf(outputDir),
+      uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
       falTarget: options.access.description,
       ...(cap === undefined ? {} : { maxCostUsd: cap }),

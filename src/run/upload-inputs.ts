@@ -4,27 +4,40 @@ import pLimit from "p-limit";
 import { describeFalError, type EditClient, type FalFailure } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import type { Upload } from "../plan/index.js";
+import { stillServed, type UploadCache } from "./upload-cache.js";
 
 /** Each distinct file's fal URL by content hash, or why its upload failed. */
 export type UploadResults = ReadonlyMap<string, { readonly url: string } | { readonly failure: FalFailure }>;
 
-/** Uploads every distinct local input once (by content hash), `concurrency` at a time. */
+/**
+ * Uploads every distinct local input once (by content hash), `concurrency` at a time. With a
+ * cache, a file uploaded by an earlier run is not uploaded again while fal still serves it.
+ */
 export async function uploadInputs(
   uploads: readonly Upload[],
   client: EditClient,
   concurrency: number,
   logger: Logger,
+  cache?: { readonly store: UploadCache; readonly now: () => number; readonly fetch?: typeof fetch },
 ): Promise<UploadResults> {
   const limit = pLimit(concurrency);
   const results = new Map<string, { url: string } | { failure: FalFailure }>();
   await Promise.all(
     uploads.map((u) =>
       limit(async () => {
+        const cached = cache?.store.fresh(u.sha256, cache.now());
+        if (cached && (await stillServed(cached, cache?.fetch))) {
+          logger.debug({ file: u.path, url: cached }, "input already on fal");
+          results.set(u.sha256, { url: cached });
+          return;
+        }
+        if (cached) cache?.store.forget(u.sha256);
         try {
           const bytes = await readFile(u.path);
           const url = await client.upload({ bytes, contentType: u.contentType, fileName: basename(u.path) });
           logger.debug({ file: u.path, url }, "uploaded input image");
           results.set(u.sha256, { url });
+          cache?.store.set(u.sha256, url, cache.now());
         } catch (error) {
           const failure = describeFalError(error);
           logger.error({ file: u.path, error: failure.message }, "upload failed");
@@ -33,5 +46,6 @@ export async function uploadInputs(
       }),
     ),
   );
+  await cache?.store.save();
   return results;
 }

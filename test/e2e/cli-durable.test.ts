@@ -87,6 +87,20 @@ describe("durable runs", () => {
     expect(rep2.totals).toMatchObject({ succeeded: 2, skipped: 4 });
   });
 
+  it("uploads an input once across runs while fal still serves it", async () => {
+    const { dir, args, env } = await setUp(["Alpha"]);
+    expect((await runCli(args(), { env })).code).toBe(0);
+    const em = emulator as Emulator;
+    const uploads = () => em.requests.filter((r) => r.op === "upload-initiate").length;
+    expect(uploads()).toBe(1);
+    // A changed row makes new jobs; their input file is already on fal.
+    await writeFile(join(dir, "m.yaml"), manifest(["Alpha, again"]));
+    expect((await runCli(args(), { env })).code).toBe(0);
+    expect(submits(em)).toHaveLength(4);
+    expect(uploads()).toBe(1);
+    expect(em.requests.filter((r) => r.op === "file" && r.method === "HEAD")).toHaveLength(1);
+  });
+
   it("a second run on the same output folder exits 75 naming the holder", async () => {
     const { args, env } = await setUp(["Alpha"], { inferenceMs: "hold" });
     const first = startCli(args(), { env });

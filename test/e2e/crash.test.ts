@@ -4,6 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
+import { createRandom } from "../../src/emulator/options.js";
 import type { Report } from "../../src/report/index.js";
 import { parseJournal } from "../../src/run/journal.js";
 import { writePng } from "../helpers/images.js";
@@ -14,25 +15,13 @@ const KEY = "sk-crash-test";
 const TRIALS = 10;
 const tempDir = useTempDirs();
 
-/** A seeded generator, so the kill times of a failing trial can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("kill -9 at any instant", () => {
   it(`never pays twice and never loses or corrupts an image (${TRIALS} trials)`, async () => {
     const killPoints = new Map<string, number>();
     let kills = 0;
     let inDoubtTotal = 0;
     for (let trial = 0; trial < TRIALS; trial++) {
-      const rnd = random(1000 + trial);
+      const rnd = createRandom(1000 + trial);
       const dir = await tempDir();
       await writePng(join(dir, "in.png"), 320, 240, "#aa7744");
       const rows = Array.from({ length: 6 }, (_, i) => `  - { sku: P${i} }`).join("\n");

@@ -1,3 +1,4 @@
+import { createRandom } from "../../src/emulator/options.js";
 import { ConcurrencyController, type ControllerOptions } from "../../src/run/controller.js";
 
 /** A discrete-event model of fal's account: C slots, a FIFO queue, jobs of given lengths. */
@@ -94,13 +95,6 @@ export function simulate(input: SimulationInput): SimulationResult {
 
 /** n durations drawn uniformly from [min, max] with a fixed seed. */
 export function uniformDurations(n: number, min: number, max: number, seed = 1): number[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
   return Array.from({ length: n }, () => Math.round(min + random() * (max - min)));
 }
