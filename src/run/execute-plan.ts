@@ -109,12 +109,17 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   });
   const limit = pLimit(controller.decide(startedAt));
   let peakTarget = limit.concurrency;
-  // The capacity learnt while jobs were still waiting to be sent (the drain at the end says less).
-  let learnt = 0;
+  // The capacity learnt while jobs were still waiting to be sent (the drain at the end says
+  // less): the most frequent estimate, which a momentary overcount (a start seen before the
+  // finish that freed its slot) does not move.
+  const learnt = new Map<number, number>();
   const changed = () => {
     const now = clock.now();
     const target = controller.decide(now);
-    if (limit.pendingCount > 0) learnt = Math.max(learnt, controller.snapshot().capacityEstimate);
+    if (limit.pendingCount > 0) {
+      const c = controller.snapshot().capacityEstimate;
+      learnt.set(c, (learnt.get(c) ?? 0) + 1);
+    }
     if (target !== limit.concurrency) {
       limit.concurrency = target;
       peakTarget = Math.max(peakTarget, target);
@@ -266,7 +271,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     concurrency: {
       mode: fixed === undefined ? "auto" : "fixed",
       peak: peakTarget,
-      capacityEstimate: learnt || controller.snapshot().capacityEstimate,
+      capacityEstimate:
+        [...learnt].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ??
+        controller.snapshot().capacityEstimate,
     },
     endedBy: end,
     calls: Object.fromEntries(traffic.counts),
