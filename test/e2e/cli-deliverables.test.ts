@@ -221,30 +221,21 @@ describe("cron-friendly output", () => {
   it("`report` rebuilds the gallery and prints the last run's summary without calling fal", async () => {
     const { out, args } = await setUp(
       '  path: "{{job}}-{{n}}.{{ext}}"\n',
-      {},
+      { blockedWords: ["forbidden"] },
       "  hero: fine\n  bad: a forbidden one\n",
     );
-    (emulator as Emulator).close();
-    emulator = await startEmulator({ apiKeys: [KEY], inferenceMs: 10, blockedWords: ["forbidden"] });
-    await writeFile(
-      join(out, "..", "m.yaml"),
-      manifest('  path: "{{job}}-{{n}}.{{ext}}"\n', "  hero: fine\n  bad: a forbidden one\n"),
-    );
-    const ran = await runCli(["run", join(out, "..", "m.yaml"), "-o", out, "--fal-base-url", emulator.url], {
-      env: { FAL_KEY: KEY },
-    });
-    expect(ran.code).toBe(1);
-    const calls = emulator.requests.length;
+    const em = emulator as Emulator;
+    expect((await runCli(args(), { env: { FAL_KEY: KEY } })).code).toBe(1);
+    const calls = em.requests.length;
     const r = await runCli(["report", join(out, "shop")]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       /^shop: run \S+ \(completed\), 4 jobs: 2 succeeded, 2 failed\n2 images, \$0\.080 spent/,
     );
-    expect(emulator.requests.length).toBe(calls);
+    expect(em.requests.length).toBe(calls);
     const html = await readFile(join(out, "shop", "index.html"), "utf8");
     expect(html).toContain("prompt: The content could not be processed");
     const sheet = await sharp(join(out, "shop", "contact-sheet.png")).metadata();
     expect([sheet.format, (sheet.width ?? 0) > 0]).toEqual(["png", true]);
-    void args;
   });
 });
