@@ -1,5 +1,6 @@
-import type { Delivery } from "../outputs/deliver-image.js";
+import type { Delivery, SavedImage } from "../outputs/deliver-image.js";
 import { builtinVariables, type Job, renderOutputPath } from "../plan/index.js";
+import type { ImageRecord } from "./journal.js";
 
 /** The sidecar a catalog system ingests: who made the image, from what, and when. */
 function sidecarOf(
@@ -52,5 +53,22 @@ export function deliveryFor(
       pathFor: path(job.output.derivativePath, { derivative: d.name }),
     })),
     sidecar: job.output.sidecar ? sidecarOf(job, requestId, seed, createdAt) : undefined,
+  };
+}
+
+/** The journal's record of a delivered image. */
+export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
+  return {
+    n,
+    path: s.path,
+    sha256: s.sha256,
+    bytes: s.bytes,
+    width: s.width,
+    height: s.height,
+    contentType: s.contentType,
+    sourceUrl: s.sourceUrl,
+    original: s.original,
+    settings: job.output.settingsKey,
+    derivatives: s.derivatives,
   };
 }

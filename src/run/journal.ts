@@ -73,27 +73,28 @@ export type NewEntry = JournalEntry extends infer E
   : never;
 
 /**
- * Reads journal text: one JSON object a line. A torn last line (a crash mid-write) is dropped
- * and its byte offset returned, so the file can be cut back to whole lines.
+ * Reads journal text: one JSON object a line, each written whole with its newline. A torn last
+ * line (a crash mid-write: the text after the last newline, or a line that does not parse) is
+ * dropped, and the byte length of the whole lines before it returned, so the file can be cut
+ * back to them. One pass, however long the journal.
  */
 export function parseJournal(text: string): { entries: JournalEntry[]; validBytes: number } {
   const entries: JournalEntry[] = [];
-  let offset = 0;
+  const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
+  lines.pop();
   let validBytes = 0;
-  for (const line of text.split("\n")) {
-    const end = offset + Buffer.byteLength(line) + 1;
+  for (const line of lines) {
     if (line.trim() !== "") {
       try {
         entries.push(JSON.parse(line) as JournalEntry);
       } catch {
-        // Only the last line can be torn; anything after it is not trusted either.
+        // Anything after a line that does not parse is not trusted either.
         break;
       }
     }
-    offset = end;
-    if (end <= Buffer.byteLength(text)) validBytes = end;
+    validBytes += Buffer.byteLength(line) + 1;
   }
-  return { entries, validBytes: Math.min(validBytes, Buffer.byteLength(text)) };
+  return { entries, validBytes };
 }
 
 /**

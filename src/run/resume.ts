@@ -3,10 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deliverFromOriginal, originalFile } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
-import { deliveryFor } from "./delivery.js";
+import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
 import type { ImageRecord } from "./journal.js";
-import { imageRecord } from "./run-job.js";
 
 /** How a job starts in this run, from what earlier runs left. */
 export type Start =

@@ -1,10 +1,9 @@
 import { describeFalError, type FalFailure, type FalStatus } from "../fal/index.js";
 import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
 import { falInput, type Job } from "../plan/index.js";
-import { deliveryFor } from "./delivery.js";
+import { deliveryFor, imageRecord } from "./delivery.js";
 import type { JobContext } from "./job-context.js";
 import type { AttemptRecord, JobError, JobOutcome, RetryRecord } from "./job-outcome.js";
-import type { ImageRecord } from "./journal.js";
 import type { Start } from "./resume.js";
 import { backoffMs, classify, type FailureFacts, needsResubmit, type Stage } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
@@ -65,23 +64,6 @@ function resultImages(data: unknown): FalImageClaims[] {
       ...(typeof o.height === "number" ? { height: o.height } : {}),
     };
   });
-}
-
-/** The journal's record of a delivered image. */
-export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
-  return {
-    n,
-    path: s.path,
-    sha256: s.sha256,
-    bytes: s.bytes,
-    width: s.width,
-    height: s.height,
-    contentType: s.contentType,
-    sourceUrl: s.sourceUrl,
-    original: s.original,
-    settings: job.output.settingsKey,
-    derivatives: s.derivatives,
-  };
 }
 
 /** One job's run: its attempts, retries and timings as they happen. */
