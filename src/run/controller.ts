@@ -51,6 +51,15 @@ export class ConcurrencyController {
   readonly #requests = new Map<string, Tracked>();
   /** Running counts seen, with when: the capacity estimate is their recent maximum. */
   #samples: { at: number; running: number }[] = [];
+  /**
+   * Starts from fal's queue not yet matched by a finish (their times), and finishes not yet
+   * matched by a start. fal starts one of our waiting requests when a slot frees; the two
+   * events come on different connections, in either order. Until they pair up (or the skew
+   * window passes: then the start was a real rise of capacity), a sample would count one too
+   * many or one too few.
+   */
+  #unmatchedStarts: number[] = [];
+  #unmatchedFinishes: number[] = [];
   #meanJobMs: number;
   #ceiling: number | undefined;
   #lastDecreaseAt = Number.NEGATIVE_INFINITY;
@@ -81,8 +90,21 @@ export class ConcurrencyController {
     return n;
   }
 
+  /** How long a start from the queue and the finish that freed its slot may lie apart: 50–250 ms. */
+  get #skewMs(): number {
+    return Math.max(50, Math.min(250, this.#meanJobMs / 10));
+  }
+
+  /** Running requests as fal counts them: starts still awaiting their finish are not counted. */
+  #running(at: number): number {
+    const since = at - this.#skewMs;
+    this.#unmatchedStarts = this.#unmatchedStarts.filter((t) => t >= since);
+    this.#unmatchedFinishes = this.#unmatchedFinishes.filter((t) => t >= since);
+    return this.#count("running") - this.#unmatchedStarts.length;
+  }
+
   #sample(at: number): void {
-    this.#samples.push({ at, running: this.#count("running") });
+    this.#samples.push({ at, running: this.#running(at) });
     const horizon = at - this.#window;
     if ((this.#samples[0]?.at ?? at) < horizon) this.#samples = this.#samples.filter((s) => s.at >= horizon);
   }
@@ -105,8 +127,14 @@ export class ConcurrencyController {
   running(id: string, at: number): void {
     const r = this.#requests.get(id);
     if (!r || r.state === "running") return;
+    const fromQueue = r.state === "queued";
     r.state = "running";
     r.runningAt = at;
+    if (fromQueue) {
+      this.#running(at);
+      if (this.#unmatchedFinishes.length > 0) this.#unmatchedFinishes.shift();
+      else this.#unmatchedStarts.push(at);
+    }
     this.#sample(at);
   }
 
@@ -115,6 +143,11 @@ export class ConcurrencyController {
     const r = this.#requests.get(id);
     if (!r) return;
     this.#requests.delete(id);
+    if (r.state === "running") {
+      this.#running(at);
+      if (this.#unmatchedStarts.length > 0) this.#unmatchedStarts.shift();
+      else if (this.#count("queued") > 0) this.#unmatchedFinishes.push(at);
+    }
     if (ran && r.runningAt !== undefined) {
       const took = at - r.runningAt;
       this.#meanJobMs =
@@ -135,8 +168,9 @@ export class ConcurrencyController {
   }
 
   /** The capacity estimate: what fal runs of ours when it is full. */
-  #capacity(): number {
-    const running = this.#count("running");
+  #capacity(now?: number): number {
+    const running =
+      now === undefined ? this.#count("running") - this.#unmatchedStarts.length : this.#running(now);
     // More of ours wait than the buffer: fal is full at exactly what runs now.
     if (this.#count("queued") > this.#opts.buffer) return Math.max(1, running);
     let best = running;
@@ -160,7 +194,7 @@ export class ConcurrencyController {
       if (this.#ceiling >= this.#opts.max) this.#ceiling = undefined;
     }
     const queued = this.#count("queued");
-    let target = this.#capacity() + this.#opts.buffer;
+    let target = this.#capacity(now) + this.#opts.buffer;
     // While backlogged at fal, one more now and then finds a raised capacity even when the
     // buffer's requests are slow to start.
     if (queued > 0 && queued <= this.#opts.buffer && now - this.#lastProbeAt >= 2 * this.#meanJobMs) {

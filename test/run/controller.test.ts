@@ -60,6 +60,32 @@ describe("ConcurrencyController against a model of fal (virtual time)", () => {
     expect(c.decide(201 + 40_000)).toBe(7);
   });
 
+  it("does not count a start before the finish that freed its slot (events on two connections)", () => {
+    const c = new ConcurrencyController({ buffer: 2 });
+    // C = 3: three run, three of ours wait (more than the buffer: fal is full).
+    for (const [i, id] of ["a", "b", "c", "d", "e", "f"].entries()) {
+      c.submitted(id, 0);
+      if (i < 3) c.running(id, 1);
+      else c.queued(id, 1, i - 3);
+    }
+    expect(c.decide(2)).toBe(5);
+    // d's start is seen 20 ms before a's finish: the estimate stays 3 (the first decision with
+    // only the buffer waiting also probes one higher, once per two job times).
+    c.running("d", 100);
+    expect(c.decide(101)).toBe(6);
+    expect(c.decide(102)).toBe(5);
+    c.finished("a", 120);
+    expect(c.decide(121)).toBe(5);
+    // The other order: b's finish, then e's start.
+    c.finished("b", 200);
+    c.running("e", 205);
+    expect(c.decide(206)).toBe(5);
+    // A start no finish pairs with, past the skew window, is a real rise of capacity.
+    c.running("f", 300);
+    expect(c.decide(301)).toBe(5);
+    expect(c.decide(300 + 260)).toBe(6);
+  });
+
   it("never moves when the concurrency is fixed", () => {
     const c = new ConcurrencyController({ fixed: 7 });
     c.rateLimited(1, 0);
