@@ -14,6 +14,7 @@ import { Journal, parseJournal } from "./journal.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { lockOutput } from "./lock.js";
 import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
+import { SourceMismatches, stateForSource } from "./source-check.js";
 import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
 
@@ -66,6 +67,7 @@ async function startsFor(
   states: ReturnType<typeof replay>,
   options: ResumeOptions,
   journal: Journal,
+  sources: SourceMismatches,
 ): Promise<Map<string, Start>> {
   const starts = new Map<string, Start>();
   const limit = pLimit(8);
@@ -73,7 +75,7 @@ async function startsFor(
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
-        const state = states.get(job.key);
+        const state = sources.use(states.get(job.key));
         let verified = false;
         if (state?.phase === "done" && !options.force) {
           const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
@@ -120,19 +122,25 @@ export async function runPipeline(
         if (error.code !== "ENOENT") throw error;
       });
     }
-    let opened = await Journal.open(outputDir, () => clock.now());
+    const source = options.access.source ?? options.access.description;
+    let opened = await Journal.open(outputDir, () => clock.now(), source);
     const states = replay(opened.entries);
     // A journal read every night grows every night: keep what it says, not how it got there.
     if (opened.entries.length > 2 * states.size + 1000) {
       opened.journal.close();
       await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-      opened = await Journal.open(outputDir, () => clock.now());
+      opened = await Journal.open(outputDir, () => clock.now(), source);
     }
     journal = opened.journal;
     const plan = options.retryFailed
-      ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
+      ? {
+          ...fullPlan,
+          jobs: fullPlan.jobs.filter((j) => stateForSource(states.get(j.key), source)?.phase === "failed"),
+        }
       : fullPlan;
-    const starts = await startsFor(plan, outputDir, states, options, journal);
+    const sources = new SourceMismatches(source);
+    const starts = await startsFor(plan, outputDir, states, options, journal, sources);
+    for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
     const counts: Record<string, number> = {};
