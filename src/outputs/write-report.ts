@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Report, ReportJob } from "../report/index.js";
+import type { Report, ReportJob } from "../report/types.js";
 
 /** Run records kept in `runs/` when nothing else is said. */
 export const DEFAULT_KEEP_RUNS = 30;
