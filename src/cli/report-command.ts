@@ -23,7 +23,9 @@ export function summaryLines(report: Report, where: string): string {
 /** `seedream-pipeline report <output folder>`: rebuild the gallery and print the last run's summary; no fal call. */
 export async function reportCommand(folder: string, io: CliIo): Promise<number> {
   const report = await readReportFile(folder);
-  await writeReview(folder, report);
+  const review = await writeReview(folder, report);
+  for (const w of review.warnings) io.stderr.write(`seedream-pipeline: ${w}
+`);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;
 }
