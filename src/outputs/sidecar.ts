@@ -1,7 +1,29 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Delivery, SavedImage } from "./deliver-image.js";
 import { writeFileSafely } from "./write-file.js";
+
+/** What a sidecar says of the image itself (a delivered image or its journal record). */
+export interface SidecarImage {
+  readonly path: string;
+  readonly width: number;
+  readonly height: number;
+  readonly sha256: string;
+  readonly contentType: string;
+  readonly sourceUrl: string;
+  readonly derivatives: ReadonlyArray<{
+    readonly name: string;
+    readonly path: string;
+    readonly width: number;
+    readonly height: number;
+    readonly sha256: string;
+  }>;
+}
+
+/** The part of a delivery a sidecar needs: the image's index and its fields (none: no sidecar). */
+export interface SidecarDelivery {
+  readonly n: number;
+  readonly sidecar: Readonly<Record<string, unknown>> | undefined;
+}
 
 /** Where an image's sidecar is: beside it, `<image>.json`. */
 export const sidecarPath = (imagePath: string) => `${imagePath}.json`;
@@ -14,7 +36,7 @@ export const sidecarPath = (imagePath: string) => `${imagePath}.json`;
 export function sidecarText(
   fields: Readonly<Record<string, unknown>>,
   n: number,
-  saved: SavedImage,
+  saved: SidecarImage,
   createdAt?: string,
 ): string {
   const body = {
@@ -41,7 +63,11 @@ export function sidecarText(
 }
 
 /** Writes an image's sidecar (atomically), when its delivery asks for one. */
-export async function writeSidecar(outputDir: string, delivery: Delivery, saved: SavedImage): Promise<void> {
+export async function writeSidecar(
+  outputDir: string,
+  delivery: SidecarDelivery,
+  saved: SidecarImage,
+): Promise<void> {
   if (!delivery.sidecar) return;
   await writeFileSafely(
     join(outputDir, sidecarPath(saved.path)),
@@ -56,8 +82,8 @@ export async function writeSidecar(outputDir: string, delivery: Delivery, saved:
  */
 export async function refreshSidecar(
   outputDir: string,
-  delivery: Delivery,
-  saved: SavedImage,
+  delivery: SidecarDelivery,
+  saved: SidecarImage,
 ): Promise<boolean> {
   if (!delivery.sidecar) return false;
   const path = join(outputDir, sidecarPath(saved.path));
