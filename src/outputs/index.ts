@@ -15,3 +15,11 @@ export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
 export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
 export { writeFileSafely } from "./write-file.js";
+export {
+  DEFAULT_KEEP_RUNS,
+  pruneRuns,
+  readReportJobs,
+  touchedByRun,
+  writeReportFile,
+  writeRunReports,
+} from "./write-report.js";

@@ -33,6 +33,7 @@ export interface RunPipelineOptions
       | "hooks"
       | "signal"
       | "onProgress"
+      | "keepRuns"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -100,7 +101,7 @@ async function startsFor(
  */
 export async function runPipeline(
   options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string }> {
+): Promise<ExecuteResult & { readonly outputDir: string; readonly reviewWarnings: readonly string[] }> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
@@ -181,15 +182,12 @@ export async function runPipeline(
       ...pick("hooks"),
       ...pick("signal"),
       ...pick("onProgress"),
+      ...pick("keepRuns"),
       ...(options.fetch ? { downloadFetch: options.fetch } : {}),
     } as ExecuteOptions);
-    try {
-      await writeReview(outputDir, result.report);
-    } catch (error) {
-      // The images and the report are what was paid for; a review page that fails is only logged.
-      logger.error({ cause: (error as Error).message }, "could not write the gallery");
-    }
-    return { ...result, outputDir };
+    // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
+    const review = await writeReview(outputDir, result.report, logger);
+    return { ...result, outputDir, reviewWarnings: review.warnings };
   } finally {
     journal?.close();
     await release();
