@@ -1,8 +1,8 @@
 import { relative } from "node:path";
 import type { Report } from "../report/index.js";
+import { readReportFile } from "../review/read-report-file.js";
 import { writeReview } from "../run/write-review.js";
 import { EXIT } from "./exit-codes.js";
-import { readReportFile } from "./read-report-file.js";
 import type { CliIo } from "./streams.js";
 
 /** The run summary in a few lines. */
@@ -24,7 +24,8 @@ export function summaryLines(report: Report, where: string): string {
 export async function reportCommand(folder: string, io: CliIo): Promise<number> {
   const report = await readReportFile(folder);
   const review = await writeReview(folder, report);
-  for (const w of review.warnings) io.stderr.write(`seedream-pipeline: ${w}
+  for (const w of review.warnings)
+    io.stderr.write(`seedream-pipeline: ${w}
 `);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;
