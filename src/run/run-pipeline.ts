@@ -103,6 +103,7 @@ export async function runPipeline(
 ): Promise<ExecuteResult & { readonly outputDir: string }> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
+  for (const warning of fullPlan.warnings) logger.warn(warning);
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
   await mkdir(join(outputDir, ".state"), { recursive: true });
