@@ -14,6 +14,7 @@ export { checkFile, type FileCheck, type FileStamp, sha256File, stampOf } from "
 export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
+export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
 export { writeFileSafely } from "./write-file.js";
 export {
   DEFAULT_KEEP_RUNS,

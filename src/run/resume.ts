@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkFile, deliverFromOriginal, originalFile } from "../outputs/index.js";
+import { checkFile, deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
@@ -165,6 +165,8 @@ export async function verifyImages(
     const check = await intact(outputDir, record, planned, job.output.settingsKey, verify);
     differs.push(...check.differs);
     if (check.ok) {
+      // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
+      await refreshSidecar(outputDir, delivery, check.refreshed ?? record);
       records.push(check.refreshed ?? record);
       if (check.refreshed) remade.push(check.refreshed);
       continue;
