@@ -16,6 +16,7 @@ import {
 } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import { reportCommand } from "./report-command.js";
+import { addReviewCommands } from "./review-commands.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
@@ -155,6 +156,8 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .action(async (folder: string) => done(await reportCommand(folder, io)));
+
+  addReviewCommands(program, io, done);
 
   program
     .command("schema")
