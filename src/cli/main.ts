@@ -112,6 +112,10 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--force", "regenerate every job, even those up to date")
     .option("--retry-failed", "run only the jobs an earlier run failed")
     .option(
+      "--verify",
+      "hash every output file, not only those whose size, mtime or inode changed, and say which differ",
+    )
+    .option(
       "--keep-runs <n>",
       "run records (runs/<run-id>.json) to keep; older ones are removed",
       wholeNumber(1, 100_000),

@@ -68,6 +68,7 @@ async function startsFor(
   options: ResumeOptions,
   journal: Journal,
   sources: SourceMismatches,
+  differs: string[],
 ): Promise<Map<string, Start>> {
   const starts = new Map<string, Start>();
   const limit = pLimit(8);
@@ -78,7 +79,8 @@ async function startsFor(
         const state = sources.use(states.get(job.key));
         let verified = false;
         if (state?.phase === "done" && !options.force) {
-          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
+          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn), options.verify);
+          if (checked) differs.push(...checked.differs);
           if (checked) {
             verified = true;
             state.images = new Map(checked.records.map((r) => [r.n, r]));
@@ -99,9 +101,14 @@ async function startsFor(
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
-export async function runPipeline(
-  options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string; readonly reviewWarnings: readonly string[] }> {
+export async function runPipeline(options: RunPipelineOptions): Promise<
+  ExecuteResult & {
+    readonly outputDir: string;
+    readonly reviewWarnings: readonly string[];
+    /** Output files found not as written (missing, or other bytes), made again from the originals. */
+    readonly differs: readonly string[];
+  }
+> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
@@ -139,7 +146,12 @@ export async function runPipeline(
         }
       : fullPlan;
     const sources = new SourceMismatches(source);
-    const starts = await startsFor(plan, outputDir, states, options, journal, sources);
+    const differs: string[] = [];
+    const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
+    for (const path of differs.slice(0, 100))
+      logger.warn({ path }, "an output is not what was written; it is made again");
+    if (differs.length > 0)
+      logger.warn({ files: differs.length, verify: options.verify === true }, "outputs not as written");
     for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
@@ -187,7 +199,7 @@ export async function runPipeline(
     } as ExecuteOptions);
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
-    return { ...result, outputDir, reviewWarnings: review.warnings };
+    return { ...result, outputDir, reviewWarnings: review.warnings, differs };
   } finally {
     journal?.close();
     await release();
