@@ -5,7 +5,7 @@ import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import type { EditClient, Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
-import { writeFileSafely } from "../outputs/index.js";
+import { writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type Report } from "../report/index.js";
 import { Budget } from "./budget.js";
@@ -72,6 +72,8 @@ export interface ExecuteOptions {
   readonly onProgress?: (progress: ProgressSnapshot) => void;
   /** Input files' fal URLs from earlier runs (see `UploadCache`). */
   readonly uploadCache?: UploadCache;
+  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
+  readonly keepRuns?: number;
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -280,9 +282,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     rateLimited: traffic.rateLimited,
     history: options.history ? await options.history() : new Map(),
   });
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFileSafely(join(options.outputDir, "runs", `${runId}.json`), json);
-  await writeFileSafely(join(options.outputDir, "report.json"), json);
+  await writeRunReports(options.outputDir, report, options.keepRuns);
   logger.info(
     { runId, endedBy: end, ...report.totals, report: join(options.outputDir, "report.json") },
     "run finished",

@@ -82,6 +82,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
           original: e.original,
           settings: e.settings,
           derivatives: e.derivatives,
+          ...(e.stamp === undefined ? {} : { stamp: e.stamp }),
         });
         break;
       case "done":

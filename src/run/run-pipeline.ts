@@ -33,6 +33,7 @@ export interface RunPipelineOptions
       | "hooks"
       | "signal"
       | "onProgress"
+      | "keepRuns"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -67,6 +68,7 @@ async function startsFor(
   options: ResumeOptions,
   journal: Journal,
   sources: SourceMismatches,
+  differs: string[],
 ): Promise<Map<string, Start>> {
   const starts = new Map<string, Start>();
   const limit = pLimit(8);
@@ -77,7 +79,8 @@ async function startsFor(
         const state = sources.use(states.get(job.key));
         let verified = false;
         if (state?.phase === "done" && !options.force) {
-          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
+          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn), options.verify);
+          if (checked) differs.push(...checked.differs);
           if (checked) {
             verified = true;
             state.images = new Map(checked.records.map((r) => [r.n, r]));
@@ -98,9 +101,14 @@ async function startsFor(
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
-export async function runPipeline(
-  options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string }> {
+export async function runPipeline(options: RunPipelineOptions): Promise<
+  ExecuteResult & {
+    readonly outputDir: string;
+    readonly reviewWarnings: readonly string[];
+    /** Output files found not as written (missing, or other bytes), made again from the originals. */
+    readonly differs: readonly string[];
+  }
+> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   for (const warning of fullPlan.warnings) logger.warn(warning);
@@ -139,7 +147,12 @@ export async function runPipeline(
         }
       : fullPlan;
     const sources = new SourceMismatches(source);
-    const starts = await startsFor(plan, outputDir, states, options, journal, sources);
+    const differs: string[] = [];
+    const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
+    for (const path of differs.slice(0, 100))
+      logger.warn({ path }, "an output is not what was written; it is made again");
+    if (differs.length > 0)
+      logger.warn({ files: differs.length, verify: options.verify === true }, "outputs not as written");
     for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
@@ -182,15 +195,12 @@ export async function runPipeline(
       ...pick("hooks"),
       ...pick("signal"),
       ...pick("onProgress"),
+      ...pick("keepRuns"),
       ...(options.fetch ? { downloadFetch: options.fetch } : {}),
     } as ExecuteOptions);
-    try {
-      await writeReview(outputDir, result.report);
-    } catch (error) {
-      // The images and the report are what was paid for; a review page that fails is only logged.
-      logger.error({ cause: (error as Error).message }, "could not write the gallery");
-    }
-    return { ...result, outputDir };
+    // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
+    const review = await writeReview(outputDir, result.report, logger);
+    return { ...result, outputDir, reviewWarnings: review.warnings, differs };
   } finally {
     journal?.close();
     await release();
