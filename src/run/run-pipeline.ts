@@ -9,13 +9,15 @@ import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
+import { writeReviewFiles } from "./finish-run.js";
+import type { JobPhase } from "./job-phase.js";
+import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
 import { compactEntries, replay } from "./job-state.js";
 import { Journal, parseJournal } from "./journal.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { lockOutput } from "./lock.js";
-import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
+import { verifyImages } from "./resume.js";
 import { UploadCache } from "./upload-cache.js";
-import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
 export interface RunPipelineOptions
@@ -65,8 +67,8 @@ async function startsFor(
   states: ReturnType<typeof replay>,
   options: ResumeOptions,
   journal: Journal,
-): Promise<Map<string, Start>> {
-  const starts = new Map<string, Start>();
+): Promise<Map<string, JobPhase>> {
+  const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
   const cpu = pLimit(availableParallelism());
   await Promise.all(
@@ -83,11 +85,53 @@ async function startsFor(
               await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
           }
         }
-        starts.set(job.id, decideStart(state, verified, options));
+        starts.set(job.id, decideStart(journalPhase(state, verified), options));
       }),
     ),
   );
   return starts;
+}
+
+/**
+ * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it; a
+ * journal read every night grows every night, so a long one is compacted first: it keeps what
+ * it says, not how it got there.
+ */
+async function openJournal(outputDir: string, fresh: boolean, clock: Clock) {
+  if (fresh) {
+    await rename(
+      join(outputDir, ".state", "journal.jsonl"),
+      join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
+    ).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+  }
+  let opened = await Journal.open(outputDir, () => clock.now());
+  const states = replay(opened.entries);
+  if (opened.entries.length > 2 * states.size + 1000) {
+    opened.journal.close();
+    await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
+    opened = await Journal.open(outputDir, () => clock.now());
+  }
+  return { journal: opened.journal, states };
+}
+
+/** The run options `executePlan` takes as they are. */
+function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
+  const pick = <K extends keyof RunPipelineOptions>(k: K) =>
+    options[k] === undefined ? {} : { [k]: options[k] };
+  return {
+    ...pick("maxConcurrency"),
+    ...pick("jobTimeoutMs"),
+    ...pick("startTimeoutS"),
+    ...pick("deadlineAt"),
+    ...pick("deadlineAction"),
+    ...pick("retry"),
+    ...pick("hooks"),
+    ...pick("signal"),
+    ...pick("onProgress"),
+    ...(options.fetch ? { downloadFetch: options.fetch } : {}),
+  };
 }
 
 /**
@@ -111,22 +155,8 @@ export async function runPipeline(
   try {
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
-    if (options.fresh) {
-      await rename(
-        join(outputDir, ".state", "journal.jsonl"),
-        join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
-      ).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      });
-    }
-    let opened = await Journal.open(outputDir, () => clock.now());
-    const states = replay(opened.entries);
-    // A journal read every night grows every night: keep what it says, not how it got there.
-    if (opened.entries.length > 2 * states.size + 1000) {
-      opened.journal.close();
-      await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-      opened = await Journal.open(outputDir, () => clock.now());
-    }
+    const opened = await openJournal(outputDir, options.fresh === true, clock);
+    const { states } = opened;
     journal = opened.journal;
     const plan = options.retryFailed
       ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
@@ -135,7 +165,7 @@ export async function runPipeline(
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
     const counts: Record<string, number> = {};
-    for (const s of starts.values()) counts[s.kind] = (counts[s.kind] ?? 0) + 1;
+    for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
     logger.info({ ...counts }, "resume: how the jobs start");
 
     const traffic = new Traffic(clock);
@@ -146,9 +176,8 @@ export async function runPipeline(
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const cap = options.maxCostUsd ?? maxCostUsd;
-    const pick = <K extends keyof RunPipelineOptions>(k: K) =>
-      options[k] === undefined ? {} : { [k]: options[k] };
     const result = await executePlan({
+      ...passedOn(options),
       plan,
       manifestPath: options.manifestPath,
       outputDir,
@@ -164,23 +193,8 @@ export async function runPipeline(
       concurrency: options.concurrency ?? concurrency ?? "auto",
       falTarget: options.access.description,
       ...(cap === undefined ? {} : { maxCostUsd: cap }),
-      ...pick("maxConcurrency"),
-      ...pick("jobTimeoutMs"),
-      ...pick("startTimeoutS"),
-      ...pick("deadlineAt"),
-      ...pick("deadlineAction"),
-      ...pick("retry"),
-      ...pick("hooks"),
-      ...pick("signal"),
-      ...pick("onProgress"),
-      ...(options.fetch ? { downloadFetch: options.fetch } : {}),
-    } as ExecuteOptions);
-    try {
-      await writeReview(outputDir, result.report);
-    } catch (error) {
-      // The images and the report are what was paid for; a review page that fails is only logged.
-      logger.error({ cause: (error as Error).message }, "could not write the gallery");
-    }
+    });
+    await writeReviewFiles(outputDir, result.report, logger);
     return { ...result, outputDir };
   } finally {
     journal?.close();
