@@ -1,8 +1,9 @@
 // Runs in its own process so its peak memory is the plan's alone: loads and plans a
 // manifest, writes the JSON plan as `plan --json` does (to a counter, not a terminal), and
 // prints time and peak RSS.
+
+import { loadPlan } from "../src/load/load-plan.js";
 import { writePlanJson } from "../src/plan/index.js";
-import { loadPlan } from "../src/run/load-plan.js";
 
 const manifest = process.argv[2];
 if (!manifest) throw new Error("usage: plan-child <manifest>");

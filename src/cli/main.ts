@@ -96,6 +96,12 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--force", "regenerate every job, even those up to date")
     .option("--retry-failed", "run only the jobs an earlier run failed")
     .option(
+      "--keep-runs <n>",
+      "run records (runs/<run-id>.json) to keep; older ones are removed",
+      wholeNumber(1, 100_000),
+      30,
+    )
+    .option(
       "--retries <n>",
       "attempts at one step (submit, status, result, download) before a job fails",
       wholeNumber(1, 20),

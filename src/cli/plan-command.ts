@@ -1,5 +1,5 @@
+import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { formatPlanSummary, summarizePlan, writePlanJson } from "../plan/index.js";
-import { type LoadPlanOptions, loadPlan } from "../run/load-plan.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./streams.js";
 

@@ -34,7 +34,8 @@ export async function reportCommand(folder: string, io: CliIo): Promise<number> 
       `${folder}: no readable report.json (${(error as Error).message.split("\n")[0]})`,
     );
   }
-  await writeReview(folder, report);
+  const review = await writeReview(folder, report);
+  for (const w of review.warnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;
 }

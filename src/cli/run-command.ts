@@ -22,6 +22,7 @@ export interface RunFlags extends PlanFlags {
   readonly fresh?: boolean;
   readonly force?: boolean;
   readonly retryFailed?: boolean;
+  readonly keepRuns?: number;
   readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
@@ -107,6 +108,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.fresh ? { fresh: true } : {}),
       ...(flags.force ? { force: true } : {}),
       ...(flags.retryFailed ? { retryFailed: true } : {}),
+      ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
       signal: interrupt.signal,
       retry: {
         ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),

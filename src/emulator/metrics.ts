@@ -1,3 +1,4 @@
+import type { EmulatorContext } from "./context.js";
 import type { FalRequest } from "./request-store.js";
 
 /** One request's timeline, in ms since the emulator started. */
@@ -25,6 +26,7 @@ export interface EmulatorStats {
   readonly calls: Readonly<Record<string, number>>;
 }
 
+/** One request's timeline, relative to the emulator's start. */
 export function timelineOf(r: FalRequest, started: number): RequestTimeline {
   const p = r.phase;
   const rel = (t: number | undefined) => (t === undefined ? undefined : t - started);
@@ -43,5 +45,19 @@ export function timelineOf(r: FalRequest, started: number): RequestTimeline {
     completedAt: rel(p.kind === "completed" ? p.completedAt : undefined),
     resultFetchedAt: rel(r.resultFetchedAt),
     outcome,
+  };
+}
+
+/** What the emulator measured so far. */
+export function collectStats(ctx: EmulatorContext): EmulatorStats {
+  const calls: Record<string, number> = {};
+  for (const r of ctx.record) calls[r.op] = (calls[r.op] ?? 0) + 1;
+  return {
+    requests: [...ctx.store.all()].map((r) => timelineOf(r, ctx.started)),
+    capacity: ctx.capacity.timeline,
+    maxQueued: ctx.measures.maxQueued,
+    rateLimited: ctx.gateway.rateLimited,
+    earlySends: ctx.gateway.earlySends,
+    calls,
   };
 }

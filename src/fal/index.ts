@@ -11,6 +11,12 @@ export {
   type UploadFile,
 } from "./edit-client.js";
 export { redirectingFetch } from "./redirect-fetch.js";
-export { type AccessChoice, credentialsFromEnv, type FalAccess, resolveFalAccess } from "./resolve-access.js";
+export {
+  type AccessChoice,
+  credentialsFromEnv,
+  describeSource,
+  type FalAccess,
+  resolveFalAccess,
+} from "./resolve-access.js";
 export { retryAfterDeadline } from "./retry-after.js";
 export { type CallEvent, type FalOp, falOp, observingFetch, SubmitInDoubtError, Traffic } from "./traffic.js";

@@ -7,6 +7,18 @@ export interface FalAccess {
   readonly credentials: string | undefined;
   /** `fal`, or the base URL: never the key. */
   readonly description: string;
+  /**
+   * Where results come from, recorded with each request in the journal: `fal`, `emulator`
+   * (the built-in one, whatever its port) or the base URL. A job made against one source is
+   * not up to date for another, so emulator pictures never pass for paid work.
+   * @default description
+   */
+  readonly source?: string;
+}
+
+/** How a source reads in a message: "the emulator", "fal", or the base URL. */
+export function describeSource(source: string): string {
+  return source === "emulator" ? "the emulator" : source;
 }
 
 export interface AccessChoice {
@@ -47,6 +59,7 @@ export function resolveFalAccess(choice: AccessChoice): FalAccess {
       target: { kind: "base-url", baseUrl: choice.emulatorUrl },
       credentials: "emulator",
       description: choice.emulatorUrl,
+      source: "emulator",
     };
   const rawBase = choice.baseUrl ?? choice.env.SEEDREAM_FAL_BASE_URL;
   if (rawBase !== undefined && rawBase !== "") {
@@ -56,6 +69,7 @@ export function resolveFalAccess(choice: AccessChoice): FalAccess {
       target: { kind: "base-url", baseUrl },
       credentials: credentialsFromEnv(choice.env),
       description: baseUrl,
+      source: baseUrl,
     };
   }
   const credentials = credentialsFromEnv(choice.env);
@@ -64,5 +78,5 @@ export function resolveFalAccess(choice: AccessChoice): FalAccess {
       "FAL_CREDENTIALS_MISSING",
       "FAL_KEY is not set: export FAL_KEY to run against fal, or pass --emulator to run against the built-in emulator",
     );
-  return { target: { kind: "fal" }, credentials, description: "fal" };
+  return { target: { kind: "fal" }, credentials, description: "fal", source: "fal" };
 }

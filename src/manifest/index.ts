@@ -8,6 +8,7 @@ export type {
   Located,
   Manifest,
   OutputSettings,
+  ReadResult,
   ResizeSpec,
   Row,
   TemplateField,

@@ -222,7 +222,7 @@ export function readCsvManifest(
       concurrency: undefined,
       maxCostUsd: undefined,
       env: envValues,
-      images: new Map(),
+      onInvalidRow: "fail",
       warnings,
     },
   };

@@ -183,7 +183,7 @@ export async function readYamlManifest(
       concurrency: raw.concurrency,
       maxCostUsd: raw.max_cost_usd,
       env: envValues,
-      images: new Map(),
+      onInvalidRow: "fail",
       warnings,
     },
   };

@@ -1,4 +1,5 @@
 import type { EndpointDefinition, ImageSizeValue } from "../endpoints/index.js";
+import type { ManifestIssue } from "../errors.js";
 import type { Template } from "./template.js";
 
 /** A place in a manifest or rows file, for messages: `file:line:column: field`. */
@@ -133,20 +134,16 @@ export interface Manifest {
   readonly maxCostUsd: number | undefined;
   /** The environment variables the templates name, read once at the boundary. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every local input image the jobs name, by absolute path (URLs need no entry). */
-  readonly images: ReadonlyMap<string, ImageRef>;
+  /** What to do with a data row whose values are invalid: stop everything (`fail`) or run the rest (`skip`). */
+  readonly onInvalidRow: "fail" | "skip";
   /** Things that will run but may surprise (e.g. a size fal will rescale). */
   readonly warnings: readonly string[];
 }
 
 /**
- * What a format reader gives: a manifest whose images are not resolved yet (with the issues
- * found so far, if it could still be built), or only issues.
+ * What reading gives: a manifest (with the issues found so far, if it could still be built, so
+ * that the later stages can add theirs and every mistake is reported at once), or only issues.
  */
 export type ReadResult =
-  | {
-      readonly ok: true;
-      readonly manifest: Manifest;
-      readonly issues: readonly import("../errors.js").ManifestIssue[];
-    }
-  | { readonly ok: false; readonly issues: readonly import("../errors.js").ManifestIssue[] };
+  | { readonly ok: true; readonly manifest: Manifest; readonly issues: readonly ManifestIssue[] }
+  | { readonly ok: false; readonly issues: readonly ManifestIssue[] };

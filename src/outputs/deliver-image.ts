@@ -6,6 +6,7 @@ import { displayUrl } from "./display-url.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
 import { inspectImage } from "./image-codec.js";
 import { renderOutput } from "./render-output.js";
+import { writeSidecar } from "./sidecar.js";
 import { writeFileSafely } from "./write-file.js";
 
 /** What fal said about an image, checked against what arrives. */
@@ -94,33 +95,7 @@ export async function deliverFromOriginal(
       ...(await cpu(() => writeRendered(outputDir, original, d.spec, d.pathFor))),
     });
   const saved: SavedImage = { ...main, sourceUrl, original: originalInfo, derivatives };
-  if (delivery.sidecar)
-    await writeFileSafely(
-      join(outputDir, `${main.path}.json`),
-      `${JSON.stringify(
-        {
-          ...delivery.sidecar,
-          image: {
-            n: delivery.n,
-            path: main.path,
-            width: main.width,
-            height: main.height,
-            sha256: main.sha256,
-            content_type: main.contentType,
-          },
-          derivatives: derivatives.map((d) => ({
-            name: d.name,
-            path: d.path,
-            width: d.width,
-            height: d.height,
-            sha256: d.sha256,
-          })),
-          source_url: sourceUrl,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+  await writeSidecar(outputDir, delivery, saved);
   return saved;
 }
 

@@ -13,4 +13,13 @@ export { type DownloadOptions, downloadFile } from "./download.js";
 export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
+export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
 export { writeFileSafely } from "./write-file.js";
+export {
+  DEFAULT_KEEP_RUNS,
+  pruneRuns,
+  readReportJobs,
+  touchedByRun,
+  writeReportFile,
+  writeRunReports,
+} from "./write-report.js";

@@ -1,75 +1,14 @@
-import { type EndpointDefinition, type ImageSizeValue, validateEndpointInput } from "../endpoints/index.js";
-import type { Manifest } from "../manifest/index.js";
+import { validateEndpointInput } from "../endpoints/index.js";
 import { didYouMean } from "../manifest/suggest.js";
 import { renderTemplate } from "../manifest/template.js";
-import type { JobTemplate, Located, Row, SizeVariant, TemplateField } from "../manifest/types.js";
+import type { JobTemplate, Located, Manifest, Row, SizeVariant, TemplateField } from "../manifest/types.js";
+import { OutputPathChecker } from "./check-output-path.js";
+import type { Expansion, ImageUse, JobDraft } from "./draft.js";
 import { imageKey } from "./image-key.js";
 import { IssueList } from "./issues.js";
-import { builtinVariables, OUTPUT_VARIABLES, renderOutputPath, unsafeOutputPath } from "./output-path.js";
-
-/** One job after expansion, before keys and output paths. */
-export interface JobDraft {
-  readonly id: string;
-  readonly template: JobTemplate;
-  readonly row: Row;
-  readonly endpoint: EndpointDefinition;
-  readonly sizeName: string;
-  readonly sizeValue: ImageSizeValue;
-  readonly seed: number | undefined;
-  /** The exact fal input except `image_urls`, keys in the order the API pages show them. */
-  readonly input: Readonly<Record<string, unknown>>;
-  /** The input images in figure order, by key into `Manifest.images`. */
-  readonly imageKeys: readonly string[];
-}
-
-/** Where an image key is first used, to locate a failure to resolve it. */
-export interface ImageUse {
-  readonly source: string;
-  readonly kind: "file" | "url";
-  readonly at: Located;
-}
-
-export interface Expansion {
-  /** Every job the manifest makes, in order. */
-  readonly drafts: readonly JobDraft[];
-  readonly issues: IssueList;
-  readonly imageUses: Map<string, ImageUse>;
-}
-
-/** Options that select part of the plan. */
-export interface Selection {
-  /** Keep jobs whose id matches this glob (`*` and `?`). */
-  readonly only?: string;
-  /** Keep at most this many jobs (after `only`). */
-  readonly limit?: number;
-}
+import { orderInput } from "./order-input.js";
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-function integer(v: unknown): number {
-  return typeof v === "number" && Number.isInteger(v) && v > 0 ? v : 1;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${body}$`);
-}
-
-/** Orders an input as the endpoints' API pages do: prompt, image_size, then the rest in definition order. */
-export function orderInput(
-  endpoint: EndpointDefinition,
-  input: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of ["prompt", "image_size", ...Object.keys(endpoint.inputs)])
-    if (key !== "image_urls" && input[key] !== undefined) out[key] = input[key];
-  for (const [k, v] of Object.entries(input))
-    if (!(k in out) && k !== "image_urls" && v !== undefined) out[k] = v;
-  return out;
-}
 
 /** The jobs of one template, row, size and seed share everything in their input but the prompt. */
 interface Variant {
@@ -82,14 +21,16 @@ interface Variant {
 class Expander {
   readonly issues = new IssueList();
   readonly imageUses = new Map<string, ImageUse>();
+  readonly warnings: string[] = [];
   readonly #columns: Set<string>;
-  readonly #pathOwners = new Map<string, string>();
+  readonly #paths: OutputPathChecker;
   /** Endpoint checks already made, by template, variant and image count: they do not depend on the row. */
   readonly #checked = new Set<string>();
 
   constructor(readonly manifest: Manifest) {
     this.#columns = new Set();
     for (const row of manifest.rows) for (const k in row.vars) this.#columns.add(k);
+    this.#paths = new OutputPathChecker(manifest.outputPath, this.#columns, this.issues);
   }
 
   /** Renders a template for a row; reports a missing variable where it helps most. */
@@ -111,7 +52,12 @@ class Expander {
         `\`{{${name}}}\` is not ${where}${didYouMean(name, [...this.#columns, ...Object.keys(extra ?? {})])}`,
       );
     } else
-      this.issues.add(row.at, `row ${row.index} has no value for \`${name}\`, used by ${field.at.field}`);
+      this.issues.add(
+        row.at,
+        `row ${row.index} has no value for \`${name}\`, used by ${field.at.field}`,
+        row.at.field,
+        row.index,
+      );
     return undefined;
   }
 
@@ -147,20 +93,20 @@ class Expander {
         continue;
       }
       const source = rendered.trim();
+      const at = this.#sourceAt(field, row);
       if (source === "") {
-        this.issues.add(this.#sourceAt(field, row), `empty image reference (used by ${field.at.field})`);
+        this.issues.add(at, `empty image reference (used by ${field.at.field})`, at.field, row.index);
         ok = false;
         continue;
       }
       const key = imageKey(this.manifest.file, source);
       if (key.kind === "invalid") {
-        this.issues.add(this.#sourceAt(field, row), key.message);
+        this.issues.add(at, key.message, at.field, row.index);
         ok = false;
         continue;
       }
       // Only files are read (URLs pass through and cannot fail here), so only they are recorded.
-      if (key.kind === "file" && !this.imageUses.has(key.key))
-        this.imageUses.set(key.key, { source, kind: key.kind, at: this.#sourceAt(field, row) });
+      if (key.kind === "file" && !this.imageUses.has(key.key)) this.imageUses.set(key.key, { source, at });
       keys.push(key.key);
     }
     return ok ? keys : undefined;
@@ -182,6 +128,8 @@ class Expander {
     return variants;
   }
 
+  // One loop over templates × rows × variants; it reads long, but splitting it would scatter
+  // the order in which a row's issues are found, which decides what the user sees first.
   expand(): JobDraft[] {
     const drafts: JobDraft[] = [];
     // id → the row that made it, for the duplicate message; rows, not drafts, to keep it small.
@@ -215,6 +163,8 @@ class Expander {
             this.issues.add(
               template.id.at,
               `job id \`${id}\` (row ${row.index}) may only hold letters, digits, '.', '_' and '-'`,
+              template.id.at.field,
+              row.index,
             );
             continue;
           }
@@ -225,6 +175,8 @@ class Expander {
             this.issues.add(
               template.id.at,
               `duplicate job id \`${id}\` (row ${row.index}); row ${twinRow} makes it too`,
+              template.id.at.field,
+              row.index,
             );
             continue;
           }
@@ -240,7 +192,7 @@ class Expander {
             imageKeys,
           };
           byId.set(id, row.index);
-          this.#checkOutputPath(draft);
+          this.#paths.check(draft);
           drafts.push(draft);
         }
       }
@@ -268,68 +220,15 @@ class Expander {
       this.issues.add(template.inputAt[field] ?? template.at, `${e.msg} (model ${template.endpoint.model})`);
     }
   }
-
-  #checkOutputPath(draft: JobDraft): void {
-    const field = this.manifest.outputPath;
-    const names = field.template.variables;
-    if (!names.includes("ext"))
-      this.issues.add(field.at, "must contain {{ext}}: the extension comes from the image's real format");
-    const maxImages = integer(draft.input.num_images) * integer(draft.input.max_images);
-    if (maxImages > 1 && !names.includes("n"))
-      this.issues.add(field.at, `must contain {{n}}: job \`${draft.id}\` can return ${maxImages} images`);
-    const path = renderOutputPath(field, draft.row.vars, builtinVariables(draft), 1, "png");
-    if (typeof path !== "string") {
-      const known = [...this.#columns, ...OUTPUT_VARIABLES];
-      this.issues.add(
-        field.at,
-        `\`{{${path.missing}}}\` is neither a column nor one of ${OUTPUT_VARIABLES.join(", ")}${didYouMean(path.missing, known)}`,
-      );
-      return;
-    }
-    const unsafe = unsafeOutputPath(path);
-    if (unsafe) {
-      this.issues.add(field.at, `${unsafe} (job \`${draft.id}\`)`);
-      return;
-    }
-    const owner = this.#pathOwners.get(path);
-    if (owner !== undefined) {
-      this.issues.add(
-        field.at,
-        `jobs \`${owner}\` and \`${draft.id}\` would both write \`${path}\`; add {{job}} to the path`,
-      );
-      return;
-    }
-    this.#pathOwners.set(path, draft.id);
-  }
-}
-
-/** Expansions the manifest reader already made, handed to the planner so it does not expand twice. */
-const made = new WeakMap<Manifest, Expansion>();
-
-/** Keeps an expansion of `manifest` for the next `expandManifest` of the same object (once). */
-export function rememberExpansion(manifest: Manifest, expansion: Expansion): void {
-  made.set(manifest, expansion);
 }
 
 /**
- * Expands a manifest's job templates over its rows, size variants and seeds. Pure: the same
- * manifest gives the same drafts and issues. Issues are located at the template or the CSV
- * cell they come from.
+ * Expands a manifest's job templates over its rows, size variants and seeds, checking what only
+ * the expansion shows: templates over every row, job ids, output paths. Pure: the same manifest
+ * gives the same drafts and issues, each located at the template or the CSV cell it comes from.
  */
 export function expandManifest(manifest: Manifest): Expansion {
-  const known = made.get(manifest);
-  if (known) {
-    made.delete(manifest);
-    return known;
-  }
   const expander = new Expander(manifest);
   const drafts = expander.expand();
-  return { drafts, issues: expander.issues, imageUses: expander.imageUses };
-}
-
-/** The drafts `only` and `limit` keep. */
-export function selectDrafts(drafts: readonly JobDraft[], selection: Selection): readonly JobDraft[] {
-  const only = selection.only === undefined ? undefined : globToRegExp(selection.only);
-  const kept = only ? drafts.filter((d) => only.test(d.id)) : drafts;
-  return selection.limit === undefined ? kept : kept.slice(0, selection.limit);
+  return { drafts, issues: expander.issues, imageUses: expander.imageUses, warnings: expander.warnings };
 }

@@ -1,15 +1,11 @@
 export { canonicalJson } from "./canonical-json.js";
-export {
-  expandManifest,
-  type ImageUse,
-  type JobDraft,
-  orderInput,
-  rememberExpansion,
-  type Selection,
-  selectDrafts,
-} from "./expand.js";
+export type { Expansion, ImageUse, JobDraft } from "./draft.js";
+export { expandManifest } from "./expand.js";
 export { imageKey } from "./image-key.js";
+export { orderInput } from "./order-input.js";
 export { builtinVariables, OUTPUT_VARIABLES, renderOutputPath, unsafeOutputPath } from "./output-path.js";
-export { falInput, jobKey, planPipeline, roundUsd } from "./plan-pipeline.js";
+export { falInput, jobKey, type PlanInput, planPipeline, roundUsd } from "./plan-pipeline.js";
+export { type Selection, selectDrafts } from "./select.js";
+export { type Settled, type StageFindings, settleRows, skippedWarnings } from "./settle-rows.js";
 export { formatPlanSummary, type PlanSummary, planJson, summarizePlan, writePlanJson } from "./summarize.js";
-export type { Job, Plan, Upload } from "./types.js";
+export type { Job, Plan, SkippedRow, Upload } from "./types.js";

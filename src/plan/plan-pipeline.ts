@@ -1,17 +1,29 @@
 import { createHash } from "node:crypto";
 import { type PixelSize, resolvePixelSize } from "../endpoints/index.js";
-import { ManifestError } from "../errors.js";
 import type { ImageRef, Manifest } from "../manifest/index.js";
 import { canonicalJson } from "./canonical-json.js";
-import { expandManifest, type JobDraft, type Selection, selectDrafts } from "./expand.js";
-import type { Job, Plan, Upload } from "./types.js";
+import type { JobDraft } from "./draft.js";
+import { type Selection, selectDrafts } from "./select.js";
+import type { Job, Plan, SkippedRow, Upload } from "./types.js";
 
-/** The resolved image for a key: a local file from the reader's map, or a URL (kept as its key). */
-export function imageRef(manifest: Manifest, key: string): ImageRef {
-  const file = manifest.images.get(key);
+/** What the planner is given: the stages before it, done. */
+export interface PlanInput {
+  readonly manifest: Manifest;
+  /** The expanded jobs, all valid (see `settleRows`). */
+  readonly drafts: readonly JobDraft[];
+  /** Every local image the drafts name, resolved, by absolute path (URLs need no entry). */
+  readonly images: ReadonlyMap<string, ImageRef>;
+  /** Warnings of the stages before (the manifest's own are added). */
+  readonly warnings?: readonly string[];
+  readonly skipped?: readonly SkippedRow[];
+}
+
+/** The resolved image for a key: a local file from the resolved map, or a URL (kept as its key). */
+function imageRef(images: ReadonlyMap<string, ImageRef>, key: string): ImageRef {
+  const file = images.get(key);
   if (file) return file;
   if (/^(https?|data):/i.test(key)) return { kind: "url", url: key };
-  throw new Error(`image ${key} was not resolved by the manifest reader`);
+  throw new Error(`image ${key} was not resolved before planning`);
 }
 
 /** What of an input image decides the output: a file's content, or a URL as written. */
@@ -35,15 +47,8 @@ function integer(v: unknown, fallback: number): number {
 
 export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
 
-const outputs = new WeakMap<Manifest, Map<string, Job["output"]>>();
-
-/** A job's output settings (shared by every job of a size variant). */
-function jobOutput(manifest: Manifest, sizeName: string): Job["output"] {
-  let bySize = outputs.get(manifest);
-  if (!bySize) {
-    bySize = new Map();
-    outputs.set(manifest, bySize);
-  }
+/** A job's output settings (made once per size variant, and shared by its jobs). */
+function jobOutput(manifest: Manifest, sizeName: string, bySize: Map<string, Job["output"]>): Job["output"] {
   const known = bySize.get(sizeName);
   if (known) return known;
   const o = manifest.output;
@@ -71,9 +76,14 @@ function jobOutput(manifest: Manifest, sizeName: string): Job["output"] {
   return made;
 }
 
-function toJob(manifest: Manifest, draft: JobDraft): Job {
-  const images = draft.imageKeys.map((k) => imageRef(manifest, k));
-  const first = images[0];
+function toJob(
+  manifest: Manifest,
+  draft: JobDraft,
+  images: ReadonlyMap<string, ImageRef>,
+  outputs: Map<string, Job["output"]>,
+): Job {
+  const refs = draft.imageKeys.map((k) => imageRef(images, k));
+  const first = refs[0];
   const firstSize: PixelSize | undefined =
     first?.kind === "file" ? { width: first.width, height: first.height } : undefined;
   const autoSize = typeof draft.sizeValue === "string" && draft.sizeValue.startsWith("auto_");
@@ -81,7 +91,7 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
   const perGeneration = integer(draft.input.max_images, 1);
   return {
     id: draft.id,
-    key: jobKey(draft.endpoint.id, draft.input, images),
+    key: jobKey(draft.endpoint.id, draft.input, refs),
     endpoint: draft.endpoint,
     promptName: draft.template.promptName,
     sizeName: draft.sizeName,
@@ -89,28 +99,27 @@ function toJob(manifest: Manifest, draft: JobDraft): Job {
     row: draft.row.vars,
     rowIndex: manifest.rowsFile === undefined && manifest.rows.length === 1 ? 0 : draft.row.index,
     input: draft.input,
-    images,
+    images: refs,
     expectedSize:
       autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
     expectedImages: { min: generations, max: generations * perGeneration },
     pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
     seed: draft.seed,
     outputPath: manifest.outputPath,
-    output: jobOutput(manifest, draft.sizeName),
+    output: jobOutput(manifest, draft.sizeName, outputs),
   };
 }
 
 /**
- * Expands a validated manifest into the plan: jobs with keys, expected sizes and prices, the
- * distinct files to upload, and the estimated cost. Pure.
+ * Turns expanded, valid drafts with their resolved images into the plan: jobs with keys,
+ * expected sizes and prices, the distinct files to upload, and the estimated cost. Pure.
  */
-export function planPipeline(manifest: Manifest, selection: Selection = {}): Plan {
-  const expansion = expandManifest(manifest);
-  const issues = expansion.issues.all();
-  if (issues.length > 0) throw new ManifestError(issues);
-  const selected = selectDrafts(expansion.drafts, selection);
+export function planPipeline(input: PlanInput, selection: Selection = {}): Plan {
+  const { manifest } = input;
+  const selected = selectDrafts(input.drafts, selection);
+  const outputs = new Map<string, Job["output"]>();
   const jobs: Job[] = [];
-  for (const draft of selected) jobs.push(toJob(manifest, draft));
+  for (const draft of selected) jobs.push(toJob(manifest, draft, input.images, outputs));
   const uploads = new Map<string, Upload>();
   for (const job of jobs)
     for (const ref of job.images)
@@ -133,8 +142,9 @@ export function planPipeline(manifest: Manifest, selection: Selection = {}): Pla
     jobs,
     uploads: [...uploads.values()],
     estimatedCostUsd: { min: roundUsd(min), max: roundUsd(max) },
-    totalJobs: expansion.drafts.length,
-    warnings: manifest.warnings,
+    totalJobs: input.drafts.length,
+    warnings: [...manifest.warnings, ...(input.warnings ?? [])],
+    skipped: input.skipped ?? [],
   };
 }
 

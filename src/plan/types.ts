@@ -1,5 +1,6 @@
 import type { EndpointDefinition, ImageSizeValue, PixelSize } from "../endpoints/index.js";
-import type { ImageRef, ImageSpec, TemplateField } from "../manifest/index.js";
+import type { ManifestIssue } from "../errors.js";
+import type { ImageRef, ImageSpec, Located, TemplateField } from "../manifest/index.js";
 
 /** One request to fal, fully decided before anything is sent. */
 export interface Job {
@@ -62,4 +63,14 @@ export interface Plan {
   /** Jobs in the manifest before `--only` / `--limit`. */
   readonly totalJobs: number;
   readonly warnings: readonly string[];
+  /** Rows left out because their values are invalid (`on_invalid_row: skip`), with why. */
+  readonly skipped: readonly SkippedRow[];
+}
+
+/** A data row left out of the plan, with every issue it has. */
+export interface SkippedRow {
+  /** 1-based data row number. */
+  readonly row: number;
+  readonly at: Located;
+  readonly issues: readonly ManifestIssue[];
 }

@@ -61,6 +61,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly onProgress?: (progress: ProgressSnapshot) => void;
   /** Input files' fal URLs from earlier runs (see `UploadCache`). */
   readonly uploadCache?: UploadCache;
+  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
+  readonly keepRuns?: number;
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -195,6 +197,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     traffic: options.traffic,
     history: options.history ? await options.history() : new Map(),
     logger,
+    keepRuns: options.keepRuns,
   });
   return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
 }

@@ -1,13 +1,12 @@
 import { join } from "node:path";
 import type { Traffic } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
-import { writeFileSafely } from "../outputs/index.js";
+import { writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type Report } from "../report/index.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { RunEnd } from "./run-stop.js";
 import type { ConcurrencySummary } from "./scheduler.js";
-import { writeReview } from "./write-review.js";
 
 /** What the end of a run knows. */
 export interface FinishedRun {
@@ -24,9 +23,11 @@ export interface FinishedRun {
   readonly traffic: Traffic;
   readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
   readonly logger: Logger;
+  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
+  readonly keepRuns: number | undefined;
 }
 
-/** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`). */
+/** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so. */
 export async function writeRunReport(run: FinishedRun): Promise<Report> {
   const report = buildReport(run.plan, run.outcomes, {
     runId: run.runId,
@@ -40,22 +41,8 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     rateLimited: run.traffic.rateLimited,
     history: run.history,
   });
-  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeRunReports(run.outputDir, report, run.keepRuns);
   const path = join(run.outputDir, "report.json");
-  await writeFileSafely(join(run.outputDir, "runs", `${run.runId}.json`), json);
-  await writeFileSafely(path, json);
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");
   return report;
-}
-
-/**
- * Writes the gallery and the contact sheet. The images and the report are what was paid for:
- * a review page that fails is only logged.
- */
-export async function writeReviewFiles(outputDir: string, report: Report, logger: Logger): Promise<void> {
-  try {
-    await writeReview(outputDir, report);
-  } catch (error) {
-    logger.error({ cause: (error as Error).message }, "could not write the gallery");
-  }
 }

@@ -7,6 +7,8 @@ export interface KeyState {
   phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "canceled" | "expired";
   request: string | undefined;
   endpoint: string | undefined;
+  /** Where its latest request went (`FalAccess.source`); undefined in older journals. */
+  source: string | undefined;
   /** What fal returned, once fetched. */
   result: unknown;
   /** Images written for the current request, by their index n. */
@@ -27,12 +29,14 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
     case "submitting":
       s.job = e.job;
       s.phase = "submitting";
+      s.source = e.source;
       break;
     case "submitted":
       s.job = e.job;
       s.phase = "submitted";
       s.request = e.request;
       s.endpoint = e.endpoint;
+      s.source = e.source;
       s.result = undefined;
       s.images = new Map();
       s.requests.push(e.request);
@@ -90,6 +94,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
         phase: "submitted",
         request: undefined,
         endpoint: undefined,
+        source: undefined,
         result: undefined,
         images: new Map(),
         requests: [],
@@ -108,13 +113,23 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
 export function compactEntries(states: ReadonlyMap<string, KeyState>, now: number): JournalEntry[] {
   const out: JournalEntry[] = [];
   for (const s of states.values()) {
+    const source = s.source === undefined ? {} : { source: s.source };
     if (!s.request || !s.endpoint) {
       if (s.phase === "failed")
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
-      if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job });
+      if (s.phase === "submitting")
+        out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
       continue;
     }
-    out.push({ t: now, type: "submitted", key: s.key, job: s.job, request: s.request, endpoint: s.endpoint });
+    out.push({
+      t: now,
+      type: "submitted",
+      key: s.key,
+      job: s.job,
+      request: s.request,
+      endpoint: s.endpoint,
+      ...source,
+    });
     if (s.result !== undefined)
       out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });
     for (const img of s.images.values())
@@ -132,7 +147,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
-    if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job });
+    if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
   }
   return out;
 }

@@ -25,7 +25,14 @@ export interface ImageRecord {
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
   /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
-  | { readonly t: number; readonly type: "submitting"; readonly key: string; readonly job: string }
+  | {
+      readonly t: number;
+      readonly type: "submitting";
+      readonly key: string;
+      readonly job: string;
+      /** Where it is sent (`FalAccess.source`); absent in journals older than the field. */
+      readonly source?: string;
+    }
   | {
       readonly t: number;
       readonly type: "submitted";
@@ -33,6 +40,7 @@ export type JournalEntry =
       readonly job: string;
       readonly request: string;
       readonly endpoint: string;
+      readonly source?: string;
     }
   | {
       readonly t: number;
@@ -112,14 +120,19 @@ export class Journal {
     readonly path: string,
     fd: number,
     readonly clock: () => number,
+    readonly source: string | undefined,
   ) {
     this.#fd = fd;
   }
 
-  /** Opens (or starts) the journal of an output folder; returns it and what it held. */
+  /**
+   * Opens (or starts) the journal of an output folder; returns it and what it held. Every
+   * `submitting` and `submitted` line it writes carries `source` (where fal traffic goes).
+   */
   static async open(
     outputDir: string,
     clock: () => number = Date.now,
+    source?: string,
   ): Promise<{ journal: Journal; entries: JournalEntry[] }> {
     const dir = join(outputDir, ".state");
     await mkdir(dir, { recursive: true });
@@ -132,7 +145,7 @@ export class Journal {
     }
     const { entries, validBytes } = parseJournal(text);
     if (validBytes < Buffer.byteLength(text)) await truncate(path, validBytes);
-    return { journal: new Journal(path, openSync(path, "a"), clock), entries };
+    return { journal: new Journal(path, openSync(path, "a"), clock, source), entries };
   }
 
   /** Replaces the journal with `entries` (a compaction), atomically. */
@@ -146,17 +159,26 @@ export class Journal {
     await rename(tmp, path);
   }
 
+  /** One line of JSON, stamped with the time (and, on a submit, the source). */
+  #line(entry: NewEntry): string {
+    const stamped =
+      this.source !== undefined && (entry.type === "submitting" || entry.type === "submitted")
+        ? { ...entry, source: entry.source ?? this.source }
+        : entry;
+    return `${JSON.stringify({ t: this.clock(), ...stamped })}\n`;
+  }
+
   /** Writes and fsyncs at once, before returning: for a submit, the moment fal answers. */
   appendNow(entry: NewEntry): void {
     if (this.#closed) return;
-    writeSync(this.#fd, `${JSON.stringify({ t: this.clock(), ...entry })}\n`);
+    writeSync(this.#fd, this.#line(entry));
     fsyncSync(this.#fd);
   }
 
   /** Appends; resolves once the line is on disk (lines of the same tick share the fsync). */
   append(entry: NewEntry): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#pending.push(`${JSON.stringify({ t: this.clock(), ...entry })}\n`);
+    this.#pending.push(this.#line(entry));
     this.#flushing ??= Promise.resolve().then(() => {
       const batch = this.#pending.join("");
       this.#pending = [];

@@ -33,7 +33,13 @@ export class Progress {
     readonly startedAt: number,
   ) {}
 
+  /**
+   * Counts a job that ended. Only succeeded, failed and up-to-date jobs are done: a job
+   * canceled or not run (an interrupt, the deadline, the budget) is left for the next run, so
+   * an interrupted run never reports 100 %.
+   */
   ended(outcome: JobOutcome, pricePerImageUsd: number): void {
+    if (outcome.status === "canceled" || outcome.status === "not_run") return;
     this.#done += 1;
     if (outcome.status === "succeeded") {
       this.#succeeded += 1;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { deliverFromOriginal, originalFile } from "../outputs/index.js";
+import { deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
@@ -67,6 +67,8 @@ export async function verifyImages(
     );
     const planned = delivery.pathFor(extOf(record, job));
     if (await intact(outputDir, record, planned, job.output.settingsKey)) {
+      // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
+      await refreshSidecar(outputDir, delivery, record);
       records.push(record);
       continue;
     }

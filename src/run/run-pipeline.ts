@@ -5,19 +5,20 @@ import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
+import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
-import { writeReviewFiles } from "./finish-run.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
 import { compactEntries, replay } from "./job-state.js";
 import { Journal, parseJournal } from "./journal.js";
-import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { lockOutput } from "./lock.js";
 import { verifyImages } from "./resume.js";
+import { SourceMismatches, stateForSource } from "./source-check.js";
 import { UploadCache } from "./upload-cache.js";
+import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
 export interface RunPipelineOptions
@@ -34,6 +35,7 @@ export interface RunPipelineOptions
       | "hooks"
       | "signal"
       | "onProgress"
+      | "keepRuns"
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
@@ -67,6 +69,7 @@ async function startsFor(
   states: ReturnType<typeof replay>,
   options: ResumeOptions,
   journal: Journal,
+  sources: SourceMismatches,
 ): Promise<Map<string, JobPhase>> {
   const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
@@ -74,7 +77,7 @@ async function startsFor(
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
-        const state = states.get(job.key);
+        const state = sources.use(states.get(job.key));
         let verified = false;
         if (state?.phase === "done" && !options.force) {
           const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
@@ -97,7 +100,7 @@ async function startsFor(
  * journal read every night grows every night, so a long one is compacted first: it keeps what
  * it says, not how it got there.
  */
-async function openJournal(outputDir: string, fresh: boolean, clock: Clock) {
+async function openJournal(outputDir: string, fresh: boolean, clock: Clock, source: string) {
   if (fresh) {
     await rename(
       join(outputDir, ".state", "journal.jsonl"),
@@ -106,12 +109,12 @@ async function openJournal(outputDir: string, fresh: boolean, clock: Clock) {
       if (error.code !== "ENOENT") throw error;
     });
   }
-  let opened = await Journal.open(outputDir, () => clock.now());
+  let opened = await Journal.open(outputDir, () => clock.now(), source);
   const states = replay(opened.entries);
   if (opened.entries.length > 2 * states.size + 1000) {
     opened.journal.close();
     await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-    opened = await Journal.open(outputDir, () => clock.now());
+    opened = await Journal.open(outputDir, () => clock.now(), source);
   }
   return { journal: opened.journal, states };
 }
@@ -130,8 +133,37 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("hooks"),
     ...pick("signal"),
     ...pick("onProgress"),
+    ...pick("keepRuns"),
     ...(options.fetch ? { downloadFetch: options.fetch } : {}),
   };
+}
+
+/**
+ * The jobs this run takes (with `--retry-failed`, only those that failed) and the phase each
+ * starts in, said in the log.
+ */
+async function startsOfRun(
+  fullPlan: Plan,
+  outputDir: string,
+  states: ReturnType<typeof replay>,
+  options: RunPipelineOptions,
+  journal: Journal,
+  source: string,
+  logger: Logger,
+): Promise<{ plan: Plan; starts: Map<string, JobPhase> }> {
+  const plan = options.retryFailed
+    ? {
+        ...fullPlan,
+        jobs: fullPlan.jobs.filter((j) => stateForSource(states.get(j.key), source)?.phase === "failed"),
+      }
+    : fullPlan;
+  const sources = new SourceMismatches(source);
+  const starts = await startsFor(plan, outputDir, states, options, journal, sources);
+  for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
+  const counts: Record<string, number> = {};
+  for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
+  logger.info({ ...counts }, "resume: how the jobs start");
+  return { plan, starts };
 }
 
 /**
@@ -142,7 +174,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
  */
 export async function runPipeline(
   options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string }> {
+): Promise<ExecuteResult & { readonly outputDir: string; readonly reviewWarnings: readonly string[] }> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
@@ -155,18 +187,13 @@ export async function runPipeline(
   try {
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
-    const opened = await openJournal(outputDir, options.fresh === true, clock);
+    const source = options.access.source ?? options.access.description;
+    const opened = await openJournal(outputDir, options.fresh === true, clock, source);
     const { states } = opened;
     journal = opened.journal;
-    const plan = options.retryFailed
-      ? { ...fullPlan, jobs: fullPlan.jobs.filter((j) => states.get(j.key)?.phase === "failed") }
-      : fullPlan;
-    const starts = await startsFor(plan, outputDir, states, options, journal);
+    const { plan, starts } = await startsOfRun(fullPlan, outputDir, states, options, journal, source, logger);
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
-    const counts: Record<string, number> = {};
-    for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
-    logger.info({ ...counts }, "resume: how the jobs start");
 
     const traffic = new Traffic(clock);
     const client = createEditClient({
@@ -194,8 +221,9 @@ export async function runPipeline(
       falTarget: options.access.description,
       ...(cap === undefined ? {} : { maxCostUsd: cap }),
     });
-    await writeReviewFiles(outputDir, result.report, logger);
-    return { ...result, outputDir };
+    // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
+    const review = await writeReview(outputDir, result.report, logger);
+    return { ...result, outputDir, reviewWarnings: review.warnings };
   } finally {
     journal?.close();
     await release();

@@ -108,6 +108,8 @@ describe("durable runs", () => {
     await until(() => submits(em).length >= 1, "the first run to submit");
     const second = await runCli(args(), { env });
     expect(second.code).toBe(75);
+    // It wrote no report or gallery, so it names none.
+    expect(second.stdout).toBe("");
     expect(second.stderr).toMatch(
       /^seedream-pipeline: another run holds .*durable \(pid \d+ on .+, running since .+\); try again when it ends\n$/,
     );
@@ -128,6 +130,8 @@ describe("durable runs", () => {
     run.child.kill("SIGTERM");
     const r = await run.done;
     expect(r.code).toBe(143);
+    // No job finished: no milestone may claim otherwise.
+    expect(r.stderr).not.toContain("milestone");
     const rep = await report(out);
     expect(rep.run.ended_by).toBe("interrupted");
     expect(rep.totals).toMatchObject({ jobs: 6, succeeded: 0, not_run: 6 });

@@ -9,6 +9,7 @@ describe("resolveFalAccess", () => {
       target: { kind: "fal" },
       credentials: "k",
       description: "fal",
+      source: "fal",
     });
     expect(resolveFalAccess({ env: { FAL_KEY_ID: "id", FAL_KEY_SECRET: "s" } }).credentials).toBe("id:s");
   });
@@ -19,6 +20,7 @@ describe("resolveFalAccess", () => {
       env: { SEEDREAM_FAL_BASE_URL: "http://127.0.0.1:2" },
     });
     expect(a.target).toEqual({ kind: "base-url", baseUrl: "http://127.0.0.1:1" });
+    expect(a.source).toBe("http://127.0.0.1:1");
     expect(resolveFalAccess({ env: { SEEDREAM_FAL_BASE_URL: "http://127.0.0.1:2" } }).description).toBe(
       "http://127.0.0.1:2",
     );
@@ -30,5 +32,7 @@ describe("resolveFalAccess", () => {
   it("never sends a real key to the built-in emulator", () => {
     const a = resolveFalAccess({ emulatorUrl: "http://127.0.0.1:3", env: { FAL_KEY: "real-key" } });
     expect(a.credentials).toBe("emulator");
+    // Any port of the built-in emulator is the same source of (placeholder) results.
+    expect(a.source).toBe("emulator");
   });
 });

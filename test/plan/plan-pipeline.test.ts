@@ -1,18 +1,21 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type LoadPlanOptions, loadPlan } from "../../src/load/load-plan.js";
 import { readManifest } from "../../src/manifest/index.js";
-import { falInput, type Job, planPipeline } from "../../src/plan/index.js";
+import { expandManifest, falInput, type Job, type Plan, planPipeline } from "../../src/plan/index.js";
 import { writeFiles } from "../helpers/manifests.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
 const env = {};
+const planOf = async (path: string, options: LoadPlanOptions = {}): Promise<Plan> =>
+  (await loadPlan(path, { env, ...options })).plan;
 const urls = (job: Job) =>
   job.images.map((r) => (r.kind === "url" ? r.url : `upload:${r.path.split("/").pop()}`));
 
 describe("planPipeline over the examples", () => {
   it("demo: every prompt × every size, every image in order", async () => {
-    const plan = planPipeline(await readManifest("pipelines/demo.yaml", { env }));
+    const plan = await planOf("pipelines/demo.yaml");
     expect(plan.jobs.map((j) => j.id)).toEqual([
       "hero-square",
       "hero-banner",
@@ -30,7 +33,7 @@ describe("planPipeline over the examples", () => {
   });
 
   it("catalog refresh: rows filtered by `when`, ids, output paths, keys pinned", async () => {
-    const plan = planPipeline(await readManifest("pipelines/catalog-refresh.yaml", { env }));
+    const plan = await planOf("pipelines/catalog-refresh.yaml");
     expect(plan.jobs.map((j) => j.id)).toEqual([
       "SKU-1001-hero-square",
       "SKU-1001-hero-banner",
@@ -64,7 +67,7 @@ describe("planPipeline over the examples", () => {
   });
 
   it("marketing campaign: both models, inline rows, max_images ranges and prices", async () => {
-    const plan = planPipeline(await readManifest("pipelines/marketing-campaign.yaml", { env }));
+    const plan = await planOf("pipelines/marketing-campaign.yaml");
     expect(plan.jobs).toHaveLength(18);
     const v5 = plan.jobs.filter((j) => j.endpoint.model === "seedream-v5-lite");
     expect(v5.map((j) => j.id)).toEqual([
@@ -87,7 +90,7 @@ describe("planPipeline over the examples", () => {
   });
 
   it("standalone CSV: one job per row, typed cells, per-row model", async () => {
-    const plan = planPipeline(await readManifest("pipelines/standalone.csv", { env }));
+    const plan = await planOf("pipelines/standalone.csv");
     expect(plan.name).toBe("standalone");
     expect(plan.jobs.map((j) => [j.id, j.endpoint.model, j.input])).toEqual([
       [
@@ -139,10 +142,8 @@ sizes:
 `,
       "v5.csv": `prompt,image_urls,image_size,num_images,max_images,enable_safety_checker,enhance_prompt_mode\n"${prompt5}",${urls5.join("|")},auto_2K,1,1,true,standard\n`,
     });
-    const [v45] = planPipeline(await readManifest(join(dir, "v45.yaml"), { env })).jobs;
-    const [v5] = planPipeline(
-      await readManifest(join(dir, "v5.csv"), { env, model: "seedream-v5-lite" }),
-    ).jobs;
+    const [v45] = (await planOf(join(dir, "v45.yaml"))).jobs;
+    const [v5] = (await planOf(join(dir, "v5.csv"), { model: "seedream-v5-lite" })).jobs;
     if (!v45 || !v5) throw new Error("no jobs");
     expect(JSON.stringify(falInput(v45, urls(v45)))).toBe(
       JSON.stringify({
@@ -169,20 +170,56 @@ sizes:
 
 describe("selection and keys", () => {
   it("--only and --limit select jobs; the total is still counted", async () => {
-    const manifest = await readManifest("pipelines/catalog-refresh.yaml", { env });
-    const detail = planPipeline(manifest, { only: "SKU-100?-detail-*" });
+    const detail = await planOf("pipelines/catalog-refresh.yaml", { only: "SKU-100?-detail-*" });
     expect(detail.jobs.map((j) => j.id)).toEqual([
       "SKU-1001-detail-square",
       "SKU-1002-detail-square",
       "SKU-1004-detail-square",
     ]);
-    const hero = planPipeline(manifest, { only: "*-hero-*", limit: 3 });
+    const hero = await planOf("pipelines/catalog-refresh.yaml", { only: "*-hero-*", limit: 3 });
     expect(hero.jobs.map((j) => j.id)).toEqual([
       "SKU-1001-hero-square",
       "SKU-1001-hero-banner",
       "SKU-1002-hero-square",
     ]);
     expect(hero.totalJobs).toBe(9);
+  });
+
+  it("plans from what it is given, touching no file: the same input gives the same plan", async () => {
+    const read = await readManifest("pipelines/catalog-refresh.yaml", { env });
+    if (!read.ok) throw new Error("the example does not read");
+    const { drafts } = expandManifest(read.manifest);
+    const images = new Map(
+      drafts
+        .flatMap((d) => d.imageKeys)
+        .map((key) => [
+          key,
+          {
+            kind: "file" as const,
+            path: key,
+            source: key,
+            sha256: "0".repeat(64),
+            bytes: 1,
+            contentType: "image/png",
+            width: 100,
+            height: 50,
+          },
+        ]),
+    );
+    const a = planPipeline({ manifest: read.manifest, drafts, images });
+    const b = planPipeline({ manifest: read.manifest, drafts, images });
+    expect(a.jobs.map((j) => j.key)).toEqual(b.jobs.map((j) => j.key));
+    expect(a.uploads).toEqual([
+      {
+        sha256: "0".repeat(64),
+        path: expect.stringMatching(/studio-backdrop\.png$/),
+        contentType: "image/png",
+        bytes: 1,
+      },
+    ]);
+    expect(() => planPipeline({ manifest: read.manifest, drafts, images: new Map() })).toThrow(
+      /was not resolved before planning/,
+    );
   });
 
   it("a changed row changes only that row's keys", async () => {
@@ -197,8 +234,8 @@ rows:
 jobs: [{ id: "{{id}}", prompt: p }]
 `;
     await writeFiles(dir, { "a.yaml": yaml("Beta"), "b.yaml": yaml("Gamma") });
-    const a = planPipeline(await readManifest(join(dir, "a.yaml"), { env })).jobs.map((j) => j.key);
-    const b = planPipeline(await readManifest(join(dir, "b.yaml"), { env })).jobs.map((j) => j.key);
+    const a = (await planOf(join(dir, "a.yaml"))).jobs.map((j) => j.key);
+    const b = (await planOf(join(dir, "b.yaml"))).jobs.map((j) => j.key);
     expect(a[0]).toBe(b[0]);
     expect(a[1]).not.toBe(b[1]);
   });

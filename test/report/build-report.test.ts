@@ -43,6 +43,7 @@ const plan: Plan = {
   estimatedCostUsd: { min: 0.105, max: 0.105 },
   totalJobs: 3,
   warnings: [],
+  skipped: [],
 };
 const T = Date.UTC(2026, 10, 21, 2, 0, 0);
 

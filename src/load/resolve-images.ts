@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
 import type { ManifestIssue } from "../errors.js";
+import type { ImageRef } from "../manifest/types.js";
 import { probeImage } from "../outputs/image-codec.js";
-import type { ImageUse } from "../plan/index.js";
-import type { ImageRef } from "./types.js";
+import type { ImageUse } from "../plan/draft.js";
 
 async function readLocal(path: string, source: string): Promise<ImageRef | string> {
   let bytes: Buffer;
@@ -35,34 +35,36 @@ async function readLocal(path: string, source: string): Promise<ImageRef | strin
   }
 }
 
+/** The local images, resolved, and the ones that could not be, by image key. */
+export interface ResolvedImages {
+  readonly images: ReadonlyMap<string, ImageRef>;
+  /** In the order the jobs first use each image; each issue where the image was first used. */
+  readonly failures: ReadonlyMap<string, ManifestIssue>;
+}
+
 /**
- * Resolves every image the jobs use, each once: URLs pass through; local files are read,
- * hashed and checked to be images (header only). A failure is an issue where it was first used.
+ * The one IO step between expanding and planning: reads every local image the jobs use, each
+ * once, hashes it and checks it is an image (header only). URLs need no entry.
  */
-export async function resolveImages(
-  uses: ReadonlyMap<string, ImageUse>,
-): Promise<{ images: Map<string, ImageRef>; issues: ManifestIssue[] }> {
+export async function resolveImages(uses: ReadonlyMap<string, ImageUse>): Promise<ResolvedImages> {
   const limit = pLimit(8);
-  // URLs need no entry: a key missing from the map is a URL (see `imageRef`).
   const results = await Promise.all(
-    [...uses]
-      .filter(([, use]) => use.kind === "file")
-      .map(([key, use]) =>
-        limit(
-          async (): Promise<[string, ImageUse, ImageRef | string]> => [
-            key,
-            use,
-            use.kind === "url" ? { kind: "url", url: key } : await readLocal(key, use.source),
-          ],
-        ),
+    [...uses].map(([key, use]) =>
+      limit(
+        async (): Promise<[string, ImageUse, ImageRef | string]> => [
+          key,
+          use,
+          await readLocal(key, use.source),
+        ],
       ),
+    ),
   );
   // Filled in the order the jobs first use each image, whatever order the reads end in.
   const images = new Map<string, ImageRef>();
-  const issues: ManifestIssue[] = [];
+  const failures = new Map<string, ManifestIssue>();
   for (const [key, use, ref] of results) {
     if (typeof ref === "string")
-      issues.push({
+      failures.set(key, {
         file: use.at.file,
         line: use.at.line,
         column: use.at.column,
@@ -71,5 +73,5 @@ export async function resolveImages(
       });
     else images.set(key, ref);
   }
-  return { images, issues };
+  return { images, failures };
 }

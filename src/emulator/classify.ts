@@ -1,0 +1,34 @@
+import { findEndpointByPath } from "../endpoints/index.js";
+import type { Operation } from "./record.js";
+
+/** `/{owner}/{alias}/requests/{id}` with an optional `/status`, `/status/stream` or `/cancel`. */
+const REQUEST_PATH = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+?)(\/status\/stream|\/status|\/cancel)?\/?$/;
+
+/** The request id a queue path names, or undefined when the path is not a queue request path. */
+export function requestIdOf(path: string): string | undefined {
+  const m = REQUEST_PATH.exec(path);
+  return m ? (m[3] ?? "") : undefined;
+}
+
+/** The token of a storage PUT path. */
+export function uploadTokenOf(path: string): string | undefined {
+  return /^\/storage\/upload\/blob\/([^/]+)$/.exec(path)?.[1];
+}
+
+const REQUEST_SUFFIX: Record<string, Operation> = {
+  "/status": "status",
+  "/status/stream": "status-stream",
+  "/cancel": "cancel",
+};
+
+/** Which part of fal's protocol a method and path speak to. */
+export function classify(method: string, path: string): Operation {
+  if (path.startsWith("/_emulator/")) return "control";
+  if (path.startsWith("/files/")) return "file";
+  if (path.startsWith("/storage/upload/blob/")) return "upload-put";
+  if (path === "/storage/upload/initiate") return "upload-initiate";
+  const m = REQUEST_PATH.exec(path);
+  if (m) return REQUEST_SUFFIX[m[4] ?? ""] ?? "result";
+  if (method === "POST" && findEndpointByPath(path)) return "submit";
+  return "unknown";
+}

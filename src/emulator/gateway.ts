@@ -1,0 +1,57 @@
+import type { FaultDice } from "./fault-dice.js";
+import { retryAfterHeader, TokenBucket } from "./faults.js";
+import { json, type Reply } from "./http.js";
+import type { Operation } from "./record.js";
+
+/** Requests that arrive this soon after a 429 were already on their way: not counted as early. */
+const IN_FLIGHT_GRACE_MS = 25;
+
+/**
+ * fal's gateway in front of the queue and storage: rate-limits calls that carry a key (a
+ * token bucket, when the faults name one) and counts calls sent before a `Retry-After` allowed.
+ */
+export class Gateway {
+  rateLimited = 0;
+  earlySends = 0;
+  #bucket: TokenBucket | undefined;
+  #bucketOf: unknown;
+  #waitUntil = 0;
+  #lastLimitAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly faults: FaultDice) {}
+
+  /** A 429 to answer instead of serving the call, or undefined to let it through. */
+  admit(op: Operation, now: number): Reply | undefined {
+    if (op === "file" || op === "upload-put" || op === "control" || op === "unknown") return undefined;
+    if (now < this.#waitUntil && now > this.#lastLimitAt + IN_FLIGHT_GRACE_MS) this.earlySends += 1;
+    const limit = this.faults.current.rateLimit;
+    const bucket = this.#bucketFor(now);
+    if (!limit || !bucket) return undefined;
+    const waitMs = bucket.take(now);
+    if (waitMs === 0) return undefined;
+    this.rateLimited += 1;
+    this.#lastLimitAt = now;
+    const header = retryAfterHeader(limit.retryAfter ?? "seconds", waitMs, now);
+    if (header !== undefined) {
+      const until = /^\d+$/.test(header) ? now + Number(header) * 1000 : Date.parse(header);
+      this.#waitUntil = Math.max(this.#waitUntil, until);
+    }
+    return json(
+      429,
+      { detail: "Rate limit exceeded" },
+      header === undefined ? {} : { "retry-after": header },
+    );
+  }
+
+  /** The bucket of the rate limit in force; a new one (full) when the limit changed. */
+  #bucketFor(now: number): TokenBucket | undefined {
+    const limit = this.faults.current.rateLimit;
+    if (limit !== this.#bucketOf) {
+      this.#bucketOf = limit;
+      this.#bucket = limit
+        ? new TokenBucket(limit.perSecond, limit.burst ?? limit.perSecond, now)
+        : undefined;
+    }
+    return this.#bucket;
+  }
+}

@@ -1,0 +1,87 @@
+import { findEndpointByPath } from "../endpoints/index.js";
+import { requestIdOf } from "./classify.js";
+import type { Call } from "./context.js";
+import { authorize, INVALID_JSON, json, type Reply, readJsonBody } from "./http.js";
+import type { RecordedRequest } from "./record.js";
+import { requestUrls, statusBody } from "./status-body.js";
+
+/** The request id a queue path names, noted in the call's record. */
+function namedRequest(entry: RecordedRequest, url: URL): string {
+  entry.requestId = requestIdOf(url.pathname) ?? "";
+  return entry.requestId;
+}
+
+/** `POST /{endpoint}`: queues a request and answers its id (fal bills it from here on). */
+export async function submit({ ctx, req, url, method, entry }: Call): Promise<Reply> {
+  const endpoint = findEndpointByPath(url.pathname);
+  if (!endpoint) return json(404, { detail: `No route for ${method} ${url.pathname}` });
+  Object.assign(entry, { endpoint: endpoint.id });
+  const denied = authorize(req, ctx.opts.apiKeys);
+  if (denied) return denied;
+  const { maxQueueLength } = ctx.faults.current;
+  if (maxQueueLength !== undefined && ctx.store.queuedCount >= maxQueueLength)
+    return json(429, { detail: "Queue is full" });
+  const body = await readJsonBody(req, true);
+  if (!body) return INVALID_JSON;
+  const timeoutHeader = Number(req.headers["x-fal-request-timeout"]);
+  const startTimeoutMs = timeoutHeader > 0 ? timeoutHeader * 1000 : undefined;
+  const request = ctx.store.submit(endpoint, body.value, startTimeoutMs);
+  entry.requestId = request.id;
+  return json(200, {
+    status: "IN_QUEUE",
+    request_id: request.id,
+    ...requestUrls(ctx.baseUrl, request),
+    queue_position: ctx.store.queuePosition(request) ?? 0,
+  });
+}
+
+/** `PUT …/requests/{id}/cancel`. */
+export async function cancel({ ctx, req, url, method, entry }: Call): Promise<Reply> {
+  const id = namedRequest(entry, url);
+  const denied = authorize(req, ctx.opts.apiKeys);
+  if (denied) return denied;
+  if (method !== "PUT") return json(405, { detail: "Method not allowed" });
+  const outcome = ctx.store.cancel(id);
+  const code = outcome === "CANCELLATION_REQUESTED" ? 202 : outcome === "ALREADY_COMPLETED" ? 400 : 404;
+  return json(code, { status: outcome });
+}
+
+/**
+ * `…/requests/{id}/status` and `…/status/stream`: the request's status, polled (202 until
+ * COMPLETED, then 200) or streamed as server-sent events.
+ */
+export async function status(call: Call): Promise<Reply | undefined> {
+  const { ctx, req, res, url, entry } = call;
+  const id = namedRequest(entry, url);
+  const denied = authorize(req, ctx.opts.apiKeys);
+  if (denied) return denied;
+  const request = ctx.store.get(id);
+  if (!request) return json(404, { detail: `Request ${id} not found` });
+  if (ctx.faults.chance(ctx.faults.current.statusErrorRate))
+    return json(503, { detail: "Service temporarily unavailable" });
+  const wantLogs = url.searchParams.get("logs") === "1";
+  if (entry.op === "status-stream") {
+    entry.status = 200;
+    ctx.streams.open(res, id, wantLogs);
+    return undefined;
+  }
+  const body = statusBody(ctx.baseUrl, request, ctx.store.queuePosition(request), wantLogs);
+  return json(request.phase.kind === "completed" ? 200 : 202, body);
+}
+
+/** `GET …/requests/{id}`: the result of a finished request, with `x-fal-request-id`. */
+export async function result({ ctx, req, url, entry }: Call): Promise<Reply> {
+  const id = namedRequest(entry, url);
+  const denied = authorize(req, ctx.opts.apiKeys);
+  if (denied) return denied;
+  const request = ctx.store.get(id);
+  if (!request) return json(404, { detail: `Request ${id} not found` });
+  if (request.phase.kind !== "completed") return json(400, { detail: "Request is still in progress" });
+  request.resultFetchedAt ??= Date.now();
+  if (ctx.faults.chance(ctx.faults.current.resultErrorRate)) return json(502, { detail: "Bad gateway" });
+  const outcome = request.phase.outcome;
+  const headers: Record<string, string> = { "x-fal-request-id": request.id };
+  if (outcome.errorType && outcome.httpStatus >= 400) headers["x-fal-error-type"] = outcome.errorType;
+  if (outcome.errorType === "request_timeout") headers["x-fal-request-timeout-type"] = "user";
+  return json(outcome.httpStatus, outcome.body, headers);
+}

@@ -1,0 +1,58 @@
+import { ManifestError } from "../errors.js";
+import { type ReadManifestOptions, readManifest } from "../manifest/index.js";
+import {
+  expandManifest,
+  type Plan,
+  planPipeline,
+  type Selection,
+  settleRows,
+  skippedWarnings,
+} from "../plan/index.js";
+import { resolveImages } from "./resolve-images.js";
+
+/** Options of `loadPlan`: how to read the manifest and which jobs to keep. */
+export interface LoadPlanOptions extends ReadManifestOptions, Selection {}
+
+/** A manifest, planned: nothing is sent yet. */
+export interface LoadedPlan {
+  readonly plan: Plan;
+  /** The manifest's `concurrency`, if it sets one. */
+  readonly concurrency: number | "auto" | undefined;
+  /** The manifest's `max_cost_usd`, if it sets one. */
+  readonly maxCostUsd: number | undefined;
+}
+
+/**
+ * Reads, expands, resolves and plans a manifest (YAML or CSV): the one place that knows the
+ * order of the stages. Every stage reports its issues and the next still runs where it can, so
+ * every mistake is reported at once: throws a ManifestError with all of them. Nothing is sent.
+ */
+export async function loadPlan(manifestPath: string, options: LoadPlanOptions = {}): Promise<LoadedPlan> {
+  const read = await readManifest(manifestPath, options);
+  if (!read.ok) throw new ManifestError(read.issues);
+  const { manifest } = read;
+  const expansion = expandManifest(manifest);
+  const resolved = await resolveImages(expansion.imageUses);
+  const settled = settleRows({
+    manifest,
+    readIssues: read.issues,
+    expansion,
+    imageFailures: resolved.failures,
+  });
+  if (!settled.ok) throw new ManifestError(settled.issues);
+  const selection = {
+    ...(options.only !== undefined ? { only: options.only } : {}),
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  };
+  const plan = planPipeline(
+    {
+      manifest,
+      drafts: settled.drafts,
+      images: resolved.images,
+      warnings: [...expansion.warnings, ...skippedWarnings(settled.skipped)],
+      skipped: settled.skipped,
+    },
+    selection,
+  );
+  return { plan, concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd };
+}

@@ -1,0 +1,35 @@
+import { describeSource } from "../fal/index.js";
+import type { KeyState } from "./job-state.js";
+
+/**
+ * A job's state as this run may use it: a state whose latest request went to another source
+ * (the emulator, another base URL, fal) says nothing about this one, so the job starts afresh.
+ * Journals older than the source field (undefined) are taken as they are. Pure.
+ */
+export function stateForSource(state: KeyState | undefined, source: string): KeyState | undefined {
+  if (state?.source === undefined || state.source === source) return state;
+  return undefined;
+}
+
+/** Counts, per other source, the jobs this run regenerates because they were made there. */
+export class SourceMismatches {
+  readonly #bySource = new Map<string, number>();
+
+  constructor(readonly source: string) {}
+
+  /** The state to use for a job; remembers a mismatch. */
+  use(state: KeyState | undefined): KeyState | undefined {
+    const kept = stateForSource(state, this.source);
+    if (state?.source !== undefined && kept === undefined)
+      this.#bySource.set(state.source, (this.#bySource.get(state.source) ?? 0) + 1);
+    return kept;
+  }
+
+  /** One warning per other source, e.g. "3 jobs were made against the emulator; regenerating for fal". */
+  warnings(): string[] {
+    return [...this.#bySource].map(
+      ([other, n]) =>
+        `${n} job${n === 1 ? " was" : "s were"} made against ${describeSource(other)}; regenerating for ${describeSource(this.source)}`,
+    );
+  }
+}

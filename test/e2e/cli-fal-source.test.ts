@@ -1,0 +1,72 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { writePng } from "../helpers/images.js";
+import { runCli } from "../helpers/run-cli.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const KEY = "sk-source-test";
+const tempDir = useTempDirs();
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const MANIFEST = `name: trap
+model: seedream-v4.5
+images: { studio: ./studio.png }
+prompts: { hero: "The {{name}} in the studio of Figure 1." }
+sizes: { square: square_hd }
+rows: [{ sku: A, name: Alpha }, { sku: B, name: Beta }, { sku: C, name: Gamma }]
+jobs: [{ id: "{{sku}}", prompt: hero, images: [studio] }]
+`;
+
+const submits = (em: Emulator) => em.requests.filter((r) => r.op === "submit" && r.status === 200);
+
+describe("a folder made against one fal target, run against another", () => {
+  it("regenerates every job the built-in emulator made when run against a base URL, and says why", async () => {
+    const dir = await tempDir();
+    await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
+    await writeFile(join(dir, "m.yaml"), MANIFEST);
+    const out = join(dir, "out");
+    const run = (...more: string[]) =>
+      runCli(["run", join(dir, "m.yaml"), "-o", out, ...more], { env: { FAL_KEY: KEY } });
+
+    const first = await run("--emulator", "--emulator-time-scale", "0.001");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("3 jobs: 3 succeeded, 0 failed");
+    // Again on the built-in emulator (another port): up to date.
+    expect((await run("--emulator", "--emulator-time-scale", "0.001")).stdout).toContain(
+      "3 jobs: 0 succeeded, 3 up to date, 0 failed",
+    );
+
+    emulator = await startEmulator({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 10, max: 30 } });
+    const real = await run("--fal-base-url", emulator.url);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain("3 jobs: 3 succeeded, 0 failed");
+    expect(submits(emulator)).toHaveLength(3);
+    const warnings = real.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level === 40)
+      .map((l) => l.msg);
+    expect(warnings).toEqual([`3 jobs were made against the emulator; regenerating for ${emulator.url}`]);
+    const journal = (await readFile(join(out, "trap", ".state", "journal.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; source?: string });
+    expect(journal.filter((e) => e.type === "submitted").map((e) => e.source)).toEqual([
+      ...Array(3).fill("emulator"),
+      ...Array(3).fill(emulator.url),
+    ]);
+
+    // Now made against that target: the next run there sends nothing.
+    const again = await run("--fal-base-url", emulator.url);
+    expect(again.stdout).toContain("3 jobs: 0 succeeded, 3 up to date, 0 failed");
+    expect(again.stderr).not.toContain("regenerating");
+    expect(submits(emulator)).toHaveLength(3);
+  });
+});
