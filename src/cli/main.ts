@@ -16,6 +16,7 @@ import {
 } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import { reportCommand } from "./report-command.js";
+import { addReviewCommands } from "./review-commands.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
@@ -96,6 +97,10 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option("--force", "regenerate every job, even those up to date")
     .option("--retry-failed", "run only the jobs an earlier run failed")
     .option(
+      "--verify",
+      "hash every output file, not only those whose size, mtime or inode changed, and say which differ",
+    )
+    .option(
       "--keep-runs <n>",
       "run records (runs/<run-id>.json) to keep; older ones are removed",
       wholeNumber(1, 100_000),
@@ -151,6 +156,8 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .action(async (folder: string) => done(await reportCommand(folder, io)));
+
+  addReviewCommands(program, io, done);
 
   program
     .command("schema")

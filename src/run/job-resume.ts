@@ -6,6 +6,8 @@ import type { FailureClass } from "./retry-policy.js";
 export interface ResumeOptions {
   /** Regenerate every job, whatever is on disk. */
   readonly force?: boolean;
+  /** Hash every output file, not only those whose size, mtime or inode changed. */
+  readonly verify?: boolean;
   /** Send again the jobs an earlier run failed. */
   readonly retryFailed?: boolean;
 }

@@ -61,6 +61,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
         original: e.original,
         settings: e.settings,
         derivatives: e.derivatives,
+        ...(e.stamp === undefined ? {} : { stamp: e.stamp }),
       });
       break;
     case "done":

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
+import { checkFile, deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
@@ -13,48 +13,70 @@ export function resultImageCount(result: unknown): number {
   return Array.isArray(images) ? images.length : 0;
 }
 
-async function sha256Of(path: string): Promise<string | undefined> {
-  try {
-    return createHash("sha256")
-      .update(await readFile(path))
-      .digest("hex");
-  } catch {
-    return undefined;
-  }
+/** What checking one image's files found. */
+interface Intact {
+  readonly ok: boolean;
+  /** The record with fresh stamps, when a file's metadata changed but its bytes did not. */
+  readonly refreshed?: ImageRecord;
+  /** Files whose bytes differ from what was written (or that are gone). */
+  readonly differs: readonly string[];
 }
 
-/** Whether every file of an image record is on disk with its hash, made with these settings. */
+/**
+ * Whether every file of an image record is still what was written, made with these settings.
+ * Files whose size, mtime and inode match the record are not read (see `checkFile`).
+ */
 async function intact(
   outputDir: string,
   record: ImageRecord,
   plannedPath: string,
   settings: string,
-): Promise<boolean> {
-  if (record.settings !== settings || record.path !== plannedPath) return false;
-  if ((await sha256Of(join(outputDir, record.path))) !== record.sha256) return false;
-  for (const d of record.derivatives)
-    if ((await sha256Of(join(outputDir, d.path))) !== d.sha256) return false;
-  return true;
+  verify: boolean,
+): Promise<Intact> {
+  if (record.settings !== settings || record.path !== plannedPath) return { ok: false, differs: [] };
+  const differs: string[] = [];
+  const main = await checkFile(join(outputDir, record.path), record, verify);
+  if (main.state === "changed") differs.push(record.path);
+  let refreshed = false;
+  const derivatives = [];
+  for (const d of record.derivatives) {
+    const check = await checkFile(join(outputDir, d.path), d, verify);
+    if (check.state === "changed") differs.push(d.path);
+    refreshed ||= check.state === "same-bytes";
+    derivatives.push(check.state === "same-bytes" ? { ...d, stamp: check.stamp } : d);
+  }
+  if (differs.length > 0) return { ok: false, differs };
+  if (main.state !== "same-bytes" && !refreshed) return { ok: true, differs };
+  return {
+    ok: true,
+    differs,
+    refreshed: { ...record, derivatives, ...(main.state === "same-bytes" ? { stamp: main.stamp } : {}) },
+  };
 }
 
 /**
  * Checks that every image of a finished job is on disk with its recorded hashes, at the paths
  * and with the output settings the manifest now gives. An image whose files are missing,
  * changed, moved, or made with other settings is made again from fal's original kept under
- * `.state/originals/` (no call to fal); its new record is in `remade`, for the journal. Returns
- * undefined when an original is gone too (the job must fetch the result again).
+ * `.state/originals/` (no call to fal). Files are read only when their size, mtime or inode
+ * changed, or with `verify` (then every file is hashed); `differs` names the files whose bytes
+ * were not what was written. New records (remade, or with fresh stamps) are in `remade`, for
+ * the journal. Returns undefined when an original is gone too (the job must fetch the result
+ * again).
  */
 export async function verifyImages(
   outputDir: string,
   job: Job,
   state: KeyState,
   cpu: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<{ records: ImageRecord[]; remade: ImageRecord[] } | undefined> {
+  verify = false,
+): Promise<{ records: ImageRecord[]; remade: ImageRecord[]; differs: string[] } | undefined> {
   const count = resultImageCount(state.result);
   if (count === 0 || state.images.size < count || state.request === undefined) return undefined;
   const seed = (state.result as { seed?: unknown }).seed;
   const records: ImageRecord[] = [];
   const remade: ImageRecord[] = [];
+  const differs: string[] = [];
   for (let n = 1; n <= count; n++) {
     const record = state.images.get(n);
     if (!record?.original) return undefined;
@@ -66,10 +88,13 @@ export async function verifyImages(
       Date.now(),
     );
     const planned = delivery.pathFor(extOf(record, job));
-    if (await intact(outputDir, record, planned, job.output.settingsKey)) {
+    const check = await intact(outputDir, record, planned, job.output.settingsKey, verify);
+    differs.push(...check.differs);
+    if (check.ok) {
       // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
-      await refreshSidecar(outputDir, delivery, record);
-      records.push(record);
+      await refreshSidecar(outputDir, delivery, check.refreshed ?? record);
+      records.push(check.refreshed ?? record);
+      if (check.refreshed) remade.push(check.refreshed);
       continue;
     }
     let original: Buffer;
@@ -91,7 +116,7 @@ export async function verifyImages(
     records.push(again);
     remade.push(again);
   }
-  return { records, remade };
+  return { records, remade, differs };
 }
 
 /** The extension the main output has with the job's settings. */

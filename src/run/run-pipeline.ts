@@ -70,6 +70,7 @@ async function startsFor(
   options: ResumeOptions,
   journal: Journal,
   sources: SourceMismatches,
+  differs: string[],
 ): Promise<Map<string, JobPhase>> {
   const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
@@ -80,7 +81,8 @@ async function startsFor(
         const state = sources.use(states.get(job.key));
         let verified = false;
         if (state?.phase === "done" && !options.force) {
-          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn));
+          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn), options.verify);
+          if (checked) differs.push(...checked.differs);
           if (checked) {
             verified = true;
             state.images = new Map(checked.records.map((r) => [r.n, r]));
@@ -150,7 +152,7 @@ async function startsOfRun(
   journal: Journal,
   source: string,
   logger: Logger,
-): Promise<{ plan: Plan; starts: Map<string, JobPhase> }> {
+): Promise<{ plan: Plan; starts: Map<string, JobPhase>; differs: string[] }> {
   const plan = options.retryFailed
     ? {
         ...fullPlan,
@@ -158,13 +160,26 @@ async function startsOfRun(
       }
     : fullPlan;
   const sources = new SourceMismatches(source);
-  const starts = await startsFor(plan, outputDir, states, options, journal, sources);
+  const differs: string[] = [];
+  const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
+  for (const path of differs.slice(0, 100))
+    logger.warn({ path }, "an output is not what was written; it is made again");
+  if (differs.length > 0)
+    logger.warn({ files: differs.length, verify: options.verify === true }, "outputs not as written");
   for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
   const counts: Record<string, number> = {};
   for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
   logger.info({ ...counts }, "resume: how the jobs start");
-  return { plan, starts };
+  return { plan, starts, differs };
 }
+
+/** What `runPipeline` returns: the run's result, where it went, and what the review found. */
+export type PipelineResult = ExecuteResult & {
+  readonly outputDir: string;
+  readonly reviewWarnings: readonly string[];
+  /** Output files found not as written (missing, or other bytes), made again from the originals. */
+  readonly differs: readonly string[];
+};
 
 /**
  * Reads, plans and runs a manifest, durably: one run at a time per output folder (a lock), a
@@ -172,9 +187,7 @@ async function startsOfRun(
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
-export async function runPipeline(
-  options: RunPipelineOptions,
-): Promise<ExecuteResult & { readonly outputDir: string; readonly reviewWarnings: readonly string[] }> {
+export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
@@ -191,7 +204,15 @@ export async function runPipeline(
     const opened = await openJournal(outputDir, options.fresh === true, clock, source);
     const { states } = opened;
     journal = opened.journal;
-    const { plan, starts } = await startsOfRun(fullPlan, outputDir, states, options, journal, source, logger);
+    const { plan, starts, differs } = await startsOfRun(
+      fullPlan,
+      outputDir,
+      states,
+      options,
+      journal,
+      source,
+      logger,
+    );
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
 
@@ -223,7 +244,7 @@ export async function runPipeline(
     });
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
-    return { ...result, outputDir, reviewWarnings: review.warnings };
+    return { ...result, outputDir, reviewWarnings: review.warnings, differs };
   } finally {
     journal?.close();
     await release();
