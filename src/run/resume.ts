@@ -120,7 +120,7 @@ export async function verifyImages(
 }
 
 /** The extension the main output has with the job's settings. */
-function extOf(record: ImageRecord, job: Job): string {
+export function extOf(record: ImageRecord, job: Job): string {
   const format = job.output.main.format;
   if (format === "original") return record.original.ext;
   return format === "jpeg" ? "jpg" : format;
