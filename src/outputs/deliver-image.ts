@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ImageSpec } from "../manifest/types.js";
 import { displayUrl } from "./display-url.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
+import { type FileStamp, stampOf } from "./file-check.js";
 import { inspectImage } from "./image-codec.js";
 import { renderOutput } from "./render-output.js";
 import { writeSidecar } from "./sidecar.js";
@@ -40,6 +41,8 @@ export interface WrittenFile {
   readonly bytes: number;
   readonly sha256: string;
   readonly contentType: string;
+  /** Size, mtime and inode right after writing, so a later run can skip reading it. */
+  readonly stamp?: FileStamp;
 }
 
 /** One delivered image: the main file, its derivatives, and fal's original kept for re-encoding. */
@@ -65,8 +68,10 @@ async function writeRendered(
   const { bytes, info } = await renderOutput(original, spec);
   const path = pathFor(info.ext);
   await writeFileSafely(join(outputDir, path), bytes);
+  const stamp = await stampOf(join(outputDir, path));
   return {
     path,
+    ...(stamp === undefined ? {} : { stamp }),
     width: info.width,
     height: info.height,
     bytes: bytes.length,
