@@ -12,7 +12,7 @@ import { SourceMismatches } from "./source-check.js";
 /** What a run into an output folder would do with each job, told before it runs. */
 export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";
 
-/** What the phase a run starts a job in means for tonight (and its bill). */
+/** What a run would do with a job that starts in `start` (see `decideStart`). */
 function kindOf(start: JobPhase): PreviewKind {
   switch (start.kind) {
     case "up-to-date":
@@ -22,6 +22,7 @@ function kindOf(start: JobPhase): PreviewKind {
     case "delivering":
       return "resume";
     case "not-run":
+    case "failed":
       return "failed";
     case "in-doubt":
     case "submitting":
