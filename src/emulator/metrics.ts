@@ -1,4 +1,6 @@
 import type { EmulatorContext } from "./context.js";
+import type { LedgerStats } from "./ledger.js";
+import type { OutageStats } from "./outages.js";
 import type { FalRequest } from "./request-store.js";
 
 /** One request's timeline, in ms since the emulator started. */
@@ -24,6 +26,11 @@ export interface EmulatorStats {
   readonly earlySends: number;
   /** Calls answered, by operation. */
   readonly calls: Readonly<Record<string, number>>;
+  /** Submits accepted, bodies accepted twice, answers that never reached the client. */
+  readonly submits: LedgerStats["submits"];
+  /** Requests completed with images, and their cost at the emulator's prices. */
+  readonly billing: LedgerStats["billing"];
+  readonly outages: OutageStats;
 }
 
 /** One request's timeline, relative to the emulator's start. */
@@ -59,5 +66,7 @@ export function collectStats(ctx: EmulatorContext): EmulatorStats {
     rateLimited: ctx.gateway.rateLimited,
     earlySends: ctx.gateway.earlySends,
     calls,
+    ...ctx.ledger.stats(),
+    outages: ctx.outages.stats(),
   };
 }
