@@ -21,7 +21,9 @@ export {
   type SkippedRow,
   summarizePlan,
 } from "./plan/index.js";
+export { type PublishOutcome, type PublishOutputOptions, publishOutput } from "./publish/index.js";
 export { type Report, reportJsonSchema, reportSchema } from "./report/index.js";
+export { type Decision, DecisionStore, readDecisions } from "./review/index.js";
 export { ConcurrencyController, type ControllerOptions } from "./run/controller.js";
 export { type ExecuteOptions, type ExecuteResult, executePlan } from "./run/execute-plan.js";
 export { type RunPipelineOptions, runPipeline } from "./run/run-pipeline.js";

@@ -1,9 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { PipelineError } from "../errors.js";
-import { type Report, reportSchema } from "../report/index.js";
+import { relative } from "node:path";
+import type { Report } from "../report/index.js";
 import { writeReview } from "../run/write-review.js";
 import { EXIT } from "./exit-codes.js";
+import { readReportFile } from "./read-report-file.js";
 import type { CliIo } from "./streams.js";
 
 /** The run summary in a few lines. */
@@ -23,18 +22,11 @@ export function summaryLines(report: Report, where: string): string {
 
 /** `seedream-pipeline report <output folder>`: rebuild the gallery and print the last run's summary; no fal call. */
 export async function reportCommand(folder: string, io: CliIo): Promise<number> {
-  let report: Report;
-  try {
-    report = reportSchema.parse(
-      JSON.parse(await readFile(join(folder, "report.json"), "utf8")),
-    ) as unknown as Report;
-  } catch (error) {
-    throw new PipelineError(
-      "USAGE",
-      `${folder}: no readable report.json (${(error as Error).message.split("\n")[0]})`,
-    );
-  }
-  await writeReview(folder, report);
+  const report = await readReportFile(folder);
+  const review = await writeReview(folder, report);
+  for (const w of review.warnings)
+    io.stderr.write(`seedream-pipeline: ${w}
+`);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;
 }

@@ -22,6 +22,8 @@ export interface RunFlags extends PlanFlags {
   readonly fresh?: boolean;
   readonly force?: boolean;
   readonly retryFailed?: boolean;
+  readonly keepRuns?: number;
+  readonly verify?: boolean;
   readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
@@ -107,6 +109,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.fresh ? { fresh: true } : {}),
       ...(flags.force ? { force: true } : {}),
       ...(flags.retryFailed ? { retryFailed: true } : {}),
+      ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
+      ...(flags.verify ? { verify: true } : {}),
       signal: interrupt.signal,
       retry: {
         ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
@@ -125,6 +129,11 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
     );
+    if (flags.verify || result.differs.length > 0)
+      io.stdout.write(
+        `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
+      );
+    for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
     if (result.end === "credentials_rejected")
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
     if (result.end === "budget")

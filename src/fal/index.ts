@@ -35,6 +35,7 @@ export {
   credentialsFromEnv,
   describeSource,
   type FalAccess,
+  falSource,
   resolveFalAccess,
 } from "./resolve-access.js";
 export { retryAfterDeadline } from "./retry-after.js";

@@ -4,8 +4,10 @@ import { join } from "node:path";
 import type { ImageSpec } from "../manifest/types.js";
 import { displayUrl } from "./display-url.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
+import { type FileStamp, stampOf } from "./file-check.js";
 import { inspectImage } from "./image-codec.js";
 import { renderOutput } from "./render-output.js";
+import { writeSidecar } from "./sidecar.js";
 import { writeFileSafely } from "./write-file.js";
 
 /** What fal said about an image, checked against what arrives. */
@@ -39,6 +41,8 @@ export interface WrittenFile {
   readonly bytes: number;
   readonly sha256: string;
   readonly contentType: string;
+  /** Size, mtime and inode right after writing, so a later run can skip reading it. */
+  readonly stamp?: FileStamp;
 }
 
 /** One delivered image: the main file, its derivatives, and fal's original kept for re-encoding. */
@@ -64,8 +68,10 @@ async function writeRendered(
   const { bytes, info } = await renderOutput(original, spec);
   const path = pathFor(info.ext);
   await writeFileSafely(join(outputDir, path), bytes);
+  const stamp = await stampOf(join(outputDir, path));
   return {
     path,
+    ...(stamp === undefined ? {} : { stamp }),
     width: info.width,
     height: info.height,
     bytes: bytes.length,
@@ -94,33 +100,7 @@ export async function deliverFromOriginal(
       ...(await cpu(() => writeRendered(outputDir, original, d.spec, d.pathFor))),
     });
   const saved: SavedImage = { ...main, sourceUrl, original: originalInfo, derivatives };
-  if (delivery.sidecar)
-    await writeFileSafely(
-      join(outputDir, `${main.path}.json`),
-      `${JSON.stringify(
-        {
-          ...delivery.sidecar,
-          image: {
-            n: delivery.n,
-            path: main.path,
-            width: main.width,
-            height: main.height,
-            sha256: main.sha256,
-            content_type: main.contentType,
-          },
-          derivatives: derivatives.map((d) => ({
-            name: d.name,
-            path: d.path,
-            width: d.width,
-            height: d.height,
-            sha256: d.sha256,
-          })),
-          source_url: sourceUrl,
-        },
-        null,
-        2,
-      )}\n`,
-    );
+  await writeSidecar(outputDir, delivery, saved);
   return saved;
 }
 

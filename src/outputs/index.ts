@@ -10,7 +10,17 @@ export {
 } from "./deliver-image.js";
 export { displayUrl } from "./display-url.js";
 export { type DownloadOptions, downloadFile } from "./download.js";
+export { checkFile, type FileCheck, type FileStamp, sha256File, stampOf } from "./file-check.js";
 export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
+export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
 export { writeFileSafely } from "./write-file.js";
+export {
+  DEFAULT_KEEP_RUNS,
+  pruneRuns,
+  readReportJobs,
+  touchedByRun,
+  writeReportFile,
+  writeRunReports,
+} from "./write-report.js";

@@ -1,5 +1,6 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import pLimit from "p-limit";
 import sharp from "sharp";
 import { writeFileSafely } from "./write-file.js";
 
@@ -8,75 +9,101 @@ export function galleryThumbPath(sha256: string): string {
   return `.gallery/${sha256}.webp`;
 }
 
-/** Makes the gallery thumbnails (320 px WebP) that do not exist yet. */
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Makes the gallery thumbnails (320 px WebP) that do not exist yet, one per distinct image.
+ * Works through the list with a fixed number of workers, so 100,000 outputs hold no more in
+ * memory than a few.
+ */
 export async function makeGalleryThumbs(
   outputDir: string,
-  outputs: ReadonlyArray<{ path: string; sha256: string }>,
+  outputs: Iterable<{ path: string; sha256: string }>,
   cpu: <T>(fn: () => Promise<T>) => Promise<T>,
+  workers = 8,
 ): Promise<void> {
   await mkdir(join(outputDir, ".gallery"), { recursive: true });
-  await Promise.all(
-    outputs.map((o) =>
-      cpu(async () => {
-        const target = join(outputDir, galleryThumbPath(o.sha256));
-        if (
-          await access(target).then(
-            () => true,
-            () => false,
-          )
-        )
-          return;
+  const seen = new Set<string>();
+  const it = outputs[Symbol.iterator]();
+  const worker = async () => {
+    for (let next = it.next(); !next.done; next = it.next()) {
+      const o = next.value;
+      if (seen.has(o.sha256)) continue;
+      seen.add(o.sha256);
+      const target = join(outputDir, galleryThumbPath(o.sha256));
+      if (await exists(target)) continue;
+      await cpu(async () => {
         const bytes = await sharp(join(outputDir, o.path))
           .rotate()
           .resize(320, 320, { fit: "inside" })
           .webp({ quality: 75 })
           .toBuffer();
         await writeFileSafely(target, bytes);
-      }),
-    ),
-  );
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
 }
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const CELL = 220;
+const LABEL = 28;
+const TITLE = 32;
+const COLUMNS = 8;
+
+function text(width: number, height: number, y: number, body: string, color: string, size: number): Buffer {
+  const shown = body.length > width / 7.5 ? `${body.slice(0, Math.floor(width / 7.5) - 1)}…` : body;
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${y}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="${color}">${escapeXml(shown)}</text></svg>`,
+  );
+}
+
 /**
- * A contact sheet: a PNG grid of thumbnails, each labelled with its job id (red for a job
- * without an image), for a quick look or a chat message.
+ * A contact sheet: a PNG grid (8 columns, at most as many rows as `tiles` needs) of
+ * thumbnails, each labelled with its job id (red, on a pink tile, for a failure), under a
+ * title. Tiles are drawn two at a time from the small gallery thumbnails, so its memory is
+ * bounded by the number of tiles, which the caller bounds (see `contactTiles`).
  */
 export async function contactSheet(
   outputDir: string,
+  title: string,
   tiles: ReadonlyArray<{ label: string; path?: string; failed?: boolean }>,
 ): Promise<Buffer> {
-  const cell = 220;
-  const label = 28;
-  const cols = Math.max(1, Math.min(8, Math.ceil(Math.sqrt(tiles.length))));
+  const cols = Math.max(1, Math.min(COLUMNS, tiles.length));
   const rows = Math.max(1, Math.ceil(tiles.length / cols));
+  const width = COLUMNS * CELL;
+  const limit = pLimit(2);
   const layers = await Promise.all(
-    tiles.map(async (t, i) => {
-      const left = (i % cols) * cell;
-      const top = Math.floor(i / cols) * (cell + label);
-      const image = t.path
-        ? await sharp(join(outputDir, t.path))
-            .rotate()
-            .resize(cell - 10, cell - 10, { fit: "contain", background: "#ffffff" })
-            .png()
-            .toBuffer()
-        : await sharp({ create: { width: cell - 10, height: cell - 10, channels: 3, background: "#fde2e4" } })
-            .png()
-            .toBuffer();
-      const text = Buffer.from(
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${cell}" height="${label}"><text x="${cell / 2}" y="19" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="13" fill="${t.failed ? "#b91c1c" : "#111"}">${escapeXml(t.label.length > 30 ? `${t.label.slice(0, 29)}…` : t.label)}</text></svg>`,
-      );
-      return [
-        { input: image, left: left + 5, top: top + 5 },
-        { input: text, left, top: top + cell },
-      ];
-    }),
+    tiles.map((t, i) =>
+      limit(async () => {
+        const left = (i % cols) * CELL;
+        const top = TITLE + Math.floor(i / cols) * (CELL + LABEL);
+        const image = t.path
+          ? await sharp(join(outputDir, t.path))
+              .resize(CELL - 10, CELL - 10, { fit: "contain", background: "#ffffff" })
+              .png()
+              .toBuffer()
+          : await sharp({
+              create: { width: CELL - 10, height: CELL - 10, channels: 3, background: "#fde2e4" },
+            })
+              .png()
+              .toBuffer();
+        return [
+          { input: image, left: left + 5, top: top + 5 },
+          { input: text(CELL, LABEL, 19, t.label, t.failed ? "#b91c1c" : "#111", 13), left, top: top + CELL },
+        ];
+      }),
+    ),
   );
   return sharp({
-    create: { width: cols * cell, height: rows * (cell + label), channels: 3, background: "#ffffff" },
+    create: { width, height: TITLE + rows * (CELL + LABEL), channels: 3, background: "#ffffff" },
   })
-    .composite(layers.flat())
+    .composite([{ input: text(width, TITLE, 22, title, "#111", 15), left: 0, top: 0 }, ...layers.flat()])
     .png()
     .toBuffer();
 }

@@ -144,13 +144,21 @@ export function planJson(plan: Plan): Record<string, unknown> {
 
 /**
  * Writes the same JSON as `planJson`, a job at a time, so a plan of 100,000 jobs never
- * stands in memory as one string.
+ * stands in memory as one string. `more` adds fields to the head and to each job (what a run
+ * into an output folder would do).
  */
-export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
-  const head = JSON.stringify(summarizePlan(plan), null, 2);
+export function writePlanJson(
+  plan: Plan,
+  write: (chunk: string) => void,
+  more: {
+    readonly head?: Readonly<Record<string, unknown>>;
+    readonly job?: (job: Plan["jobs"][number]) => Readonly<Record<string, unknown>>;
+  } = {},
+): void {
+  const head = JSON.stringify({ ...summarizePlan(plan), ...more.head }, null, 2);
   write(`${head.slice(0, -2)},\n  "jobs": [`);
   plan.jobs.forEach((job, i) => {
-    write(`${i === 0 ? "\n" : ",\n"}    ${JSON.stringify(jobJson(job))}`);
+    write(`${i === 0 ? "\n" : ",\n"}    ${JSON.stringify({ ...jobJson(job), ...more.job?.(job) })}`);
   });
   write(plan.jobs.length > 0 ? "\n  ]\n}\n" : "]\n}\n");
 }

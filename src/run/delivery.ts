@@ -70,5 +70,6 @@ export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
     original: s.original,
     settings: job.output.settingsKey,
     derivatives: s.derivatives,
+    ...(s.stamp === undefined ? {} : { stamp: s.stamp }),
   };
 }

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { WrittenFile } from "../outputs/index.js";
+import type { FileStamp, WrittenFile } from "../outputs/index.js";
 
 /** One image written for a job, as the journal and the report know it. */
 export interface ImageRecord {
@@ -19,6 +19,8 @@ export interface ImageRecord {
   /** The output settings the files were made with (`Job.output.settingsKey`). */
   readonly settings: string;
   readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
+  /** The main file's size, mtime and inode when written (see `checkFile`). */
+  readonly stamp?: FileStamp;
 }
 
 /** A line of the run journal: what happened to a job (by key), in order. */

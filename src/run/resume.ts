@@ -1,38 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { deliverFromOriginal, originalFile } from "../outputs/index.js";
+import { checkFile, deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
 import type { ImageRecord } from "./journal.js";
-
-/** How a job starts in this run, from what earlier runs left. */
-export type Start =
-  /** Never sent, or sent again on purpose: a new request. */
-  | { readonly kind: "submit"; readonly note?: string }
-  /** Sent but not finished: follow the same request (no new submit while fal answers for it). */
-  | { readonly kind: "attach"; readonly request: string }
-  /** fal finished it but not every image was written: fetch them (no queue call). */
-  | { readonly kind: "download"; readonly request: string; readonly result: unknown }
-  /** Every image is on disk with its hash: nothing to do, at no cost. */
-  | {
-      readonly kind: "skip";
-      readonly reason: string;
-      readonly request: string;
-      readonly images: readonly ImageRecord[];
-    }
-  /** Failed in an earlier run; only `--retry-failed` sends it again. */
-  | { readonly kind: "failed-before"; readonly reason: string }
-  /** An earlier run was killed while sending it: fal may have it, under an id we never got. */
-  | { readonly kind: "in-doubt"; readonly reason: string };
-
-export interface ResumeOptions {
-  /** Regenerate every job, whatever is on disk. */
-  readonly force?: boolean;
-  /** Send again the jobs an earlier run failed. */
-  readonly retryFailed?: boolean;
-}
 
 /** How many images a result holds. */
 export function resultImageCount(result: unknown): number {
@@ -40,93 +13,70 @@ export function resultImageCount(result: unknown): number {
   return Array.isArray(images) ? images.length : 0;
 }
 
+/** What checking one image's files found. */
+interface Intact {
+  readonly ok: boolean;
+  /** The record with fresh stamps, when a file's metadata changed but its bytes did not. */
+  readonly refreshed?: ImageRecord;
+  /** Files whose bytes differ from what was written (or that are gone). */
+  readonly differs: readonly string[];
+}
+
 /**
- * Decides how a job starts. Pure: `verified` says whether every image of a finished job is on
- * disk with its recorded hash at the path the manifest now gives.
+ * Whether every file of an image record is still what was written, made with these settings.
+ * Files whose size, mtime and inode match the record are not read (see `checkFile`).
  */
-export function decideStart(state: KeyState | undefined, verified: boolean, options: ResumeOptions): Start {
-  if (state?.phase === "submitting")
-    return options.retryFailed
-      ? { kind: "submit", note: "--retry-failed (its earlier submit was cut off)" }
-      : {
-          kind: "in-doubt",
-          reason:
-            "an earlier run was killed while sending it: fal may have accepted it, but its request id never came back; not sent again, to avoid paying twice (--retry-failed sends it again)",
-        };
-  if (!state || state.request === undefined) {
-    if (state?.phase === "failed" && !options.retryFailed)
-      return {
-        kind: "failed-before",
-        reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
-      };
-    return { kind: "submit" };
-  }
-  if (options.force) return { kind: "submit", note: "--force" };
-  switch (state.phase) {
-    case "submitted":
-      return { kind: "attach", request: state.request };
-    case "completed":
-      return { kind: "download", request: state.request, result: state.result };
-    case "done":
-      return verified
-        ? { kind: "skip", reason: "up to date", request: state.request, images: [...state.images.values()] }
-        : { kind: "download", request: state.request, result: state.result };
-    case "failed":
-      return options.retryFailed
-        ? { kind: "submit", note: "--retry-failed" }
-        : {
-            kind: "failed-before",
-            reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
-          };
-    case "canceled":
-      return { kind: "submit", note: "canceled in an earlier run" };
-    case "expired":
-      return { kind: "submit", note: `fal no longer knows request ${state.request}` };
-  }
-}
-
-async function sha256Of(path: string): Promise<string | undefined> {
-  try {
-    return createHash("sha256")
-      .update(await readFile(path))
-      .digest("hex");
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether every file of an image record is on disk with its hash, made with these settings. */
 async function intact(
   outputDir: string,
   record: ImageRecord,
   plannedPath: string,
   settings: string,
-): Promise<boolean> {
-  if (record.settings !== settings || record.path !== plannedPath) return false;
-  if ((await sha256Of(join(outputDir, record.path))) !== record.sha256) return false;
-  for (const d of record.derivatives)
-    if ((await sha256Of(join(outputDir, d.path))) !== d.sha256) return false;
-  return true;
+  verify: boolean,
+): Promise<Intact> {
+  if (record.settings !== settings || record.path !== plannedPath) return { ok: false, differs: [] };
+  const differs: string[] = [];
+  const main = await checkFile(join(outputDir, record.path), record, verify);
+  if (main.state === "changed") differs.push(record.path);
+  let refreshed = false;
+  const derivatives = [];
+  for (const d of record.derivatives) {
+    const check = await checkFile(join(outputDir, d.path), d, verify);
+    if (check.state === "changed") differs.push(d.path);
+    refreshed ||= check.state === "same-bytes";
+    derivatives.push(check.state === "same-bytes" ? { ...d, stamp: check.stamp } : d);
+  }
+  if (differs.length > 0) return { ok: false, differs };
+  if (main.state !== "same-bytes" && !refreshed) return { ok: true, differs };
+  return {
+    ok: true,
+    differs,
+    refreshed: { ...record, derivatives, ...(main.state === "same-bytes" ? { stamp: main.stamp } : {}) },
+  };
 }
 
 /**
  * Checks that every image of a finished job is on disk with its recorded hashes, at the paths
  * and with the output settings the manifest now gives. An image whose files are missing,
  * changed, moved, or made with other settings is made again from fal's original kept under
- * `.state/originals/` (no call to fal); its new record is in `remade`, for the journal. Returns
- * undefined when an original is gone too (the job must fetch the result again).
+ * `.state/originals/` (no call to fal). Files are read only when their size, mtime or inode
+ * changed, or with `verify` (then every file is hashed); `differs` names the files whose bytes
+ * were not what was written. New records (remade, or with fresh stamps) are in `remade`, for
+ * the journal. Returns undefined when an original is gone too (the job must fetch the result
+ * again).
  */
 export async function verifyImages(
   outputDir: string,
   job: Job,
   state: KeyState,
   cpu: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<{ records: ImageRecord[]; remade: ImageRecord[] } | undefined> {
+  verify = false,
+): Promise<{ records: ImageRecord[]; remade: ImageRecord[]; differs: string[] } | undefined> {
   const count = resultImageCount(state.result);
   if (count === 0 || state.images.size < count || state.request === undefined) return undefined;
   const seed = (state.result as { seed?: unknown }).seed;
   const records: ImageRecord[] = [];
   const remade: ImageRecord[] = [];
+  const differs: string[] = [];
   for (let n = 1; n <= count; n++) {
     const record = state.images.get(n);
     if (!record?.original) return undefined;
@@ -138,8 +88,13 @@ export async function verifyImages(
       Date.now(),
     );
     const planned = delivery.pathFor(extOf(record, job));
-    if (await intact(outputDir, record, planned, job.output.settingsKey)) {
-      records.push(record);
+    const check = await intact(outputDir, record, planned, job.output.settingsKey, verify);
+    differs.push(...check.differs);
+    if (check.ok) {
+      // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
+      await refreshSidecar(outputDir, delivery, check.refreshed ?? record);
+      records.push(check.refreshed ?? record);
+      if (check.refreshed) remade.push(check.refreshed);
       continue;
     }
     let original: Buffer;
@@ -161,11 +116,11 @@ export async function verifyImages(
     records.push(again);
     remade.push(again);
   }
-  return { records, remade };
+  return { records, remade, differs };
 }
 
 /** The extension the main output has with the job's settings. */
-function extOf(record: ImageRecord, job: Job): string {
+export function extOf(record: ImageRecord, job: Job): string {
   const format = job.output.main.format;
   if (format === "original") return record.original.ext;
   return format === "jpeg" ? "jpg" : format;

@@ -1,36 +1,80 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
+import type { Logger } from "../log/logger.js";
 import { contactSheet, galleryThumbPath, makeGalleryThumbs, writeFileSafely } from "../outputs/index.js";
-import { galleryHtml } from "../report/gallery.js";
+import { contactTiles } from "../report/contact-tiles.js";
+import { galleryFiles } from "../report/gallery.js";
 import type { Report } from "../report/index.js";
+import { writeGalleryData } from "./write-gallery-data.js";
+
+/** What `writeReview` made, and a warning for each part it could not make. */
+export interface ReviewResult {
+  readonly gallery?: string;
+  readonly contactSheet?: string;
+  /** One line per part that failed, naming it: `could not write the gallery: …`. */
+  readonly warnings: readonly string[];
+}
+
+function* outputsOf(report: Report) {
+  for (const j of report.jobs) yield* j.outputs;
+}
 
 /**
- * Writes what a person looks at after a run: `index.html` (the gallery), its thumbnails, and a
- * contact sheet (`contact-sheet.png`, and `runs/<run-id>.contact.png`).
+ * Writes what a person looks at after a run: the gallery (`index.html`, its pages and
+ * thumbnails under `.gallery/`) and the contact sheet (`contact-sheet.png`). Each is made
+ * on its own: one that fails is a warning (logged, and returned) naming it, and the other is
+ * still made; the images and the report, which were paid for, are never at stake.
  */
-export async function writeReview(
-  outputDir: string,
-  report: Report,
-): Promise<{ gallery: string; contactSheet: string }> {
+export async function writeReview(outputDir: string, report: Report, logger?: Logger): Promise<ReviewResult> {
   const cpu = pLimit(availableParallelism());
-  const outputs = report.jobs.flatMap((j) => j.outputs);
-  await makeGalleryThumbs(outputDir, outputs, (fn) => cpu(fn));
-  const thumbs = new Map(outputs.map((o) => [o.path, galleryThumbPath(o.sha256)]));
-  const gallery = join(outputDir, "index.html");
-  await writeFileSafely(
-    gallery,
-    galleryHtml(report, (p) => thumbs.get(p)),
-  );
-  const tiles = report.jobs.map((j) => {
-    const first = j.outputs[0];
-    return first
-      ? { label: j.id, path: galleryThumbPath(first.sha256) }
-      : { label: j.id, failed: j.status !== "skipped" };
-  });
-  const sheet = await contactSheet(outputDir, tiles);
-  const sheetPath = join(outputDir, "contact-sheet.png");
-  await writeFileSafely(sheetPath, sheet);
-  await writeFileSafely(join(outputDir, "runs", `${report.run.id}.contact.png`), sheet);
-  return { gallery, contactSheet: sheetPath };
+  const warnings: string[] = [];
+  const warn = (what: string, error: unknown) => {
+    const line = `could not write the ${what}: ${(error as Error).message}`;
+    warnings.push(line);
+    logger?.warn({ cause: (error as Error).message }, `could not write the ${what}`);
+  };
+  let thumbsMade = false;
+  try {
+    await makeGalleryThumbs(outputDir, outputsOf(report), (fn) => cpu(fn));
+    thumbsMade = true;
+  } catch (error) {
+    warn("gallery thumbnails", error);
+  }
+  let gallery: string | undefined = join(outputDir, "index.html");
+  try {
+    const thumbs = new Map<string, string>();
+    for (const o of outputsOf(report)) thumbs.set(o.path, galleryThumbPath(o.sha256));
+    const files = galleryFiles(report, (p) => (thumbsMade ? thumbs.get(p) : undefined));
+    await writeGalleryData(outputDir, files);
+    await writeFileSafely(gallery, files.html);
+  } catch (error) {
+    gallery = undefined;
+    warn("gallery", error);
+  }
+  let sheetPath: string | undefined = join(outputDir, "contact-sheet.png");
+  try {
+    const { title, tiles } = contactTiles(report);
+    const sheet = await contactSheet(
+      outputDir,
+      title,
+      tiles.map((t) =>
+        t.sha256 === undefined
+          ? { label: t.label, failed: true }
+          : {
+              label: t.kind === "up to date" ? `${t.label} (up to date)` : t.label,
+              path: galleryThumbPath(t.sha256),
+            },
+      ),
+    );
+    await writeFileSafely(sheetPath, sheet);
+  } catch (error) {
+    sheetPath = undefined;
+    warn("contact sheet", error);
+  }
+  return {
+    ...(gallery === undefined ? {} : { gallery }),
+    ...(sheetPath === undefined ? {} : { contactSheet: sheetPath }),
+    warnings,
+  };
 }

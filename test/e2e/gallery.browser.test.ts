@@ -55,7 +55,16 @@ output:
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
       await page.goto(`file://${join(out, "review", "index.html")}`);
-      await page.waitForLoadState("load");
+      await page.waitForSelector('body[data-busy="0"]');
+      await page.waitForFunction(() =>
+        [
+          ...(
+            globalThis as unknown as {
+              document: { images: Iterable<{ complete: boolean; naturalWidth: number }> };
+            }
+          ).document.images,
+        ].every((i) => i.complete && i.naturalWidth > 0),
+      );
       // Every thumbnail loaded from disk.
       const widths = await page.$$eval("img", (imgs) =>
         imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
@@ -72,6 +81,7 @@ output:
       await page.screenshot({ path: "output/test-artifacts/gallery.png", fullPage: true });
       // The status filter shows only failed variants.
       await page.selectOption("#status", "failed");
+      await page.waitForSelector('body[data-busy="0"]');
       const visible = await page.$$eval(".variant:not(.hidden)", (els) =>
         els.map((e) => (e as unknown as { dataset: { status?: string } }).dataset.status),
       );
@@ -80,6 +90,7 @@ output:
       await page.selectOption("#status", "");
       await page.selectOption("#size", "banner");
       await page.fill("#q", "blue");
+      await page.waitForSelector('body[data-busy="0"]');
       const shown = await page.$$eval(".variant:not(.hidden) code", (els) => els.map((e) => e.textContent));
       expect(shown).toEqual(["B2-banner"]);
       await page.screenshot({ path: "output/test-artifacts/gallery-filtered.png", fullPage: true });

@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { wholeNumber } from "./parse-values.js";
+import { publishCommand } from "./publish-command.js";
+import type { CliIo } from "./streams.js";
+
+/** Adds `publish` (and `review`) to the program: what happens to images after a run. */
+export function addReviewCommands(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("publish")
+    .description(
+      "copy the approved images (with derivatives and sidecars) to a folder or S3-compatible storage; idempotent and resumable",
+    )
+    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+    .requiredOption(
+      "--to <dest>",
+      "a folder, or s3://bucket/prefix (credentials: the AWS environment or profile)",
+    )
+    .option("--all", "publish every successful image, reviewed or not")
+    .option("--dry-run", "list what would be sent; send nothing")
+    .option("--endpoint <url>", "S3-compatible endpoint (R2, MinIO, GCS interop); default AWS S3")
+    .option("--region <region>", "S3 region (default: AWS_REGION or the profile's)")
+    .option("--force-path-style", "bucket in the URL path, not the host name (MinIO, most local servers)")
+    .option("--concurrency <n>", "files in flight at once", wholeNumber(1, 64), 8)
+    .option("--cache-control <value>", "Cache-Control of images and derivatives", "public, max-age=86400")
+    .action(async (folder: string, flags) => done(await publishCommand(folder, flags, io)));
+}

@@ -1,0 +1,12 @@
+export { type Destination, type DestinationSpec, type Existing, parseDestination } from "./destination.js";
+export { folderDestination } from "./folder-destination.js";
+export { type HeldBack, type PublishItem, type PublishSelection, planPublish } from "./plan-publish.js";
+export {
+  MANIFEST_KEY,
+  type PublishedFile,
+  type PublishOptions,
+  type PublishResult,
+  publish,
+} from "./publish.js";
+export { type PublishOutcome, type PublishOutputOptions, publishOutput } from "./publish-output.js";
+export { type S3Options, s3Destination } from "./s3-destination.js";

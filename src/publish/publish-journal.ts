@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** The publish state of an output folder for one destination: `.state/publish/<id>.jsonl`. */
+export function publishStatePath(outputDir: string, destinationId: string, ext = "jsonl"): string {
+  const id = createHash("sha256").update(destinationId).digest("hex").slice(0, 16);
+  return join(outputDir, ".state", "publish", `${id}.${ext}`);
+}
+
+/**
+ * What is known to be at a destination: one line per file once it is there (sent, or found
+ * with the same hash), fsynced before the next step, so a publish killed midway resumes
+ * without asking the destination again about what it already confirmed. A torn last line is
+ * ignored.
+ */
+export class PublishJournal {
+  readonly #fd: number;
+
+  private constructor(
+    readonly known: Map<string, string>,
+    fd: number,
+  ) {
+    this.#fd = fd;
+  }
+
+  static async open(path: string): Promise<PublishJournal> {
+    await mkdir(join(path, ".."), { recursive: true });
+    const known = new Map<string, string>();
+    let text = "";
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
+      try {
+        const e = JSON.parse(line) as { key?: unknown; sha256?: unknown };
+        if (typeof e.key === "string" && typeof e.sha256 === "string") known.set(e.key, e.sha256);
+      } catch {
+        // A blank or torn line says nothing.
+      }
+    }
+    const fd = openSync(path, "a");
+    // A torn tail would glue onto the next line: start on a fresh one.
+    if (text !== "" && !text.endsWith("\n")) writeSync(fd, "\n");
+    return new PublishJournal(known, fd);
+  }
+
+  /** Whether `key` is known to hold these bytes. */
+  has(key: string, sha256: string): boolean {
+    return this.known.get(key) === sha256;
+  }
+
+  /** Records that `key` holds `sha256` at the destination; on disk when it returns. */
+  record(key: string, sha256: string, how: "sent" | "present", at: number): void {
+    writeSync(this.#fd, `${JSON.stringify({ key, sha256, how, at: new Date(at).toISOString() })}\n`);
+    fsyncSync(this.#fd);
+    this.known.set(key, sha256);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}

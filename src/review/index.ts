@@ -1,0 +1,17 @@
+export { DecisionStore, type NewDecision, readDecisions, reviewStateDir } from "./decision-store.js";
+export {
+  type Decision,
+  decisionInput,
+  imageId,
+  latestDecisions,
+  parseDecisions,
+  type ReviewState,
+} from "./decisions.js";
+export {
+  countReviews,
+  type DecisionIndex,
+  type ImageReview,
+  indexDecisions,
+  type ReviewCounts,
+  reviewOf,
+} from "./review-status.js";

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { CONTACT_SHEET_MAX_TILES, contactTiles } from "../../src/report/contact-tiles.js";
+import { syntheticCatalogReport, syntheticJobId } from "../helpers/synthetic-report.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = useTempDirs();
+
+describe("contactTiles", () => {
+  it("at 100,000 jobs keeps 48 tiles: the failures first, then what the run made", async () => {
+    const failed = [5, 70_000, 99_999];
+    const report = await syntheticCatalogReport(await tempDir(), { rows: 50_000, failed, skippedEvery: 3 });
+    const { title, tiles } = contactTiles(report);
+    expect(tiles).toHaveLength(CONTACT_SHEET_MAX_TILES);
+    expect(tiles.slice(0, 3)).toEqual(failed.map((i) => ({ label: syntheticJobId(i), kind: "failed" })));
+    expect(new Set(tiles.slice(3).map((t) => t.kind))).toEqual(new Set(["made"]));
+    expect(title).toBe(
+      "catalog: 100000 jobs · 3 failed · 66664 made · showing 3 failed and 45 made (the gallery has them all)",
+    );
+  });
+
+  it("on a night that made nothing, shows what is up to date rather than an empty sheet", async () => {
+    const report = await syntheticCatalogReport(await tempDir(), { rows: 3, failed: [], skippedEvery: 1 });
+    const { title, tiles } = contactTiles(report);
+    expect(tiles.map((t) => [t.label, t.kind])).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => [syntheticJobId(i), "up to date"]),
+    );
+    expect(title).toBe("catalog: 6 jobs · 0 failed · 0 made");
+  });
+});
