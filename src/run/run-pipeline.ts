@@ -190,6 +190,7 @@ export type PipelineResult = ExecuteResult & {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
+  for (const warning of fullPlan.warnings) logger.warn(warning);
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
   await mkdir(join(outputDir, ".state"), { recursive: true });
