@@ -49,7 +49,10 @@ describe("emulator: fal's Platform API (request history, prices)", () => {
 
     const plain = await platform(emulator, `/v1/models/requests/by-endpoint?endpoint_id=${V45}`);
     expect(plain.status).toBe(200);
-    expect((plain.body.items as Item[]).map((i) => i.request_id)).toEqual([a, b]);
+    const listed = plain.body.items as Item[];
+    expect(listed.map((i) => i.request_id).sort()).toEqual([a, b].sort());
+    const ended = listed.map((i) => Date.parse(String(i.ended_at)));
+    expect(ended).toEqual([...ended].sort((x, y) => y - x)); // newest first
     expect(plain.body).toMatchObject({ next_cursor: null, has_more: false });
     const first = (plain.body.items as Item[])[0] ?? {};
     expect(Object.keys(first).sort()).toEqual(
@@ -64,7 +67,9 @@ describe("emulator: fal's Platform API (request history, prices)", () => {
       `/v1/models/requests/by-endpoint?endpoint_id=${V45}&expand=payloads`,
     );
     const items = expanded.body.items as Item[];
-    expect(items.map((i) => i.json_input)).toEqual([
+    expect(
+      items.map((i) => i.json_input).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([
       { prompt: "one", image_urls: [image] },
       { prompt: "two", image_urls: [image] },
     ]);
