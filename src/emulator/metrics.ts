@@ -24,6 +24,11 @@ export interface EmulatorStats {
   readonly rateLimited: number;
   /** Calls that arrived after a 429 told the client to wait, and before the time it named. */
   readonly earlySends: number;
+  /**
+   * Calls that arrived before a 429's time on the connection that carried that 429: sent by a
+   * client that had the 429 in hand (deterministic, unlike `earlySends`).
+   */
+  readonly provenEarlySends: number;
   /** Calls answered, by operation. */
   readonly calls: Readonly<Record<string, number>>;
   /** Submits accepted, bodies accepted twice, answers that never reached the client. */
@@ -65,6 +70,7 @@ export function collectStats(ctx: EmulatorContext): EmulatorStats {
     maxQueued: ctx.measures.maxQueued,
     rateLimited: ctx.gateway.rateLimited,
     earlySends: ctx.gateway.earlySends,
+    provenEarlySends: ctx.gateway.provenEarlySends,
     calls,
     ...ctx.ledger.stats(),
     outages: ctx.outages.stats(),

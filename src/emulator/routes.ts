@@ -64,7 +64,7 @@ export async function route(call: Call): Promise<Reply | undefined> {
   if (outage) return outage;
   if (op === "control" || op === "file")
     return methods && !methods.includes(call.method) ? notFound(call) : serve(call);
-  const limited = call.ctx.gateway.admit(op, Date.now());
+  const limited = call.ctx.gateway.admit(op, Date.now(), call.req.socket);
   if (limited) return limited;
   if (resetStrikes(call)) {
     call.req.socket.destroy();

@@ -2,22 +2,35 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Job, Plan } from "../plan/index.js";
 import { deliveryFor } from "./delivery.js";
+import type { JobPhase } from "./job-phase.js";
+import { decideStart, journalPhase, type ResumeOptions } from "./job-resume.js";
 import { type KeyState, replay } from "./job-state.js";
 import { parseJournal } from "./journal.js";
-import { decideStart, extOf, type ResumeOptions, resultImageCount, type Start } from "./resume.js";
+import { extOf, resultImageCount } from "./resume.js";
 import { SourceMismatches } from "./source-check.js";
 
 /** What a run into an output folder would do with each job, told before it runs. */
 export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";
 
-const KIND_OF: Readonly<Record<Start["kind"], PreviewKind>> = {
-  submit: "to-run",
-  attach: "resume",
-  download: "resume",
-  skip: "up-to-date",
-  "failed-before": "failed",
-  "in-doubt": "in-doubt",
-};
+/** What a run would do with a job that starts in `start` (see `decideStart`). */
+function kindOf(start: JobPhase): PreviewKind {
+  switch (start.kind) {
+    case "up-to-date":
+      return "up-to-date";
+    case "submitted":
+    case "completed":
+    case "delivering":
+      return "resume";
+    case "not-run":
+    case "failed":
+      return "failed";
+    case "in-doubt":
+    case "submitting":
+      return "in-doubt";
+    default:
+      return "to-run";
+  }
+}
 
 /** The jobs of a plan by what a run into `outputDir` would do with them. */
 export interface OutputPreview {
@@ -79,9 +92,9 @@ export async function previewOutput(
     const state = sources.use(states.get(job.key));
     const verified =
       state?.phase === "done" && !options.force ? await looksIntact(outputDir, job, state) : false;
-    const start = decideStart(state, verified, options);
+    const start = decideStart(journalPhase(state, verified), options);
     if (options.retryFailed && state?.phase !== "failed") continue;
-    jobs[KIND_OF[start.kind]].push(job);
+    jobs[kindOf(start)].push(job);
   }
   return { outputDir, source, jobs, warnings: sources.warnings() };
 }
