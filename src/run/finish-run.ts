@@ -25,11 +25,13 @@ export interface FinishedRun {
   readonly logger: Logger;
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns: number | undefined;
+  /** Adds to the report before it is written. */
+  readonly decorate?: (report: Report) => Promise<Report>;
 }
 
 /** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so. */
 export async function writeRunReport(run: FinishedRun): Promise<Report> {
-  const report = buildReport(run.plan, run.outcomes, {
+  const built = buildReport(run.plan, run.outcomes, {
     runId: run.runId,
     manifestPath: run.manifestPath,
     startedAt: run.startedAt,
@@ -41,6 +43,7 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     rateLimited: run.traffic.rateLimited,
     history: run.history,
   });
+  const report = run.decorate ? await run.decorate(built) : built;
   await writeRunReports(run.outputDir, report, run.keepRuns);
   const path = join(run.outputDir, "report.json");
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");
