@@ -27,7 +27,7 @@ describe("installed from its tarball, used from anywhere", () => {
       cwd: ROOT,
       env,
     });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     // What `npm install -g <tarball>` does, done offline: this machine has npm's cache of the
     // locked dependency tarballs but not the registry's package lists that npm install -g
     // resolves against. Unpack into <prefix>/lib/node_modules, install the locked production
