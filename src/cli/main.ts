@@ -59,7 +59,19 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       .command("plan")
       .description("show the jobs, images, uploads and estimated cost; sends nothing")
       .argument("<manifest>", "YAML pipeline or standalone CSV")
-      .option("--json", "print the plan as JSON, every job with its exact fal input"),
+      .option("--json", "print the plan as JSON, every job with its exact fal input")
+      .option(
+        "-o, --output <dir>",
+        "also show what a run into <dir>/<pipeline name>/ would do: to run (and its cost), up to date, resumed, failed",
+      )
+      .option("--emulator", "with -o: as a run with --emulator would see it")
+      .addOption(
+        new Option("--fal-base-url <url>", "with -o: as a run against this base URL would see it").env(
+          "SEEDREAM_FAL_BASE_URL",
+        ),
+      )
+      .option("--force", "with -o: as a run with --force would see it")
+      .option("--retry-failed", "with -o: as a run with --retry-failed would see it"),
   ).action(async (manifest: string, flags) => done(await planCommand(manifest, flags, io)));
 
   withManifestOptions(
@@ -68,7 +80,10 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
       .argument("<manifest>", "YAML pipeline or standalone CSV"),
   )
-    .option("--dry-run", "print the plan and send nothing")
+    .option(
+      "--dry-run",
+      "print the plan and what this run would do in its output folder (to run, up to date, cost); send nothing",
+    )
     .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
     .option(
       "-c, --concurrency <n>",

@@ -1,6 +1,10 @@
+import { join, relative, resolve } from "node:path";
+import { falSource } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
-import { formatPlanSummary, summarizePlan, writePlanJson } from "../plan/index.js";
+import { formatPlanSummary, type Plan, summarizePlan, writePlanJson } from "../plan/index.js";
+import { type OutputPreview, type PreviewKind, previewOutput } from "../run/preview-output.js";
 import { EXIT } from "./exit-codes.js";
+import { formatPreview, previewJson } from "./format-preview.js";
 import type { CliIo } from "./streams.js";
 
 export interface PlanFlags {
@@ -9,6 +13,16 @@ export interface PlanFlags {
   readonly limit?: number;
   readonly model?: string;
   readonly name?: string;
+}
+
+/** Flags that say which output folder and fal target a plan is told against. */
+export interface PreviewFlags {
+  /** Output root: with it, `plan` shows what a run into `<output>/<name>/` would do. */
+  readonly output?: string;
+  readonly emulator?: boolean;
+  readonly falBaseUrl?: string;
+  readonly force?: boolean;
+  readonly retryFailed?: boolean;
 }
 
 /** Turns the shared flags into loadPlan options. */
@@ -22,11 +36,49 @@ export function planOptions(flags: PlanFlags, io: CliIo): LoadPlanOptions {
   };
 }
 
-/** `seedream-pipeline plan`: the jobs, images, uploads and cost, sending nothing. */
-export async function planCommand(manifest: string, flags: PlanFlags, io: CliIo): Promise<number> {
+/** What a run into the output folder would do, when one is given. */
+async function previewFor(plan: Plan, flags: PreviewFlags, io: CliIo): Promise<OutputPreview | undefined> {
+  if (flags.output === undefined) return undefined;
+  const source = falSource({
+    ...(flags.emulator ? { emulator: true } : {}),
+    ...(flags.falBaseUrl !== undefined ? { baseUrl: flags.falBaseUrl } : {}),
+    env: io.env,
+  });
+  return previewOutput(plan, resolve(join(flags.output, plan.name)), source, {
+    ...(flags.force ? { force: true } : {}),
+    ...(flags.retryFailed ? { retryFailed: true } : {}),
+  });
+}
+
+/**
+ * `seedream-pipeline plan` (and `run --dry-run`): the jobs, images, uploads and cost, sending
+ * nothing; with an output folder, also what a run into it would do: jobs to run and their
+ * cost, up to date, resumed, failed for good.
+ */
+export async function planCommand(
+  manifest: string,
+  flags: PlanFlags & PreviewFlags,
+  io: CliIo,
+): Promise<number> {
   const { plan } = await loadPlan(manifest, planOptions(flags, io));
-  if (flags.json) writePlanJson(plan, (chunk) => io.stdout.write(chunk));
-  else io.stdout.write(formatPlanSummary(summarizePlan(plan)));
+  const preview = await previewFor(plan, flags, io);
+  const where = preview ? relative(process.cwd(), preview.outputDir) || "." : "";
+  if (flags.json) {
+    const kindOf = new Map<string, PreviewKind>();
+    if (preview)
+      for (const [kind, jobs] of Object.entries(preview.jobs) as Array<[PreviewKind, typeof plan.jobs]>)
+        for (const j of jobs) kindOf.set(j.id, kind);
+    writePlanJson(
+      plan,
+      (chunk) => io.stdout.write(chunk),
+      preview
+        ? { head: { output: previewJson(preview, where) }, job: (j) => ({ will: kindOf.get(j.id) }) }
+        : {},
+    );
+  } else {
+    io.stdout.write(formatPlanSummary(summarizePlan(plan)));
+    if (preview) io.stdout.write(`\n${formatPreview(preview, where)}`);
+  }
   return EXIT.ok;
 }
 

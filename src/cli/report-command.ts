@@ -24,7 +24,8 @@ export function summaryLines(report: Report, where: string): string {
 export async function reportCommand(folder: string, io: CliIo): Promise<number> {
   const report = await readReportFile(folder);
   const review = await writeReview(folder, report);
-  for (const w of review.warnings) io.stderr.write(`seedream-pipeline: ${w}
+  for (const w of review.warnings)
+    io.stderr.write(`seedream-pipeline: ${w}
 `);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;

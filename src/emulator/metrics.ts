@@ -22,6 +22,11 @@ export interface EmulatorStats {
   readonly rateLimited: number;
   /** Calls that arrived after a 429 told the client to wait, and before the time it named. */
   readonly earlySends: number;
+  /**
+   * Calls that arrived before a 429's time on the connection that carried that 429: sent by a
+   * client that had the 429 in hand (deterministic, unlike `earlySends`).
+   */
+  readonly provenEarlySends: number;
   /** Calls answered, by operation. */
   readonly calls: Readonly<Record<string, number>>;
 }
@@ -58,6 +63,7 @@ export function collectStats(ctx: EmulatorContext): EmulatorStats {
     maxQueued: ctx.measures.maxQueued,
     rateLimited: ctx.gateway.rateLimited,
     earlySends: ctx.gateway.earlySends,
+    provenEarlySends: ctx.gateway.provenEarlySends,
     calls,
   };
 }

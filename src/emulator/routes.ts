@@ -54,7 +54,7 @@ export async function route(call: Call): Promise<Reply | undefined> {
   const { methods, route: serve } = ROUTES[op];
   if (op === "control" || op === "file")
     return methods && !methods.includes(call.method) ? notFound(call) : serve(call);
-  const limited = call.ctx.gateway.admit(op, Date.now());
+  const limited = call.ctx.gateway.admit(op, Date.now(), call.req.socket);
   if (limited) return limited;
   if (resetStrikes(call)) {
     call.req.socket.destroy();

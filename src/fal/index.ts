@@ -16,6 +16,7 @@ export {
   credentialsFromEnv,
   describeSource,
   type FalAccess,
+  falSource,
   resolveFalAccess,
 } from "./resolve-access.js";
 export { retryAfterDeadline } from "./retry-after.js";

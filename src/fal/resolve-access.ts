@@ -49,6 +49,22 @@ function checkBaseUrl(raw: string, from: string): string {
 }
 
 /**
+ * Where a run with these choices would get its results (`FalAccess.source`), without needing a
+ * key: for `plan` and `--dry-run`, which send nothing. `emulator` stands for `--emulator`.
+ */
+export function falSource(choice: {
+  readonly emulator?: boolean;
+  readonly baseUrl?: string;
+  readonly env: AccessChoice["env"];
+}): string {
+  if (choice.emulator) return "emulator";
+  const rawBase = choice.baseUrl ?? choice.env.SEEDREAM_FAL_BASE_URL;
+  if (rawBase !== undefined && rawBase !== "")
+    return checkBaseUrl(rawBase, choice.baseUrl !== undefined ? "--fal-base-url" : "SEEDREAM_FAL_BASE_URL");
+  return "fal";
+}
+
+/**
  * Decides where fal traffic goes. The emulator is never a silent fallback: without
  * `--emulator` or a base URL, traffic goes to fal and FAL_KEY is required.
  */

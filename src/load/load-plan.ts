@@ -36,6 +36,7 @@ export async function loadPlan(manifestPath: string, options: LoadPlanOptions = 
   const settled = settleRows({
     manifest,
     readIssues: read.issues,
+    readSkipped: read.skipped,
     expansion,
     imageFailures: resolved.failures,
   });

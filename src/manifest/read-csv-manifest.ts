@@ -7,11 +7,11 @@ import {
   modelNames,
 } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
-import { parseCsvRows } from "./load-rows.js";
+import { groupBroken, parseCsvRows } from "./load-rows.js";
 import { outputSettings } from "./output-settings.js";
 import { DEFAULT_OUTPUT_PATH } from "./read-yaml-manifest.js";
 import { checkSize, sizeValue } from "./sizes.js";
-import { didYouMean } from "./suggest.js";
+import { closest, didYouMean } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { JobTemplate, Located, ReadResult, TemplateField } from "./types.js";
 
@@ -65,22 +65,32 @@ export function readCsvManifest(
 ): ReadResult {
   const loaded = parseCsvRows(text, displayFile);
   if (!loaded.ok) return { ok: false, issues: loaded.issues };
+  if (loaded.broken.length > 0) return { ok: false, issues: groupBroken(loaded.broken) };
   const issues: ManifestIssue[] = [];
   const warnings: string[] = [];
   const inputColumns = new Set(ENDPOINTS.flatMap((e) => Object.keys(e.inputs)));
   const known = [...new Set([...OWN_COLUMNS, ...inputColumns])];
-  for (const [i, column] of loaded.columns.entries())
-    if (!known.includes(column))
+  const missing = ["prompt", "image_urls"].filter((c) => !loaded.columns.includes(c));
+  const unknown = loaded.columns.filter((c) => !known.includes(c));
+  for (const [i, column] of loaded.columns.entries()) {
+    if (known.includes(column)) continue;
+    const meant = closest(column, known);
+    // A misspelt required column is one mistake: said once, where it is.
+    const required = meant !== undefined && missing.includes(meant) ? ` (\`${meant}\` is required)` : "";
+    issues.push(
+      issue(
+        { file: displayFile, line: 1, column: i + 1, field: column },
+        `unknown column \`${column}\`${meant === undefined ? "" : `, did you mean \`${meant}\`?`}${required}`,
+      ),
+    );
+  }
+  for (const required of missing)
+    if (!unknown.some((c) => closest(c, known) === required))
       issues.push(
         issue(
-          { file: displayFile, line: 1, column: i + 1, field: column },
-          `unknown column \`${column}\`${didYouMean(column, known)}`,
+          { file: displayFile, line: 1, column: 1, field: "" },
+          `missing column \`${required}\`; the header has ${loaded.columns.map((c) => `\`${c}\``).join(", ")}`,
         ),
-      );
-  for (const required of ["prompt", "image_urls"])
-    if (!loaded.columns.includes(required))
-      issues.push(
-        issue({ file: displayFile, line: 1, column: 1, field: "" }, `missing column \`${required}\``),
       );
   let fallback: EndpointDefinition | undefined;
   if (options.model !== undefined) {
@@ -201,6 +211,7 @@ export function readCsvManifest(
   return {
     ok: true,
     issues: [],
+    skipped: [],
     manifest: {
       file,
       displayFile,
@@ -210,6 +221,7 @@ export function readCsvManifest(
       jobs,
       rows: [{ index: 1, vars: {}, at: start, cellAt: () => start }],
       rowsFile: undefined,
+      rowsBase: undefined,
       outputPath: { template: outputTemplate, at: { ...start, field: "output path" } },
       output: outputSettings(
         undefined,

@@ -1,15 +1,16 @@
-import { dirname, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
+import type { z } from "zod";
 import { findEndpoint, modelNames } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
-import { inlineRows, loadCsvRows } from "./load-rows.js";
 import { createLocator, fieldName, LineCounter, type Locator } from "./locate.js";
 import { outputSettings } from "./output-settings.js";
-import { jobSchema, manifestSchema, type RawManifest } from "./schema.js";
+import { jobSchema, manifestSchema, type RawManifest, rowsFileSchema } from "./schema.js";
 import { didYouMean, hintOrList } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
-import type { Located, ReadResult, Row } from "./types.js";
+import type { Located, ReadResult } from "./types.js";
+import { yamlSyntaxIssues } from "./yaml-errors.js";
 import { JobBuilder } from "./yaml-jobs.js";
+import { readManifestRows } from "./yaml-rows.js";
 
 /** The default output path: each image named after its job. */
 export const DEFAULT_OUTPUT_PATH = "{{job}}-{{n}}.{{ext}}";
@@ -22,7 +23,9 @@ function toIssue(at: Located, message: string): ManifestIssue {
 function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return Object.keys(manifestSchema.shape);
   if (path[0] === "jobs" && path.length === 2) return Object.keys(jobSchema.shape);
-  if (path[0] === "output" && path.length === 1) return ["path"];
+  if (path[0] === "output" && path.length === 1)
+    return Object.keys(manifestSchema.shape.output.unwrap().shape);
+  if (path[0] === "rows" && path.length === 1) return Object.keys(rowsFileSchema.shape);
   if (path[0] === "sizes" && path.length === 2) return ["width", "height"];
   return [];
 }
@@ -30,7 +33,25 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
 function schemaIssues(data: unknown, at: Locator): ManifestIssue[] {
   const parsed = manifestSchema.safeParse(data);
   if (parsed.success) return [];
-  return parsed.error.issues.flatMap((i): ManifestIssue[] => {
+  return zodIssues(parsed.error.issues, data, at);
+}
+
+function zodIssues(issues: readonly z.core.$ZodIssue[], data: unknown, at: Locator): ManifestIssue[] {
+  return issues.flatMap((i): ManifestIssue[] => {
+    const rows = (data as { rows?: unknown }).rows;
+    if (i.code === "invalid_union" && i.path.length === 1 && i.path[0] === "rows") {
+      // An object is meant as { file, … }: say what is wrong with it, not that no form fits.
+      if (rows && typeof rows === "object" && !Array.isArray(rows)) {
+        const inner = rowsFileSchema.safeParse(rows);
+        if (!inner.success)
+          return zodIssues(
+            inner.error.issues.map((e) => ({ ...e, path: ["rows", ...e.path] })),
+            data,
+            at,
+          );
+      }
+      return [toIssue(at(i.path), "expected a CSV file, { file, delimiter, base } or a list of rows")];
+    }
     if (i.code === "unrecognized_keys")
       return i.keys.map((k) =>
         toIssue(at([...i.path, k], { key: true }), `unknown key \`${k}\`${didYouMean(k, knownKeys(i.path))}`),
@@ -70,21 +91,26 @@ export async function readYamlManifest(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0)
+    return { ok: false, issues: yamlSyntaxIssues(doc.errors, text, displayFile, lineCounter) };
+  const at = createLocator(displayFile, doc, lineCounter);
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // An alias (`*name`) with no anchor (`&name`) above it: the one error left for toJS.
+    const alias = /alias.*?: (.+)$/.exec((error as Error).message)?.[1];
+    const offset = alias === undefined ? -1 : text.indexOf(`*${alias}`);
+    const p = lineCounter.linePos(Math.max(0, offset));
     return {
       ok: false,
-      issues: doc.errors.map((e) => {
-        const p = lineCounter.linePos(e.pos[0]);
-        return {
-          file: displayFile,
-          line: p.line,
-          column: p.col,
-          field: "",
-          message: `YAML: ${e.message.split("\n")[0]}`,
-        };
-      }),
+      issues: [
+        toIssue(
+          { file: displayFile, line: p.line, column: p.col, field: "" },
+          `YAML: \`*${alias ?? "?"}\` refers to an anchor \`&${alias ?? "?"}\` that is not set above it`,
+        ),
+      ],
     };
-  const at = createLocator(displayFile, doc, lineCounter);
-  const data: unknown = doc.toJS();
+  }
   if (data === null || data === undefined || (typeof data === "string" && data.trim() === ""))
     return {
       ok: false,
@@ -125,21 +151,8 @@ export async function readYamlManifest(
       );
   }
 
-  let rows: Row[] = [{ index: 1, vars: {}, at: at([]), cellAt: () => at([]) }];
-  let rowsFile: string | undefined;
-  if (typeof raw.rows === "string") {
-    // Named from where the user stands, as the manifest is.
-    const rowsPath = resolve(dirname(file), raw.rows);
-    const fromCwd = relative(process.cwd(), rowsPath);
-    rowsFile = fromCwd && !fromCwd.startsWith("..") ? fromCwd : rowsPath;
-    const loaded = await loadCsvRows(rowsPath, rowsFile, at(["rows"]));
-    if (!loaded.ok) return { ok: false, issues: [...issues, ...loaded.issues] };
-    if (loaded.rows.length === 0) issues.push(toIssue(at(["rows"]), `${raw.rows} has a header but no rows`));
-    rows = loaded.rows;
-  } else if (Array.isArray(raw.rows)) {
-    rows = inlineRows(raw.rows, (path) => at(path));
-    if (rows.length === 0) issues.push(toIssue(at(["rows"]), "`rows` is empty"));
-  }
+  const read = await readManifestRows(raw, file, at, issues);
+  if ("failed" in read) return { ok: false, issues: [...issues, ...read.failed] };
 
   const findings = {
     error: (where: Located, message: string) => issues.push(toIssue(where, message)),
@@ -162,6 +175,7 @@ export async function readYamlManifest(
   return {
     ok: true,
     issues,
+    skipped: read.skipped,
     manifest: {
       file,
       displayFile,
@@ -169,8 +183,9 @@ export async function readYamlManifest(
       format: "yaml",
       endpoint,
       jobs,
-      rows,
-      rowsFile,
+      rows: read.rows,
+      rowsFile: read.file,
+      rowsBase: read.base,
       outputPath: { ...outputPath, at: { ...outputPath.at, field: fieldName(["output", "path"]) } },
       output: outputSettings(
         raw.output,
@@ -183,7 +198,7 @@ export async function readYamlManifest(
       concurrency: raw.concurrency,
       maxCostUsd: raw.max_cost_usd,
       env: envValues,
-      onInvalidRow: "fail",
+      onInvalidRow: raw.on_invalid_row ?? "fail",
       warnings,
     },
   };

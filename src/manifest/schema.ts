@@ -33,6 +33,22 @@ const derivativeSchema = z.strictObject({
   background: z.string().optional(),
 });
 
+/** A CSV rows file with its options. */
+export const rowsFileSchema = z.strictObject({
+  file: z.string().min(1).describe("The CSV file, relative to this file"),
+  delimiter: z
+    .enum([",", ";", "\t", "|"])
+    .optional()
+    .describe("The field separator; default: found from the header line (comma, semicolon, tab or |)"),
+  base: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The folder image paths from the CSV resolve against, relative to this file; default: the CSV's own folder",
+    ),
+});
+
 /** One entry of `jobs`: a job template, expanded per row, size variant and seed. */
 export const jobSchema = z
   .strictObject({
@@ -94,10 +110,16 @@ export const manifestSchema = z
       .optional()
       .describe("Named size variants: an enum value, WIDTHxHEIGHT or {width, height}"),
     rows: z
-      .union([z.string().min(1), z.array(z.record(z.string(), scalar))])
+      .union([z.string().min(1), rowsFileSchema, z.array(z.record(z.string(), scalar))])
       .optional()
       .describe(
-        "A CSV file (relative to this file) or an inline list of objects; each row is a set of variables",
+        "A CSV file (relative to this file; or { file, delimiter, base }) or an inline list of objects; each row is a set of variables",
+      ),
+    on_invalid_row: z
+      .enum(["fail", "skip"])
+      .optional()
+      .describe(
+        "A row with a bad value (a missing image, an empty cell a template needs): fail (default) stops before anything is sent; skip leaves the row out, reports it, and runs the rest",
       ),
     jobs: z
       .array(jobSchema)

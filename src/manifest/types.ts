@@ -42,6 +42,14 @@ export interface Row {
   readonly cellAt: (column: string) => Located;
 }
 
+/** A data row left out of the plan (`on_invalid_row: skip`), with every issue it has. */
+export interface SkippedRow {
+  /** 1-based data row number. */
+  readonly row: number;
+  readonly at: Located;
+  readonly issues: readonly ManifestIssue[];
+}
+
 /** An entry of a job's `images`: a named set, or a templated path/URL/data URI. */
 export type ImageEntry =
   | { readonly kind: "set"; readonly name: string; readonly sources: readonly TemplateField[] }
@@ -125,6 +133,11 @@ export interface Manifest {
   readonly rows: readonly Row[];
   /** The rows' file, as written (for messages), when rows come from a CSV. */
   readonly rowsFile: string | undefined;
+  /**
+   * The folder a local image path from the rows file resolves against (the rows file's own
+   * folder, or `rows.base`); paths written in the manifest resolve against its folder.
+   */
+  readonly rowsBase: string | undefined;
   /** Where each image goes under the output folder. */
   readonly outputPath: TemplateField;
   readonly output: OutputSettings;
@@ -145,5 +158,11 @@ export interface Manifest {
  * that the later stages can add theirs and every mistake is reported at once), or only issues.
  */
 export type ReadResult =
-  | { readonly ok: true; readonly manifest: Manifest; readonly issues: readonly ManifestIssue[] }
+  | {
+      readonly ok: true;
+      readonly manifest: Manifest;
+      readonly issues: readonly ManifestIssue[];
+      /** Rows already left out while reading (records of the rows file that could not be read). */
+      readonly skipped: readonly SkippedRow[];
+    }
   | { readonly ok: false; readonly issues: readonly ManifestIssue[] };

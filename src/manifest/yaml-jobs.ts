@@ -1,4 +1,9 @@
-import { type EndpointDefinition, findEndpoint, modelNames } from "../endpoints/index.js";
+import {
+  type EndpointDefinition,
+  findEndpoint,
+  modelNames,
+  validateEndpointInput,
+} from "../endpoints/index.js";
 import type { Locator } from "./locate.js";
 import type { RawJob, RawManifest } from "./schema.js";
 import { checkSize, sizeValue } from "./sizes.js";
@@ -42,6 +47,29 @@ export class JobBuilder {
     for (const [name, text] of Object.entries(raw.prompts ?? {})) {
       const field = this.template(text, ["prompts", name]);
       if (field) this.#prompts.set(name, field);
+    }
+    this.#checkDefaults();
+  }
+
+  /**
+   * Checks `defaults` against the manifest's model once, even where every job overrides them:
+   * a default that could never be sent is a mistake waiting for the first job that uses it.
+   */
+  #checkDefaults(): void {
+    const defaults = this.raw.defaults ?? {};
+    const size = defaults.image_size;
+    if (typeof size === "string" || (typeof size === "object" && size !== null)) {
+      const { error } = checkSize(this.endpoint, sizeValue(size as string));
+      if (error) this.findings.error(this.at(["defaults", "image_size"]), error);
+      this.#checkedSizes.add(`${this.endpoint.id}|default`);
+    }
+    const input: Record<string, unknown> = { prompt: "x", image_urls: ["x"] };
+    for (const [key, value] of Object.entries(defaults))
+      if (key in this.endpoint.inputs && !(key in OWN_FIELDS)) input[key] = value;
+    for (const e of validateEndpointInput(this.endpoint, input)) {
+      const key = String(e.loc[1] ?? "");
+      if (key in defaults && !(key in OWN_FIELDS))
+        this.findings.error(this.at(["defaults", key]), `${e.msg} (model ${this.endpoint.model})`);
     }
   }
 

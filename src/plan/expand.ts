@@ -1,9 +1,11 @@
+import { dirname } from "node:path";
 import { validateEndpointInput } from "../endpoints/index.js";
-import { didYouMean } from "../manifest/suggest.js";
+import { didYouMean, hintOrList } from "../manifest/suggest.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { JobTemplate, Located, Manifest, Row, SizeVariant, TemplateField } from "../manifest/types.js";
 import { OutputPathChecker } from "./check-output-path.js";
 import type { Expansion, ImageUse, JobDraft } from "./draft.js";
+import { EmptyValues, unmatchedFilter } from "./expand-warnings.js";
 import { imageKey } from "./image-key.js";
 import { IssueList } from "./issues.js";
 import { orderInput } from "./order-input.js";
@@ -22,6 +24,7 @@ class Expander {
   readonly issues = new IssueList();
   readonly imageUses = new Map<string, ImageUse>();
   readonly warnings: string[] = [];
+  readonly empties = new EmptyValues();
   readonly #columns: Set<string>;
   readonly #paths: OutputPathChecker;
   /** Endpoint checks already made, by template, variant and image count: they do not depend on the row. */
@@ -33,11 +36,26 @@ class Expander {
     this.#paths = new OutputPathChecker(manifest.outputPath, this.#columns, this.issues);
   }
 
+  /** A "did you mean" for a name that is not a column, or the list of the columns there are. */
+  #hint(name: string, names: readonly string[]): string {
+    return this.#columns.size === 0 ? didYouMean(name, names) : hintOrList(name, names, "columns");
+  }
+
   /** Renders a template for a row; reports a missing variable where it helps most. */
-  render(field: TemplateField, row: Row, extra?: Readonly<Record<string, string>>): string | undefined {
+  render(
+    field: TemplateField,
+    row: Row,
+    extra?: Readonly<Record<string, string>>,
+    warnEmpty = true,
+  ): string | undefined {
     const env = this.manifest.env;
-    const result = renderTemplate(field.template, (name) =>
-      name.startsWith("env.") ? env[name.slice(4)] : (extra?.[name] ?? row.vars[name]),
+    const result = renderTemplate(
+      field.template,
+      (name) => (name.startsWith("env.") ? env[name.slice(4)] : (extra?.[name] ?? row.vars[name])),
+      (name) => {
+        if (warnEmpty && !(extra && name in extra) && name in row.vars)
+          this.empties.add(field, name, row.index);
+      },
     );
     if (typeof result === "string") return result;
     const name = result.missing;
@@ -49,7 +67,7 @@ class Expander {
         : "a variable of any row";
       this.issues.add(
         field.at,
-        `\`{{${name}}}\` is not ${where}${didYouMean(name, [...this.#columns, ...Object.keys(extra ?? {})])}`,
+        `\`{{${name}}}\` is not ${where}${this.#hint(name, [...this.#columns, ...Object.keys(extra ?? {})])}`,
       );
     } else
       this.issues.add(
@@ -66,7 +84,7 @@ class Expander {
       if (!this.#columns.has(column)) {
         this.issues.add(
           template.whenAt ?? template.at,
-          `\`${column}\` is not a column${this.manifest.rowsFile ? ` of ${this.manifest.rowsFile}` : ""}${didYouMean(column, this.#columns)}`,
+          `\`${column}\` is not a column${this.manifest.rowsFile ? ` of ${this.manifest.rowsFile}` : ""}${this.#hint(column, [...this.#columns])}`,
           `${template.at.field}.when.${column}`,
         );
         return false;
@@ -83,11 +101,24 @@ class Expander {
     return variable === undefined ? field.at : row.cellAt(variable);
   }
 
+  /**
+   * The folder a rendered image path resolves against: the rows file's (or `rows.base`) when
+   * the path starts with a value from it, else the manifest's.
+   */
+  #folderOf(field: TemplateField, row: Row): string {
+    const first = field.template.parts[0];
+    const fromRows = first !== undefined && "variable" in first && first.variable in row.vars;
+    return fromRows && this.manifest.rowsBase !== undefined
+      ? this.manifest.rowsBase
+      : dirname(this.manifest.file);
+  }
+
   images(fields: readonly TemplateField[], row: Row): string[] | undefined {
     const keys: string[] = [];
     let ok = true;
     for (const field of fields) {
-      const rendered = this.render(field, row);
+      // An empty image is an error of its own (below, or a file not found): no warning too.
+      const rendered = this.render(field, row, undefined, false);
       if (rendered === undefined) {
         ok = false;
         continue;
@@ -99,7 +130,7 @@ class Expander {
         ok = false;
         continue;
       }
-      const key = imageKey(this.manifest.file, source);
+      const key = imageKey(this.#folderOf(field, row), source);
       if (key.kind === "invalid") {
         this.issues.add(at, key.message, at.field, row.index);
         ok = false;
@@ -140,8 +171,10 @@ class Expander {
       const promptExtra = { prompt: template.promptName };
       // An id that names {{size}} or {{seed}} is rendered per variant; otherwise once per row.
       const perVariant = template.idNamesSize || template.idNamesSeed;
+      let matched = 0;
       for (const row of this.manifest.rows) {
         if (!this.matches(template, row)) continue;
+        matched += 1;
         const baseId = perVariant ? "" : this.render(template.id, row, promptExtra);
         const prompt = this.render(template.prompt, row);
         const imageKeys = this.images(imageFields, row);
@@ -196,6 +229,10 @@ class Expander {
           drafts.push(draft);
         }
       }
+      if (matched === 0 && this.issues.size === 0) {
+        const warning = unmatchedFilter(template, this.manifest);
+        if (warning) this.warnings.push(warning);
+      }
     }
     return drafts;
   }
@@ -230,5 +267,10 @@ class Expander {
 export function expandManifest(manifest: Manifest): Expansion {
   const expander = new Expander(manifest);
   const drafts = expander.expand();
-  return { drafts, issues: expander.issues, imageUses: expander.imageUses, warnings: expander.warnings };
+  return {
+    drafts,
+    issues: expander.issues,
+    imageUses: expander.imageUses,
+    warnings: [...expander.warnings, ...expander.empties.warnings()],
+  };
 }

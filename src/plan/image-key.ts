@@ -1,4 +1,4 @@
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** How an image source is fetched: as a URL passed to fal, or a local file to upload. */
@@ -11,10 +11,10 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 
 /**
  * Classifies an image source as written in a manifest (pure: no file is touched): http(s) and
- * `data:` pass through; a path (or `file:` URL) becomes an absolute path relative to the
- * manifest's folder; any other scheme is refused.
+ * `data:` pass through; a path (or `file:` URL) becomes an absolute path relative to `folder`
+ * (the folder of the file that names it); any other scheme is refused.
  */
-export function imageKey(manifestFile: string, source: string): ImageKey {
+export function imageKey(folder: string, source: string): ImageKey {
   const scheme = SCHEME.exec(source)?.[1]?.toLowerCase();
   if (scheme === "http" || scheme === "https")
     return URL.canParse(source)
@@ -31,5 +31,5 @@ export function imageKey(manifestFile: string, source: string): ImageKey {
       kind: "invalid",
       message: `unsupported URL scheme \`${scheme}:\`; use a local path, http(s) or data:`,
     };
-  return { kind: "file", key: resolve(dirname(manifestFile), source) };
+  return { kind: "file", key: resolve(folder, source) };
 }

@@ -110,6 +110,20 @@ function toJob(
   };
 }
 
+/** A warning when the plan is empty, saying why: a silent night of no work is a bug report waiting. */
+function nothingToDo(input: PlanInput, selection: Selection, jobs: number): string[] {
+  if (jobs > 0) return [];
+  const total = input.drafts.length;
+  if (total > 0 && selection.only !== undefined) {
+    const examples = input.drafts.slice(0, 3).map((d) => d.id);
+    return [
+      `--only \`${selection.only}\` matches none of the ${total} jobs (ids such as ${examples.join(", ")})`,
+    ];
+  }
+  if (total > 0) return [];
+  return [`${input.manifest.displayFile}: the manifest makes no jobs: nothing will be sent`];
+}
+
 /**
  * Turns expanded, valid drafts with their resolved images into the plan: jobs with keys,
  * expected sizes and prices, the distinct files to upload, and the estimated cost. Pure.
@@ -143,7 +157,11 @@ export function planPipeline(input: PlanInput, selection: Selection = {}): Plan 
     uploads: [...uploads.values()],
     estimatedCostUsd: { min: roundUsd(min), max: roundUsd(max) },
     totalJobs: input.drafts.length,
-    warnings: [...manifest.warnings, ...(input.warnings ?? [])],
+    warnings: [
+      ...manifest.warnings,
+      ...(input.warnings ?? []),
+      ...nothingToDo(input, selection, jobs.length),
+    ],
     skipped: input.skipped ?? [],
   };
 }

@@ -8,6 +8,8 @@ export interface StageFindings {
   readonly manifest: Manifest;
   /** Issues of reading (not tied to a row). */
   readonly readIssues: readonly ManifestIssue[];
+  /** Rows the reader already left out (records of the rows file it could not read). */
+  readonly readSkipped: readonly SkippedRow[];
   readonly expansion: Expansion;
   /** Local images that could not be resolved: the issue, by image key, in order of first use. */
   readonly imageFailures: ReadonlyMap<string, ManifestIssue>;
@@ -40,18 +42,24 @@ function skippedRows(findings: StageFindings): Map<number, ManifestIssue[]> {
  */
 export function settleRows(findings: StageFindings): Settled {
   const { manifest, readIssues, expansion, imageFailures } = findings;
-  const everything = [...readIssues, ...expansion.issues.all(), ...imageFailures.values()];
-  if (everything.length === 0) return { ok: true, drafts: expansion.drafts, skipped: [] };
+  // A check made twice (a bad default, by the reader and again by a job using it) prints once.
+  const everything = [
+    ...new Map(
+      [...readIssues, ...expansion.issues.all(), ...imageFailures.values()].map((i) => [formatIssue(i), i]),
+    ).values(),
+  ];
+  if (everything.length === 0) return { ok: true, drafts: expansion.drafts, skipped: findings.readSkipped };
   if (manifest.onInvalidRow === "fail" || readIssues.length > 0 || expansion.issues.general().length > 0)
     return { ok: false, issues: everything };
   const bad = skippedRows(findings);
   const byIndex = new Map(manifest.rows.map((r) => [r.index, r]));
-  const skipped = [...bad]
-    .sort(([a], [b]) => a - b)
-    .map(([row, issues]): SkippedRow => {
+  const skipped = [
+    ...findings.readSkipped,
+    ...[...bad].map(([row, issues]): SkippedRow => {
       const at = byIndex.get(row)?.at ?? { file: manifest.displayFile, line: 1, column: 1, field: "" };
       return { row, at, issues };
-    });
+    }),
+  ].sort((a, b) => a.row - b.row);
   return { ok: true, drafts: expansion.drafts.filter((d) => !bad.has(d.row.index)), skipped };
 }
 

@@ -1,3 +1,4 @@
+import { formatIssue } from "../errors.js";
 import { displayUrl } from "../outputs/display-url.js";
 import { roundUsd } from "./plan-pipeline.js";
 import type { Plan } from "./types.js";
@@ -22,8 +23,15 @@ export interface PlanSummary {
   readonly uploads: { readonly files: number; readonly bytes: number };
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
   readonly warnings: readonly string[];
+  /** Rows left out (`on_invalid_row: skip`): where, and each issue as one line. */
+  readonly skipped: readonly {
+    readonly row: number;
+    readonly at: string;
+    readonly issues: readonly string[];
+  }[];
 }
 
+/** Summarizes a plan for `plan` and `validate`: groups by model, prompt and size. Pure. */
 export function summarizePlan(plan: Plan): PlanSummary {
   const groups = new Map<
     string,
@@ -77,6 +85,11 @@ export function summarizePlan(plan: Plan): PlanSummary {
     uploads: { files: plan.uploads.length, bytes: plan.uploads.reduce((n, u) => n + u.bytes, 0) },
     estimatedCostUsd: plan.estimatedCostUsd,
     warnings: plan.warnings,
+    skipped: plan.skipped.map((s) => ({
+      row: s.row,
+      at: `${s.at.file}:${s.at.line}`,
+      issues: s.issues.map(formatIssue),
+    })),
   };
 }
 
@@ -144,13 +157,21 @@ export function planJson(plan: Plan): Record<string, unknown> {
 
 /**
  * Writes the same JSON as `planJson`, a job at a time, so a plan of 100,000 jobs never
- * stands in memory as one string.
+ * stands in memory as one string. `more` adds fields to the head and to each job (what a run
+ * into an output folder would do).
  */
-export function writePlanJson(plan: Plan, write: (chunk: string) => void): void {
-  const head = JSON.stringify(summarizePlan(plan), null, 2);
+export function writePlanJson(
+  plan: Plan,
+  write: (chunk: string) => void,
+  more: {
+    readonly head?: Readonly<Record<string, unknown>>;
+    readonly job?: (job: Plan["jobs"][number]) => Readonly<Record<string, unknown>>;
+  } = {},
+): void {
+  const head = JSON.stringify({ ...summarizePlan(plan), ...more.head }, null, 2);
   write(`${head.slice(0, -2)},\n  "jobs": [`);
   plan.jobs.forEach((job, i) => {
-    write(`${i === 0 ? "\n" : ",\n"}    ${JSON.stringify(jobJson(job))}`);
+    write(`${i === 0 ? "\n" : ",\n"}    ${JSON.stringify({ ...jobJson(job), ...more.job?.(job) })}`);
   });
   write(plan.jobs.length > 0 ? "\n  ]\n}\n" : "]\n}\n");
 }

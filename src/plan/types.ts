@@ -1,6 +1,7 @@
 import type { EndpointDefinition, ImageSizeValue, PixelSize } from "../endpoints/index.js";
-import type { ManifestIssue } from "../errors.js";
-import type { ImageRef, ImageSpec, Located, TemplateField } from "../manifest/index.js";
+import type { ImageRef, ImageSpec, SkippedRow, TemplateField } from "../manifest/types.js";
+
+export type { SkippedRow };
 
 /** One request to fal, fully decided before anything is sent. */
 export interface Job {
@@ -65,12 +66,4 @@ export interface Plan {
   readonly warnings: readonly string[];
   /** Rows left out because their values are invalid (`on_invalid_row: skip`), with why. */
   readonly skipped: readonly SkippedRow[];
-}
-
-/** A data row left out of the plan, with every issue it has. */
-export interface SkippedRow {
-  /** 1-based data row number. */
-  readonly row: number;
-  readonly at: Located;
-  readonly issues: readonly ManifestIssue[];
 }

@@ -1,26 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import type { EditClient, Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
-import { writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
-import { buildReport, type Report } from "../report/index.js";
+import type { Report } from "../report/index.js";
 import { Budget } from "./budget.js";
-import { ConcurrencyController } from "./controller.js";
+import { writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
+import type { JobPhase } from "./job-phase.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
-import type { Start } from "./resume.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
+import { type RunEnd, RunStop } from "./run-stop.js";
+import { Scheduler, type SchedulerOptions } from "./scheduler.js";
 import type { UploadCache } from "./upload-cache.js";
-import { uploadInputs } from "./upload-inputs.js";
+import { type UploadResults, uploadInputs } from "./upload-inputs.js";
 
 /** Options of one run of a plan. */
-export interface ExecuteOptions {
+export interface ExecuteOptions extends SchedulerOptions {
   readonly plan: Plan;
   /** The manifest path as the user gave it, for the report. */
   readonly manifestPath: string;
@@ -29,15 +29,6 @@ export interface ExecuteOptions {
   readonly client: EditClient;
   /** The gate and observer the client's calls pass through (see `createEditClient`). */
   readonly traffic: Traffic;
-  /**
-   * Requests in flight at fal: `auto` follows the account's capacity, a number fixes it.
-   * @default "auto"
-   */
-  readonly concurrency?: number | "auto";
-  /** Most in flight `auto` may choose. @default 48 */
-  readonly maxConcurrency?: number;
-  /** Where `auto` starts. @default 2 */
-  readonly initialConcurrency?: number;
   readonly retry?: Partial<RetryPolicy>;
   /** Cancel a request at fal when it has no result this long after submit. */
   readonly jobTimeoutMs?: number;
@@ -58,10 +49,8 @@ export interface ExecuteOptions {
   /** fetch for result downloads. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
   readonly hooks?: JobHooks;
-  /** Told of every concurrency decision, for progress and the benchmark. */
-  readonly onTarget?: (target: number, at: number) => void;
-  /** How each job starts, from what earlier runs left (see `decideStart`). @default every job submits */
-  readonly starts?: ReadonlyMap<string, Start>;
+  /** The phase each job starts in, from what earlier runs left (see `decideStart`). @default every job submits */
+  readonly starts?: ReadonlyMap<string, JobPhase>;
   /** The run journal; without it nothing is journaled (and nothing can be resumed). */
   readonly journal?: JournalLike;
   /** Stop submitting once this much could be spent (USD). */
@@ -80,8 +69,7 @@ export interface ExecuteOptions {
   >;
 }
 
-/** How a run ended, beyond each job's status. */
-export type RunEnd = "completed" | "credentials_rejected" | "deadline" | "budget" | "interrupted";
+export type { RunEnd } from "./run-stop.js";
 
 export interface ExecuteResult {
   readonly report: Report;
@@ -90,122 +78,18 @@ export interface ExecuteResult {
   readonly endMessage?: string;
 }
 
-/**
- * Runs every job of a plan through fal: p-limit holds the requests in flight, and the
- * concurrency controller sets its limit from what fal tells about our requests. Images and
- * `report.json` go to `outputDir`. A failed job never stops the others; rejected credentials
- * and the deadline stop all submitting.
- */
-export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger();
-  const { plan, traffic } = options;
-  const startedAt = clock.now();
-  const runId =
-    options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
-  const fixed = typeof options.concurrency === "number" ? options.concurrency : undefined;
-  const controller = new ConcurrencyController({
-    ...(fixed === undefined ? {} : { fixed }),
-    ...(options.maxConcurrency === undefined ? {} : { max: options.maxConcurrency }),
-    ...(options.initialConcurrency === undefined ? {} : { initial: options.initialConcurrency }),
-  });
-  const limit = pLimit(controller.decide(startedAt));
-  let peakTarget = limit.concurrency;
-  // The capacity learnt while jobs were still waiting to be sent (the drain at the end says
-  // less): the most frequent estimate, which a momentary overcount (a start seen before the
-  // finish that freed its slot) does not move.
-  const learnt = new Map<number, number>();
-  const changed = () => {
-    const now = clock.now();
-    const target = controller.decide(now);
-    if (limit.pendingCount > 0) {
-      const c = controller.snapshot().capacityEstimate;
-      learnt.set(c, (learnt.get(c) ?? 0) + 1);
-    }
-    if (target !== limit.concurrency) {
-      limit.concurrency = target;
-      peakTarget = Math.max(peakTarget, target);
-      options.onTarget?.(target, now);
-    }
-  };
-  traffic.onCall((e) => {
-    if (e.status === 429) {
-      controller.rateLimited(e.at, e.sentAt);
-      changed();
-    }
-  });
-  const progress = new Progress(plan.jobs.length, startedAt);
-  const tellProgress = () => {
-    const s = controller.snapshot();
-    options.onProgress?.(progress.snapshot(clock.now(), s.running, s.queued));
-  };
-  // Ceiling recovery and probes are decisions in time, not only on events.
-  const tick = setInterval(() => {
-    changed();
-    tellProgress();
-  }, 250);
-  logger.info(
-    {
-      runId,
-      jobs: plan.jobs.length,
-      uploads: plan.uploads.length,
-      concurrency: options.concurrency ?? "auto",
-    },
-    "run started",
-  );
-
-  let stop: { end: RunEnd; reason: string; message?: string } | undefined;
-  const inFlight = new Map<string, InFlight>();
-  const onFatal = (message: string) => {
-    if (stop) return;
-    stop = {
-      end: "credentials_rejected",
-      reason: `not submitted: fal rejected the credentials (${message})`,
-      message,
-    };
-    logger.error({ cause: message }, "fal rejected the credentials; nothing more is submitted");
-  };
-  let deadlineTimer: NodeJS.Timeout | undefined;
-  if (options.deadlineAt !== undefined) {
-    const atDeadline = () => {
-      if (stop) return;
-      stop = { end: "deadline", reason: "not submitted: the run's deadline passed" };
-      logger.warn({ inFlight: inFlight.size }, "deadline: no more submits; canceling what waits at fal");
-      for (const f of inFlight.values())
-        if (f.state === "queued" || options.deadlineAction === "cancel") f.abort("the run's deadline passed");
-    };
-    deadlineTimer = setTimeout(atDeadline, Math.max(0, options.deadlineAt - clock.now()));
-  }
-
-  const onInterrupt = () => {
-    if (stop?.end === "interrupted") return;
-    stop = { end: "interrupted", reason: "not submitted: the run was interrupted" };
-    logger.warn(
-      { inFlight: inFlight.size },
-      "interrupted: no more submits; what runs at fal is left to the next run",
-    );
-    for (const f of inFlight.values()) f.abort("the run was interrupted", true);
-  };
-  if (options.signal?.aborted) onInterrupt();
-  options.signal?.addEventListener("abort", onInterrupt, { once: true });
-  const budget = options.maxCostUsd === undefined ? undefined : new Budget(options.maxCostUsd);
-  const stopReason = () => {
-    if (!stop && budget?.exhausted) {
-      stop = { end: "budget", reason: `not submitted: the budget of $${options.maxCostUsd} is spent` };
-      logger.warn({ cap: options.maxCostUsd }, "budget reached: no more submits; what runs finishes");
-    }
-    return stop?.reason;
-  };
-  // Only jobs that will send a request need their inputs uploaded.
+/** Uploads the local inputs of the jobs that will send a request (others need none). */
+async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logger): Promise<UploadResults> {
+  const { plan } = options;
   const needed = new Set(
     plan.jobs
       .filter((j) => {
-        const kind = options.starts?.get(j.id)?.kind ?? "submit";
-        return kind === "submit" || kind === "attach";
+        const kind = options.starts?.get(j.id)?.kind ?? "to-submit";
+        return kind === "to-submit" || kind === "submitted";
       })
       .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );
-  const uploads = await uploadInputs(
+  return uploadInputs(
     plan.uploads.filter((u) => needed.has(u.sha256)),
     options.client,
     4,
@@ -218,36 +102,74 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         }
       : undefined,
   );
-  for (const r of uploads.values())
-    if ("failure" in r && r.failure.kind === "auth") onFatal(r.failure.message);
+}
 
-  const io = pLimit(4);
-  const cpu = pLimit(availableParallelism());
-  const ctx: JobContext = {
-    client: options.client,
-    uploads,
-    outputDir: options.outputDir,
+/** What stops the run: the budget, the deadline and the signal of `options` (see `RunStop`). */
+function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, InFlight>, clock: Clock) {
+  const stop = new RunStop(
     logger,
-    clock,
-    random: options.random ?? Math.random,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    controller,
-    changed,
-    slot: (fn) => limit(fn),
-    io: (fn) => io(fn),
-    cpu: (fn) => cpu(fn),
-    stopReason,
-    onFatal,
     inFlight,
-    jobTimeoutMs: options.jobTimeoutMs,
-    startTimeoutS: options.startTimeoutS,
-    downloadFetch: options.downloadFetch,
-    hooks: options.hooks ?? {},
-    journal: options.journal,
-    budget,
+    options.maxCostUsd === undefined ? undefined : new Budget(options.maxCostUsd),
+    options.signal,
+  );
+  if (options.deadlineAt !== undefined) stop.armDeadline(options.deadlineAt, options.deadlineAction, clock);
+  return stop;
+}
+
+/**
+ * Every 250 ms the scheduler re-decides (ceiling recovery and probes are decisions in time, not
+ * only on events) and the progress is told; `tell` tells it at once.
+ */
+function ticking(
+  scheduler: Scheduler,
+  progress: Progress,
+  clock: Clock,
+  onProgress: ExecuteOptions["onProgress"],
+): { tell: () => void; stop: () => void } {
+  const tell = () => {
+    const s = scheduler.controller.snapshot();
+    onProgress?.(progress.snapshot(clock.now(), s.running, s.queued));
   };
+  const tick = setInterval(() => {
+    scheduler.changed();
+    tell();
+  }, 250);
+  return { tell, stop: () => clearInterval(tick) };
+}
+
+/**
+ * Runs every job of a plan through fal: the scheduler holds the requests in flight, each job
+ * goes through its phases (`runJob`), and the end of the run writes `report.json` to
+ * `outputDir`. A failed job never stops the others; rejected credentials, the deadline, the
+ * budget and a signal stop all submitting (see `RunStop`).
+ */
+export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger();
+  const { plan } = options;
+  const startedAt = clock.now();
+  const runId =
+    options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
+  const scheduler = new Scheduler(clock, options.traffic, options);
+  const progress = new Progress(plan.jobs.length, startedAt);
+  const { tell: tellProgress, stop: stopTicking } = ticking(scheduler, progress, clock, options.onProgress);
+  logger.info(
+    {
+      runId,
+      jobs: plan.jobs.length,
+      uploads: plan.uploads.length,
+      concurrency: options.concurrency ?? "auto",
+    },
+    "run started",
+  );
+  const inFlight = new Map<string, InFlight>();
+  const stop = runStop(options, logger, inFlight, clock);
   const outcomes = new Map<string, JobOutcome>();
   try {
+    const uploads = await uploadNeeded(options, clock, logger);
+    for (const r of uploads.values())
+      if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
+    const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads });
     await Promise.all(
       plan.jobs.map(async (job) => {
         const outcome = await runJob(job, ctx, options.starts?.get(job.id));
@@ -257,35 +179,64 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }),
     );
   } finally {
-    clearInterval(tick);
-    if (deadlineTimer) clearTimeout(deadlineTimer);
-    options.signal?.removeEventListener("abort", onInterrupt);
+    stopTicking();
+    stop.dispose();
   }
-  stopReason();
-
-  const end: RunEnd = stop?.end ?? "completed";
-  const report = buildReport(plan, outcomes, {
+  const { end, message } = stop.end;
+  const report = await writeRunReport({
+    plan,
+    outcomes,
     runId,
     manifestPath: options.manifestPath,
+    outputDir: options.outputDir,
     startedAt,
     finishedAt: clock.now(),
     falTarget: options.falTarget,
-    concurrency: {
-      mode: fixed === undefined ? "auto" : "fixed",
-      peak: peakTarget,
-      capacityEstimate:
-        [...learnt].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ??
-        controller.snapshot().capacityEstimate,
-    },
-    endedBy: end,
-    calls: Object.fromEntries(traffic.counts),
-    rateLimited: traffic.rateLimited,
+    concurrency: scheduler.summary(),
+    end,
+    traffic: options.traffic,
     history: options.history ? await options.history() : new Map(),
+    logger,
+    keepRuns: options.keepRuns,
   });
-  await writeRunReports(options.outputDir, report, options.keepRuns);
-  logger.info(
-    { runId, endedBy: end, ...report.totals, report: join(options.outputDir, "report.json") },
-    "run finished",
-  );
-  return { report, end, ...(stop?.message === undefined ? {} : { endMessage: stop.message }) };
+  return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
+}
+
+/** What every job of the run shares. */
+function jobContext(
+  options: ExecuteOptions,
+  run: {
+    clock: Clock;
+    logger: Logger;
+    scheduler: Scheduler;
+    stop: RunStop;
+    inFlight: Map<string, InFlight>;
+    uploads: UploadResults;
+  },
+): JobContext {
+  const io = pLimit(4);
+  const cpu = pLimit(availableParallelism());
+  return {
+    client: options.client,
+    uploads: run.uploads,
+    outputDir: options.outputDir,
+    logger: run.logger,
+    clock: run.clock,
+    random: options.random ?? Math.random,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    controller: run.scheduler.controller,
+    changed: () => run.scheduler.changed(),
+    slot: (fn) => run.scheduler.slot(fn),
+    io: (fn) => io(fn),
+    cpu: (fn) => cpu(fn),
+    stopReason: () => run.stop.reason(),
+    onFatal: (message) => run.stop.fatal(message),
+    inFlight: run.inFlight,
+    jobTimeoutMs: options.jobTimeoutMs,
+    startTimeoutS: options.startTimeoutS,
+    downloadFetch: options.downloadFetch,
+    hooks: options.hooks ?? {},
+    journal: options.journal,
+    budget: run.stop.budget,
+  };
 }

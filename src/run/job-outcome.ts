@@ -17,7 +17,11 @@ export type JobError = {
   readonly stage: Stage;
   readonly class: FailureClass;
   readonly errorType?: string;
-} & (FalFailure | { readonly kind: "output" | "timeout" | "deadline"; readonly message: string });
+} & (
+  | FalFailure
+  /** `earlier-run`: a failure the journal kept, known only by its message. */
+  | { readonly kind: "output" | "timeout" | "deadline" | "earlier-run"; readonly message: string }
+);
 
 /** One step retried without a new submit (a status call, a result call, a download). */
 export interface RetryRecord {

@@ -21,6 +21,67 @@ export interface KeyState {
   history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
 }
 
+/** One journal entry's change to its key's state. */
+function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
+  const request = "request" in e ? e.request : undefined;
+  s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
+  switch (e.type) {
+    case "submitting":
+      s.job = e.job;
+      s.phase = "submitting";
+      s.source = e.source;
+      break;
+    case "submitted":
+      s.job = e.job;
+      s.phase = "submitted";
+      s.request = e.request;
+      s.endpoint = e.endpoint;
+      s.source = e.source;
+      s.result = undefined;
+      s.images = new Map();
+      s.requests.push(e.request);
+      s.cause = undefined;
+      break;
+    case "completed":
+      if (e.request !== s.request) break;
+      s.phase = "completed";
+      s.result = e.result;
+      break;
+    case "image":
+      if (e.request !== s.request) break;
+      s.images.set(e.n, {
+        n: e.n,
+        path: e.path,
+        sha256: e.sha256,
+        bytes: e.bytes,
+        width: e.width,
+        height: e.height,
+        contentType: e.contentType,
+        sourceUrl: e.sourceUrl,
+        original: e.original,
+        settings: e.settings,
+        derivatives: e.derivatives,
+        ...(e.stamp === undefined ? {} : { stamp: e.stamp }),
+      });
+      break;
+    case "done":
+      if (e.request === s.request) s.phase = "done";
+      break;
+    case "failed":
+      s.phase = "failed";
+      s.cause = e.cause;
+      s.failureClass = e.class;
+      break;
+    case "canceled":
+      s.phase = "canceled";
+      s.cause = e.cause;
+      break;
+    case "expired":
+      if (e.request === s.request) s.phase = "expired";
+      break;
+  }
+}
+
 /** Replays journal entries into each key's state. Pure. */
 export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> {
   const states = new Map<string, KeyState>();
@@ -44,63 +105,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
       };
       states.set(e.key, s);
     }
-    const request = "request" in e ? e.request : undefined;
-    s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
-    switch (e.type) {
-      case "submitting":
-        s.job = e.job;
-        s.phase = "submitting";
-        s.source = e.source;
-        break;
-      case "submitted":
-        s.job = e.job;
-        s.phase = "submitted";
-        s.request = e.request;
-        s.endpoint = e.endpoint;
-        s.source = e.source;
-        s.result = undefined;
-        s.images = new Map();
-        s.requests.push(e.request);
-        s.cause = undefined;
-        break;
-      case "completed":
-        if (e.request !== s.request) break;
-        s.phase = "completed";
-        s.result = e.result;
-        break;
-      case "image":
-        if (e.request !== s.request) break;
-        s.images.set(e.n, {
-          n: e.n,
-          path: e.path,
-          sha256: e.sha256,
-          bytes: e.bytes,
-          width: e.width,
-          height: e.height,
-          contentType: e.contentType,
-          sourceUrl: e.sourceUrl,
-          original: e.original,
-          settings: e.settings,
-          derivatives: e.derivatives,
-          ...(e.stamp === undefined ? {} : { stamp: e.stamp }),
-        });
-        break;
-      case "done":
-        if (e.request === s.request) s.phase = "done";
-        break;
-      case "failed":
-        s.phase = "failed";
-        s.cause = e.cause;
-        s.failureClass = e.class;
-        break;
-      case "canceled":
-        s.phase = "canceled";
-        s.cause = e.cause;
-        break;
-      case "expired":
-        if (e.request === s.request) s.phase = "expired";
-        break;
-    }
+    apply(s, e);
   }
   return states;
 }

@@ -7,84 +7,10 @@ import { deliveryFor, imageRecord } from "./delivery.js";
 import type { KeyState } from "./job-state.js";
 import type { ImageRecord } from "./journal.js";
 
-/** How a job starts in this run, from what earlier runs left. */
-export type Start =
-  /** Never sent, or sent again on purpose: a new request. */
-  | { readonly kind: "submit"; readonly note?: string }
-  /** Sent but not finished: follow the same request (no new submit while fal answers for it). */
-  | { readonly kind: "attach"; readonly request: string }
-  /** fal finished it but not every image was written: fetch them (no queue call). */
-  | { readonly kind: "download"; readonly request: string; readonly result: unknown }
-  /** Every image is on disk with its hash: nothing to do, at no cost. */
-  | {
-      readonly kind: "skip";
-      readonly reason: string;
-      readonly request: string;
-      readonly images: readonly ImageRecord[];
-    }
-  /** Failed in an earlier run; only `--retry-failed` sends it again. */
-  | { readonly kind: "failed-before"; readonly reason: string }
-  /** An earlier run was killed while sending it: fal may have it, under an id we never got. */
-  | { readonly kind: "in-doubt"; readonly reason: string };
-
-export interface ResumeOptions {
-  /** Regenerate every job, whatever is on disk. */
-  readonly force?: boolean;
-  /** Hash every output file, not only those whose size, mtime or inode changed. */
-  readonly verify?: boolean;
-  /** Send again the jobs an earlier run failed. */
-  readonly retryFailed?: boolean;
-}
-
 /** How many images a result holds. */
 export function resultImageCount(result: unknown): number {
   const images = (result as { images?: unknown } | null)?.images;
   return Array.isArray(images) ? images.length : 0;
-}
-
-/**
- * Decides how a job starts. Pure: `verified` says whether every image of a finished job is on
- * disk with its recorded hash at the path the manifest now gives.
- */
-export function decideStart(state: KeyState | undefined, verified: boolean, options: ResumeOptions): Start {
-  if (state?.phase === "submitting")
-    return options.retryFailed
-      ? { kind: "submit", note: "--retry-failed (its earlier submit was cut off)" }
-      : {
-          kind: "in-doubt",
-          reason:
-            "an earlier run was killed while sending it: fal may have accepted it, but its request id never came back; not sent again, to avoid paying twice (--retry-failed sends it again)",
-        };
-  if (!state || state.request === undefined) {
-    if (state?.phase === "failed" && !options.retryFailed)
-      return {
-        kind: "failed-before",
-        reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
-      };
-    return { kind: "submit" };
-  }
-  if (options.force) return { kind: "submit", note: "--force" };
-  switch (state.phase) {
-    case "submitted":
-      return { kind: "attach", request: state.request };
-    case "completed":
-      return { kind: "download", request: state.request, result: state.result };
-    case "done":
-      return verified
-        ? { kind: "skip", reason: "up to date", request: state.request, images: [...state.images.values()] }
-        : { kind: "download", request: state.request, result: state.result };
-    case "failed":
-      return options.retryFailed
-        ? { kind: "submit", note: "--retry-failed" }
-        : {
-            kind: "failed-before",
-            reason: `failed in an earlier run: ${state.cause ?? ""} (--retry-failed sends it again)`,
-          };
-    case "canceled":
-      return { kind: "submit", note: "canceled in an earlier run" };
-    case "expired":
-      return { kind: "submit", note: `fal no longer knows request ${state.request}` };
-  }
 }
 
 /** What checking one image's files found. */
@@ -194,7 +120,7 @@ export async function verifyImages(
 }
 
 /** The extension the main output has with the job's settings. */
-function extOf(record: ImageRecord, job: Job): string {
+export function extOf(record: ImageRecord, job: Job): string {
   const format = job.output.main.format;
   if (format === "original") return record.original.ext;
   return format === "jpeg" ? "jpg" : format;

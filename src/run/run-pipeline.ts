@@ -10,10 +10,12 @@ import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
+import type { JobPhase } from "./job-phase.js";
+import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
 import { compactEntries, replay } from "./job-state.js";
 import { Journal, parseJournal } from "./journal.js";
 import { lockOutput } from "./lock.js";
-import { decideStart, type ResumeOptions, type Start, verifyImages } from "./resume.js";
+import { verifyImages } from "./resume.js";
 import { SourceMismatches, stateForSource } from "./source-check.js";
 import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
@@ -69,8 +71,8 @@ async function startsFor(
   journal: Journal,
   sources: SourceMismatches,
   differs: string[],
-): Promise<Map<string, Start>> {
-  const starts = new Map<string, Start>();
+): Promise<Map<string, JobPhase>> {
+  const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
   const cpu = pLimit(availableParallelism());
   await Promise.all(
@@ -88,7 +90,7 @@ async function startsFor(
               await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
           }
         }
-        starts.set(job.id, decideStart(state, verified, options));
+        starts.set(job.id, decideStart(journalPhase(state, verified), options));
       }),
     ),
   );
@@ -96,21 +98,99 @@ async function startsFor(
 }
 
 /**
+ * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it; a
+ * journal read every night grows every night, so a long one is compacted first: it keeps what
+ * it says, not how it got there.
+ */
+async function openJournal(outputDir: string, fresh: boolean, clock: Clock, source: string) {
+  if (fresh) {
+    await rename(
+      join(outputDir, ".state", "journal.jsonl"),
+      join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
+    ).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+  }
+  let opened = await Journal.open(outputDir, () => clock.now(), source);
+  const states = replay(opened.entries);
+  if (opened.entries.length > 2 * states.size + 1000) {
+    opened.journal.close();
+    await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
+    opened = await Journal.open(outputDir, () => clock.now(), source);
+  }
+  return { journal: opened.journal, states };
+}
+
+/** The run options `executePlan` takes as they are. */
+function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
+  const pick = <K extends keyof RunPipelineOptions>(k: K) =>
+    options[k] === undefined ? {} : { [k]: options[k] };
+  return {
+    ...pick("maxConcurrency"),
+    ...pick("jobTimeoutMs"),
+    ...pick("startTimeoutS"),
+    ...pick("deadlineAt"),
+    ...pick("deadlineAction"),
+    ...pick("retry"),
+    ...pick("hooks"),
+    ...pick("signal"),
+    ...pick("onProgress"),
+    ...pick("keepRuns"),
+    ...(options.fetch ? { downloadFetch: options.fetch } : {}),
+  };
+}
+
+/**
+ * The jobs this run takes (with `--retry-failed`, only those that failed) and the phase each
+ * starts in, said in the log.
+ */
+async function startsOfRun(
+  fullPlan: Plan,
+  outputDir: string,
+  states: ReturnType<typeof replay>,
+  options: RunPipelineOptions,
+  journal: Journal,
+  source: string,
+  logger: Logger,
+): Promise<{ plan: Plan; starts: Map<string, JobPhase>; differs: string[] }> {
+  const plan = options.retryFailed
+    ? {
+        ...fullPlan,
+        jobs: fullPlan.jobs.filter((j) => stateForSource(states.get(j.key), source)?.phase === "failed"),
+      }
+    : fullPlan;
+  const sources = new SourceMismatches(source);
+  const differs: string[] = [];
+  const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
+  for (const path of differs.slice(0, 100))
+    logger.warn({ path }, "an output is not what was written; it is made again");
+  if (differs.length > 0)
+    logger.warn({ files: differs.length, verify: options.verify === true }, "outputs not as written");
+  for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
+  const counts: Record<string, number> = {};
+  for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
+  logger.info({ ...counts }, "resume: how the jobs start");
+  return { plan, starts, differs };
+}
+
+/** What `runPipeline` returns: the run's result, where it went, and what the review found. */
+export type PipelineResult = ExecuteResult & {
+  readonly outputDir: string;
+  readonly reviewWarnings: readonly string[];
+  /** Output files found not as written (missing, or other bytes), made again from the originals. */
+  readonly differs: readonly string[];
+};
+
+/**
  * Reads, plans and runs a manifest, durably: one run at a time per output folder (a lock), a
  * journal of every step under `.state/`, and a run that picks up where an earlier one stopped
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
-export async function runPipeline(options: RunPipelineOptions): Promise<
-  ExecuteResult & {
-    readonly outputDir: string;
-    readonly reviewWarnings: readonly string[];
-    /** Output files found not as written (missing, or other bytes), made again from the originals. */
-    readonly differs: readonly string[];
-  }
-> {
+export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
+  for (const warning of fullPlan.warnings) logger.warn(warning);
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
   await mkdir(join(outputDir, ".state"), { recursive: true });
@@ -121,43 +201,21 @@ export async function runPipeline(options: RunPipelineOptions): Promise<
   try {
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
-    if (options.fresh) {
-      await rename(
-        join(outputDir, ".state", "journal.jsonl"),
-        join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
-      ).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      });
-    }
     const source = options.access.source ?? options.access.description;
-    let opened = await Journal.open(outputDir, () => clock.now(), source);
-    const states = replay(opened.entries);
-    // A journal read every night grows every night: keep what it says, not how it got there.
-    if (opened.entries.length > 2 * states.size + 1000) {
-      opened.journal.close();
-      await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-      opened = await Journal.open(outputDir, () => clock.now(), source);
-    }
+    const opened = await openJournal(outputDir, options.fresh === true, clock, source);
+    const { states } = opened;
     journal = opened.journal;
-    const plan = options.retryFailed
-      ? {
-          ...fullPlan,
-          jobs: fullPlan.jobs.filter((j) => stateForSource(states.get(j.key), source)?.phase === "failed"),
-        }
-      : fullPlan;
-    const sources = new SourceMismatches(source);
-    const differs: string[] = [];
-    const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
-    for (const path of differs.slice(0, 100))
-      logger.warn({ path }, "an output is not what was written; it is made again");
-    if (differs.length > 0)
-      logger.warn({ files: differs.length, verify: options.verify === true }, "outputs not as written");
-    for (const warning of sources.warnings()) logger.warn({ target: source }, warning);
+    const { plan, starts, differs } = await startsOfRun(
+      fullPlan,
+      outputDir,
+      states,
+      options,
+      journal,
+      source,
+      logger,
+    );
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
-    const counts: Record<string, number> = {};
-    for (const s of starts.values()) counts[s.kind] = (counts[s.kind] ?? 0) + 1;
-    logger.info({ ...counts }, "resume: how the jobs start");
 
     const traffic = new Traffic(clock);
     const client = createEditClient({
@@ -167,9 +225,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const cap = options.maxCostUsd ?? maxCostUsd;
-    const pick = <K extends keyof RunPipelineOptions>(k: K) =>
-      options[k] === undefined ? {} : { [k]: options[k] };
     const result = await executePlan({
+      ...passedOn(options),
       plan,
       manifestPath: options.manifestPath,
       outputDir,
@@ -185,18 +242,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<
       concurrency: options.concurrency ?? concurrency ?? "auto",
       falTarget: options.access.description,
       ...(cap === undefined ? {} : { maxCostUsd: cap }),
-      ...pick("maxConcurrency"),
-      ...pick("jobTimeoutMs"),
-      ...pick("startTimeoutS"),
-      ...pick("deadlineAt"),
-      ...pick("deadlineAction"),
-      ...pick("retry"),
-      ...pick("hooks"),
-      ...pick("signal"),
-      ...pick("onProgress"),
-      ...pick("keepRuns"),
-      ...(options.fetch ? { downloadFetch: options.fetch } : {}),
-    } as ExecuteOptions);
+    });
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
     return { ...result, outputDir, reviewWarnings: review.warnings, differs };

@@ -25,19 +25,17 @@ export const BAD_CASES: readonly BadCase[] = [
   {
     name: "broken YAML: an unclosed flow sequence",
     files: { "m.yaml": "name: [bad\nmodel: seedream-v4.5\n" },
-    expected: [
-      "<dir>/m.yaml:2:1: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
-    ],
+    expected: ["<dir>/m.yaml:2:1: YAML: a list opened with `[` is not closed with `]`"],
   },
   {
     name: "broken YAML: a tab in the indentation",
     files: { "m.yaml": `${head}prompts:\n\tp: hi\n` },
-    expected: ["<dir>/m.yaml:4:1: YAML: Tabs are not allowed as indentation"],
+    expected: ["<dir>/m.yaml:4:1: YAML: a tab in the indentation: indent with spaces"],
   },
   {
     name: "broken YAML: a duplicate key",
     files: { "m.yaml": `${head}name: again\n${ok}`, "a.png": png() },
-    expected: ["<dir>/m.yaml:3:1: YAML: Map keys must be unique"],
+    expected: ["<dir>/m.yaml:3:1: YAML: `name` is set twice: each key may appear once in a mapping"],
   },
   { name: "an empty file", files: { "m.yaml": "" }, expected: ["<dir>/m.yaml:1:1: the manifest is empty"] },
   {
@@ -191,9 +189,7 @@ export const BAD_CASES: readonly BadCase[] = [
       "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: "Show {{ name | upper }}"\n`,
       "a.png": png(),
     },
-    expected: [
-      "<dir>/m.yaml:5:6: prompts.p: `{{ name | upper }}` is not a variable: use {{name}} or {{env.NAME}}",
-    ],
+    expected: ["<dir>/m.yaml:5:6: prompts.p: `{{ name | upper }}`: unknown filter `upper`; filters: slug"],
   },
   {
     name: "an environment variable that is not set",
@@ -281,7 +277,7 @@ export const BAD_CASES: readonly BadCase[] = [
       "rows.csv": 'sku,name\nA1,"Shoe\nA2,Boot\n',
       "a.png": png(),
     },
-    expected: ["<dir>/rows.csv:3:2: name: CSV: a quoted field is never closed"],
+    expected: ["<dir>/rows.csv:2:2: name: CSV: a quoted field opens here and is never closed"],
   },
   {
     name: "a rows CSV with a short and a long record",
@@ -380,6 +376,154 @@ export const BAD_CASES: readonly BadCase[] = [
       "<dir>/m.yaml:7:7: images.a[0]: file not found: <dir>/missing.png",
       "<dir>/m.yaml:11:8: sizes.big: `auto_3K` is a seedream-v5-lite size; seedream-v4.5 has no `auto_3K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_4K, or WIDTHxHEIGHT",
     ],
+  },
+  {
+    name: "the fal key in a template (#13)",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: "Signed {{ env.FAL_KEY }}"\noutput:\n  path: "{{env.FAL_KEY_SECRET}}/{{job}}-{{n}}.{{ext}}"\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:5:6: prompts.p: `{{ env.FAL_KEY }}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
+      "<dir>/m.yaml:7:9: output.path: `{{env.FAL_KEY_SECRET}}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
+    ],
+  },
+  {
+    name: "the fal key id in a standalone CSV prompt",
+    files: { "jobs.csv": "id,prompt,image_urls\nj1,Key {{env.FAL_KEY_ID}},https://img.example/1.png\n" },
+    model: "seedream-v4.5",
+    expected: [
+      "<dir>/jobs.csv:2:2: prompt: `{{env.FAL_KEY_ID}}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
+    ],
+  },
+  {
+    name: "braces that are not a variable",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: "Show {{ two words }}"\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:5:6: prompts.p: `{{ two words }}` is not a variable: use {{name}}, {{name | slug}} or {{env.NAME}}",
+    ],
+  },
+  {
+    name: "an unclosed CSV quote is reported where it opens, not at the end of the file",
+    files: {
+      "m.yaml": `${head}${ok}rows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv":
+        'sku,name,status\nA1,Shoe,active\nA2,Boot,active\nA3,"Hat,active\nA4,Cap,active\nA5,Sock,active\n',
+      "a.png": png(),
+    },
+    expected: ["<dir>/rows.csv:4:2: name: CSV: a quoted field opens here and is never closed"],
+  },
+  {
+    name: "defaults are checked against the model even when every job overrides them",
+    files: {
+      "m.yaml": `name: bad\nmodel: seedream-v5-lite\ndefaults:\n  image_size: auto_4K\n  num_images: 99\nimages: { a: ./a.png }\nprompts: { p: hi }\njobs:\n  - prompt: p\n    sizes: [auto_2K]\n    input: { num_images: 1 }\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:4:15: defaults.image_size: `auto_4K` is a seedream-v4.5 size; seedream-v5-lite has no `auto_4K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_3K, or WIDTHxHEIGHT",
+      "<dir>/m.yaml:5:15: defaults.num_images: ensure this value is less than or equal to 6 (model seedream-v5-lite)",
+    ],
+  },
+  {
+    name: "a semicolon CSV read with the wrong delimiter: one error for one cause",
+    files: {
+      "m.yaml": `${head}${ok}rows: { file: ./rows.csv, delimiter: "," }\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": 'sku;name\nA1;"Shoe, red"\nA2;"Boot, blue"\nA3;"Hat, green"\nA4;"Cap, black"\n',
+      "a.png": png(),
+    },
+    expected: [
+      '<dir>/rows.csv:1:1: CSV: the header is separated by ";" (semicolon), but `rows.delimiter` says "," (comma): leave it out to use the file\'s',
+    ],
+  },
+  {
+    name: "several records with the same stray quote: one line, naming the others",
+    files: {
+      "m.yaml": `${head}${ok}rows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": 'sku,name\nA1,"Shoe" red\nA2,"Boot" blue\nA3,Hat\nA4,"Cap" black\n',
+      "a.png": png(),
+    },
+    expected: [
+      '<dir>/rows.csv:2:2: name: CSV: text after a closing quote; double a quote inside a quoted field (""), or check the field separator ("," (comma)) (and 2 more lines like it: 3, 5)',
+    ],
+  },
+  {
+    name: "rows as an object with a misspelt key",
+    files: {
+      "m.yaml": `${head}${ok}rows: { file: ./rows.csv, delimter: ";" }\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": "sku\nA1\n",
+      "a.png": png(),
+    },
+    expected: ["<dir>/m.yaml:7:27: rows.delimter: unknown key `delimter`, did you mean `delimiter`?"],
+  },
+  {
+    name: "an unknown on_invalid_row",
+    files: { "m.yaml": `${head}${ok}on_invalid_row: sometimes\n`, "a.png": png() },
+    expected: ['<dir>/m.yaml:7:17: on_invalid_row: Invalid option: expected one of "fail"|"skip"'],
+  },
+  {
+    name: "a template column missing from the CSV lists the columns there are",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts: { p: "Show {{title}}" }\nrows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": "sku,name,image_path\nA1,Shoe,./a.png\n",
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:4:15: prompts.p: `{{title}}` is not a column of <dir>/rows.csv; columns: sku, name, image_path",
+    ],
+  },
+  {
+    name: "standalone CSV: a misspelt required column is one error, with a hint",
+    files: { "jobs.csv": "id,promt,image_urls\nj1,hi,https://img.example/1.png\n" },
+    model: "seedream-v4.5",
+    expected: [
+      "<dir>/jobs.csv:1:2: promt: unknown column `promt`, did you mean `prompt`? (`prompt` is required)",
+    ],
+  },
+  {
+    name: "standalone CSV: a required column missing names the header",
+    files: { "jobs.csv": "id,prompt\nj1,hi\n" },
+    model: "seedream-v4.5",
+    expected: ["<dir>/jobs.csv:1:1: missing column `image_urls`; the header has `id`, `prompt`"],
+  },
+  {
+    name: "YAML: a list item without its dash",
+    files: {
+      "m.yaml": `${head}${ok}jobs:\n  - prompt: p\n  - prompt: p\n    sizes: [square]\n   prompt: p\n`,
+    },
+    expected: [
+      "<dir>/m.yaml:11:1: YAML: this line is inside a list but has no `- ` in front; add `- `, or indent it under the item above",
+    ],
+  },
+  {
+    name: "YAML: a key indented apart from its siblings",
+    files: { "m.yaml": `${head}images:\n  a: ./a.png\n   b: ./b.png\nprompts: { p: hi }\n` },
+    expected: [
+      "<dir>/m.yaml:4:6: YAML: this value holds `: ` (a colon and a space), perhaps on a next line indented deeper than the keys: quote the value, or line up the keys of one mapping",
+    ],
+  },
+  {
+    name: "YAML: a value with a colon in it",
+    files: { "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: Note: keep the logo\n` },
+    expected: [
+      "<dir>/m.yaml:5:6: YAML: this value holds `: ` (a colon and a space), perhaps on a next line indented deeper than the keys: quote the value, or line up the keys of one mapping",
+    ],
+  },
+  {
+    name: "YAML: an alias with no anchor",
+    files: { "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: *intro\n` },
+    expected: ["<dir>/m.yaml:5:6: YAML: `*intro` refers to an anchor `&intro` that is not set above it"],
+  },
+  {
+    name: "a missing image under rows.base is looked for there",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts: { p: hi }\nrows: { file: ./data/rows.csv, base: ./photos }\njobs:\n  - { id: "{{sku}}", prompt: p, images: [a, "{{image}}"] }\n`,
+      "data/rows.csv": "sku,image\nA1,A1.png\n",
+      "a.png": png(),
+    },
+    expected: ["<dir>/data/rows.csv:2:2: image: file not found: <dir>/photos/A1.png"],
   },
 ];
 

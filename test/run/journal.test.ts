@@ -6,7 +6,6 @@ import type { Job } from "../../src/plan/index.js";
 import { Budget } from "../../src/run/budget.js";
 import { compactEntries, replay } from "../../src/run/job-state.js";
 import { Journal, type JournalEntry, parseJournal } from "../../src/run/journal.js";
-import { decideStart } from "../../src/run/resume.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -70,30 +69,6 @@ describe("the run journal", () => {
       ["k2", "submitted", "r3", 0],
       ["k3", "failed", undefined, 0],
     ]);
-  });
-});
-
-describe("how a job starts again", () => {
-  const states = replay([
-    { t: 1, type: "submitted", key: "sub", job: "a", request: "r1", endpoint: "e" },
-    { t: 1, type: "submitted", key: "com", job: "b", request: "r2", endpoint: "e" },
-    { t: 2, type: "completed", key: "com", request: "r2", result: { images: [{ url: "u" }] } },
-    { t: 1, type: "submitted", key: "done", job: "c", request: "r3", endpoint: "e" },
-    { t: 2, type: "completed", key: "done", request: "r3", result: { images: [{ url: "u" }] } },
-    { t: 3, type: "image", key: "done", request: "r3", n: 1, ...img },
-    { t: 4, type: "done", key: "done", request: "r3" },
-    { t: 1, type: "submitted", key: "bad", job: "d", request: "r4", endpoint: "e" },
-    { t: 2, type: "failed", key: "bad", request: "r4", cause: "prompt: flagged", class: "permanent" },
-  ]);
-  it("attaches, downloads, skips or leaves failed jobs alone", () => {
-    expect(decideStart(undefined, false, {}).kind).toBe("submit");
-    expect(decideStart(states.get("sub"), false, {})).toEqual({ kind: "attach", request: "r1" });
-    expect(decideStart(states.get("com"), false, {})).toMatchObject({ kind: "download", request: "r2" });
-    expect(decideStart(states.get("done"), true, {})).toMatchObject({ kind: "skip", reason: "up to date" });
-    expect(decideStart(states.get("done"), false, {})).toMatchObject({ kind: "download", request: "r3" });
-    expect(decideStart(states.get("done"), true, { force: true })).toMatchObject({ kind: "submit" });
-    expect(decideStart(states.get("bad"), false, {})).toMatchObject({ kind: "failed-before" });
-    expect(decideStart(states.get("bad"), false, { retryFailed: true })).toMatchObject({ kind: "submit" });
   });
 });
 

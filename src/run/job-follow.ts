@@ -1,0 +1,171 @@
+import { describeFalError, type FalFailure, type FalStatus } from "../fal/index.js";
+import type { FollowEvent } from "./job-machine.js";
+import { type JobSteps, jobError } from "./job-steps.js";
+import { backoffMs } from "./retry-policy.js";
+import { waitForCompletion } from "./wait-for-completion.js";
+
+/**
+ * Why a wait at fal was cut short: this job's timeout (cancel at fal, the job fails), the run
+ * stopping (deadline: cancel at fal), or the run being interrupted (detach: the request goes
+ * on at fal and the next run picks it up from the journal).
+ */
+type StopReason = { readonly kind: "timeout" | "stop" | "detach"; readonly message: string };
+
+/** `300 ms`, `90 s`, `10 min`: a duration for a message. */
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** Ends a wait cut short: detach, or cancel the request at fal. */
+async function stopFollowing(steps: JobSteps, requestId: string, reason: StopReason): Promise<FollowEvent> {
+  const { ctx, job } = steps;
+  ctx.controller.finished(requestId, ctx.clock.now(), false);
+  ctx.changed();
+  if (reason.kind === "detach") return { kind: "detached", reason: reason.message };
+  try {
+    await ctx.client.cancel(job.endpoint.id, requestId);
+  } catch (error) {
+    steps.log.warn({ requestId, cause: describeFalError(error).message }, "cancel failed");
+  }
+  steps.log.warn({ requestId, reason: reason.message }, "canceled at fal");
+  if (reason.kind === "timeout")
+    return {
+      kind: "error",
+      error: { stage: "timeout", class: "permanent", kind: "timeout", message: reason.message },
+    };
+  return { kind: "canceled", reason: reason.message };
+}
+
+/**
+ * Puts a followed request where the run can reach it (for the deadline and interrupts), arms
+ * the job's timeout, and tells the controller each status; `release` undoes it all.
+ */
+function track(steps: JobSteps, requestId: string) {
+  const { ctx, job } = steps;
+  const abort = new AbortController();
+  const entry = {
+    requestId,
+    state: "queued" as "queued" | "running",
+    abort: (message: string, detach = false) =>
+      abort.abort({ kind: detach ? "detach" : "stop", message } satisfies StopReason),
+  };
+  ctx.inFlight.set(job.id, entry);
+  const timeoutMs = ctx.jobTimeoutMs;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            abort.abort({
+              kind: "timeout",
+              message: `no result ${formatMs(timeoutMs)} after submit; canceled at fal`,
+            } satisfies StopReason),
+          timeoutMs,
+        );
+  const onUpdate = (s: FalStatus) => {
+    const at = ctx.clock.now();
+    if (s.status === "IN_QUEUE") ctx.controller.queued(requestId, at, s.queuePosition);
+    else if (s.status === "IN_PROGRESS") {
+      entry.state = "running";
+      steps.timings.startedAt ??= at;
+      ctx.controller.running(requestId, at);
+    }
+    ctx.changed();
+  };
+  const release = () => {
+    if (timer) clearTimeout(timer);
+    ctx.inFlight.delete(job.id);
+  };
+  return { signal: abort.signal, onUpdate, release };
+}
+
+/** fal said COMPLETED: the controller hears it and the result fetch starts at once. */
+function completedNow(steps: JobSteps, requestId: string, errorType: string | undefined): FollowEvent {
+  const { ctx } = steps;
+  const at = ctx.clock.now();
+  steps.timings.completedAt = at;
+  steps.timings.startedAt ??= at;
+  ctx.controller.finished(requestId, at, errorType === undefined);
+  ctx.changed();
+  // Ask for the result now: once the slot is free the next job's submit takes the turn.
+  steps.prefetch(requestId, errorType);
+  return { kind: "completed", ...(errorType === undefined ? {} : { errorType }) };
+}
+
+/** How a failed status call ends the wait, or undefined when the same request is followed again. */
+function statusFailed(
+  steps: JobSteps,
+  requestId: string,
+  failure: FalFailure,
+  attempt: number,
+): FollowEvent | undefined {
+  const { ctx } = steps;
+  // fal no longer knows the request (its record expired): only a new request can finish the job.
+  if (failure.status === 404) {
+    ctx.controller.finished(requestId, ctx.clock.now(), false);
+    return { kind: "expired" };
+  }
+  const e = jobError("status", failure);
+  if (e.class === "fatal") ctx.onFatal(failure.message);
+  if (e.class === "retryable" && attempt < ctx.retry.maxAttempts) return undefined;
+  ctx.controller.finished(requestId, ctx.clock.now(), false);
+  ctx.changed();
+  return { kind: "error", error: e };
+}
+
+/**
+ * Follows a request (new, or left by an earlier run: `attached`) to COMPLETED, holding a fal
+ * slot; the controller hears every status. A failed status call is retried on the same request
+ * (a stream that keeps failing gives way to polling). At COMPLETED the result fetch starts at
+ * once (`steps.prefetch`), before the slot is given up.
+ */
+export async function followRequest(
+  steps: JobSteps,
+  requestId: string,
+  attached: boolean,
+): Promise<FollowEvent> {
+  const { ctx, job } = steps;
+  if (attached) {
+    const stopped = ctx.stopReason();
+    if (stopped !== undefined) return { kind: "not-followed", reason: stopped };
+    steps.timings = { submittedAt: ctx.clock.now() };
+    ctx.controller.submitted(requestId, ctx.clock.now());
+    steps.log.info({ requestId }, "re-attached to a request of an earlier run");
+  }
+  const { signal, onUpdate, release } = track(steps, requestId);
+  try {
+    let mode: "stream" | "poll" = "stream";
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const final = await waitForCompletion({
+          client: ctx.client,
+          clock: ctx.clock,
+          endpointId: job.endpoint.id,
+          requestId,
+          onUpdate,
+          signal,
+          mode,
+          meanJobMs: () => ctx.controller.snapshot().meanJobMs,
+        });
+        return completedNow(steps, requestId, final.errorType);
+      } catch (error) {
+        if (signal.aborted) return await stopFollowing(steps, requestId, signal.reason as StopReason);
+        const failure = describeFalError(error);
+        const ended = statusFailed(steps, requestId, failure, attempt);
+        if (ended) return ended;
+        // A stream that keeps failing (a proxy without SSE) gives way to polling.
+        if (attempt >= 2) mode = "poll";
+        steps.retries.push({ stage: "status", attempt, cause: failure.message, at: ctx.clock.now() });
+        steps.log.warn(
+          { requestId, attempt, cause: failure.message, mode },
+          "status failed; following the same request again",
+        );
+        await ctx.clock.sleep(backoffMs(attempt, ctx.random, ctx.retry), signal);
+      }
+    }
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,179 @@
+import type { FalFailure } from "../fal/index.js";
+import type { SavedImage } from "../outputs/index.js";
+import type { JobError } from "./job-outcome.js";
+import type { JobPhase } from "./job-phase.js";
+import { needsResubmit } from "./retry-policy.js";
+
+/**
+ * The job's life as transitions: one small pure function per step, deciding the next phase from
+ * the current one and what the step met (an event). No IO: `run-job.ts` performs the steps
+ * (`job-steps.ts`) and feeds their events here; `job-resume.ts` applies the same rules to what
+ * the journal says when a run starts.
+ */
+
+/** What the decisions need to know beyond the phase and the event. */
+export interface Facts {
+  /** New requests this job may still get in this run (fal lost one, or failed it for a cause of its own). */
+  readonly resubmitsLeft: boolean;
+  /** Requests of this job that ended in this run without finishing it (replaced by a new one). */
+  readonly earlier: number;
+  /** Why nothing more may be submitted, once the run stops. */
+  readonly stopped: string | undefined;
+}
+
+/** How a submit went. */
+export type SubmitEvent =
+  | { readonly kind: "accepted"; readonly request: string }
+  /** Not sent: the run stopped, or the budget cannot pay for it. */
+  | { readonly kind: "not-sent"; readonly reason: string }
+  | { readonly kind: "error"; readonly error: JobError };
+
+/** How following a request at fal (queue, then run) ended. */
+export type FollowEvent =
+  | { readonly kind: "completed"; readonly errorType?: string }
+  /** Status calls failed for good (or for a permanent cause, or this job's timeout canceled it). */
+  | { readonly kind: "error"; readonly error: JobError }
+  /** fal no longer knows the request (404). */
+  | { readonly kind: "expired" }
+  /** Canceled at fal because the run's deadline passed. */
+  | { readonly kind: "canceled"; readonly reason: string }
+  /** The run was interrupted: the request goes on at fal for the next run. */
+  | { readonly kind: "detached"; readonly reason: string }
+  /** The run stopped before this job's turn to re-attach. */
+  | { readonly kind: "not-followed"; readonly reason: string };
+
+/** How fetching a completed request's result went. */
+export type ResultEvent =
+  | { readonly kind: "fetched"; readonly data: unknown }
+  | { readonly kind: "error"; readonly error: JobError };
+
+/** How writing a result's images went. */
+export type DeliveryEvent =
+  | { readonly kind: "delivered"; readonly images: readonly SavedImage[]; readonly seed?: number }
+  | { readonly kind: "error"; readonly error: JobError };
+
+/** A new request in place of `request`, or the job fails with `error` when none is left. */
+function resubmitOr(request: string, gone: boolean, note: string, error: JobError, facts: Facts): JobPhase {
+  if (!facts.resubmitsLeft) return { kind: "failed", error, request };
+  return { kind: "to-submit", note, replaces: { request, gone } };
+}
+
+/** After a submit: follow what fal accepted; a submit that failed ends the job. */
+export function afterSubmit(event: SubmitEvent, facts: Facts): JobPhase {
+  switch (event.kind) {
+    case "accepted":
+      return { kind: "submitted", request: event.request, attached: false };
+    case "not-sent":
+      // After a request of this run (one fal lost or failed), the job was begun: canceled.
+      return facts.earlier > 0
+        ? { kind: "canceled", reason: event.reason }
+        : { kind: "not-run", reason: event.reason };
+    case "error":
+      return { kind: "failed", error: event.error };
+  }
+}
+
+/** After following a request: fetch its result, send a new one, or end. */
+export function afterFollow(
+  phase: Extract<JobPhase, { kind: "submitted" }>,
+  event: FollowEvent,
+  facts: Facts,
+): JobPhase {
+  const { request } = phase;
+  switch (event.kind) {
+    case "completed":
+      return {
+        kind: "completed",
+        request,
+        again: false,
+        ...(event.errorType === undefined ? {} : { errorType: event.errorType }),
+      };
+    case "error":
+      return { kind: "failed", error: event.error, request };
+    case "expired":
+      return resubmitOr(
+        request,
+        true,
+        "fal no longer knows this request (expired); sent a new one",
+        {
+          stage: "status",
+          class: "permanent",
+          kind: "http",
+          status: 404,
+          message: "fal no longer knows the request",
+        },
+        facts,
+      );
+    case "canceled":
+      return { kind: "canceled", reason: event.reason, request };
+    case "detached":
+      return {
+        kind: "unfinished",
+        reason: `${event.reason}; request ${request} goes on at fal and the next run picks it up`,
+        request,
+      };
+    case "not-followed":
+      return { kind: "unfinished", reason: event.reason, request };
+  }
+}
+
+/** After asking for a completed request's result: deliver it, send a new request, or fail. */
+export function afterResult(
+  phase: Extract<JobPhase, { kind: "completed" }>,
+  event: ResultEvent,
+  facts: Facts,
+): JobPhase {
+  const { request } = phase;
+  if (event.kind === "fetched")
+    return { kind: "delivering", request, result: event.data, from: phase.again ? "journal" : "fal" };
+  const { error } = event;
+  // The result kept from an earlier request cannot be had again: only a new request can help.
+  if (phase.again)
+    return {
+      kind: "to-submit",
+      note: `the earlier result is gone: ${error.message}`,
+      replaces: { request, gone: false },
+    };
+  if ("status" in error && error.status === 404)
+    return resubmitOr(request, true, "fal no longer has this result (expired); sent a new one", error, facts);
+  const failure = {
+    stage: "result" as const,
+    failure: error as FalFailure,
+    ...(phase.errorType ? { errorType: phase.errorType } : {}),
+  };
+  // fal failed the request for a cause of its own (a model or runner error): a new request may succeed.
+  if (needsResubmit(failure) && facts.stopped === undefined)
+    return resubmitOr(request, false, error.message, error, facts);
+  return { kind: "failed", error, request };
+}
+
+/**
+ * After writing a result's images: done, or failed. A result an earlier run kept (in the
+ * journal) that no longer delivers (its URLs expired) is asked of fal again while resubmits last.
+ */
+export function afterDelivery(
+  phase: Extract<JobPhase, { kind: "delivering" }>,
+  event: DeliveryEvent,
+  facts: Facts,
+): JobPhase {
+  const { request } = phase;
+  if (event.kind === "delivered")
+    return {
+      kind: "done",
+      request,
+      images: event.images,
+      ...(event.seed === undefined ? {} : { seed: event.seed }),
+    };
+  if (phase.from === "journal" && facts.resubmitsLeft) return { kind: "completed", request, again: true };
+  return { kind: "failed", error: event.error, request };
+}
+
+/**
+ * Whether going from `from` to `to` spends one of the job's resubmits: a new request in place
+ * of one fal lost or failed, or a result asked for again.
+ */
+export function spendsResubmit(from: JobPhase, to: JobPhase): boolean {
+  // A result asked for again already spent one; the request that follows when it is gone does not.
+  if (to.kind === "to-submit") return to.replaces !== undefined && !(from.kind === "completed" && from.again);
+  return to.kind === "completed" && to.again && from.kind === "delivering";
+}

@@ -1,0 +1,93 @@
+import type { SavedImage } from "../outputs/index.js";
+import type { JobError } from "./job-outcome.js";
+import type { ImageRecord } from "./journal.js";
+
+/**
+ * Where one job stands: the whole of a job's life, from "to submit" to one of the ends. Each
+ * phase carries only what it has. `job-machine.ts` decides the next phase from the current one
+ * and an event; `job-steps.ts` performs the step a phase calls for; the journal records the
+ * transitions, so a later run starts from the phase this one left.
+ */
+export type JobPhase =
+  /** A new request is needed: never sent, or the last one can no longer finish the job. */
+  | {
+      readonly kind: "to-submit";
+      /** Why it is sent (again): `--force`, `--retry-failed`, "fal no longer knows …". */
+      readonly note?: string;
+      /** The request this one replaces; `gone` when fal no longer knows it (expired). */
+      readonly replaces?: { readonly request: string; readonly gone: boolean };
+    }
+  /** The submit left, its answer never came (a crash or a cut connection): fal may hold it. */
+  | { readonly kind: "submitting" }
+  /**
+   * fal accepted the request: it waits in fal's queue or runs (one step follows both, holding
+   * a slot). `attached` when an earlier run sent it.
+   */
+  | { readonly kind: "submitted"; readonly request: string; readonly attached: boolean }
+  /**
+   * fal reports the request COMPLETED: its result is to be fetched. `errorType` is fal's when the
+   * request failed at fal; `again` when an earlier result could not be delivered and is asked for anew.
+   */
+  | {
+      readonly kind: "completed";
+      readonly request: string;
+      readonly errorType?: string;
+      readonly again: boolean;
+    }
+  /** The result is here (fetched now, or kept in the journal): its images are being written. */
+  | {
+      readonly kind: "delivering";
+      readonly request: string;
+      readonly result: unknown;
+      readonly from: "fal" | "journal";
+    }
+  /** Every image is written. */
+  | {
+      readonly kind: "done";
+      readonly request: string;
+      readonly images: readonly SavedImage[];
+      readonly seed?: number;
+    }
+  /** Ended for good (until `--retry-failed`), with its cause. */
+  | { readonly kind: "failed"; readonly error: JobError; readonly request?: string }
+  /** Canceled at fal (the deadline), or stopped after an earlier request of this run. */
+  | { readonly kind: "canceled"; readonly reason: string; readonly request?: string }
+  /** Left for the next run, which takes it up by itself (re-attaching to `request` when set). */
+  | { readonly kind: "unfinished"; readonly reason: string; readonly request?: string }
+  /** An earlier run was killed during the submit: fal may have it under an id never seen. */
+  | { readonly kind: "in-doubt"; readonly reason: string }
+  /** Not sent in this run (it failed in an earlier one, or the run stopped before its turn). */
+  | { readonly kind: "not-run"; readonly reason: string }
+  /** Every image is on disk as recorded: nothing to do. */
+  | {
+      readonly kind: "up-to-date";
+      readonly reason: string;
+      readonly request: string;
+      readonly images: readonly ImageRecord[];
+    };
+
+/** The phases a job ends this run in. */
+export type EndPhase = Extract<
+  JobPhase,
+  { kind: "done" | "failed" | "canceled" | "unfinished" | "in-doubt" | "not-run" | "up-to-date" }
+>;
+
+const ENDS = new Set<JobPhase["kind"]>([
+  "done",
+  "failed",
+  "canceled",
+  "unfinished",
+  "in-doubt",
+  "not-run",
+  "up-to-date",
+]);
+
+/** Whether the job's life in this run is over at `phase`. */
+export function isEnd(phase: JobPhase): phase is EndPhase {
+  return ENDS.has(phase.kind);
+}
+
+/** The request a phase holds, if any. */
+export function requestOf(phase: JobPhase): string | undefined {
+  return "request" in phase ? phase.request : undefined;
+}

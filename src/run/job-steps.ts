@@ -1,0 +1,214 @@
+import { describeFalError, type FalFailure } from "../fal/index.js";
+import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
+import { falInput, type Job } from "../plan/index.js";
+import { deliveryFor, imageRecord } from "./delivery.js";
+import type { JobContext } from "./job-context.js";
+import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
+import type { AttemptRecord, JobError, JobOutcome, RetryRecord } from "./job-outcome.js";
+import type { JobPhase } from "./job-phase.js";
+import { backoffMs, classify, type FailureFacts, type Stage } from "./retry-policy.js";
+
+type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
+type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "canceled" }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An ended outcome without what JobSteps adds itself. */
+export type EndedFields = DistributiveOmit<Ended, "attempts" | "retries" | "timings">;
+
+/** 429s one step may meet before its job fails: high, since each waited for the gate. */
+const MAX_RATE_LIMITED = 100;
+
+/** A failure of one fal call, classified by the retry policy. */
+export function jobError(stage: Stage, failure: FalFailure, errorType?: string): JobError {
+  const facts: FailureFacts = { stage, failure, ...(errorType === undefined ? {} : { errorType }) };
+  return { ...failure, stage, class: classify(facts), ...(errorType === undefined ? {} : { errorType }) };
+}
+
+/** The images a result claims, checked for the fields delivery needs. */
+function resultImages(data: unknown): FalImageClaims[] {
+  const images = (data as { images?: unknown } | null)?.images;
+  if (!Array.isArray(images)) throw new Error("fal's result has no `images` list");
+  return images.map((img, i) => {
+    const o = (img ?? {}) as { url?: unknown; content_type?: unknown; width?: unknown; height?: unknown };
+    if (typeof o.url !== "string") throw new Error(`fal's result image ${i} has no url`);
+    return {
+      url: o.url,
+      ...(typeof o.content_type === "string" ? { content_type: o.content_type } : {}),
+      ...(typeof o.width === "number" ? { width: o.width } : {}),
+      ...(typeof o.height === "number" ? { height: o.height } : {}),
+    };
+  });
+}
+
+/** Resolves the job's input images: URLs as they are, local files by their upload. */
+export function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
+  const urls: string[] = [];
+  for (const ref of job.images) {
+    if (ref.kind === "url") {
+      urls.push(ref.url);
+      continue;
+    }
+    const uploaded = ctx.uploads.get(ref.sha256);
+    if (!uploaded || "failure" in uploaded) {
+      const failure = uploaded?.failure ?? { kind: "network" as const, message: "not uploaded" };
+      return {
+        ...jobError("upload", failure),
+        message: `upload of ${ref.source} failed: ${failure.message}`,
+      };
+    }
+    urls.push(uploaded.url);
+  }
+  return urls;
+}
+
+/**
+ * The IO of one job's steps (submit, fetch a result, deliver), each returning the event the
+ * job machine decides on; and what they leave for the report (attempts, retries, timings).
+ * Following a request at fal is in `job-follow.ts`.
+ */
+export class JobSteps {
+  readonly attempts: AttemptRecord[] = [];
+  readonly retries: RetryRecord[] = [];
+  timings: Timings = {};
+  readonly log;
+  /** The result fetch started the moment fal said COMPLETED (before the slot was given up). */
+  prefetched: { readonly request: string; readonly result: Promise<ResultEvent> } | undefined;
+
+  constructor(
+    readonly job: Job,
+    readonly ctx: JobContext,
+    readonly imageUrls: readonly string[],
+  ) {
+    this.log = ctx.logger.child({ job: job.id });
+  }
+
+  /** Runs `step` up to the policy's attempts, backing off between; permanent and fatal failures end at once. */
+  async retrying<T>(stage: Stage, step: () => Promise<T>, errorType?: string): Promise<T | JobError> {
+    // A 429 is back-pressure, not a failure of the job: the gate already held every call until
+    // fal's Retry-After, so it does not use up an attempt (bounded apart, to stay finite).
+    let rateLimited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const failure = describeFalError(error);
+        const e = jobError(stage, failure, errorType);
+        if (e.class === "fatal") this.ctx.onFatal(failure.message);
+        if (failure.status === 429 && rateLimited < MAX_RATE_LIMITED && this.ctx.stopReason() === undefined) {
+          rateLimited += 1;
+          attempt -= 1;
+          continue;
+        }
+        if (
+          e.class !== "retryable" ||
+          attempt >= this.ctx.retry.maxAttempts ||
+          this.ctx.stopReason() !== undefined
+        )
+          return e;
+        this.retries.push({ stage, attempt, cause: failure.message, at: this.ctx.clock.now() });
+        this.log.warn({ stage, attempt, cause: failure.message }, "retrying");
+        await this.ctx.clock.sleep(backoffMs(attempt, this.ctx.random, this.ctx.retry));
+      }
+    }
+  }
+
+  /** Sends a new request; journals it the moment fal answers (a run killed after must not pay again). */
+  async submit(): Promise<SubmitEvent> {
+    const { ctx, job } = this;
+    const stopped = ctx.stopReason();
+    if (stopped !== undefined) return { kind: "not-sent", reason: stopped };
+    if (ctx.budget && !ctx.budget.reserve(job))
+      return { kind: "not-sent", reason: "not submitted: the budget is spent" };
+    // On disk before the request leaves: a run killed during the submit knows it may have paid.
+    ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id });
+    const submitted = await this.retrying("submit", () =>
+      ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
+        ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
+      }),
+    );
+    if (typeof submitted !== "string") {
+      ctx.budget?.settle(job, 0);
+      return { kind: "error", error: submitted };
+    }
+    const submittedAt = ctx.clock.now();
+    ctx.journal?.appendNow({
+      type: "submitted",
+      key: job.key,
+      job: job.id,
+      request: submitted,
+      endpoint: job.endpoint.id,
+    });
+    this.timings = { submittedAt };
+    ctx.controller.submitted(submitted, submittedAt);
+    await ctx.hooks.submitted?.(job, submitted, submittedAt);
+    this.log.info({ requestId: submitted }, "submitted");
+    return { kind: "accepted", request: submitted };
+  }
+
+  /** Starts fetching a completed request's result (kept in `prefetched`). */
+  prefetch(request: string, errorType: string | undefined): void {
+    const result = this.retrying(
+      "result",
+      () => this.ctx.client.result(this.job.endpoint.id, request),
+      errorType,
+    );
+    this.prefetched = {
+      request,
+      result: result.then(
+        (r): ResultEvent => ("stage" in r ? { kind: "error", error: r } : { kind: "fetched", data: r.data }),
+      ),
+    };
+  }
+
+  /** The result of a completed request: the one prefetched, or asked for now. */
+  fetchResult(phase: Extract<JobPhase, { kind: "completed" }>): Promise<ResultEvent> {
+    const ready = this.prefetched;
+    this.prefetched = undefined;
+    if (ready?.request === phase.request && !phase.again) return ready.result;
+    this.prefetch(phase.request, phase.again ? undefined : phase.errorType);
+    return this.fetchResult({ ...phase, again: false });
+  }
+
+  /**
+   * Delivers every image of a result (download, checks, original kept, outputs, sidecar),
+   * journaling each; each image retried on its own, never a new submit.
+   */
+  async deliver(phase: Extract<JobPhase, { kind: "delivering" }>): Promise<DeliveryEvent> {
+    const { ctx, job } = this;
+    const { request, result: data } = phase;
+    let images: FalImageClaims[];
+    try {
+      images = resultImages(data);
+    } catch (error) {
+      return {
+        kind: "error",
+        error: { stage: "result", class: "permanent", kind: "output", message: (error as Error).message },
+      };
+    }
+    const rawSeed = (data as { seed?: unknown }).seed;
+    const seed = typeof rawSeed === "number" ? rawSeed : undefined;
+    const outputs: SavedImage[] = [];
+    for (const [i, claims] of images.entries()) {
+      const delivery = deliveryFor(job, i + 1, request, seed, ctx.clock.now());
+      const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
+      const saved = await this.retrying("download", () =>
+        ctx.io(async () => {
+          try {
+            return await deliverImage(ctx.outputDir, claims, delivery, ctx.cpu, options);
+          } catch (error) {
+            throw new Error(`image ${i + 1}: ${(error as Error).message}`);
+          }
+        }),
+      );
+      if ("stage" in saved) return { kind: "error", error: { ...saved, kind: "output" } };
+      await ctx.journal?.append({ type: "image", key: job.key, request, ...imageRecord(i + 1, saved, job) });
+      outputs.push(saved);
+    }
+    return { kind: "delivered", images: outputs, ...(seed === undefined ? {} : { seed }) };
+  }
+
+  /** The job's outcome, with its attempts, retries and timings. */
+  finish(outcome: EndedFields): JobOutcome {
+    const timings = { ...this.timings, finishedAt: this.ctx.clock.now() };
+    return { ...outcome, attempts: this.attempts, retries: this.retries, timings };
+  }
+}

@@ -1,0 +1,100 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Job, Plan } from "../plan/index.js";
+import { deliveryFor } from "./delivery.js";
+import type { JobPhase } from "./job-phase.js";
+import { decideStart, journalPhase, type ResumeOptions } from "./job-resume.js";
+import { type KeyState, replay } from "./job-state.js";
+import { parseJournal } from "./journal.js";
+import { extOf, resultImageCount } from "./resume.js";
+import { SourceMismatches } from "./source-check.js";
+
+/** What a run into an output folder would do with each job, told before it runs. */
+export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";
+
+/** What a run would do with a job that starts in `start` (see `decideStart`). */
+function kindOf(start: JobPhase): PreviewKind {
+  switch (start.kind) {
+    case "up-to-date":
+      return "up-to-date";
+    case "submitted":
+    case "completed":
+    case "delivering":
+      return "resume";
+    case "not-run":
+    case "failed":
+      return "failed";
+    case "in-doubt":
+    case "submitting":
+      return "in-doubt";
+    default:
+      return "to-run";
+  }
+}
+
+/** The jobs of a plan by what a run into `outputDir` would do with them. */
+export interface OutputPreview {
+  readonly outputDir: string;
+  /** Where results would come from (`FalAccess.source`). */
+  readonly source: string;
+  readonly jobs: Readonly<Record<PreviewKind, readonly Job[]>>;
+  /** e.g. "3 jobs were made against the emulator; regenerating for fal". */
+  readonly warnings: readonly string[];
+}
+
+/** Whether every image of a finished job is at its planned path with its recorded size and settings. */
+async function looksIntact(outputDir: string, job: Job, state: KeyState): Promise<boolean> {
+  const count = resultImageCount(state.result);
+  if (count === 0 || state.images.size < count || state.request === undefined) return false;
+  for (let n = 1; n <= count; n++) {
+    const record = state.images.get(n);
+    if (!record || record.settings !== job.output.settingsKey) return false;
+    const planned = deliveryFor(job, n, state.request, undefined, 0).pathFor(extOf(record, job));
+    if (record.path !== planned) return false;
+    const size = await stat(join(outputDir, record.path)).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size !== record.bytes) return false;
+  }
+  return true;
+}
+
+/**
+ * Tells, without sending or writing anything and without the run lock, how a run into
+ * `outputDir` against `source` would start each job: to run (a new request, paid), up to date,
+ * resumed (sent before: followed or fetched again at no new charge), failed for good (until
+ * `--retry-failed`), or in doubt. Reads the journal and looks at file sizes, not contents (the
+ * run itself checks hashes; a file changed in place shows up there, re-made at no charge).
+ */
+export async function previewOutput(
+  plan: Plan,
+  outputDir: string,
+  source: string,
+  options: ResumeOptions = {},
+): Promise<OutputPreview> {
+  const text = await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8").catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return "";
+      throw error;
+    },
+  );
+  const states = replay(parseJournal(text).entries);
+  const sources = new SourceMismatches(source);
+  const jobs: Record<PreviewKind, Job[]> = {
+    "to-run": [],
+    "up-to-date": [],
+    resume: [],
+    failed: [],
+    "in-doubt": [],
+  };
+  for (const job of plan.jobs) {
+    const state = sources.use(states.get(job.key));
+    const verified =
+      state?.phase === "done" && !options.force ? await looksIntact(outputDir, job, state) : false;
+    const start = decideStart(journalPhase(state, verified), options);
+    if (options.retryFailed && state?.phase !== "failed") continue;
+    jobs[kindOf(start)].push(job);
+  }
+  return { outputDir, source, jobs, warnings: sources.warnings() };
+}

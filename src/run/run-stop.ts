@@ -1,0 +1,85 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log/logger.js";
+import type { Budget } from "./budget.js";
+import type { InFlight } from "./job-context.js";
+
+/** How a run ended, beyond each job's status. */
+export type RunEnd = "completed" | "credentials_rejected" | "deadline" | "budget" | "interrupted";
+
+/**
+ * Why a run stops submitting, once it does: fal rejected the credentials, the deadline passed
+ * (what waits at fal is canceled), the budget is spent, or a signal interrupted it (what runs
+ * at fal is left to the next run). The first stop wins, except that an interrupt always detaches.
+ */
+export class RunStop {
+  #stop: { end: RunEnd; reason: string; message?: string } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly logger: Logger,
+    readonly inFlight: ReadonlyMap<string, InFlight>,
+    readonly budget: Budget | undefined,
+    readonly signal?: AbortSignal,
+  ) {
+    if (signal?.aborted) this.interrupt();
+    signal?.addEventListener("abort", this.interrupt, { once: true });
+  }
+
+  /** fal rejected the credentials: nothing more is submitted. */
+  fatal(message: string): void {
+    if (this.#stop) return;
+    this.#stop = {
+      end: "credentials_rejected",
+      reason: `not submitted: fal rejected the credentials (${message})`,
+      message,
+    };
+    this.logger.error({ cause: message }, "fal rejected the credentials; nothing more is submitted");
+  }
+
+  /** At `at`, stop submitting and cancel what waits at fal (and what runs, with `cancel`). */
+  armDeadline(at: number, action: "finish" | "cancel" | undefined, clock: Clock): void {
+    const atDeadline = () => {
+      if (this.#stop) return;
+      this.#stop = { end: "deadline", reason: "not submitted: the run's deadline passed" };
+      this.logger.warn(
+        { inFlight: this.inFlight.size },
+        "deadline: no more submits; canceling what waits at fal",
+      );
+      for (const f of this.inFlight.values())
+        if (f.state === "queued" || action === "cancel") f.abort("the run's deadline passed");
+    };
+    this.#timer = setTimeout(atDeadline, Math.max(0, at - clock.now()));
+  }
+
+  /** SIGINT/SIGTERM: stop submitting; what runs at fal is left to the next run. */
+  readonly interrupt = (): void => {
+    if (this.#stop?.end === "interrupted") return;
+    this.#stop = { end: "interrupted", reason: "not submitted: the run was interrupted" };
+    this.logger.warn(
+      { inFlight: this.inFlight.size },
+      "interrupted: no more submits; what runs at fal is left to the next run",
+    );
+    for (const f of this.inFlight.values()) f.abort("the run was interrupted", true);
+  };
+
+  /** Why nothing more may be submitted, or undefined while the run goes on. */
+  reason(): string | undefined {
+    if (!this.#stop && this.budget?.exhausted) {
+      this.#stop = { end: "budget", reason: `not submitted: the budget of $${this.budget.capUsd} is spent` };
+      this.logger.warn({ cap: this.budget.capUsd }, "budget reached: no more submits; what runs finishes");
+    }
+    return this.#stop?.reason;
+  }
+
+  /** How the run ended, and fal's message when it rejected the credentials. */
+  get end(): { readonly end: RunEnd; readonly message?: string } {
+    this.reason();
+    const s = this.#stop;
+    return { end: s?.end ?? "completed", ...(s?.message === undefined ? {} : { message: s.message }) };
+  }
+
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.signal?.removeEventListener("abort", this.interrupt);
+  }
+}

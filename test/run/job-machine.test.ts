@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import {
+  afterDelivery,
+  afterFollow,
+  afterResult,
+  afterSubmit,
+  type Facts,
+  spendsResubmit,
+} from "../../src/run/job-machine.js";
+import type { JobError } from "../../src/run/job-outcome.js";
+import type { JobPhase } from "../../src/run/job-phase.js";
+import { isEnd } from "../../src/run/job-phase.js";
+
+const going: Facts = { resubmitsLeft: true, earlier: 0, stopped: undefined };
+const spent: Facts = { ...going, resubmitsLeft: false };
+const submitted = { kind: "submitted", request: "r1", attached: false } as const;
+const completed = { kind: "completed", request: "r1", again: false } as const;
+const modelError: JobError = {
+  stage: "result",
+  class: "retryable",
+  kind: "http",
+  status: 500,
+  errorType: "internal_error",
+  message: "Internal error",
+};
+const validation: JobError = {
+  stage: "submit",
+  class: "permanent",
+  kind: "validation",
+  status: 422,
+  message: "prompt: too long",
+};
+const gone: JobError = {
+  stage: "result",
+  class: "permanent",
+  kind: "http",
+  status: 404,
+  message: "not found",
+};
+const image = { path: "a-1.png" } as never;
+
+describe("the job machine", () => {
+  it("goes from a submit to fal's queue, and ends a job whose submit was refused", () => {
+    expect(afterSubmit({ kind: "accepted", request: "r1" }, going)).toEqual(submitted);
+    expect(afterSubmit({ kind: "error", error: validation }, going)).toEqual({
+      kind: "failed",
+      error: validation,
+    });
+    expect(afterSubmit({ kind: "not-sent", reason: "budget" }, going)).toEqual({
+      kind: "not-run",
+      reason: "budget",
+    });
+    // After a request of this run, a job the run stops is canceled, not "not run".
+    expect(afterSubmit({ kind: "not-sent", reason: "budget" }, { ...going, earlier: 1 })).toEqual({
+      kind: "canceled",
+      reason: "budget",
+    });
+  });
+
+  it("fetches the result of what fal completed, and sends anew what fal no longer knows while resubmits last", () => {
+    expect(afterFollow(submitted, { kind: "completed" }, going)).toEqual(completed);
+    expect(afterFollow(submitted, { kind: "completed", errorType: "internal_error" }, going)).toEqual({
+      ...completed,
+      errorType: "internal_error",
+    });
+    const expired = afterFollow(submitted, { kind: "expired" }, going);
+    expect(expired).toMatchObject({ kind: "to-submit", replaces: { request: "r1", gone: true } });
+    expect(spendsResubmit(submitted, expired)).toBe(true);
+    expect(afterFollow(submitted, { kind: "expired" }, spent)).toMatchObject({
+      kind: "failed",
+      request: "r1",
+      error: { status: 404 },
+    });
+  });
+
+  it("leaves an interrupted wait to the next run, with its request", () => {
+    expect(afterFollow(submitted, { kind: "detached", reason: "interrupted" }, going)).toEqual({
+      kind: "unfinished",
+      request: "r1",
+      reason: "interrupted; request r1 goes on at fal and the next run picks it up",
+    });
+    expect(afterFollow(submitted, { kind: "canceled", reason: "deadline" }, going)).toEqual({
+      kind: "canceled",
+      reason: "deadline",
+      request: "r1",
+    });
+  });
+
+  it("gives a model error a new request; a permanent result error ends the job", () => {
+    const failedAtFal = { ...completed, errorType: "internal_error" };
+    const again = afterResult(failedAtFal, { kind: "error", error: modelError }, going);
+    expect(again).toEqual({
+      kind: "to-submit",
+      note: "Internal error",
+      replaces: { request: "r1", gone: false },
+    });
+    expect(spendsResubmit(failedAtFal, again)).toBe(true);
+    expect(afterResult(failedAtFal, { kind: "error", error: modelError }, spent)).toMatchObject({
+      kind: "failed",
+    });
+    expect(
+      afterResult(failedAtFal, { kind: "error", error: modelError }, { ...going, stopped: "deadline" }),
+    ).toMatchObject({ kind: "failed" });
+    const policy = { ...modelError, class: "permanent", errorType: "content_policy_violation" } as const;
+    expect(
+      afterResult(
+        { ...completed, errorType: "content_policy_violation" },
+        { kind: "error", error: policy },
+        going,
+      ),
+    ).toMatchObject({ kind: "failed", request: "r1" });
+    expect(afterResult(completed, { kind: "error", error: gone }, going)).toMatchObject({
+      kind: "to-submit",
+      replaces: { gone: true },
+    });
+  });
+
+  it("delivers a fetched result and ends done", () => {
+    const delivering = afterResult(completed, { kind: "fetched", data: { images: [] } }, going);
+    expect(delivering).toEqual({ kind: "delivering", request: "r1", result: { images: [] }, from: "fal" });
+    if (delivering.kind !== "delivering") throw new Error("unreachable");
+    const done = afterDelivery(delivering, { kind: "delivered", images: [image], seed: 7 }, going);
+    expect(done).toEqual({ kind: "done", request: "r1", images: [image], seed: 7 });
+    expect(isEnd(done)).toBe(true);
+  });
+
+  it("asks fal again for a kept result that no longer delivers; a new request only when that is gone too", () => {
+    const kept: Extract<JobPhase, { kind: "delivering" }> = {
+      kind: "delivering",
+      request: "r1",
+      result: {},
+      from: "journal",
+    };
+    const broken = { kind: "error", error: { ...gone, stage: "download", kind: "output" } } as const;
+    const refetch = afterDelivery(kept, broken, going);
+    expect(refetch).toEqual({ kind: "completed", request: "r1", again: true });
+    expect(spendsResubmit(kept, refetch)).toBe(true);
+    if (refetch.kind !== "completed") throw new Error("unreachable");
+    expect(afterResult(refetch, { kind: "fetched", data: {} }, going)).toMatchObject({ from: "journal" });
+    const anew = afterResult(refetch, { kind: "error", error: gone }, going);
+    expect(anew).toMatchObject({ kind: "to-submit", replaces: { request: "r1", gone: false } });
+    // The refetch already spent the resubmit.
+    expect(spendsResubmit(refetch, anew)).toBe(false);
+    expect(afterDelivery(kept, broken, spent)).toMatchObject({ kind: "failed" });
+    // A result fetched in this run that does not deliver fails the job (each image was retried).
+    expect(afterDelivery({ ...kept, from: "fal" }, broken, going)).toMatchObject({ kind: "failed" });
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { decideStart, journalPhase, startLabel } from "../../src/run/job-resume.js";
+import { replay } from "../../src/run/job-state.js";
+
+const img = {
+  path: "a-1.png",
+  sha256: "h1",
+  bytes: 10,
+  width: 4,
+  height: 4,
+  contentType: "image/png",
+  sourceUrl: "u",
+  original: { sha256: "o1", ext: "png" },
+  settings: "s",
+  derivatives: [],
+};
+
+describe("how a job starts again: the journal's phase, then the run's start transition", () => {
+  const states = replay([
+    { t: 1, type: "submitted", key: "sub", job: "a", request: "r1", endpoint: "e" },
+    { t: 1, type: "submitted", key: "com", job: "b", request: "r2", endpoint: "e" },
+    { t: 2, type: "completed", key: "com", request: "r2", result: { images: [{ url: "u" }] } },
+    { t: 1, type: "submitted", key: "done", job: "c", request: "r3", endpoint: "e" },
+    { t: 2, type: "completed", key: "done", request: "r3", result: { images: [{ url: "u" }] } },
+    { t: 3, type: "image", key: "done", request: "r3", n: 1, ...img },
+    { t: 4, type: "done", key: "done", request: "r3" },
+    { t: 1, type: "submitted", key: "bad", job: "d", request: "r4", endpoint: "e" },
+    { t: 2, type: "failed", key: "bad", request: "r4", cause: "prompt: flagged", class: "permanent" },
+    { t: 1, type: "submitting", key: "cut", job: "e" },
+    { t: 1, type: "submitted", key: "exp", job: "f", request: "r5", endpoint: "e" },
+    { t: 2, type: "expired", key: "exp", request: "r5" },
+    { t: 1, type: "failed", key: "up", cause: "upload of a.png failed: 500", class: "retryable" },
+  ]);
+  const start = (key: string | undefined, verified = false, options = {}) =>
+    decideStart(journalPhase(key === undefined ? undefined : states.get(key), verified), options);
+
+  it("attaches, downloads, skips or leaves failed jobs alone", () => {
+    expect(start(undefined)).toEqual({ kind: "to-submit" });
+    expect(start("sub")).toEqual({ kind: "submitted", request: "r1", attached: true });
+    expect(start("com")).toEqual({
+      kind: "delivering",
+      request: "r2",
+      result: { images: [{ url: "u" }] },
+      from: "journal",
+    });
+    expect(start("done", true)).toEqual({
+      kind: "up-to-date",
+      reason: "up to date",
+      request: "r3",
+      images: [{ n: 1, ...img }],
+    });
+    expect(start("done", false)).toMatchObject({ kind: "delivering", request: "r3", from: "journal" });
+    expect(start("bad")).toEqual({
+      kind: "not-run",
+      reason: "failed in an earlier run: prompt: flagged (--retry-failed sends it again)",
+    });
+    expect(start("exp")).toEqual({ kind: "to-submit", note: "fal no longer knows request r5" });
+  });
+
+  it("sends again what --force or --retry-failed asks for, and nothing else", () => {
+    expect(start("done", true, { force: true })).toEqual({ kind: "to-submit", note: "--force" });
+    expect(start("sub", false, { force: true })).toEqual({ kind: "to-submit", note: "--force" });
+    expect(start("bad", false, { retryFailed: true })).toEqual({ kind: "to-submit", note: "--retry-failed" });
+    // --force regenerates what was sent; a job whose request never went out stays failed.
+    expect(start("bad", false, { force: true })).toEqual({ kind: "to-submit", note: "--force" });
+    expect(start("up", false, { force: true })).toMatchObject({ kind: "not-run" });
+  });
+
+  it("keeps a submit cut off by a kill in doubt", () => {
+    expect(journalPhase(states.get("cut"), false)).toEqual({ kind: "submitting" });
+    expect(start("cut")).toMatchObject({ kind: "in-doubt" });
+    expect(start("cut", false, { retryFailed: true })).toMatchObject({ kind: "to-submit" });
+  });
+
+  it("names each start for the run's first log lines", () => {
+    const keys = ["sub", "com", "done", "bad", "cut"] as const;
+    expect(keys.map((k) => startLabel(start(k, k === "done")))).toEqual([
+      "attach",
+      "download",
+      "skip",
+      "failed-before",
+      "in-doubt",
+    ]);
+  });
+});
