@@ -3,6 +3,16 @@ import { retryAfterHeader, TokenBucket } from "./faults.js";
 import { json, type Reply } from "./http.js";
 import type { Operation } from "./record.js";
 
+/** Calls the gateway lets through untouched: files, signed uploads, the Platform API, the emulator's own. */
+const UNGATED: ReadonlySet<Operation> = new Set([
+  "file",
+  "upload-put",
+  "history",
+  "pricing",
+  "control",
+  "unknown",
+]);
+
 /** Requests that arrive this soon after a 429 were already on their way: not counted as early. */
 const IN_FLIGHT_GRACE_MS = 25;
 
@@ -34,7 +44,7 @@ export class Gateway {
    * (the socket) identifies calls sent one after another on one connection.
    */
   admit(op: Operation, now: number, connection: object = {}): Reply | undefined {
-    if (op === "file" || op === "upload-put" || op === "control" || op === "unknown") return undefined;
+    if (UNGATED.has(op)) return undefined;
     if (now < this.#waitUntil && now > this.#lastLimitAt + IN_FLIGHT_GRACE_MS) this.earlySends += 1;
     if (now < (this.#waitOn.get(connection) ?? 0)) this.provenEarlySends += 1;
     const limit = this.faults.current.rateLimit;

@@ -1,4 +1,6 @@
 import type { EmulatorContext } from "./context.js";
+import type { LedgerStats } from "./ledger.js";
+import type { OutageStats } from "./outages.js";
 import type { FalRequest } from "./request-store.js";
 
 /** One request's timeline, in ms since the emulator started. */
@@ -29,6 +31,11 @@ export interface EmulatorStats {
   readonly provenEarlySends: number;
   /** Calls answered, by operation. */
   readonly calls: Readonly<Record<string, number>>;
+  /** Submits accepted, bodies accepted twice, answers that never reached the client. */
+  readonly submits: LedgerStats["submits"];
+  /** Requests completed with images, and their cost at the emulator's prices. */
+  readonly billing: LedgerStats["billing"];
+  readonly outages: OutageStats;
 }
 
 /** One request's timeline, relative to the emulator's start. */
@@ -65,5 +72,7 @@ export function collectStats(ctx: EmulatorContext): EmulatorStats {
     earlySends: ctx.gateway.earlySends,
     provenEarlySends: ctx.gateway.provenEarlySends,
     calls,
+    ...ctx.ledger.stats(),
+    outages: ctx.outages.stats(),
   };
 }
