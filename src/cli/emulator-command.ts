@@ -83,7 +83,10 @@ export async function emulatorCommand(flags: EmulatorFlags, io: CliIo): Promise<
   return 0;
 }
 
-/** Declares `seedream-pipeline emulator` and its flags on the program. */
+/**
+ * Declares `seedream-pipeline emulator` and its flags on the program. Long only because it is
+ * the flag list: one declaration per flag, read top to bottom like `--help`.
+ */
 export function addEmulatorCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   program
     .command("emulator")
