@@ -1,4 +1,7 @@
 import { InvalidArgumentError } from "commander";
+import type { OutageKind } from "../emulator/index.js";
+import { findEndpoint, modelNames } from "../endpoints/index.js";
+import { formatDuration, parseDuration } from "./duration.js";
 
 /** commander parser: a whole number within [min, max]. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -18,15 +21,35 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/** commander parser: `MS` or `MIN-MAX` milliseconds. */
+/** One side of a range: a bare number is milliseconds, else a duration such as `5s`. */
+function rangeSide(text: string, whole: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InvalidArgumentError(`expected MS or MIN-MAX (milliseconds, or 5s-60s), got "${whole}"`);
+  }
+}
+
+/** commander parser: `MS` or `MIN-MAX`, in milliseconds or with units (`5s-60s`). */
 export function msRange(value: string): number | { min: number; max: number } {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`expected MS or MIN-MAX milliseconds, got "${value}"`);
-  const min = Number(m[1]);
-  if (m[2] === undefined) return min;
-  const max = Number(m[2]);
+  const parts = value.trim().split("-");
+  if (parts.length > 2 || parts.some((p) => p.trim() === ""))
+    throw new InvalidArgumentError(`expected MS or MIN-MAX (milliseconds, or 5s-60s), got "${value}"`);
+  const min = rangeSide(parts[0]?.trim() ?? "", value);
+  if (parts[1] === undefined) return min;
+  const max = rangeSide(parts[1].trim(), value);
   if (max < min) throw new InvalidArgumentError(`range ${value} ends before it starts`);
   return { min, max };
+}
+
+/** A range as `msRange` reads it, written with units: `5s-60s`. */
+export function formatRange(range: number | { min: number; max: number }): string {
+  if (typeof range === "number") return formatDuration(range);
+  const seconds = range.min % 1000 === 0 && range.max % 1000 === 0;
+  return seconds
+    ? `${range.min / 1000}s-${range.max / 1000}s`
+    : `${formatDuration(range.min)}-${formatDuration(range.max)}`;
 }
 
 /** commander parser: `auto` or a whole number of requests from 1 to 200. */
@@ -50,4 +73,36 @@ export function capacitySteps(value: string): Array<{ atMs: number; concurrency:
       throw new InvalidArgumentError(`expected MS:C steps such as 8000:25,16000:6, got "${value}"`);
     return { atMs: Number(m[1]), concurrency: Number(m[2]) };
   });
+}
+
+/**
+ * commander parser for a repeatable `--outage AT+DURATION:KIND` (real ms after the start),
+ * e.g. `5000+120000:refuse`; collects every one given.
+ */
+export function outageSpec(
+  value: string,
+  previous: Array<{ atMs: number; durationMs: number; kind: OutageKind }> = [],
+): Array<{ atMs: number; durationMs: number; kind: OutageKind }> {
+  const m = /^\s*(\d+)\s*\+\s*(\d+)\s*:\s*(refuse|reset|502|503|504)\s*$/.exec(value);
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected AT+DURATION:KIND (ms; kind refuse, reset, 502, 503 or 504) such as 5000+120000:refuse, got "${value}"`,
+    );
+  return [...previous, { atMs: Number(m[1]), durationMs: Number(m[2]), kind: m[3] as OutageKind }];
+}
+
+/** commander parser for a repeatable `--price MODEL=USD` (a model name or a fal endpoint id). */
+export function priceSpec(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^\s*([^=\s]+)\s*=\s*([0-9]*\.?[0-9]+)\s*$/.exec(value);
+  const endpoint = m?.[1] === undefined ? undefined : findEndpoint(m[1]);
+  if (!m || !endpoint)
+    throw new InvalidArgumentError(
+      `expected MODEL=USD per image with a known model (${modelNames().join(", ")}) or endpoint id, got "${value}"`,
+    );
+  return { ...previous, [endpoint.id]: Number(m[2]) };
+}
+
+/** commander parser: `hold` or a whole number of milliseconds. */
+export function holdOrMs(value: string): number | "hold" {
+  return value.trim() === "hold" ? "hold" : wholeNumber(0, 3_600_000)(value);
 }

@@ -122,7 +122,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
     progress.stop();
-    const t = result.report.totals;
+    // This run's jobs: with --only, --limit or --retry-failed the report also holds the others.
+    const t = result.runTotals;
     const where = relative(process.cwd(), result.outputDir) || ".";
     const code = exitCodeOf(result.end, t, signalled);
     io.stdout.write(
@@ -147,7 +148,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
         {
           pipeline: result.report.pipeline,
           run: result.report.run,
-          totals: t,
+          totals: result.report.totals,
           exit_code: code,
           report: `${where}/report.json`,
         },

@@ -65,6 +65,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly keepRuns?: number;
   /** Adds to the report before it is written (the review decisions: see `ReviewPass`). */
   readonly decorateReport?: (report: Report) => Promise<Report>;
+  /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
+  readonly allJobs?: Plan["jobs"];
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -201,6 +203,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     logger,
     keepRuns: options.keepRuns,
     ...(options.decorateReport ? { decorate: options.decorateReport } : {}),
+    ...(options.allJobs === undefined ? {} : { allJobs: options.allJobs }),
   });
   return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
 }
