@@ -141,6 +141,10 @@ export const reportSchema = z
       .describe(
         "Images approved, rejected and pending review; approvals that lapsed; rejected images made again",
       ),
+    orphans: z
+      .array(z.strictObject({ job: z.string(), key: z.string(), paths: z.array(z.string()) }))
+      .optional()
+      .describe("Outputs of jobs no longer in the manifest; `seedream-pipeline prune` removes them"),
     jobs: z.array(job),
   })
   .describe("A seedream-pipeline run report");

@@ -148,5 +148,11 @@ export interface Report {
   };
   /** Approved / rejected / pending review (absent in reports of runs before review existed). */
   readonly review?: ReportReview;
+  /** Outputs of jobs no longer in the manifest (`seedream-pipeline prune` removes them). */
+  readonly orphans?: ReadonlyArray<{
+    readonly job: string;
+    readonly key: string;
+    readonly paths: readonly string[];
+  }>;
   readonly jobs: readonly ReportJob[];
 }
