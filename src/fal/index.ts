@@ -10,6 +10,7 @@ export {
   toFalStatus,
   type UploadFile,
 } from "./edit-client.js";
+export { FalUnavailableError, isOutageAnswer, OutageGate, type OutageGateOptions } from "./outage-gate.js";
 export { redirectingFetch } from "./redirect-fetch.js";
 export {
   type AccessChoice,
