@@ -47,11 +47,12 @@ export function reportError(error: unknown, write: (text: string) => void): numb
 
 export const EXIT_CODES_HELP = `
 Exit codes:
-  0   every job succeeded
-  1   the run finished, some jobs failed (see report.json)
-    2   manifest, usage or credential error (nothing was sent), or fal rejected the key
-    3   stopped by --deadline or the budget (--max-cost): the rest is reported as not run
-  69  fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
-  75  another run holds the output folder
-  130 interrupted (SIGINT), 143 terminated (SIGTERM): the next run picks up where this one stopped
-  70  unexpected internal error`;
+  0    every job succeeded or was up to date
+  1    the run finished, some jobs failed or are unfinished (see report.json)
+  2    manifest, usage or credential error (nothing was sent), or fal rejected the key
+  3    stopped by --deadline or the budget (--max-cost): the rest is reported as not run
+  69   fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
+  70   unexpected internal error
+  75   another run holds the output folder (try again later)
+  130  interrupted (SIGINT): the next run picks up where this one stopped
+  143  terminated (SIGTERM): likewise`;

@@ -4,16 +4,9 @@ import { PipelineError } from "../errors.js";
 import { manifestJsonSchema } from "../manifest/index.js";
 import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
-import { emulatorCommand } from "./emulator-command.js";
+import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
-import {
-  capacitySteps,
-  concurrencyValue,
-  msRange,
-  positiveNumber,
-  probability,
-  wholeNumber,
-} from "./parse-values.js";
+import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import { reportCommand } from "./report-command.js";
 import { addReviewCommands } from "./review-commands.js";
@@ -194,51 +187,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       done(EXIT.ok);
     });
 
-  program
-    .command("emulator")
-    .description("serve the fal-protocol emulator until stopped")
-    .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 8787)
-    .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("-c, --concurrency <n>", "account concurrency C", wholeNumber(1, 1000), 2)
-    .option("--inference-ms <ms>", "inference time: MS or MIN-MAX", msRange, { min: 5000, max: 60000 })
-    .option("--time-scale <x>", "real ms per emulated ms", positiveNumber, 1)
-    .option(
-      "--capacity-steps <steps>",
-      "changes of C during the run: MS:C,… (real ms after start), e.g. 8000:25,16000:6",
-      capacitySteps,
-    )
-    .option(
-      "--rate-limit <per-second>",
-      "gateway rate limit over every queue and storage call (429 beyond it)",
-      positiveNumber,
-    )
-    .addOption(
-      new Option("--retry-after <form>", "how a 429 says when to come back")
-        .choices(["seconds", "date", "none"])
-        .default("seconds"),
-    )
-    .option(
-      "--max-queue <n>",
-      "most requests waiting IN_QUEUE; a submit beyond it gets 429",
-      wholeNumber(0, 1_000_000),
-    )
-    .option("--status-errors <p>", "probability a status call answers 503", probability)
-    .option("--result-errors <p>", "probability a result call answers 502", probability)
-    .option("--resets <p>", "probability a queue call's connection is reset", probability)
-    .option(
-      "--fail-requests <p>",
-      "probability a request completes with a retryable runner_error",
-      probability,
-    )
-    .option("--truncate-downloads <p>", "probability a result download is cut short", probability)
-    .option("--slow-downloads <ms>", "delay before each file download", wholeNumber(0, 600_000))
-    .addOption(
-      new Option("--render <mode>", "full: draw prompt and inputs; fast: one cached image per size")
-        .choices(["full", "fast"])
-        .default("full"),
-    )
-    .option("--seed <n>", "seed of the emulator's random numbers", wholeNumber(0, 2 ** 31), 1)
-    .action(async (flags) => done(await emulatorCommand(flags, io)));
+  addEmulatorCommand(program, io, done);
   return program;
 }
 

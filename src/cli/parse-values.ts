@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from "commander";
+import type { OutageKind } from "../emulator/index.js";
+import { findEndpoint, modelNames } from "../endpoints/index.js";
 
 /** commander parser: a whole number within [min, max]. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -50,4 +52,36 @@ export function capacitySteps(value: string): Array<{ atMs: number; concurrency:
       throw new InvalidArgumentError(`expected MS:C steps such as 8000:25,16000:6, got "${value}"`);
     return { atMs: Number(m[1]), concurrency: Number(m[2]) };
   });
+}
+
+/**
+ * commander parser for a repeatable `--outage AT+DURATION:KIND` (real ms after the start),
+ * e.g. `5000+120000:refuse`; collects every one given.
+ */
+export function outageSpec(
+  value: string,
+  previous: Array<{ atMs: number; durationMs: number; kind: OutageKind }> = [],
+): Array<{ atMs: number; durationMs: number; kind: OutageKind }> {
+  const m = /^\s*(\d+)\s*\+\s*(\d+)\s*:\s*(refuse|reset|502|503|504)\s*$/.exec(value);
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected AT+DURATION:KIND (ms; kind refuse, reset, 502, 503 or 504) such as 5000+120000:refuse, got "${value}"`,
+    );
+  return [...previous, { atMs: Number(m[1]), durationMs: Number(m[2]), kind: m[3] as OutageKind }];
+}
+
+/** commander parser for a repeatable `--price MODEL=USD` (a model name or a fal endpoint id). */
+export function priceSpec(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^\s*([^=\s]+)\s*=\s*([0-9]*\.?[0-9]+)\s*$/.exec(value);
+  const endpoint = m?.[1] === undefined ? undefined : findEndpoint(m[1]);
+  if (!m || !endpoint)
+    throw new InvalidArgumentError(
+      `expected MODEL=USD per image with a known model (${modelNames().join(", ")}) or endpoint id, got "${value}"`,
+    );
+  return { ...previous, [endpoint.id]: Number(m[2]) };
+}
+
+/** commander parser: `hold` or a whole number of milliseconds. */
+export function holdOrMs(value: string): number | "hold" {
+  return value.trim() === "hold" ? "hold" : wholeNumber(0, 3_600_000)(value);
 }

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { type PublishOutcome, publishOutput } from "../publish/index.js";
+import { readReportFile } from "../review/read-report-file.js";
 import { EXIT } from "./exit-codes.js";
-import { readReportFile } from "./read-report-file.js";
 import type { CliIo } from "./streams.js";
 
 /** Flags of `publish`, as commander parses them. */

@@ -1,8 +1,8 @@
 import { relative } from "node:path";
 import type { Report } from "../report/index.js";
+import { readReportFile } from "../review/read-report-file.js";
 import { writeReview } from "../run/write-review.js";
 import { EXIT } from "./exit-codes.js";
-import { readReportFile } from "./read-report-file.js";
 import type { CliIo } from "./streams.js";
 
 /** The run summary in a few lines. */

@@ -1,10 +1,20 @@
 import type { Command } from "commander";
 import { wholeNumber } from "./parse-values.js";
 import { publishCommand } from "./publish-command.js";
+import { reviewCommand } from "./review-command.js";
 import type { CliIo } from "./streams.js";
 
 /** Adds `publish` (and `review`) to the program: what happens to images after a run. */
 export function addReviewCommands(program: Command, io: CliIo, done: (code: number) => void): void {
+  program
+    .command("review")
+    .description(
+      "serve the review app on 127.0.0.1: results beside their inputs, approve or reject (a / r), until stopped",
+    )
+    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+    .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 0)
+    .action(async (folder: string, flags) => done(await reviewCommand(folder, flags, io)));
+
   program
     .command("publish")
     .description(

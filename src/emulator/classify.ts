@@ -27,6 +27,8 @@ export function classify(method: string, path: string): Operation {
   if (path.startsWith("/files/")) return "file";
   if (path.startsWith("/storage/upload/blob/")) return "upload-put";
   if (path === "/storage/upload/initiate") return "upload-initiate";
+  if (path === "/v1/models/requests/by-endpoint") return "history";
+  if (path === "/v1/models/pricing") return "pricing";
   const m = REQUEST_PATH.exec(path);
   if (m) return REQUEST_SUFFIX[m[4] ?? ""] ?? "result";
   if (method === "POST" && findEndpointByPath(path)) return "submit";

@@ -3,10 +3,14 @@ import type { Capacity } from "./capacity.js";
 import type { FaultDice } from "./fault-dice.js";
 import type { FileStore } from "./files.js";
 import type { Gateway } from "./gateway.js";
+import type { HeldAnswers } from "./held-answers.js";
+import type { Ledger } from "./ledger.js";
 import type { ResolvedEmulatorOptions } from "./options.js";
+import type { Outages } from "./outages.js";
 import type { RecordedRequest } from "./record.js";
 import type { RequestStore } from "./request-store.js";
 import type { StatusStreams } from "./status-streams.js";
+import type { Worker } from "./worker.js";
 
 /** The emulator's state, as every route sees it. */
 export interface EmulatorContext {
@@ -15,10 +19,18 @@ export interface EmulatorContext {
   readonly started: number;
   readonly files: FileStore;
   readonly store: RequestStore;
+  readonly worker: Worker;
   readonly streams: StatusStreams;
   readonly faults: FaultDice;
   readonly gateway: Gateway;
   readonly capacity: Capacity;
+  readonly outages: Outages;
+  /** Submit answers held back after the request was accepted. */
+  readonly answers: HeldAnswers;
+  /** Accepted submits and what completed requests cost. */
+  readonly ledger: Ledger;
+  /** Tells whoever waits on the emulator's measures that something changed. */
+  readonly changed: () => void;
   /** Measures kept as the emulator runs. */
   readonly measures: { maxQueued: number };
   /** Every HTTP request served so far, in order. */

@@ -30,6 +30,26 @@ export interface EmulatorFaults {
   readonly truncateDownloads?: number;
   /** Extra real milliseconds before a file download answers. */
   readonly slowDownloadsMs?: number;
+  /**
+   * Real milliseconds a submit's answer is held after the request was accepted (stored, queued,
+   * billed when it completes); `"hold"` holds it until `emulator.releaseSubmitAnswers()`. A
+   * client killed, or a connection cut, inside that window never learns the request id.
+   */
+  readonly delaySubmitAnswerMs?: number | "hold";
+}
+
+/**
+ * How fal is away during an outage. `refuse`: nothing listens (ECONNREFUSED); `reset`: each
+ * call's connection is dropped unanswered; `502` / `503` / `504`: each call gets that status.
+ * In every kind the emulator keeps its state: accepted requests run on and finish, as on fal.
+ */
+export type OutageKind = "refuse" | "reset" | "502" | "503" | "504";
+
+/** An outage on a schedule: from `atMs` real milliseconds after the start, for `durationMs`. */
+export interface ScheduledOutage {
+  readonly atMs: number;
+  readonly durationMs: number;
+  readonly kind: OutageKind;
 }
 
 /** A change of capacity C at a time: `atMs` real milliseconds after the emulator started. */

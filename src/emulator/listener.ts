@@ -29,9 +29,11 @@ export function createListener(ctx: EmulatorContext): (req: IncomingMessage, res
     const entry = recordCall(ctx, req, url);
     route({ ctx, req, res, url, method: req.method ?? "GET", entry }).then(
       (reply) => {
-        if (!reply || res.destroyed) return;
-        entry.status = reply.status;
-        sendReply(res, reply);
+        if (reply && !res.destroyed) {
+          entry.status = reply.status;
+          sendReply(res, reply);
+        }
+        ctx.changed();
       },
       (error: unknown) => {
         entry.status = 500;

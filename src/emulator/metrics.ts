@@ -1,4 +1,6 @@
 import type { EmulatorContext } from "./context.js";
+import type { LedgerStats } from "./ledger.js";
+import type { OutageStats } from "./outages.js";
 import type { FalRequest } from "./request-store.js";
 
 /** One request's timeline, in ms since the emulator started. */
@@ -22,8 +24,18 @@ export interface EmulatorStats {
   readonly rateLimited: number;
   /** Calls that arrived after a 429 told the client to wait, and before the time it named. */
   readonly earlySends: number;
+  /**
+   * Calls that arrived before a 429's time on the connection that carried that 429: sent by a
+   * client that had the 429 in hand (deterministic, unlike `earlySends`).
+   */
+  readonly provenEarlySends: number;
   /** Calls answered, by operation. */
   readonly calls: Readonly<Record<string, number>>;
+  /** Submits accepted, bodies accepted twice, answers that never reached the client. */
+  readonly submits: LedgerStats["submits"];
+  /** Requests completed with images, and their cost at the emulator's prices. */
+  readonly billing: LedgerStats["billing"];
+  readonly outages: OutageStats;
 }
 
 /** One request's timeline, relative to the emulator's start. */
@@ -58,6 +70,9 @@ export function collectStats(ctx: EmulatorContext): EmulatorStats {
     maxQueued: ctx.measures.maxQueued,
     rateLimited: ctx.gateway.rateLimited,
     earlySends: ctx.gateway.earlySends,
+    provenEarlySends: ctx.gateway.provenEarlySends,
     calls,
+    ...ctx.ledger.stats(),
+    outages: ctx.outages.stats(),
   };
 }

@@ -1,4 +1,5 @@
-import type { CapacityStep, EmulatorFaults } from "./faults.js";
+import { findEndpoint } from "../endpoints/index.js";
+import type { CapacityStep, EmulatorFaults, ScheduledOutage } from "./faults.js";
 
 /**
  * How long one request runs, in emulated milliseconds (before `timeScale`).
@@ -45,6 +46,17 @@ export interface EmulatorOptions {
   /** Changes of C during the run, e.g. 10 → 25 → 6. */
   readonly capacitySchedule?: readonly CapacityStep[];
   /**
+   * Outages on a schedule, in real milliseconds after the start; more can be started while the
+   * emulator runs (`emulator.outage`). @default []
+   * @example [{ atMs: 2000, durationMs: 120_000, kind: "refuse" }]
+   */
+  readonly outages?: readonly ScheduledOutage[];
+  /**
+   * Price per generated image in USD by endpoint id: what `GET /v1/models/pricing` answers and
+   * what the emulator bills. @default each endpoint's built-in price
+   */
+  readonly prices?: Readonly<Record<string, number>>;
+  /**
    * `full` renders each image from the job's inputs with its prompt drawn on; `fast` serves
    * one cached image per size (same protocol and sizes), for benchmarks of thousands of jobs.
    * @default "full"
@@ -67,6 +79,37 @@ export function drawInferenceMs(spec: InferenceTime, random: () => number): numb
   return Math.max(spec.mean / 10, spec.mean + z * spec.sd);
 }
 
+const OUTAGE_KINDS: ReadonlySet<string> = new Set(["refuse", "reset", "502", "503", "504"]);
+
+/** Refuses an outage the emulator could not play: the message names the bad value. */
+export function checkOutage(o: { atMs?: number; durationMs?: number; kind: string }): void {
+  if (!OUTAGE_KINDS.has(o.kind))
+    throw new RangeError(`outage kind must be refuse, reset, 502, 503 or 504, got ${JSON.stringify(o.kind)}`);
+  for (const [name, v] of [
+    ["atMs", o.atMs],
+    ["durationMs", o.durationMs],
+  ] as const)
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`outage ${name} must be a number of milliseconds ≥ 0, got ${String(v)}`);
+}
+
+function checkedOutages(outages: readonly ScheduledOutage[]): readonly ScheduledOutage[] {
+  for (const o of outages) checkOutage(o);
+  return outages;
+}
+
+/** Prices by endpoint id (a model name such as `seedream-v4.5` is taken for its endpoint). */
+function checkedPrices(prices: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [key, usd] of Object.entries(prices)) {
+    if (!(Number.isFinite(usd) && usd >= 0))
+      throw new RangeError(`emulator price of ${key} must be a number of USD ≥ 0, got ${String(usd)}`);
+    out[findEndpoint(key)?.id ?? key] = usd;
+  }
+  return out;
+}
+
+/** Fills in every default and checks the values (a RangeError names the bad one). */
 export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
   const concurrency = options.concurrency ?? 2;
   if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -85,6 +128,8 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     blockedWords: options.blockedWords ?? [],
     faults: options.faults ?? {},
     capacitySchedule: options.capacitySchedule ?? [],
+    outages: checkedOutages(options.outages ?? []),
+    prices: checkedPrices(options.prices ?? {}),
     render: options.render ?? "full",
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { findEndpointByPath } from "../endpoints/index.js";
 import { requestIdOf } from "./classify.js";
 import type { Call } from "./context.js";
@@ -5,14 +6,31 @@ import { authorize, INVALID_JSON, json, type Reply, readJsonBody } from "./http.
 import type { RecordedRequest } from "./record.js";
 import { requestUrls, statusBody } from "./status-body.js";
 
+/** Waits out a held submit answer, or until the client hangs up. */
+async function holdAnswer(ctx: Call["ctx"], req: IncomingMessage): Promise<void> {
+  const gone = new AbortController();
+  const hangUp = () => gone.abort();
+  if (req.socket.destroyed) gone.abort();
+  req.socket.once("close", hangUp);
+  try {
+    await ctx.answers.hold(gone.signal);
+  } finally {
+    // A kept-alive connection carries many submits: no listener is left behind.
+    req.socket.off("close", hangUp);
+  }
+}
+
 /** The request id a queue path names, noted in the call's record. */
 function namedRequest(entry: RecordedRequest, url: URL): string {
   entry.requestId = requestIdOf(url.pathname) ?? "";
   return entry.requestId;
 }
 
-/** `POST /{endpoint}`: queues a request and answers its id (fal bills it from here on). */
-export async function submit({ ctx, req, url, method, entry }: Call): Promise<Reply> {
+/**
+ * `POST /{endpoint}`: queues a request and answers its id (fal bills it from here on). The
+ * answer may be held back by `delaySubmitAnswerMs`; the request is accepted all the same.
+ */
+export async function submit({ ctx, req, url, method, entry }: Call): Promise<Reply | undefined> {
   const endpoint = findEndpointByPath(url.pathname);
   if (!endpoint) return json(404, { detail: `No route for ${method} ${url.pathname}` });
   Object.assign(entry, { endpoint: endpoint.id });
@@ -27,6 +45,15 @@ export async function submit({ ctx, req, url, method, entry }: Call): Promise<Re
   const startTimeoutMs = timeoutHeader > 0 ? timeoutHeader * 1000 : undefined;
   const request = ctx.store.submit(endpoint, body.value, startTimeoutMs);
   entry.requestId = request.id;
+  ctx.ledger.accept(request);
+  ctx.changed();
+  await holdAnswer(ctx, req);
+  if (req.socket.destroyed) {
+    // Accepted, and billed if it succeeds, but the client never learns its id.
+    ctx.ledger.unanswered += 1;
+    ctx.changed();
+    return undefined;
+  }
   return json(200, {
     status: "IN_QUEUE",
     request_id: request.id,

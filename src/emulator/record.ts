@@ -8,6 +8,8 @@ export type Operation =
   | "upload-initiate"
   | "upload-put"
   | "file"
+  | "history"
+  | "pricing"
   | "control"
   | "unknown";
 

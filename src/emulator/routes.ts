@@ -1,6 +1,7 @@
 import type { Call } from "./context.js";
 import { json, type Reply } from "./http.js";
 import { collectStats } from "./metrics.js";
+import { pricing, requestHistory } from "./platform-routes.js";
 import { cancel, result, status, submit } from "./queue-routes.js";
 import type { Operation } from "./record.js";
 import { initiateUpload, putUpload, serveFile } from "./storage-routes.js";
@@ -30,6 +31,8 @@ const ROUTES: Readonly<Record<Operation, { readonly methods?: readonly string[];
   "status-stream": { route: status },
   result: { route: result },
   cancel: { route: cancel },
+  history: { route: requestHistory },
+  pricing: { route: pricing },
   unknown: { route: notFound },
 };
 
@@ -46,15 +49,22 @@ function resetStrikes(call: Call): boolean {
 }
 
 /**
- * Serves one call: the emulator's own views and files first (no gateway in front of them),
- * then fal's gateway (rate limit, resets), then the route of its operation.
+ * Serves one call: an outage in force first (the emulator's own views excepted), then the
+ * emulator's views and files (no gateway in front of them), then fal's gateway (rate limit,
+ * resets), then the route of its operation.
  */
 export async function route(call: Call): Promise<Reply | undefined> {
   const op = call.entry.op;
   const { methods, route: serve } = ROUTES[op];
+  const outage = op === "control" ? undefined : call.ctx.outages.intercept();
+  if (outage === "reset") {
+    call.req.socket.destroy();
+    return undefined;
+  }
+  if (outage) return outage;
   if (op === "control" || op === "file")
     return methods && !methods.includes(call.method) ? notFound(call) : serve(call);
-  const limited = call.ctx.gateway.admit(op, Date.now());
+  const limited = call.ctx.gateway.admit(op, Date.now(), call.req.socket);
   if (limited) return limited;
   if (resetStrikes(call)) {
     call.req.socket.destroy();

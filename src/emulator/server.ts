@@ -1,17 +1,23 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { Capacity } from "./capacity.js";
 import type { EmulatorContext } from "./context.js";
 import { FaultDice } from "./fault-dice.js";
+import type { EmulatorFaults, OutageKind } from "./faults.js";
 import { FileStore } from "./files.js";
 import { Gateway } from "./gateway.js";
+import { HeldAnswers } from "./held-answers.js";
+import { Ledger } from "./ledger.js";
 import { createListener } from "./listener.js";
 import { collectStats, type EmulatorStats } from "./metrics.js";
-import { createRandom, type EmulatorOptions, resolveEmulatorOptions } from "./options.js";
+import { checkOutage, createRandom, type EmulatorOptions, resolveEmulatorOptions } from "./options.js";
+import { type OutageHooks, Outages } from "./outages.js";
+import { priceOf } from "./platform-routes.js";
 import type { RecordedRequest } from "./record.js";
 import { RequestStore } from "./request-store.js";
 import { statusBody } from "./status-body.js";
 import { StatusStreams } from "./status-streams.js";
+import { Watchers } from "./watchers.js";
 import { Worker } from "./worker.js";
 
 /** A running fal-protocol emulator. */
@@ -24,6 +30,17 @@ export interface Emulator {
   readonly concurrency: number;
   /** Changes C while running (e.g. 10 → 25 → 6). */
   setConcurrency(c: number): void;
+  /** Replaces the faults in force (rate limit, error rates, held submit answers …). */
+  setFaults(faults: EmulatorFaults): void;
+  /**
+   * Starts an outage now (see `OutageKind`), for `durationMs` real milliseconds or until
+   * `endOutage()`. The emulator keeps its state throughout, as fal would.
+   */
+  outage(outage: { readonly kind: OutageKind; readonly durationMs?: number }): void;
+  /** Ends the outage in force; resolves once the emulator answers again. */
+  endOutage(): Promise<void>;
+  /** Sends every submit answer held by `delaySubmitAnswerMs`; returns how many there were. */
+  releaseSubmitAnswers(): number;
   /** With `inferenceMs: "hold"`: finishes one running request (the oldest, or the one named). */
   release(requestId?: string): boolean;
   /** Forgets a completed request, as fal does when its result has expired. */
@@ -32,19 +49,25 @@ export interface Emulator {
   load(): { running: number; queued: number };
   /** What the emulator measured so far. */
   stats(): EmulatorStats;
+  /**
+   * Resolves with the stats once `predicate` holds (checked on every call and change), e.g.
+   * `await emulator.waitFor((s) => s.submits.accepted >= 3)`: tests wait on events, not time.
+   */
+  waitFor(predicate: (stats: EmulatorStats) => boolean): Promise<EmulatorStats>;
   close(): Promise<void>;
 }
 
 /**
  * The emulator's parts, wired: the account runs its requests on the worker, and every change
- * of a request reaches its status streams. Closures read `ctx` when called, after it exists.
+ * of a request reaches its status streams, the ledger and the watchers. Closures read `ctx`
+ * when called, after it exists.
  */
-function createContext(options: EmulatorOptions): { ctx: EmulatorContext; worker: Worker } {
+function createContext(options: EmulatorOptions, server: OutageHooks, watchers: Watchers): EmulatorContext {
   const opts = resolveEmulatorOptions(options);
   const started = Date.now();
   const files = new FileStore();
   const faults = new FaultDice(opts.faults, opts.randomSeed);
-  const worker: Worker = new Worker({
+  const worker = new Worker({
     opts,
     files,
     faults,
@@ -57,6 +80,8 @@ function createContext(options: EmulatorOptions): { ctx: EmulatorContext; worker
     changed: (request) => {
       ctx.measures.maxQueued = Math.max(ctx.measures.maxQueued, store.queuedCount);
       ctx.streams.push(request.id);
+      ctx.ledger.observe(request);
+      ctx.changed();
     },
     run: (request) => worker.run(request),
   });
@@ -65,6 +90,7 @@ function createContext(options: EmulatorOptions): { ctx: EmulatorContext; worker
     started,
     files,
     store,
+    worker,
     streams: new StatusStreams((id, withLogs) => {
       const request = store.get(id);
       if (!request) return undefined;
@@ -74,11 +100,15 @@ function createContext(options: EmulatorOptions): { ctx: EmulatorContext; worker
     faults,
     gateway: new Gateway(faults),
     capacity: new Capacity(store, started, opts.capacitySchedule),
+    outages: new Outages(opts.outages, server),
+    answers: new HeldAnswers(() => faults.current),
+    ledger: new Ledger((id) => priceOf(opts.prices, id) ?? 0),
+    changed: () => watchers.check(() => collectStats(ctx)),
     measures: { maxQueued: 0 },
     record: [],
     baseUrl: "",
   };
-  return { ctx, worker };
+  return ctx;
 }
 
 /** Forgets a completed request and deletes the images it generated, as fal's expiry does. */
@@ -91,19 +121,64 @@ function forgetRequest(ctx: EmulatorContext, requestId: string): boolean {
   return true;
 }
 
+/** What an outage does to the HTTP server: drop connections, stop listening, listen again. */
+function outageHooks(
+  server: Server,
+  address: () => { port: number; host: string },
+  changed: () => void,
+  endStreams: () => void,
+): OutageHooks {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return {
+    dropConnections: () => {
+      const n = sockets.size;
+      for (const s of sockets) s.destroy();
+      return n;
+    },
+    stopListening: () => server.close(),
+    listen: () => listen(server, address().port, address().host),
+    changed,
+    endStreams,
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 /**
- * Starts the emulator: a loopback HTTP server speaking fal's queue and storage protocol
- * (shared/reference/fal-protocol.md) that the unmodified `@fal-ai/client` talks to.
+ * Starts the emulator: a loopback HTTP server speaking fal's queue and storage protocol and
+ * the Platform API's request history and prices (shared/reference/fal-protocol.md), that the
+ * unmodified `@fal-ai/client` talks to.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { ctx, worker } = createContext(options);
-  const server = createServer(createListener(ctx));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(ctx.opts.port, ctx.opts.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  ctx.baseUrl = `http://${ctx.opts.host}:${address.port}`;
+  const server = createServer();
+  const watchers = new Watchers();
+  let port = 0;
+  const ctx = createContext(
+    options,
+    outageHooks(
+      server,
+      () => ({ port, host: ctx.opts.host }),
+      () => ctx.changed(),
+      () => ctx.streams.closeAll(),
+    ),
+    watchers,
+  );
+  server.on("request", createListener(ctx));
+  await listen(server, ctx.opts.port, ctx.opts.host);
+  port = (server.address() as AddressInfo).port;
+  ctx.baseUrl = `http://${ctx.opts.host}:${port}`;
 
   return {
     url: ctx.baseUrl,
@@ -112,16 +187,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return ctx.store.concurrency;
     },
     setConcurrency: (c) => ctx.capacity.set(c),
-    release: (requestId) => worker.release(requestId),
+    setFaults: (faults) => ctx.faults.set(faults),
+    outage: ({ kind, durationMs }) => {
+      checkOutage({ kind, ...(durationMs === undefined ? {} : { durationMs }) });
+      ctx.outages.start(kind, durationMs);
+    },
+    endOutage: () => ctx.outages.end(),
+    releaseSubmitAnswers: () => ctx.answers.releaseAll(),
+    release: (requestId) => ctx.worker.release(requestId),
     forget: (requestId) => forgetRequest(ctx, requestId),
     load: () => ({ running: ctx.store.runningCount, queued: ctx.store.queuedCount }),
     stats: () => collectStats(ctx),
+    waitFor: (predicate) => watchers.add(predicate, () => collectStats(ctx)),
     close: () =>
       new Promise<void>((resolve) => {
         ctx.capacity.dispose();
-        worker.releaseAll();
+        ctx.outages.dispose();
+        ctx.worker.releaseAll();
+        ctx.answers.releaseAll();
         ctx.streams.closeAll();
         server.closeAllConnections();
+        // Closing a server that an outage stopped answers an error: it is closed all the same.
         server.close(() => resolve());
       }),
   };

@@ -11,7 +11,26 @@ export {
   type UploadFile,
 } from "./edit-client.js";
 export { FalUnavailableError, isOutageAnswer, OutageGate, type OutageGateOptions } from "./outage-gate.js";
+export {
+  PLATFORM_API_BASE,
+  type PlatformAccess,
+  PlatformApiError,
+} from "./platform-api.js";
+export {
+  type LoadPricesOptions,
+  loadPrices,
+  type PriceQuote,
+  type PriceSource,
+} from "./pricing.js";
 export { redirectingFetch } from "./redirect-fetch.js";
+export {
+  createRequestHistory,
+  type FindByInputQuery,
+  type HistoryEntry,
+  type HistoryQuery,
+  type RequestHistory,
+  type RequestHistoryOptions,
+} from "./request-history.js";
 export {
   type AccessChoice,
   credentialsFromEnv,

@@ -35,6 +35,7 @@ export function parseDerivative(text: string, quality: number | undefined): Imag
   };
 }
 
+// One pass over `output` in the order its keys are documented; long by the number of keys.
 /** The output settings of a manifest, with their issues (located by `at`). */
 export function outputSettings(
   raw: RawOutput | undefined,

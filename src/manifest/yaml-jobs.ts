@@ -184,6 +184,8 @@ export class JobBuilder {
     });
   }
 
+  // Reads as the job's fields in order (model, prompt, id, images, sizes, input, when); each
+  // field's rules are a call, and splitting the sequence would hide which error stops a job.
   build(job: RawJob | undefined, index: number): JobTemplate | undefined {
     const path = job ? ["jobs", index] : ["prompts"];
     const jobAt = this.at(path);

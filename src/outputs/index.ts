@@ -15,6 +15,7 @@ export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
 export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
+export { thumbnailBytes } from "./thumbnail.js";
 export { writeFileSafely } from "./write-file.js";
 export {
   DEFAULT_KEEP_RUNS,

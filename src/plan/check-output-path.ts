@@ -1,6 +1,7 @@
 import { didYouMean } from "../manifest/suggest.js";
 import type { TemplateField } from "../manifest/types.js";
 import type { JobDraft } from "./draft.js";
+import type { EmptyValues } from "./expand-warnings.js";
 import type { IssueList } from "./issues.js";
 import { builtinVariables, OUTPUT_VARIABLES, renderOutputPath, unsafeOutputPath } from "./output-path.js";
 
@@ -19,6 +20,7 @@ export class OutputPathChecker {
     readonly field: TemplateField,
     readonly columns: ReadonlySet<string>,
     readonly issues: IssueList,
+    readonly empties: EmptyValues,
   ) {}
 
   check(draft: JobDraft): void {
@@ -29,7 +31,10 @@ export class OutputPathChecker {
     const maxImages = integer(draft.input.num_images) * integer(draft.input.max_images);
     if (maxImages > 1 && !names.includes("n"))
       issues.add(field.at, `must contain {{n}}: job \`${draft.id}\` can return ${maxImages} images`);
-    const path = renderOutputPath(field, draft.row.vars, builtinVariables(draft), 1, "png");
+    const builtins = builtinVariables(draft);
+    const path = renderOutputPath(field, draft.row.vars, builtins, 1, "png", (name) => {
+      if (builtins(name) === undefined) this.empties.add(field, name, draft.row.index);
+    });
     if (typeof path !== "string") {
       const known = [...this.columns, ...OUTPUT_VARIABLES];
       issues.add(

@@ -33,7 +33,7 @@ class Expander {
   constructor(readonly manifest: Manifest) {
     this.#columns = new Set();
     for (const row of manifest.rows) for (const k in row.vars) this.#columns.add(k);
-    this.#paths = new OutputPathChecker(manifest.outputPath, this.#columns, this.issues);
+    this.#paths = new OutputPathChecker(manifest.outputPath, this.#columns, this.issues, this.empties);
   }
 
   /** A "did you mean" for a name that is not a column, or the list of the columns there are. */

@@ -46,12 +46,17 @@ export function renderOutputPath(
   builtins: (name: string) => string | undefined,
   n: number,
   ext: string,
+  onEmpty?: (name: string) => void,
 ): string | { readonly missing: string } {
-  const result = renderTemplate(field.template, (name) => {
-    if (name === "n") return String(n);
-    if (name === "ext") return ext;
-    return builtins(name) ?? row[name];
-  });
+  const result = renderTemplate(
+    field.template,
+    (name) => {
+      if (name === "n") return String(n);
+      if (name === "ext") return ext;
+      return builtins(name) ?? row[name];
+    },
+    onEmpty,
+  );
   if (typeof result !== "string") return result;
   // Most paths need no normalising; doing it only when needed keeps 100,000 jobs fast.
   return /\\|\/\/|(^|\/)\.\.?(\/|$)/.test(result) ? posix.normalize(result.replace(/\\/g, "/")) : result;

@@ -7,6 +7,7 @@ export {
   parseDecisions,
   type ReviewState,
 } from "./decisions.js";
+export { readReportFile } from "./read-report-file.js";
 export {
   countReviews,
   type DecisionIndex,

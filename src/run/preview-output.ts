@@ -18,6 +18,7 @@ function kindOf(start: JobPhase): PreviewKind {
     case "up-to-date":
       return "up-to-date";
     case "submitted":
+    case "completed":
     case "delivering":
       return "resume";
     case "not-run":

@@ -101,7 +101,7 @@ const s3Args = (s3: LocalS3, out: string, ...more: string[]) => [
   ...more,
 ];
 
-describe("publish to a local S3-compatible server, with the real AWS SDK", () => {
+describe("publish to a local S3-compatible server, with the real AWS SDK", { timeout: 180_000 }, () => {
   it("sends only the approved images, byte for byte with their types; a second publish sends nothing", async () => {
     const { out, report } = await runOutput();
     await decide(out, report, { A1: "approved", C3: "approved", D4: "rejected" });

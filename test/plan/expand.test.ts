@@ -27,13 +27,14 @@ describe("expandManifest: warnings a nightly run needs", () => {
   it("a template value that comes out empty is a warning, once per template and column", async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
-      "m.yaml": `${head}prompts: { p: "A {{color}} {{name}}" }\nrows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "m.yaml": `${head}prompts: { p: "A {{color}} {{name}}" }\nrows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\noutput: { path: "{{sku}}-{{color}}-{{n}}.{{ext}}" }\n`,
       "rows.csv": "sku,name,color\nA1,Shoe,\nA2,Boot,red\nA3,Hat,\n",
     });
     const { warnings, drafts } = expandManifest(await readValid(join(dir, "m.yaml")));
     expect(drafts.map((d) => d.input.prompt)).toEqual(["A  Shoe", "A red Boot", "A  Hat"]);
     expect(warnings.map((w) => w.replaceAll(dir, "<dir>"))).toEqual([
       "<dir>/m.yaml:4:15: prompts.p: `{{color}}` is empty in 2 rows (1, 3)",
+      "<dir>/m.yaml:8:17: output.path: `{{color}}` is empty in 2 rows (1, 3)",
     ]);
   });
 

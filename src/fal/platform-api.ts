@@ -1,0 +1,77 @@
+import type { FalTarget } from "./edit-client.js";
+import { redirectingFetch } from "./redirect-fetch.js";
+
+/** fal's Platform API; with a base-URL target the call goes there instead, path kept. */
+export const PLATFORM_API_BASE = "https://api.fal.ai/v1";
+
+/** Where Platform API calls go and with which key, as for the queue (see `resolveFalAccess`). */
+export interface PlatformAccess {
+  readonly target: FalTarget;
+  /** `Key` credentials; undefined sends none (for a proxy that adds its own). */
+  readonly credentials: string | undefined;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Longest wait for one call, in ms. @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+/** A Platform API call that failed: no answer (`status` undefined) or a non-2xx one. The key is never in it. */
+export class PlatformApiError extends Error {
+  readonly code = "FAL_PLATFORM_API";
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "PlatformApiError";
+  }
+}
+
+/** `GET {PLATFORM_API_BASE}{path}?{query}` with the key; resolves with the JSON body of a 2xx answer. */
+export async function platformGet(
+  access: PlatformAccess,
+  path: string,
+  query: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const url = new URL(`${PLATFORM_API_BASE}${path}`);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+  const base = access.fetch ?? globalThis.fetch;
+  const fetchImpl = access.target.kind === "base-url" ? redirectingFetch(access.target.baseUrl, base) : base;
+  const timeout = AbortSignal.timeout(access.timeoutMs ?? 30_000);
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (access.credentials !== undefined) headers.authorization = `Key ${access.credentials}`;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      headers,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  } catch (error) {
+    const why =
+      error instanceof Error
+        ? error.cause instanceof Error
+          ? error.cause.message
+          : error.message
+        : String(error);
+    throw new PlatformApiError(`GET ${path}: no answer (${why})`, undefined, { cause: error });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let detail = text.slice(0, 200);
+    try {
+      const body = JSON.parse(text) as { detail?: unknown };
+      if (body.detail !== undefined)
+        detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    } catch {
+      // Not JSON: the start of the text says enough.
+    }
+    throw new PlatformApiError(`GET ${path}: HTTP ${response.status}: ${detail}`, response.status);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new PlatformApiError(`GET ${path}: the answer is not JSON`, response.status, { cause: error });
+  }
+}

@@ -1,0 +1,139 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import type { Clock } from "../clock.js";
+import { findEndpoint } from "../endpoints/index.js";
+import { type PlatformAccess, platformGet } from "./platform-api.js";
+
+/** Where a price came from: fal's pricing endpoint now, the state folder's copy of it, or the built-in table. */
+export type PriceSource = "fal" | "cache" | "built-in";
+
+/** The price of one generated image at an endpoint. */
+export interface PriceQuote {
+  readonly endpointId: string;
+  readonly unitPriceUsd: number;
+  readonly source: PriceSource;
+  /** When fal answered it (epoch ms), for `fal` and `cache`. */
+  readonly fetchedAt?: number;
+  /** Why the built-in price is used, when fal was asked and could not give one. */
+  readonly note?: string;
+}
+
+/** What `loadPrices` needs. */
+export interface LoadPricesOptions {
+  readonly endpointIds: readonly string[];
+  /** How to reach fal; undefined uses the cache or the built-in table without asking. */
+  readonly access: PlatformAccess | undefined;
+  /** The run's state folder (`<output>/.state`); prices are cached in `prices.json` there. */
+  readonly stateDir: string;
+  readonly clock: Clock;
+  /** How long a cached price is used before fal is asked again. @default one day */
+  readonly maxAgeMs?: number;
+}
+
+/** The cache file: prices fal answered, for one target (fal itself, or a base URL). */
+interface CacheFile {
+  readonly target: string;
+  readonly prices: Record<string, { unitPriceUsd: number; fetchedAt: number }>;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function targetName(access: PlatformAccess | undefined): string {
+  return access?.target.kind === "base-url" ? access.target.baseUrl : "fal";
+}
+
+async function readCache(path: string, target: string): Promise<CacheFile["prices"]> {
+  try {
+    const file = JSON.parse(await readFile(path, "utf8")) as Partial<CacheFile>;
+    // Prices from another target (the emulator, a proxy) say nothing about this one.
+    return file.target === target && file.prices && typeof file.prices === "object" ? file.prices : {};
+  } catch {
+    return {}; // none yet, or unreadable: asked again
+  }
+}
+
+function builtIn(endpointId: string, note?: string): PriceQuote | undefined {
+  const endpoint = findEndpoint(endpointId);
+  if (!endpoint) return undefined;
+  return {
+    endpointId,
+    unitPriceUsd: endpoint.pricePerImageUsd,
+    source: "built-in",
+    ...(note ? { note } : {}),
+  };
+}
+
+/** Asks fal for the prices of `ids`; per id, a price per image in USD or why there is none. */
+async function askFal(access: PlatformAccess, ids: readonly string[]): Promise<Map<string, number | string>> {
+  const out = new Map<string, number | string>();
+  let body: { prices?: unknown };
+  try {
+    body = (await platformGet(access, "/models/pricing", { endpoint_id: ids.join(",") })) as {
+      prices?: unknown;
+    };
+  } catch (error) {
+    const why = `fal's pricing endpoint failed: ${error instanceof Error ? error.message : String(error)}`;
+    for (const id of ids) out.set(id, why);
+    return out;
+  }
+  const rows = Array.isArray(body.prices) ? (body.prices as Array<Record<string, unknown>>) : [];
+  for (const id of ids) {
+    const row = rows.find((r) => r.endpoint_id === id);
+    if (!row) out.set(id, "fal's pricing endpoint does not list it");
+    else if (row.unit !== "image" || row.currency !== "USD" || typeof row.unit_price !== "number")
+      out.set(id, `fal prices it per ${String(row.unit)} in ${String(row.currency)}, not per image in USD`);
+    else out.set(id, row.unit_price);
+  }
+  return out;
+}
+
+/**
+ * The price per image of each endpoint: a cached fal price younger than `maxAgeMs`, else fal's
+ * pricing endpoint (the answer is cached), else the built-in table (with a note saying why).
+ * Never throws for fal's sake: a price is always found for a known endpoint; an unknown
+ * endpoint that fal does not price is left out.
+ */
+export async function loadPrices(options: LoadPricesOptions): Promise<Map<string, PriceQuote>> {
+  const now = options.clock.now();
+  const maxAge = options.maxAgeMs ?? DAY_MS;
+  const target = targetName(options.access);
+  const path = join(options.stateDir, "prices.json");
+  const cached = await readCache(path, target);
+  const quotes = new Map<string, PriceQuote>();
+  const stale: string[] = [];
+  for (const id of new Set(options.endpointIds)) {
+    const c = cached[id];
+    if (c && now - c.fetchedAt >= 0 && now - c.fetchedAt < maxAge)
+      quotes.set(id, {
+        endpointId: id,
+        unitPriceUsd: c.unitPriceUsd,
+        source: "cache",
+        fetchedAt: c.fetchedAt,
+      });
+    else stale.push(id);
+  }
+  if (stale.length === 0) return quotes;
+  const answers = options.access ? await askFal(options.access, stale) : new Map<string, number | string>();
+  let fresh = false;
+  for (const id of stale) {
+    const answer = answers.get(id);
+    if (typeof answer === "number") {
+      quotes.set(id, { endpointId: id, unitPriceUsd: answer, source: "fal", fetchedAt: now });
+      cached[id] = { unitPriceUsd: answer, fetchedAt: now };
+      fresh = true;
+    } else {
+      const quote = builtIn(id, answer);
+      if (quote) quotes.set(id, quote);
+    }
+  }
+  if (fresh) {
+    await mkdir(options.stateDir, { recursive: true });
+    await writeFileAtomic(
+      path,
+      `${JSON.stringify({ target, prices: cached } satisfies CacheFile, null, 2)}\n`,
+      { fsync: true },
+    );
+  }
+  return quotes;
+}

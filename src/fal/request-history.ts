@@ -1,0 +1,151 @@
+import { isDeepStrictEqual } from "node:util";
+import { type PlatformAccess, PlatformApiError, platformGet } from "./platform-api.js";
+
+/** One request in fal's history (`GET /v1/models/requests/by-endpoint`), times in epoch ms. */
+export interface HistoryEntry {
+  readonly requestId: string;
+  readonly endpointId: string;
+  readonly sentAt: number;
+  readonly startedAt: number | undefined;
+  readonly endedAt: number | undefined;
+  /** The HTTP status the request ended with (200 for images). */
+  readonly statusCode: number;
+  /** With payloads: the input fal received, and its output. */
+  readonly input?: unknown;
+  readonly output?: unknown;
+}
+
+/** Which requests to list. */
+export interface HistoryQuery {
+  readonly endpointId: string;
+  /** Start of the window (epoch ms). fal applies it to its own ordering time (`ended_at`). */
+  readonly from: number;
+  /** End of the window (epoch ms). @default now, at fal */
+  readonly to?: number;
+  readonly status?: "success" | "error" | "user_error";
+  /** Ask for `json_input` / `json_output` (`expand=payloads`). @default false */
+  readonly payloads?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** Find the request fal accepted for an input whose submit answer never came back. */
+export interface FindByInputQuery {
+  readonly endpointId: string;
+  /** The exact input sent (the one in the submit body: uploaded image URLs included). */
+  readonly input: unknown;
+  /** When the intent to submit was recorded (epoch ms): the request was sent after it. */
+  readonly sentAfter: number;
+  /** Tolerated difference between our clock and fal's, in ms. @default 60000 */
+  readonly clockSkewMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** An account's request history at fal, as a runner reconciles with it. */
+export interface RequestHistory {
+  /** Every request of an endpoint in a window, following the pages to the end. */
+  list(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /**
+   * The earliest request sent after `sentAfter` whose input equals `input` exactly, or undefined
+   * when none is listed. fal lists a request once it has ended (the emulator never lists one
+   * still queued or running), so "not found" means "unknown" until the request could no longer
+   * be waiting or running; only then is it safe to submit again.
+   */
+  findRequestByInput(query: FindByInputQuery): Promise<HistoryEntry | undefined>;
+}
+
+/** Options of the history client. */
+export interface RequestHistoryOptions extends PlatformAccess {
+  /** Items per page (1–100). @default 100 */
+  readonly pageSize?: number;
+  /** Most pages read for one listing, so a misbehaving server cannot loop it. @default 1000 */
+  readonly maxPages?: number;
+}
+
+interface RawItem {
+  request_id?: unknown;
+  endpoint_id?: unknown;
+  sent_at?: unknown;
+  started_at?: unknown;
+  ended_at?: unknown;
+  status_code?: unknown;
+  json_input?: unknown;
+  json_output?: unknown;
+}
+
+function time(v: unknown): number | undefined {
+  const t = typeof v === "string" ? Date.parse(v) : Number.NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function entryOf(raw: RawItem, payloads: boolean): HistoryEntry {
+  const sentAt = time(raw.sent_at);
+  if (typeof raw.request_id !== "string" || sentAt === undefined)
+    throw new PlatformApiError("request history: an item without request_id or sent_at", 200);
+  return {
+    requestId: raw.request_id,
+    endpointId: typeof raw.endpoint_id === "string" ? raw.endpoint_id : "",
+    sentAt,
+    startedAt: time(raw.started_at),
+    endedAt: time(raw.ended_at),
+    statusCode: typeof raw.status_code === "number" ? raw.status_code : 0,
+    ...(payloads ? { input: raw.json_input, output: raw.json_output } : {}),
+  };
+}
+
+/** Creates the history client over fal's Platform API (or the base URL the target names). */
+export function createRequestHistory(options: RequestHistoryOptions): RequestHistory {
+  const pageSize = options.pageSize ?? 100;
+  const maxPages = options.maxPages ?? 1000;
+
+  async function list(q: HistoryQuery): Promise<HistoryEntry[]> {
+    const byId = new Map<string, HistoryEntry>();
+    const seenCursors = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const body = (await platformGet(
+        options,
+        "/models/requests/by-endpoint",
+        {
+          endpoint_id: q.endpointId,
+          start: new Date(q.from).toISOString(),
+          end: q.to === undefined ? undefined : new Date(q.to).toISOString(),
+          status: q.status,
+          expand: q.payloads ? "payloads" : undefined,
+          limit: String(pageSize),
+          cursor,
+        },
+        q.signal,
+      )) as { items?: unknown; next_cursor?: unknown; has_more?: unknown };
+      if (!Array.isArray(body.items))
+        throw new PlatformApiError("request history: no items in the answer", 200);
+      // Pages may overlap when requests end while they are read: an id is kept once.
+      for (const raw of body.items as RawItem[]) {
+        const entry = entryOf(raw, q.payloads === true);
+        byId.set(entry.requestId, entry);
+      }
+      if (body.has_more !== true || typeof body.next_cursor !== "string" || seenCursors.has(body.next_cursor))
+        return [...byId.values()];
+      seenCursors.add(body.next_cursor);
+      cursor = body.next_cursor;
+    }
+    throw new PlatformApiError(`request history: more than ${maxPages} pages`, 200);
+  }
+
+  return {
+    list,
+    async findRequestByInput(q) {
+      const skew = q.clockSkewMs ?? 60_000;
+      const entries = await list({
+        endpointId: q.endpointId,
+        from: q.sentAfter - skew,
+        payloads: true,
+        ...(q.signal ? { signal: q.signal } : {}),
+      });
+      // What fal received is JSON: compare with the input as JSON carries it (undefined dropped).
+      const wanted: unknown = JSON.parse(JSON.stringify(q.input ?? null));
+      return entries
+        .filter((e) => e.sentAt >= q.sentAfter - skew && isDeepStrictEqual(e.input, wanted))
+        .sort((a, b) => a.sentAt - b.sentAt)[0];
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { findEndpoint } from "../endpoints/index.js";
+import type { Report, ReportJob } from "../report/index.js";
+import { type DecisionIndex, reviewOf } from "./review-status.js";
+
+/** An input image of a job, as the review app shows it (served by content hash). */
+export interface InputImage {
+  readonly sha256: string;
+  /** As the manifest names it. */
+  readonly source: string;
+  /** An input given as a URL is shown from there (its sha256 is then empty). */
+  readonly url?: string;
+}
+
+/** One tile of the review app: one image of a job (or a job without an image, n = 0). */
+export interface ReviewItem {
+  readonly job: string;
+  readonly key: string;
+  readonly n: number;
+  readonly status: ReportJob["status"];
+  readonly model: string;
+  readonly size: string;
+  readonly prompt: string;
+  readonly row: Readonly<Record<string, string>>;
+  readonly seed?: number;
+  readonly requestId?: string;
+  readonly priceUsd?: number;
+  readonly error?: string;
+  readonly image?: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly width: number;
+    readonly height: number;
+    readonly contentType: string;
+  };
+  readonly inputs: readonly InputImage[];
+  readonly review: "approved" | "rejected" | "pending" | "none";
+  readonly note?: string;
+  readonly decidedAt?: string;
+  /** Why an earlier decision no longer holds. */
+  readonly lapsed?: string;
+}
+
+/**
+ * Every image of the report as a review tile, with its inputs and where it stands in review;
+ * a job without an image (failed, not run) is one tile with its error. Pure.
+ */
+export function reviewItems(
+  report: Report,
+  decisions: DecisionIndex,
+  inputsOf: (key: string) => readonly InputImage[],
+): ReviewItem[] {
+  const items: ReviewItem[] = [];
+  for (const job of report.jobs) {
+    const endpoint = findEndpoint(job.endpoint);
+    const seed = typeof job.input.seed === "number" ? job.input.seed : job.seed;
+    const base = {
+      job: job.id,
+      key: job.key,
+      status: job.status,
+      model: endpoint?.model ?? job.endpoint,
+      size: job.size_name,
+      prompt: String(job.input.prompt ?? ""),
+      row: job.row ?? {},
+      inputs: inputsOf(job.key),
+      ...(seed === undefined ? {} : { seed }),
+      ...(job.request_id === undefined ? {} : { requestId: job.request_id }),
+      ...(endpoint ? { priceUsd: endpoint.pricePerImageUsd } : {}),
+      ...(job.error
+        ? { error: job.error.message }
+        : job.reason && job.status !== "skipped"
+          ? { error: job.reason }
+          : {}),
+    };
+    if (job.outputs.length === 0) {
+      items.push({ ...base, n: 0, review: "none" });
+      continue;
+    }
+    for (const [i, o] of job.outputs.entries()) {
+      const r = reviewOf(decisions, job, i + 1, o.sha256);
+      items.push({
+        ...base,
+        n: i + 1,
+        image: {
+          path: o.path,
+          sha256: o.sha256,
+          width: o.width,
+          height: o.height,
+          contentType: o.content_type,
+        },
+        review: r.state,
+        ...(r.decision?.note && !r.lapsed ? { note: r.decision.note } : {}),
+        ...(r.decision && !r.lapsed ? { decidedAt: r.decision.at } : {}),
+        ...(r.lapsed ? { lapsed: r.lapsed } : {}),
+      });
+    }
+  }
+  return items;
+}
+
+/** What the reviewer filters by. Empty fields match everything. */
+export interface ReviewQuery {
+  readonly status?: string;
+  readonly review?: string;
+  readonly model?: string;
+  readonly size?: string;
+  /** Words that must all appear in the id, row values, prompt or request id. */
+  readonly text?: string;
+  /** Jobs without a good image first. */
+  readonly failuresFirst?: boolean;
+}
+
+const failed = (i: ReviewItem) => i.status === "failed" || i.status === "canceled" || i.status === "not_run";
+
+/** The items a query selects, in report order (failures first when asked). Pure. */
+export function filterItems(items: readonly ReviewItem[], q: ReviewQuery): ReviewItem[] {
+  const words = (q.text ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+  const kept = items.filter((i) => {
+    if (q.status && i.status !== q.status) return false;
+    if (q.review && i.review !== q.review) return false;
+    if (q.model && i.model !== q.model) return false;
+    if (q.size && i.size !== q.size) return false;
+    if (words.length === 0) return true;
+    const hay = [i.job, i.prompt, i.requestId ?? "", ...Object.values(i.row)].join(" ").toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+  return q.failuresFirst ? [...kept.filter(failed), ...kept.filter((i) => !failed(i))] : kept;
+}
+
+/** Counts by review state and the values each filter offers. Pure. */
+export function itemFacets(items: readonly ReviewItem[]) {
+  const count = (f: (i: ReviewItem) => string) => {
+    const m: Record<string, number> = {};
+    for (const i of items) m[f(i)] = (m[f(i)] ?? 0) + 1;
+    return m;
+  };
+  return {
+    review: count((i) => i.review),
+    status: count((i) => i.status),
+    model: count((i) => i.model),
+    size: count((i) => i.size),
+  };
+}

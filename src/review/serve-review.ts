@@ -1,0 +1,33 @@
+import { resolve } from "node:path";
+import { DecisionStore } from "./decision-store.js";
+import { type ReviewServer, startReviewServer } from "./review-server.js";
+import { ReviewState } from "./review-state.js";
+
+/** Options of `serveReview`. */
+export interface ServeReviewOptions {
+  /** The pipeline's output folder (with its `report.json`). */
+  readonly outputDir: string;
+  /** @default 0: a free port */
+  readonly port?: number;
+}
+
+/**
+ * Serves the review app of an output folder on 127.0.0.1 until `close` is called; closing
+ * compacts the decisions journal when it has grown well past one line per image.
+ */
+export async function serveReview(
+  options: ServeReviewOptions,
+): Promise<ReviewServer & { readonly warnings: readonly string[] }> {
+  const outputDir = resolve(options.outputDir);
+  const store = await DecisionStore.open(outputDir);
+  const state = await ReviewState.open(outputDir, store);
+  const server = await startReviewServer(state, store, options.port ?? 0);
+  return {
+    ...server,
+    warnings: state.warnings,
+    close: async () => {
+      await server.close();
+      await store.compact();
+    },
+  };
+}
