@@ -6,6 +6,7 @@ import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
+import { showDefaultsAsWritten } from "./help-defaults.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import { reportCommand } from "./report-command.js";
@@ -188,6 +189,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     });
 
   addEmulatorCommand(program, io, done);
+  showDefaultsAsWritten(program);
   return program;
 }
 

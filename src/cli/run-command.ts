@@ -124,7 +124,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
     progress.stop();
-    const t = result.report.totals;
+    // This run's jobs: with --only, --limit or --retry-failed the report also holds the others.
+    const t = result.runTotals;
     const where = relative(process.cwd(), result.outputDir) || ".";
     const code = exitCodeOf(result.end, t, signalled);
     io.stdout.write(
@@ -153,7 +154,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
         {
           pipeline: result.report.pipeline,
           run: result.report.run,
-          totals: t,
+          totals: result.report.totals,
           ended_by: result.end,
           exit_code: code,
           report: `${where}/report.json`,

@@ -20,6 +20,8 @@ export interface LoadedPlan {
   readonly concurrency: number | "auto" | undefined;
   /** The manifest's `max_cost_usd`, if it sets one. */
   readonly maxCostUsd: number | undefined;
+  /** Every job of the manifest, before `--only` / `--limit` (the same as `plan.jobs` without them). */
+  readonly allJobs: Plan["jobs"];
 }
 
 /**
@@ -45,15 +47,16 @@ export async function loadPlan(manifestPath: string, options: LoadPlanOptions = 
     ...(options.only !== undefined ? { only: options.only } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
   };
-  const plan = planPipeline(
-    {
-      manifest,
-      drafts: settled.drafts,
-      images: resolved.images,
-      warnings: [...expansion.warnings, ...skippedWarnings(settled.skipped)],
-      skipped: settled.skipped,
-    },
-    selection,
-  );
-  return { plan, concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd };
+  const planned = {
+    manifest,
+    drafts: settled.drafts,
+    images: resolved.images,
+    warnings: [...expansion.warnings, ...skippedWarnings(settled.skipped)],
+    skipped: settled.skipped,
+  };
+  const plan = planPipeline(planned, selection);
+  // A selection's report keeps the other jobs, so it needs to know them (and their keys).
+  const selecting = options.only !== undefined || options.limit !== undefined;
+  const allJobs = selecting ? planPipeline(planned, {}).jobs : plan.jobs;
+  return { plan, concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd, allJobs };
 }

@@ -69,6 +69,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly uploadCache?: UploadCache;
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns?: number;
+  /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
+  readonly allJobs?: Plan["jobs"];
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -231,6 +233,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     history: options.history ? await options.history() : new Map(),
     logger,
     keepRuns: options.keepRuns,
+    ...(options.allJobs === undefined ? {} : { allJobs: options.allJobs }),
   });
   return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
 }

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import type { Traffic } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
-import { writeRunReports } from "../outputs/index.js";
+import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
-import { buildReport, type Report } from "../report/index.js";
+import { buildReport, type Report, type ReportJob } from "../report/index.js";
+import { mergeUnselected } from "../report/merge-report.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { RunEnd } from "./run-stop.js";
 import type { ConcurrencySummary } from "./scheduler.js";
@@ -23,13 +24,19 @@ export interface FinishedRun {
   readonly traffic: Traffic;
   readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
   readonly logger: Logger;
+  /**
+   * Every job of the manifest, when the run took only some (`--only`, `--limit`,
+   * `--retry-failed`): the report keeps the others as the previous report had them.
+   */
+  readonly allJobs?: Plan["jobs"];
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns: number | undefined;
 }
 
 /** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so. */
 export async function writeRunReport(run: FinishedRun): Promise<Report> {
-  const report = buildReport(run.plan, run.outcomes, {
+  const partial = run.allJobs !== undefined && run.allJobs.length !== run.plan.jobs.length;
+  const built = buildReport(partial ? { ...run.plan, jobs: run.allJobs ?? [] } : run.plan, notSelected(run), {
     runId: run.runId,
     manifestPath: run.manifestPath,
     startedAt: run.startedAt,
@@ -41,8 +48,29 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     rateLimited: run.traffic.rateLimited,
     history: run.history,
   });
+  const report = partial ? await withUnselected(run, built) : built;
   await writeRunReports(run.outputDir, report, run.keepRuns);
   const path = join(run.outputDir, "report.json");
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");
   return report;
+}
+
+const NOT_SELECTED = "not selected by this run (--only, --limit or --retry-failed), and no earlier result";
+
+/** This run's outcomes, and `not_run` for each job of the manifest it did not select. */
+function notSelected(run: FinishedRun): ReadonlyMap<string, JobOutcome> {
+  if (run.allJobs === undefined) return run.outcomes;
+  const all = new Map(run.outcomes);
+  for (const job of run.allJobs)
+    if (!all.has(job.id)) all.set(job.id, { status: "not_run", reason: NOT_SELECTED });
+  return all;
+}
+
+/** The report with every job this run did not select as the previous report had it. */
+async function withUnselected(run: FinishedRun, built: Report): Promise<Report> {
+  const selected = new Set(run.plan.jobs.map((j) => j.id));
+  const previous = new Map<string, ReportJob>();
+  for await (const job of readReportJobs(join(run.outputDir, "report.json")))
+    if (!selected.has(job.id)) previous.set(job.id, job);
+  return mergeUnselected(built, selected, previous);
 }

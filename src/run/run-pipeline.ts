@@ -9,6 +9,7 @@ import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
+import { countJobs } from "../report/merge-report.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
@@ -181,6 +182,8 @@ export type PipelineResult = ExecuteResult & {
   readonly reviewWarnings: readonly string[];
   /** Output files found not as written (missing, or other bytes), made again from the originals. */
   readonly differs: readonly string[];
+  /** The counts over the jobs this run took (the report's totals cover every job of the manifest). */
+  readonly runTotals: ReturnType<typeof countJobs>;
 };
 
 /**
@@ -190,7 +193,7 @@ export type PipelineResult = ExecuteResult & {
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
-  const { plan: fullPlan, concurrency, maxCostUsd } = await loadPlan(options.manifestPath, options);
+  const { plan: fullPlan, concurrency, maxCostUsd, allJobs } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   for (const warning of fullPlan.warnings) logger.warn(warning);
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
@@ -230,6 +233,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const result = await executePlan({
       ...passedOn(options),
       plan,
+      ...(allJobs.length === plan.jobs.length ? {} : { allJobs }),
       manifestPath: options.manifestPath,
       outputDir,
       client,
@@ -247,7 +251,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     });
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
-    return { ...result, outputDir, reviewWarnings: review.warnings, differs };
+    const selected = new Set(plan.jobs.map((j) => j.id));
+    const runTotals = countJobs(result.report.jobs.filter((j) => selected.has(j.id)));
+    return { ...result, outputDir, reviewWarnings: review.warnings, differs, runTotals };
   } finally {
     journal?.close();
     await release();

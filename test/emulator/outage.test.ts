@@ -139,6 +139,10 @@ describe("emulator outages: fal goes away and comes back with its state", () => 
     expect(() => emulator?.outage({ kind: "404" as "503" })).toThrow(
       /refuse, reset, 502, 503 or 504, got "404"/,
     );
+    // Closing while nothing listens still closes.
+    emulator.outage({ kind: "refuse" });
+    await emulator.close();
+    emulator = undefined;
     await expect(startEmulator({ outages: [{ atMs: -1, durationMs: 5, kind: "reset" }] })).rejects.toThrow(
       /atMs must be a number of milliseconds ≥ 0, got -1/,
     );

@@ -1,0 +1,56 @@
+// Runs the CLI in this process (argv after the script) and, when it is done, writes what the
+// process cost to the file named by BENCH_MEASURE_FILE: wall time, peak RSS, and the bytes it
+// read (/proc/self/io: `rchar` every byte read through read(2), `read_bytes` those that reached
+// the disk rather than the page cache).
+import { readFileSync, writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
+
+// The built CLI itself (dist/), which finds its package.json beside it.
+const { main } = (await import(
+  new URL("../../dist/cli/main.js", import.meta.url).href
+)) as typeof import("../src/cli/main.js");
+
+const started = performance.now();
+const sink = () =>
+  Object.assign(
+    new Writable({
+      write(_chunk, _encoding, done) {
+        done();
+      },
+    }),
+    { isTTY: false },
+  );
+let stdout = "";
+const out = Object.assign(
+  new Writable({
+    write(chunk, _encoding, done) {
+      stdout += String(chunk);
+      done();
+    },
+  }),
+  { isTTY: false },
+);
+const code = await main({ argv: process.argv.slice(2), env: process.env, stdout: out, stderr: sink() });
+const io = Object.fromEntries(
+  readFileSync("/proc/self/io", "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const [k, v] = l.split(":");
+      return [k?.trim(), Number(v)];
+    }),
+);
+const file = process.env.BENCH_MEASURE_FILE;
+if (file)
+  writeFileSync(
+    file,
+    JSON.stringify({
+      code,
+      ms: performance.now() - started,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      rchar: io.rchar,
+      readBytes: io.read_bytes,
+      stdout,
+    }),
+  );
+process.exit(code);

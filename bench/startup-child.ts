@@ -1,0 +1,24 @@
+// Start-up of a run on a large output folder, alone in its process: plan the manifest, open
+// and replay the journal. Prints the time and peak RSS as JSON.
+import { join } from "node:path";
+import { loadPlan } from "../src/load/load-plan.js";
+import { replay } from "../src/run/job-state.js";
+import { Journal } from "../src/run/journal.js";
+
+const [manifest, folder] = process.argv.slice(2);
+if (!manifest || !folder) throw new Error("usage: startup-child <manifest> <output folder>");
+const started = performance.now();
+const { plan } = await loadPlan(manifest, { env: {} });
+const planMs = performance.now() - started;
+const opened = await Journal.open(join(folder));
+const states = replay(opened.entries);
+opened.journal.close();
+process.stdout.write(
+  `${JSON.stringify({
+    ms: performance.now() - started,
+    planMs,
+    jobs: plan.jobs.length,
+    keys: states.size,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  })}\n`,
+);
