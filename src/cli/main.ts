@@ -9,6 +9,7 @@ import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import { showDefaultsAsWritten } from "./help-defaults.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
+import { pruneCommand } from "./prune-command.js";
 import { reportCommand } from "./report-command.js";
 import { addReviewCommands } from "./review-commands.js";
 import { runCommand } from "./run-command.js";
@@ -171,6 +172,17 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .action(async (folder: string) => done(await reportCommand(folder, io)));
+
+  program
+    .command("prune")
+    .description(
+      "list the outputs of jobs no longer in the manifest and fal originals no job uses; remove them with --yes",
+    )
+    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+    .option("--yes", "remove them (without it, only list them: a dry run)")
+    .action(async (folder: string, flags: { yes?: boolean }) =>
+      done(await pruneCommand(folder, flags.yes === true, io)),
+    );
 
   addReviewCommands(program, io, done);
 

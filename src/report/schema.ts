@@ -124,6 +124,10 @@ export const reportSchema = z
       .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.unfinished + t.not_run === t.jobs, {
         message: "succeeded + failed + skipped + canceled + unfinished + not_run must equal jobs",
       }),
+    orphans: z
+      .array(z.strictObject({ job: z.string(), key: z.string(), paths: z.array(z.string()) }))
+      .optional()
+      .describe("Outputs of jobs no longer in the manifest; `seedream-pipeline prune` removes them"),
     jobs: z.array(job),
   })
   .describe("A seedream-pipeline run report");

@@ -127,5 +127,11 @@ export interface Report {
     /** Images generated in this run × price per image (skipped jobs cost nothing). */
     readonly cost_usd: number;
   };
+  /** Outputs of jobs no longer in the manifest (`seedream-pipeline prune` removes them). */
+  readonly orphans?: ReadonlyArray<{
+    readonly job: string;
+    readonly key: string;
+    readonly paths: readonly string[];
+  }>;
   readonly jobs: readonly ReportJob[];
 }

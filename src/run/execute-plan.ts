@@ -11,6 +11,7 @@ import { writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
+import type { Orphan } from "./orphans.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
@@ -71,6 +72,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly keepRuns?: number;
   /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
   readonly allJobs?: Plan["jobs"];
+  /** Outputs of jobs no longer in the manifest, listed in the report. */
+  readonly orphans?: readonly Orphan[];
   /** Each job's status history across runs, for the report. */
   readonly history?: () => Promise<
     ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
@@ -234,6 +237,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     logger,
     keepRuns: options.keepRuns,
     ...(options.allJobs === undefined ? {} : { allJobs: options.allJobs }),
+    ...(options.orphans === undefined ? {} : { orphans: options.orphans }),
   });
   return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
 }
