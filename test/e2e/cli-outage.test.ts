@@ -74,7 +74,13 @@ describe("fal refusing every connection in the middle of a run", () => {
     await accepted(em, 4);
     em.outage({ kind: "refuse" });
     const r = await run.done;
-    expect(r.code, r.stderr.split("\n").filter((l) => /"level":(40|50)/.test(l)).join("\n")).toBe(69);
+    expect(
+      r.code,
+      r.stderr
+        .split("\n")
+        .filter((l) => /"level":(40|50)/.test(l))
+        .join("\n"),
+    ).toBe(69);
     expect(r.stderr).toContain("seedream-pipeline: fal was unavailable past --outage-timeout");
     expect(r.stderr).toContain("fal is not answering");
     const rep = await report(out);
@@ -108,7 +114,13 @@ describe("fal refusing every connection in the middle of a run", () => {
     await accepted(em, 4);
     em.outage({ kind: "refuse", durationMs: 2500 });
     const r = await run.done;
-    expect(r.code, r.stderr.split("\n").filter((l) => /"level":(40|50)/.test(l)).join("\n")).toBe(0);
+    expect(
+      r.code,
+      r.stderr
+        .split("\n")
+        .filter((l) => /"level":(40|50)/.test(l))
+        .join("\n"),
+    ).toBe(0);
     expect(r.stderr).toContain("fal answers again");
     const rep = await report(out);
     expect(rep.totals).toMatchObject({ jobs: JOBS, succeeded: JOBS, failed: 0, unfinished: 0 });
