@@ -143,6 +143,12 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       "end the run this long after it starts: stop submitting, cancel what waits at fal",
       parseDuration,
     )
+    .option(
+      "--outage-timeout <duration>",
+      "end the run (exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run",
+      parseDuration,
+      600_000,
+    )
     .addOption(
       new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")
         .choices(["finish", "cancel"])

@@ -34,6 +34,7 @@ export interface RunPipelineOptions
       | "startTimeoutS"
       | "deadlineAt"
       | "deadlineAction"
+      | "outageTimeoutMs"
       | "retry"
       | "hooks"
       | "signal"
@@ -137,6 +138,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("startTimeoutS"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
+    ...pick("outageTimeoutMs"),
     ...pick("retry"),
     ...pick("hooks"),
     ...pick("signal"),
