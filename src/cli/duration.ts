@@ -17,3 +17,15 @@ export function parseDuration(text: string): number {
   if (total <= 0) throw new InvalidArgumentError(`a duration must be positive, got "${text}"`);
   return total;
 }
+
+/** A duration as a user writes it: 30000 → `30s`, 90000 → `1m30s`, 1500 → `1500ms`. */
+export function formatDuration(ms: number): string {
+  if (ms % 1000 !== 0) return `${ms}ms`;
+  let s = ms / 1000;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const text = `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
+  return text === "" ? "0s" : text;
+}

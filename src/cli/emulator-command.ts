@@ -94,7 +94,12 @@ export function addEmulatorCommand(program: Command, io: CliIo, done: (code: num
     .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 8787)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("-c, --concurrency <n>", "account concurrency C", wholeNumber(1, 1000), 2)
-    .option("--inference-ms <ms>", "inference time: MS or MIN-MAX", msRange, { min: 5000, max: 60000 })
+    .option(
+      "--inference-ms <ms>",
+      "inference time: MS or MIN-MAX (milliseconds, or with units: 5s-60s)",
+      msRange,
+      { min: 5000, max: 60000 },
+    )
     .option("--time-scale <x>", "real ms per emulated ms", positiveNumber, 1)
     .option(
       "--capacity-steps <steps>",

@@ -6,8 +6,10 @@ import { reportJsonSchema } from "../report/index.js";
 import { parseDuration } from "./duration.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
+import { showDefaultsAsWritten } from "./help-defaults.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
+import { pruneCommand } from "./prune-command.js";
 import { reportCommand } from "./report-command.js";
 import { addReviewCommands } from "./review-commands.js";
 import { runCommand } from "./run-command.js";
@@ -141,6 +143,12 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       "end the run this long after it starts: stop submitting, cancel what waits at fal",
       parseDuration,
     )
+    .option(
+      "--outage-timeout <duration>",
+      "end the run (exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run",
+      parseDuration,
+      600_000,
+    )
     .addOption(
       new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")
         .choices(["finish", "cancel"])
@@ -165,6 +173,17 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .action(async (folder: string) => done(await reportCommand(folder, io)));
 
+  program
+    .command("prune")
+    .description(
+      "list the outputs of jobs no longer in the manifest and fal originals no job uses; remove them with --yes",
+    )
+    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+    .option("--yes", "remove them (without it, only list them: a dry run)")
+    .action(async (folder: string, flags: { yes?: boolean }) =>
+      done(await pruneCommand(folder, flags.yes === true, io)),
+    );
+
   addReviewCommands(program, io, done);
 
   program
@@ -182,6 +201,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     });
 
   addEmulatorCommand(program, io, done);
+  showDefaultsAsWritten(program);
   return program;
 }
 

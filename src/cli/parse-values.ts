@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import type { OutageKind } from "../emulator/index.js";
 import { findEndpoint, modelNames } from "../endpoints/index.js";
+import { formatDuration, parseDuration } from "./duration.js";
 
 /** commander parser: a whole number within [min, max]. */
 export function wholeNumber(min: number, max: number): (value: string) => number {
@@ -20,15 +21,35 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/** commander parser: `MS` or `MIN-MAX` milliseconds. */
+/** One side of a range: a bare number is milliseconds, else a duration such as `5s`. */
+function rangeSide(text: string, whole: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InvalidArgumentError(`expected MS or MIN-MAX (milliseconds, or 5s-60s), got "${whole}"`);
+  }
+}
+
+/** commander parser: `MS` or `MIN-MAX`, in milliseconds or with units (`5s-60s`). */
 export function msRange(value: string): number | { min: number; max: number } {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`expected MS or MIN-MAX milliseconds, got "${value}"`);
-  const min = Number(m[1]);
-  if (m[2] === undefined) return min;
-  const max = Number(m[2]);
+  const parts = value.trim().split("-");
+  if (parts.length > 2 || parts.some((p) => p.trim() === ""))
+    throw new InvalidArgumentError(`expected MS or MIN-MAX (milliseconds, or 5s-60s), got "${value}"`);
+  const min = rangeSide(parts[0]?.trim() ?? "", value);
+  if (parts[1] === undefined) return min;
+  const max = rangeSide(parts[1].trim(), value);
   if (max < min) throw new InvalidArgumentError(`range ${value} ends before it starts`);
   return { min, max };
+}
+
+/** A range as `msRange` reads it, written with units: `5s-60s`. */
+export function formatRange(range: number | { min: number; max: number }): string {
+  if (typeof range === "number") return formatDuration(range);
+  const seconds = range.min % 1000 === 0 && range.max % 1000 === 0;
+  return seconds
+    ? `${range.min / 1000}s-${range.max / 1000}s`
+    : `${formatDuration(range.min)}-${formatDuration(range.max)}`;
 }
 
 /** commander parser: `auto` or a whole number of requests from 1 to 200. */

@@ -28,6 +28,7 @@ export interface RunFlags extends PlanFlags {
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
   readonly deadline?: number;
+  readonly outageTimeout?: number;
   readonly deadlineAction?: "finish" | "cancel";
   readonly output: string;
   readonly concurrency?: number | "auto";
@@ -119,6 +120,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
       ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
       ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
+      ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
     progress.stop();
@@ -127,7 +129,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     const where = relative(process.cwd(), result.outputDir) || ".";
     const code = exitCodeOf(result.end, t, signalled);
     io.stdout.write(
-      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.unfinished ? `, ${t.unfinished} unfinished (the next run resumes them)` : ""}${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
     );
     if (flags.verify || result.differs.length > 0)
@@ -139,6 +141,10 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
     if (result.end === "budget")
       io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
+    if (result.end === "fal_unavailable")
+      io.stderr.write(
+        `seedream-pipeline: fal was unavailable past --outage-timeout: ${t.unfinished + t.not_run + t.canceled} jobs left for the next run\n`,
+      );
     if (result.end === "deadline")
       io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
     if (flags.notifyUrl)
@@ -149,6 +155,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
           pipeline: result.report.pipeline,
           run: result.report.run,
           totals: result.report.totals,
+          ended_by: result.end,
           exit_code: code,
           report: `${where}/report.json`,
         },
@@ -165,11 +172,12 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
 /** The exit code of a finished run (see EXIT_CODES_HELP). */
 function exitCodeOf(
   end: string,
-  t: { failed: number; not_run: number; canceled: number },
+  t: { failed: number; unfinished: number; not_run: number; canceled: number },
   signalled: NodeJS.Signals | undefined,
 ): number {
   if (end === "credentials_rejected") return EXIT.usage;
   if (end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
   if (end === "budget" || end === "deadline") return EXIT.stopped;
-  return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
+  if (end === "fal_unavailable") return EXIT.unavailable;
+  return t.failed + t.unfinished + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

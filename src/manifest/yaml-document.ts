@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { ManifestIssue } from "../errors.js";
 import { createLocator, LineCounter, type Locator } from "./locate.js";
 import { jobSchema, manifestSchema, type RawManifest, rowsFileSchema } from "./schema.js";
+import { schemaMessage, valueAt } from "./schema-wording.js";
 import { didYouMean } from "./suggest.js";
 import type { Located } from "./types.js";
 import { yamlSyntaxIssues } from "./yaml-errors.js";
@@ -22,13 +23,21 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   return [];
 }
 
-function schemaIssues(data: unknown, at: Locator): ManifestIssue[] {
+/** The text where a located value starts. */
+type Source = (at: Located) => string;
+
+function schemaIssues(data: unknown, at: Locator, source: Source): ManifestIssue[] {
   const parsed = manifestSchema.safeParse(data);
   if (parsed.success) return [];
-  return zodIssues(parsed.error.issues, data, at);
+  return zodIssues(parsed.error.issues, data, at, source);
 }
 
-function zodIssues(issues: readonly z.core.$ZodIssue[], data: unknown, at: Locator): ManifestIssue[] {
+function zodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  data: unknown,
+  at: Locator,
+  source: Source,
+): ManifestIssue[] {
   return issues.flatMap((i): ManifestIssue[] => {
     const rows = (data as { rows?: unknown }).rows;
     if (i.code === "invalid_union" && i.path.length === 1 && i.path[0] === "rows") {
@@ -40,6 +49,7 @@ function zodIssues(issues: readonly z.core.$ZodIssue[], data: unknown, at: Locat
             inner.error.issues.map((e) => ({ ...e, path: ["rows", ...e.path] })),
             data,
             at,
+            source,
           );
       }
       return [toIssue(at(i.path), "expected a CSV file, { file, delimiter, base } or a list of rows")];
@@ -52,7 +62,8 @@ function zodIssues(issues: readonly z.core.$ZodIssue[], data: unknown, at: Locat
       return [toIssue(at(i.path), "expected an image_size name, WIDTHxHEIGHT or { width, height }")];
     if (i.code === "invalid_union" && i.path[0] === "concurrency")
       return [toIssue(at(i.path), "expected auto or a whole number from 1 to 200")];
-    return [toIssue(at(i.path), i.message)];
+    const where = at(i.path);
+    return [toIssue(where, schemaMessage(i, valueAt(data, i.path), source(where)))];
   });
 }
 
@@ -94,7 +105,9 @@ export function parseYamlManifest(
     return {
       issues: [toIssue(at([]), "a manifest is a mapping of keys (name, model, prompts, …)")],
     };
-  const shapeIssues = schemaIssues(data, at);
+  const lines = text.split("\n");
+  const source = (where: Located) => (lines[where.line - 1] ?? "").slice(where.column - 1);
+  const shapeIssues = schemaIssues(data, at, source);
   if (shapeIssues.length > 0) return { issues: shapeIssues };
   return { raw: data as RawManifest, at };
 }

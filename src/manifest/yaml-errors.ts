@@ -4,6 +4,12 @@ import type { ManifestIssue } from "../errors.js";
 /** The YAML library's wording, by its code and message, said as a manifest's author thinks of it. */
 function reword(error: YAMLError, text: string): string {
   const message = error.message.split("\n")[0] ?? "";
+  const lineStart = text.lastIndexOf("\n", error.pos[0] - 1) + 1;
+  const lineEnd = text.indexOf("\n", lineStart);
+  const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
+  // `prompt: {{name}} on white` reads as a flow mapping followed by stray text.
+  if (/(^|:\s|-\s)\{\{/.test(line) && error.code !== "TAB_AS_INDENT")
+    return 'a value that starts with `{{` must be in quotes, e.g. "{{name}} on white"';
   switch (error.code) {
     case "TAB_AS_INDENT":
       return "a tab in the indentation: indent with spaces";

@@ -6,6 +6,7 @@ import type { Plan } from "../plan/index.js";
 import { buildReport, type Report, type ReportJob } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
 import type { JobOutcome } from "./job-outcome.js";
+import type { Orphan } from "./orphans.js";
 import type { RunEnd } from "./run-stop.js";
 import type { ConcurrencySummary } from "./scheduler.js";
 
@@ -29,6 +30,8 @@ export interface FinishedRun {
    * `--retry-failed`): the report keeps the others as the previous report had them.
    */
   readonly allJobs?: Plan["jobs"];
+  /** Outputs of jobs no longer in the manifest, for the report. */
+  readonly orphans?: readonly Orphan[];
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns: number | undefined;
 }
@@ -48,7 +51,8 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     rateLimited: run.traffic.rateLimited,
     history: run.history,
   });
-  const report = partial ? await withUnselected(run, built) : built;
+  const merged = partial ? await withUnselected(run, built) : built;
+  const report = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   await writeRunReports(run.outputDir, report, run.keepRuns);
   const path = join(run.outputDir, "report.json");
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");

@@ -16,6 +16,7 @@ import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job
 import { compactEntries, replay } from "./job-state.js";
 import { Journal, parseJournal } from "./journal.js";
 import { lockOutput } from "./lock.js";
+import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
 import { SourceMismatches, stateForSource } from "./source-check.js";
 import { UploadCache } from "./upload-cache.js";
@@ -32,6 +33,7 @@ export interface RunPipelineOptions
       | "startTimeoutS"
       | "deadlineAt"
       | "deadlineAction"
+      | "outageTimeoutMs"
       | "retry"
       | "hooks"
       | "signal"
@@ -132,6 +134,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("startTimeoutS"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
+    ...pick("outageTimeoutMs"),
     ...pick("retry"),
     ...pick("hooks"),
     ...pick("signal"),
@@ -217,6 +220,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       source,
       logger,
     );
+    const orphans = await findOrphans(outputDir, states, new Set(allJobs.map((j) => j.key)));
+    if (orphans.length > 0)
+      logger.warn(
+        { jobs: orphans.length, files: orphans.reduce((n, o) => n + o.paths.length, 0) },
+        "outputs of jobs no longer in the manifest are listed in the report as orphans (`seedream-pipeline prune` removes them)",
+      );
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
 
@@ -232,6 +241,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       ...passedOn(options),
       plan,
       ...(allJobs.length === plan.jobs.length ? {} : { allJobs }),
+      orphans,
       manifestPath: options.manifestPath,
       outputDir,
       client,

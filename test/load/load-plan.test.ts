@@ -82,6 +82,19 @@ describe("loadPlan: rows files as people keep them", () => {
     }
   });
 
+  it("reads a standalone semicolon CSV too, its image paths from its own folder", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      "sub/jobs.csv": 'id;prompt;image_urls;num_images\nj1;"Hi; there";./a.png|https://img.example/b.png;2\n',
+      "sub/a.png": (p) => writePng(p, 12, 12),
+    });
+    const { plan } = await loadPlan(join(dir, "sub/jobs.csv"), { env: {}, model: "seedream-v5-lite" });
+    expect(plan.jobs.map((j) => [j.id, j.input.prompt, j.input.num_images])).toEqual([
+      ["j1", "Hi; there", 2],
+    ]);
+    expect(plan.uploads.map((u) => u.path)).toEqual([join(dir, "sub/a.png")]);
+  });
+
   it("resolves image paths from a CSV against the CSV's folder, or against rows.base", async () => {
     const dir = await tempDir();
     await writeFiles(dir, {

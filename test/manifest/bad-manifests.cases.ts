@@ -66,7 +66,7 @@ export const BAD_CASES: readonly BadCase[] = [
   {
     name: "a wrong type: a number for a prompt",
     files: { "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: 42\n`, "a.png": png() },
-    expected: ["<dir>/m.yaml:5:6: prompts.p: Invalid input: expected string, received number"],
+    expected: ["<dir>/m.yaml:5:6: prompts.p: expected text, got `42`"],
   },
   {
     name: "a wrong type: concurrency",
@@ -459,9 +459,29 @@ export const BAD_CASES: readonly BadCase[] = [
     expected: ["<dir>/m.yaml:7:27: rows.delimter: unknown key `delimter`, did you mean `delimiter`?"],
   },
   {
+    name: "an unquoted template followed by text",
+    files: { "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: {{name}} on white\n`, "a.png": png() },
+    expected: [
+      '<dir>/m.yaml:5:15: YAML: a value that starts with `{{` must be in quotes, e.g. "{{name}} on white"',
+    ],
+  },
+  {
+    name: "an unquoted template alone (YAML reads a mapping); a number out of range; an empty list",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: {{name}}\njobs:\n  - prompt: p\n    seeds: []\nconcurrency: 0\nmax_cost_usd: -1\n`,
+      "a.png": png(),
+    },
+    expected: [
+      '<dir>/m.yaml:5:6: prompts.p: expected text, got a mapping: a value that starts with `{{` must be in quotes, e.g. "{{name}} …"',
+      "<dir>/m.yaml:8:12: jobs[0].seeds: needs at least 1 item",
+      "<dir>/m.yaml:9:14: concurrency: must be at least 1, got `0`",
+      "<dir>/m.yaml:10:15: max_cost_usd: must be more than 0, got `-1`",
+    ],
+  },
+  {
     name: "an unknown on_invalid_row",
     files: { "m.yaml": `${head}${ok}on_invalid_row: sometimes\n`, "a.png": png() },
-    expected: ['<dir>/m.yaml:7:17: on_invalid_row: Invalid option: expected one of "fail"|"skip"'],
+    expected: ["<dir>/m.yaml:7:17: on_invalid_row: expected fail or skip, got `sometimes`"],
   },
   {
     name: "a template column missing from the CSV lists the columns there are",

@@ -1,0 +1,80 @@
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { originalFile, sidecarPath, stampOf } from "../outputs/index.js";
+import type { KeyState } from "./job-state.js";
+
+/** Outputs left by a job that is no longer in the manifest (a row removed or filtered out). */
+export interface Orphan {
+  readonly job: string;
+  readonly key: string;
+  /** Its files still on disk, relative to the output folder. */
+  readonly paths: readonly string[];
+}
+
+/** Every file an image record names: the image, its sidecar, its derivatives. */
+function filesOf(state: KeyState): string[] {
+  return [...state.images.values()].flatMap((r) => [
+    r.path,
+    sidecarPath(r.path),
+    ...r.derivatives.map((d) => d.path),
+  ]);
+}
+
+/**
+ * The outputs of journaled jobs whose key no job of the manifest has any more, leaving out
+ * any path a current job's record also names (a changed row writes to the same file), and
+ * files already gone.
+ */
+export async function findOrphans(
+  outputDir: string,
+  states: ReadonlyMap<string, KeyState>,
+  currentKeys: ReadonlySet<string>,
+): Promise<Orphan[]> {
+  let any = false;
+  for (const [key, s] of states) any ||= !currentKeys.has(key) && s.images.size > 0;
+  if (!any) return [];
+  const inUse = new Set<string>();
+  for (const [key, s] of states) if (currentKeys.has(key)) for (const p of filesOf(s)) inUse.add(p);
+  const orphans: Orphan[] = [];
+  for (const [key, s] of states) {
+    if (currentKeys.has(key) || s.images.size === 0) continue;
+    const paths: string[] = [];
+    for (const p of filesOf(s))
+      if (!inUse.has(p) && !paths.includes(p) && (await stampOf(join(outputDir, p))) !== undefined)
+        paths.push(p);
+    if (paths.length > 0) orphans.push({ job: s.job, key, paths });
+  }
+  return orphans;
+}
+
+/** fal's originals under `.state/originals/` that no current job's image was made from. */
+export async function unreferencedOriginals(
+  outputDir: string,
+  states: ReadonlyMap<string, KeyState>,
+  currentKeys: ReadonlySet<string>,
+): Promise<string[]> {
+  const kept = new Set<string>();
+  for (const [key, s] of states)
+    if (currentKeys.has(key))
+      for (const r of s.images.values()) kept.add(originalFile(outputDir, r.original));
+  const dir = join(outputDir, ".state", "originals");
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  return names.map((n) => join(dir, n)).filter((p) => !kept.has(p));
+}
+
+/** Removes files (absolute, or relative to `outputDir`); returns how many bytes were freed. */
+export async function removeFiles(outputDir: string, paths: readonly string[]): Promise<number> {
+  let freed = 0;
+  for (const p of paths) {
+    const full = p.startsWith("/") ? p : join(outputDir, p);
+    freed += (await stampOf(full))?.size ?? 0;
+    await rm(full, { force: true });
+  }
+  return freed;
+}
