@@ -236,7 +236,11 @@ sizes:
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: seedream-pipeline");
-    expect(r.stdout).toContain("2    manifest, usage or credential error");
-    expect(r.stdout).toContain("69   fal stayed unreachable past --outage-timeout");
+    const table = r.stdout.slice(r.stdout.indexOf("Exit codes:"));
+    // One row per code, the meanings in one column.
+    expect([...table.matchAll(/^ {2}(\d+) +/gm)].map((m) => [m[1], m[0].length])).toEqual(
+      ["0", "1", "2", "3", "69", "70", "75", "130", "143"].map((c) => [c, 7]),
+    );
+    expect(table).toContain("69   fal stayed unreachable past --outage-timeout");
   });
 });
