@@ -9,6 +9,7 @@ import { notify } from "./notify.js";
 import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
 import { progressReporter } from "./progress-reporter.js";
 import type { CliIo } from "./streams.js";
+import { version } from "./version.js";
 
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
@@ -101,6 +102,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       onProgress: progress.onProgress,
       ...planOptions(flags, io),
       manifestPath,
+      version: version(),
       outputRoot: flags.output,
       access,
       logger,
@@ -137,6 +139,8 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
         `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
       );
     for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
+    io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
+    io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
     if (result.end === "credentials_rejected")
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
     if (result.end === "budget")
@@ -167,6 +171,13 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     process.off("SIGTERM", onSignal);
     await emulator?.close();
   }
+}
+
+/** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
+function idsLine(jobs: readonly { id: string; status: string }[], status: string, label: string): string {
+  const ids = jobs.filter((j) => j.status === status).map((j) => j.id);
+  if (ids.length === 0) return "";
+  return `${label}: ${ids.slice(0, 50).join(", ")}${ids.length > 50 ? `, … (${ids.length} in all)` : ""}\n`;
 }
 
 /** The exit code of a finished run (see EXIT_CODES_HELP). */
