@@ -115,12 +115,9 @@ async function openJournal(outputDir: string, fresh: boolean, clock: Clock, sour
   }
   let opened = await Journal.open(outputDir, () => clock.now(), source);
   const states = replay(opened.entries);
-  // Compact when the journal says much more than its compacted form would (a finished job
-  // compacts to about four lines, so a bound per key would compact, and re-read, every night).
-  const compacted = compactEntries(states, clock.now());
-  if (opened.entries.length > 2 * compacted.length + 1000) {
+  if (opened.entries.length > 2 * states.size + 1000) {
     opened.journal.close();
-    await Journal.rewrite(outputDir, compacted);
+    await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
     opened = await Journal.open(outputDir, () => clock.now(), source);
   }
   return { journal: opened.journal, states };
