@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 2,
   /** Stopped by the deadline or the budget. */
   stopped: 3,
+  /** fal stayed unreachable past --outage-timeout (EX_UNAVAILABLE): the next run resumes. */
+  unavailable: 69,
   /** Another run holds the output folder (EX_TEMPFAIL: try again later). */
   locked: 75,
   /** Interrupted by SIGINT / SIGTERM (128 + signal). */
@@ -46,9 +48,10 @@ export function reportError(error: unknown, write: (text: string) => void): numb
 export const EXIT_CODES_HELP = `
 Exit codes:
   0    every job succeeded or was up to date
-  1    the run finished, some jobs failed (see report.json)
+  1    the run finished, some jobs failed or are unfinished (see report.json)
   2    manifest, usage or credential error (nothing was sent), or fal rejected the key
   3    stopped by --deadline or the budget (--max-cost): the rest is reported as not run
+  69   fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
   70   unexpected internal error
   75   another run holds the output folder (try again later)
   130  interrupted (SIGINT): the next run picks up where this one stopped

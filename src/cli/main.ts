@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { PipelineError } from "../errors.js";
 import { manifestJsonSchema } from "../manifest/index.js";
@@ -14,13 +13,7 @@ import { reportCommand } from "./report-command.js";
 import { addReviewCommands } from "./review-commands.js";
 import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { version } from "./version.js";
 
 /** Options every command that reads a manifest takes. */
 function withManifestOptions(cmd: Command): Command {
@@ -142,6 +135,12 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
       "--deadline <duration>",
       "end the run this long after it starts: stop submitting, cancel what waits at fal",
       parseDuration,
+    )
+    .option(
+      "--outage-timeout <duration>",
+      "end the run (exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run",
+      parseDuration,
+      600_000,
     )
     .addOption(
       new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")

@@ -11,6 +11,7 @@ export function summaryLines(report: Report, where: string): string {
   const parts = [`${t.succeeded} succeeded`];
   if (t.skipped) parts.push(`${t.skipped} up to date`);
   parts.push(`${t.failed} failed`);
+  if (t.unfinished) parts.push(`${t.unfinished} unfinished (the next run resumes them)`);
   if (t.canceled) parts.push(`${t.canceled} canceled`);
   if (t.not_run) parts.push(`${t.not_run} not run`);
   return (

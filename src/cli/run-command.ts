@@ -9,6 +9,7 @@ import { notify } from "./notify.js";
 import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
 import { progressReporter } from "./progress-reporter.js";
 import type { CliIo } from "./streams.js";
+import { version } from "./version.js";
 
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
@@ -28,6 +29,7 @@ export interface RunFlags extends PlanFlags {
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
   readonly deadline?: number;
+  readonly outageTimeout?: number;
   readonly deadlineAction?: "finish" | "cancel";
   readonly output: string;
   readonly concurrency?: number | "auto";
@@ -100,6 +102,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       onProgress: progress.onProgress,
       ...planOptions(flags, io),
       manifestPath,
+      version: version(),
       outputRoot: flags.output,
       access,
       logger,
@@ -119,6 +122,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
       ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
       ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
+      ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
       ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
     });
     progress.stop();
@@ -127,7 +131,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     const where = relative(process.cwd(), result.outputDir) || ".";
     const code = exitCodeOf(result.end, t, signalled);
     io.stdout.write(
-      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.unfinished ? `, ${t.unfinished} unfinished (the next run resumes them)` : ""}${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
         `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
     );
     if (flags.verify || result.differs.length > 0)
@@ -135,10 +139,16 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
         `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
       );
     for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
+    io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
+    io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
     if (result.end === "credentials_rejected")
       io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
     if (result.end === "budget")
       io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
+    if (result.end === "fal_unavailable")
+      io.stderr.write(
+        `seedream-pipeline: fal was unavailable past --outage-timeout: ${t.unfinished + t.not_run + t.canceled} jobs left for the next run\n`,
+      );
     if (result.end === "deadline")
       io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
     if (flags.notifyUrl)
@@ -149,6 +159,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
           pipeline: result.report.pipeline,
           run: result.report.run,
           totals: result.report.totals,
+          ended_by: result.end,
           exit_code: code,
           report: `${where}/report.json`,
         },
@@ -162,14 +173,22 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   }
 }
 
+/** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
+function idsLine(jobs: readonly { id: string; status: string }[], status: string, label: string): string {
+  const ids = jobs.filter((j) => j.status === status).map((j) => j.id);
+  if (ids.length === 0) return "";
+  return `${label}: ${ids.slice(0, 50).join(", ")}${ids.length > 50 ? `, … (${ids.length} in all)` : ""}\n`;
+}
+
 /** The exit code of a finished run (see EXIT_CODES_HELP). */
 function exitCodeOf(
   end: string,
-  t: { failed: number; not_run: number; canceled: number },
+  t: { failed: number; unfinished: number; not_run: number; canceled: number },
   signalled: NodeJS.Signals | undefined,
 ): number {
   if (end === "credentials_rejected") return EXIT.usage;
   if (end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
   if (end === "budget" || end === "deadline") return EXIT.stopped;
-  return t.failed + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
+  if (end === "fal_unavailable") return EXIT.unavailable;
+  return t.failed + t.unfinished + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

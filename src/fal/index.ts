@@ -10,6 +10,7 @@ export {
   toFalStatus,
   type UploadFile,
 } from "./edit-client.js";
+export { FalUnavailableError, isOutageAnswer, OutageGate, type OutageGateOptions } from "./outage-gate.js";
 export {
   PLATFORM_API_BASE,
   type PlatformAccess,

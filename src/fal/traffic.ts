@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { isOutageAnswer, type OutageGate, type Pass } from "./outage-gate.js";
 import { retryAfterDeadline } from "./retry-after.js";
 
 /** Which part of fal a call spoke to. */
@@ -37,6 +38,8 @@ export class Traffic {
   readonly #listeners: Array<(e: CallEvent) => void> = [];
   readonly counts = new Map<FalOp, number>();
   rateLimited = 0;
+  /** Holds every call back while fal is away (see `OutageGate`); absent, calls are never held. */
+  outage: OutageGate | undefined;
 
   /** `random` draws the jitter of the backoff after a 429 that names no time. */
   constructor(
@@ -116,10 +119,13 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const op = falOp(url, init?.method ?? (input instanceof Request ? input.method : "GET"));
+    const gate = traffic.outage;
+    const pass: Pass | undefined = gate ? await gate.enter(init?.signal ?? undefined) : undefined;
     await traffic.beforeSend(init?.signal ?? undefined);
     const sentAt = traffic.clock.now();
     try {
       const response = await inner(input, init);
+      if (pass) gate?.settle(pass, isOutageAnswer(response.status));
       const at = traffic.clock.now();
       const retryAt =
         response.status === 429 ? retryAfterDeadline(response.headers.get("retry-after"), at) : undefined;
@@ -136,6 +142,8 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
       const code = errorCode(error);
       const aborted =
         error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
+      // An abort is ours (a stop, a stream closed at COMPLETED), not fal's silence.
+      if (pass) gate?.settle(pass, !aborted);
       if (op === "submit" && !aborted && (code === undefined || !NOT_SENT.has(code)))
         throw new SubmitInDoubtError(code ?? (error instanceof Error ? error.message : String(error)));
       throw error;

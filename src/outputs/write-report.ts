@@ -72,6 +72,7 @@ export async function* readReportJobs(path: string): AsyncGenerator<ReportJob> {
 export const touchedByRun = (job: ReportJob): boolean =>
   job.status === "succeeded" ||
   job.status === "failed" ||
+  job.status === "unfinished" ||
   job.status === "canceled" ||
   (job.status === "not_run" && job.request_id !== undefined);
 

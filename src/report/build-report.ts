@@ -107,7 +107,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     })),
     retries: outcome.retries.map((r) => ({ stage: r.stage, attempt: r.attempt, cause: r.cause })),
   };
-  if (outcome.status === "failed") {
+  if (outcome.status === "failed" || outcome.status === "unfinished") {
     const e = outcome.error;
     const error = {
       stage: e.stage,
@@ -122,7 +122,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
       ...base,
       input,
       ...requestId,
-      status: "failed",
+      status: outcome.status,
       outputs: [],
       timings: timings(outcome.timings),
       error,
@@ -202,6 +202,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       failed: count("failed"),
       skipped: count("skipped"),
       canceled: count("canceled"),
+      unfinished: count("unfinished"),
       not_run: count("not_run"),
       images,
       bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),

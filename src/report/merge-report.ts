@@ -2,7 +2,17 @@ import type { Report, ReportJob } from "./types.js";
 
 /** The totals' counts over `jobs` (cost and estimate are not counts: a run's own). Pure. */
 export function countJobs(jobs: Iterable<ReportJob>) {
-  const c = { jobs: 0, succeeded: 0, failed: 0, skipped: 0, canceled: 0, not_run: 0, images: 0, bytes: 0 };
+  const c = {
+    jobs: 0,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    canceled: 0,
+    unfinished: 0,
+    not_run: 0,
+    images: 0,
+    bytes: 0,
+  };
   for (const j of jobs) {
     c.jobs += 1;
     c[j.status] += 1;

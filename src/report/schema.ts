@@ -37,7 +37,7 @@ const job = z.strictObject({
   row: z.record(z.string(), z.string()).optional(),
   input: z.record(z.string(), z.unknown()).describe("The input sent to fal; no secrets"),
   request_id: z.string().optional(),
-  status: z.enum(["succeeded", "failed", "skipped", "canceled", "not_run"]),
+  status: z.enum(["succeeded", "failed", "unfinished", "skipped", "canceled", "not_run"]),
   reason: z.string().optional(),
   outputs: z.array(output),
   seed: z.int().optional(),
@@ -66,7 +66,7 @@ const job = z.strictObject({
       z.strictObject({
         request_id: z.string(),
         submitted_at: iso,
-        outcome: z.enum(["succeeded", "failed", "resubmitted", "canceled"]),
+        outcome: z.enum(["succeeded", "failed", "unfinished", "resubmitted", "canceled"]),
         cause: z.string().optional(),
       }),
     )
@@ -91,7 +91,14 @@ export const reportSchema = z
       finished_at: iso,
       duration_ms: z.number(),
       fal_target: z.string().describe("`fal`, or the base URL all fal traffic went to"),
-      ended_by: z.enum(["completed", "deadline", "budget", "interrupted", "credentials_rejected"]),
+      ended_by: z.enum([
+        "completed",
+        "deadline",
+        "budget",
+        "interrupted",
+        "credentials_rejected",
+        "fal_unavailable",
+      ]),
       concurrency: z.strictObject({
         mode: z.enum(["auto", "fixed"]),
         peak: z.int(),
@@ -107,14 +114,15 @@ export const reportSchema = z
         failed: z.int(),
         skipped: z.int(),
         canceled: z.int(),
+        unfinished: z.int().describe("Jobs the next run takes up by itself"),
         not_run: z.int(),
         images: z.int(),
         bytes: z.int(),
         estimated_cost_usd: z.strictObject({ min: z.number(), max: z.number() }),
         cost_usd: z.number().describe("Images generated in this run × price per image"),
       })
-      .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.not_run === t.jobs, {
-        message: "succeeded + failed + skipped + canceled + not_run must equal jobs",
+      .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.unfinished + t.not_run === t.jobs, {
+        message: "succeeded + failed + skipped + canceled + unfinished + not_run must equal jobs",
       }),
     orphans: z
       .array(z.strictObject({ job: z.string(), key: z.string(), paths: z.array(z.string()) }))

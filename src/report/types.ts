@@ -44,7 +44,11 @@ export interface ReportJob {
   /** The input sent to fal (image URLs as sent; `data:` URIs shortened). */
   readonly input: Readonly<Record<string, unknown>>;
   readonly request_id?: string;
-  readonly status: "succeeded" | "failed" | "skipped" | "canceled" | "not_run";
+  /**
+   * `failed`: for good (a permanent cause), until `--retry-failed`; `unfinished`: its last try
+   * failed for a cause that is not permanent, and the next run takes it up by itself.
+   */
+  readonly status: "succeeded" | "failed" | "unfinished" | "skipped" | "canceled" | "not_run";
   /** Why a job was skipped (e.g. `up to date`). */
   readonly reason?: string;
   readonly outputs: readonly ReportOutput[];
@@ -114,6 +118,8 @@ export interface Report {
     readonly failed: number;
     readonly skipped: number;
     readonly canceled: number;
+    /** Jobs the next run takes up by itself (their last try failed for a cause that is not permanent). */
+    readonly unfinished: number;
     readonly not_run: number;
     readonly images: number;
     readonly bytes: number;

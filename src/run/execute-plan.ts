@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import type { EditClient, Traffic } from "../fal/index.js";
+import { type EditClient, OutageGate, type Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
@@ -35,6 +35,12 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly jobTimeoutMs?: number;
   /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
   readonly startTimeoutS?: number;
+  /**
+   * End the run when fal stays away (every call failing for a transport reason or 502/503/504)
+   * this long: `ended_by: "fal_unavailable"`, every unfinished job left for the next run.
+   * @default 600000 (10 min)
+   */
+  readonly outageTimeoutMs?: number;
   /** When the run must end (epoch ms): stop submitting, cancel what waits at fal. */
   readonly deadlineAt?: number;
   /** At the deadline, let running requests finish (default) or cancel them too. */
@@ -109,6 +115,24 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
   );
 }
 
+/** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
+export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
+
+/** The run's outage gate on the client's traffic, saying in the log when fal goes and comes back. */
+function outageGate(options: ExecuteOptions, clock: Clock, logger: Logger): OutageGate {
+  const gate =
+    options.traffic.outage ??
+    new OutageGate({
+      clock,
+      onChange: (away) =>
+        away
+          ? logger.error("fal is not answering: nothing is submitted; probing with backoff until it answers")
+          : logger.warn("fal answers again: resuming at full speed"),
+    });
+  options.traffic.outage = gate;
+  return gate;
+}
+
 /** What stops the run: the budget, the deadline and the signal of `options` (see `RunStop`). */
 function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, InFlight>, clock: Clock) {
   const stop = new RunStop(
@@ -130,6 +154,7 @@ function ticking(
   progress: Progress,
   clock: Clock,
   onProgress: ExecuteOptions["onProgress"],
+  onTick: () => void,
 ): { tell: () => void; stop: () => void } {
   const tell = () => {
     const s = scheduler.controller.snapshot();
@@ -137,6 +162,7 @@ function ticking(
   };
   const tick = setInterval(() => {
     scheduler.changed();
+    onTick();
     tell();
   }, 250);
   return { tell, stop: () => clearInterval(tick) };
@@ -157,7 +183,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
-  const { tell: tellProgress, stop: stopTicking } = ticking(scheduler, progress, clock, options.onProgress);
+  const gate = outageGate(options, clock, logger);
+  const { tell: tellProgress, stop: stopTicking } = ticking(
+    scheduler,
+    progress,
+    clock,
+    options.onProgress,
+    () => stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now()),
+  );
   logger.info(
     {
       runId,
@@ -174,7 +207,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const uploads = await uploadNeeded(options, clock, logger);
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
-    const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads });
+    const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
     await Promise.all(
       plan.jobs.map(async (job) => {
         const outcome = await runJob(job, ctx, options.starts?.get(job.id));
@@ -219,6 +252,7 @@ function jobContext(
     stop: RunStop;
     inFlight: Map<string, InFlight>;
     uploads: UploadResults;
+    gate: OutageGate;
   },
 ): JobContext {
   const io = pLimit(4);
@@ -238,6 +272,7 @@ function jobContext(
     cpu: (fn) => cpu(fn),
     stopReason: () => run.stop.reason(),
     onFatal: (message) => run.stop.fatal(message),
+    falAway: () => run.gate.away,
     inFlight: run.inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
     startTimeoutS: options.startTimeoutS,

@@ -55,6 +55,8 @@ export interface JobContext {
   readonly cpu: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
   readonly stopReason: () => string | undefined;
+  /** Whether fal is away (an outage): failed calls then spend no attempts, the gate holds them. */
+  readonly falAway: () => boolean;
   /** The run is told fal rejected the credentials. */
   readonly onFatal: (message: string) => void;
   readonly inFlight: Map<string, InFlight>;

@@ -1,6 +1,6 @@
 import { describeFalError, type FalFailure, type FalStatus } from "../fal/index.js";
 import type { FollowEvent } from "./job-machine.js";
-import { type JobSteps, jobError } from "./job-steps.js";
+import { heldByOutage, type JobSteps, jobError } from "./job-steps.js";
 import { backoffMs } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
 
@@ -153,6 +153,11 @@ export async function followRequest(
       } catch (error) {
         if (signal.aborted) return await stopFollowing(steps, requestId, signal.reason as StopReason);
         const failure = describeFalError(error);
+        if (heldByOutage(ctx, "status", failure)) {
+          // The gate holds the next call until fal answers: this wait spends no attempt.
+          attempt -= 1;
+          continue;
+        }
         const ended = statusFailed(steps, requestId, failure, attempt);
         if (ended) return ended;
         // A stream that keeps failing (a proxy without SSE) gives way to polling.

@@ -52,9 +52,20 @@ export type DeliveryEvent =
   | { readonly kind: "delivered"; readonly images: readonly SavedImage[]; readonly seed?: number }
   | { readonly kind: "error"; readonly error: JobError };
 
+/**
+ * Where a failure leaves the job: failed for good when its cause is permanent (a 422, content
+ * policy, other 4xx, a start timeout); otherwise unfinished, for the next run to take up by
+ * itself (re-attaching to `request`, when there is one, before it ever pays again).
+ */
+export function afterFailure(error: JobError, request?: string): JobPhase {
+  if (error.class === "permanent")
+    return { kind: "failed", error, ...(request === undefined ? {} : { request }) };
+  return { kind: "unfinished", reason: error.message, error, ...(request === undefined ? {} : { request }) };
+}
+
 /** A new request in place of `request`, or the job fails with `error` when none is left. */
 function resubmitOr(request: string, gone: boolean, note: string, error: JobError, facts: Facts): JobPhase {
-  if (!facts.resubmitsLeft) return { kind: "failed", error, request };
+  if (!facts.resubmitsLeft) return afterFailure(error, request);
   return { kind: "to-submit", note, replaces: { request, gone } };
 }
 
@@ -69,7 +80,7 @@ export function afterSubmit(event: SubmitEvent, facts: Facts): JobPhase {
         ? { kind: "canceled", reason: event.reason }
         : { kind: "not-run", reason: event.reason };
     case "error":
-      return { kind: "failed", error: event.error };
+      return afterFailure(event.error);
   }
 }
 
@@ -89,7 +100,7 @@ export function afterFollow(
         ...(event.errorType === undefined ? {} : { errorType: event.errorType }),
       };
     case "error":
-      return { kind: "failed", error: event.error, request };
+      return afterFailure(event.error, request);
     case "expired":
       return resubmitOr(
         request,
@@ -144,7 +155,7 @@ export function afterResult(
   // fal failed the request for a cause of its own (a model or runner error): a new request may succeed.
   if (needsResubmit(failure) && facts.stopped === undefined)
     return resubmitOr(request, false, error.message, error, facts);
-  return { kind: "failed", error, request };
+  return afterFailure(error, request);
 }
 
 /**
@@ -165,7 +176,7 @@ export function afterDelivery(
       ...(event.seed === undefined ? {} : { seed: event.seed }),
     };
   if (phase.from === "journal" && facts.resubmitsLeft) return { kind: "completed", request, again: true };
-  return { kind: "failed", error: event.error, request };
+  return afterFailure(event.error, request);
 }
 
 /**

@@ -36,7 +36,7 @@ export interface AttemptRecord {
   readonly requestId: string;
   readonly submittedAt: number;
   /** How this request ended for the job. */
-  readonly outcome: "succeeded" | "failed" | "resubmitted" | "canceled";
+  readonly outcome: "succeeded" | "failed" | "unfinished" | "resubmitted" | "canceled";
   /** Why, when it did not succeed. */
   readonly cause?: string;
 }
@@ -58,6 +58,14 @@ export type JobOutcome =
     })
   | (Tried & {
       readonly status: "failed";
+      readonly requestId?: string;
+      readonly imageUrls: readonly string[];
+      readonly error: JobError;
+      readonly timings: JobTimings;
+    })
+  /** Its last try failed for a cause that is not permanent: the next run takes it up by itself. */
+  | (Tried & {
+      readonly status: "unfinished";
       readonly requestId?: string;
       readonly imageUrls: readonly string[];
       readonly error: JobError;

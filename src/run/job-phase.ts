@@ -52,8 +52,17 @@ export type JobPhase =
   | { readonly kind: "failed"; readonly error: JobError; readonly request?: string }
   /** Canceled at fal (the deadline), or stopped after an earlier request of this run. */
   | { readonly kind: "canceled"; readonly reason: string; readonly request?: string }
-  /** Left for the next run, which takes it up by itself (re-attaching to `request` when set). */
-  | { readonly kind: "unfinished"; readonly reason: string; readonly request?: string }
+  /**
+   * Left for the next run, which takes it up by itself (re-attaching to `request` when set):
+   * the run stopped before it ended, or (`error`) its last try failed for a cause that is not
+   * permanent (transport, 5xx, timeouts, a model error fal does not bill).
+   */
+  | {
+      readonly kind: "unfinished";
+      readonly reason: string;
+      readonly request?: string;
+      readonly error?: JobError;
+    }
   /** An earlier run was killed during the submit: fal may have it under an id never seen. */
   | { readonly kind: "in-doubt"; readonly reason: string }
   /** Not sent in this run (it failed in an earlier one, or the run stopped before its turn). */

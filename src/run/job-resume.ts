@@ -37,10 +37,18 @@ export function journalPhase(state: KeyState | undefined, verified: boolean): Jo
       ...(request === undefined ? {} : { request }),
     };
   }
-  if (request === undefined) return { kind: "to-submit" };
+  if (request === undefined)
+    return state.phase === "unfinished"
+      ? { kind: "to-submit", note: `unfinished in an earlier run: ${state.cause ?? ""}` }
+      : { kind: "to-submit" };
   switch (state.phase) {
     case "submitted":
       return { kind: "submitted", request, attached: true };
+    case "unfinished":
+      // A result kept is delivered; otherwise the request is followed again (never paid twice).
+      return state.result !== undefined
+        ? { kind: "delivering", request, result: state.result, from: "journal" }
+        : { kind: "submitted", request, attached: true };
     case "completed":
       return { kind: "delivering", request, result: state.result, from: "journal" };
     case "done":

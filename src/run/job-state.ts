@@ -4,7 +4,7 @@ import type { ImageRecord, JournalEntry } from "./journal.js";
 export interface KeyState {
   readonly key: string;
   job: string;
-  phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "canceled" | "expired";
+  phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "unfinished" | "canceled" | "expired";
   request: string | undefined;
   endpoint: string | undefined;
   /** Where its latest request went (`FalAccess.source`); undefined in older journals. */
@@ -72,6 +72,17 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
       s.cause = e.cause;
       s.failureClass = e.class;
       break;
+    case "unfinished":
+      s.phase = "unfinished";
+      s.cause = e.cause;
+      s.failureClass = e.class;
+      // Failed before fal accepted a request: the one before it (if any) is no longer the job's.
+      if (e.request === undefined) {
+        s.request = undefined;
+        s.result = undefined;
+        s.images = new Map();
+      }
+      break;
     case "canceled":
       s.phase = "canceled";
       s.cause = e.cause;
@@ -110,6 +121,10 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
   return states;
 }
 
+function unfinishedOf(s: KeyState) {
+  return { key: s.key, stage: "", cause: s.cause ?? "", class: s.failureClass ?? "" };
+}
+
 /** The entries that say the same as `states`, for compacting a long journal. Pure. */
 export function compactEntries(states: ReadonlyMap<string, KeyState>, now: number): JournalEntry[] {
   const out: JournalEntry[] = [];
@@ -120,6 +135,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
       if (s.phase === "submitting")
         out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
+      if (s.phase === "unfinished") out.push({ t: now, type: "unfinished", ...unfinishedOf(s) });
       continue;
     }
     out.push({
@@ -145,6 +161,8 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
         cause: s.cause ?? "",
         class: s.failureClass ?? "",
       });
+    if (s.phase === "unfinished")
+      out.push({ t: now, type: "unfinished", ...unfinishedOf(s), request: s.request });
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });

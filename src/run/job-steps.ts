@@ -1,4 +1,4 @@
-import { describeFalError, type FalFailure } from "../fal/index.js";
+import { describeFalError, type FalFailure, isOutageAnswer } from "../fal/index.js";
 import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
 import { falInput, type Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
@@ -9,7 +9,7 @@ import type { JobPhase } from "./job-phase.js";
 import { backoffMs, classify, type FailureFacts, type Stage } from "./retry-policy.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
-type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "canceled" }>;
+type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "unfinished" | "canceled" }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An ended outcome without what JobSteps adds itself. */
 export type EndedFields = DistributiveOmit<Ended, "attempts" | "retries" | "timings">;
@@ -21,6 +21,16 @@ const MAX_RATE_LIMITED = 100;
 export function jobError(stage: Stage, failure: FalFailure, errorType?: string): JobError {
   const facts: FailureFacts = { stage, failure, ...(errorType === undefined ? {} : { errorType }) };
   return { ...failure, stage, class: classify(facts), ...(errorType === undefined ? {} : { errorType }) };
+}
+
+/**
+ * Whether a failed fal call is one the outage gate holds back: while fal is away such a
+ * failure spends no attempt (the gate paces the next call), so an outage fails no job.
+ */
+export function heldByOutage(ctx: JobContext, stage: Stage, failure: FalFailure): boolean {
+  if (stage !== "submit" && stage !== "status" && stage !== "result") return false;
+  if (failure.kind !== "network" && failure.kind !== "http") return false;
+  return ctx.falAway() && isOutageAnswer(failure.status) && ctx.stopReason() === undefined;
 }
 
 /** The images a result claims, checked for the fields delivery needs. */
@@ -93,6 +103,10 @@ export class JobSteps {
         const failure = describeFalError(error);
         const e = jobError(stage, failure, errorType);
         if (e.class === "fatal") this.ctx.onFatal(failure.message);
+        if (heldByOutage(this.ctx, stage, failure)) {
+          attempt -= 1;
+          continue;
+        }
         if (failure.status === 429 && rateLimited < MAX_RATE_LIMITED && this.ctx.stopReason() === undefined) {
           rateLimited += 1;
           attempt -= 1;

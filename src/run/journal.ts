@@ -66,6 +66,19 @@ export type JournalEntry =
       readonly cause: string;
       readonly class: string;
     }
+  /**
+   * The job's last try failed for a cause that is not permanent: the next run takes it up by
+   * itself (re-attaching to `request`, or delivering the result kept, or submitting when none).
+   */
+  | {
+      readonly t: number;
+      readonly type: "unfinished";
+      readonly key: string;
+      readonly request?: string;
+      readonly stage: string;
+      readonly cause: string;
+      readonly class: string;
+    }
   | {
       readonly t: number;
       readonly type: "canceled";

@@ -39,7 +39,8 @@ export class Progress {
    * an interrupted run never reports 100 %.
    */
   ended(outcome: JobOutcome, pricePerImageUsd: number): void {
-    if (outcome.status === "canceled" || outcome.status === "not_run") return;
+    if (outcome.status === "canceled" || outcome.status === "not_run" || outcome.status === "unfinished")
+      return;
     this.#done += 1;
     if (outcome.status === "succeeded") {
       this.#succeeded += 1;

@@ -60,63 +60,131 @@ async function record(from: JobPhase, to: JobPhase, steps: JobSteps): Promise<vo
 }
 
 /** Journals how the job ended and turns its end phase into the outcome the report shows. */
-async function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
-  const { ctx, job } = steps;
-  const submittedAt = steps.timings.submittedAt ?? ctx.clock.now();
-  const request = "request" in phase ? phase.request : undefined;
+function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
   switch (phase.kind) {
     case "done":
-      await ctx.journal?.append({ type: "done", key: job.key, request: phase.request });
-      ctx.budget?.settle(job, phase.images.length);
-      steps.attempts.push({ requestId: phase.request, submittedAt, outcome: "succeeded" });
-      steps.log.info({ requestId: phase.request, images: phase.images.length }, "job succeeded");
-      return steps.finish({
-        status: "succeeded",
-        requestId: phase.request,
-        imageUrls: steps.imageUrls,
-        outputs: phase.images,
-        ...(phase.seed === undefined ? {} : { seed: phase.seed }),
-      });
+      return succeeded(phase, steps);
     case "failed":
-      if (request)
-        steps.attempts.push({
-          requestId: request,
-          submittedAt,
-          outcome: "failed",
-          cause: phase.error.message,
-        });
-      await journalFailed(steps, phase.error, request);
-      ctx.budget?.settle(job, 0);
-      return steps.finish({
-        status: "failed",
-        ...(request ? { requestId: request } : {}),
-        imageUrls: steps.imageUrls,
-        error: phase.error,
-      });
+      return failedForGood(phase.error, phase.request, steps);
     case "canceled":
-      if (request) {
-        steps.attempts.push({ requestId: request, submittedAt, outcome: "canceled", cause: phase.reason });
-        await ctx.journal?.append({ type: "canceled", key: job.key, request, cause: phase.reason });
-      }
-      ctx.budget?.settle(job, 0);
-      return steps.finish({
-        status: "canceled",
-        ...(request ? { requestId: request } : {}),
-        imageUrls: steps.imageUrls,
-        reason: phase.reason,
-      });
+      return canceled(phase.reason, phase.request, steps);
+    case "unfinished":
+      if (phase.error) return unfinished(phase.error, phase.request, steps);
+      return endedBefore(phase, steps.ctx, steps.job);
     default:
-      return endedBefore(phase, steps.ctx, job);
+      return endedBefore(phase, steps.ctx, steps.job);
   }
 }
 
-function journalFailed(steps: JobSteps, error: JobError, request: string | undefined) {
-  return steps.ctx.journal?.append({
+/** When the job's current request was sent (or now, when none was in this run). */
+const sentAt = (steps: JobSteps) => steps.timings.submittedAt ?? steps.ctx.clock.now();
+
+async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobSteps): Promise<JobOutcome> {
+  const { ctx, job } = steps;
+  await ctx.journal?.append({ type: "done", key: job.key, request: phase.request });
+  ctx.budget?.settle(job, phase.images.length);
+  steps.attempts.push({ requestId: phase.request, submittedAt: sentAt(steps), outcome: "succeeded" });
+  steps.log.info({ requestId: phase.request, images: phase.images.length }, "job succeeded");
+  return steps.finish({
+    status: "succeeded",
+    requestId: phase.request,
+    imageUrls: steps.imageUrls,
+    outputs: phase.images,
+    ...(phase.seed === undefined ? {} : { seed: phase.seed }),
+  });
+}
+
+/** Failed for a permanent cause: stays failed until `--retry-failed`; logged at error level. */
+async function failedForGood(
+  error: JobError,
+  request: string | undefined,
+  steps: JobSteps,
+): Promise<JobOutcome> {
+  const { ctx, job } = steps;
+  if (request)
+    steps.attempts.push({
+      requestId: request,
+      submittedAt: sentAt(steps),
+      outcome: "failed",
+      cause: error.message,
+    });
+  await ctx.journal?.append({
     type: "failed",
-    key: steps.job.key,
+    key: job.key,
     cause: error.message,
     class: error.class,
     ...(request ? { request } : {}),
+  });
+  ctx.budget?.settle(job, 0);
+  steps.log.error(
+    { requestId: request, stage: error.stage, class: error.class, cause: error.message },
+    "job failed (--retry-failed sends it again)",
+  );
+  return steps.finish({
+    status: "failed",
+    ...(request ? { requestId: request } : {}),
+    imageUrls: steps.imageUrls,
+    error,
+  });
+}
+
+/**
+ * A job whose last try failed for a cause that is not permanent: journaled so the next run
+ * takes it up by itself (re-attaching to `request`), and said in the log for cron.
+ */
+async function unfinished(
+  error: JobError,
+  request: string | undefined,
+  steps: JobSteps,
+): Promise<JobOutcome> {
+  const { ctx, job } = steps;
+  if (request)
+    steps.attempts.push({
+      requestId: request,
+      submittedAt: sentAt(steps),
+      outcome: "unfinished",
+      cause: error.message,
+    });
+  await ctx.journal?.append({
+    type: "unfinished",
+    key: job.key,
+    stage: error.stage,
+    cause: error.message,
+    class: error.class,
+    ...(request ? { request } : {}),
+  });
+  ctx.budget?.settle(job, 0);
+  steps.log.warn(
+    { requestId: request, stage: error.stage, class: error.class, cause: error.message },
+    request
+      ? "job unfinished: the next run re-attaches to its request"
+      : "job unfinished: the next run sends it",
+  );
+  return steps.finish({
+    status: "unfinished",
+    ...(request ? { requestId: request } : {}),
+    imageUrls: steps.imageUrls,
+    error,
+  });
+}
+
+async function canceled(reason: string, request: string | undefined, steps: JobSteps): Promise<JobOutcome> {
+  const { ctx, job } = steps;
+  if (request) {
+    steps.attempts.push({
+      requestId: request,
+      submittedAt: sentAt(steps),
+      outcome: "canceled",
+      cause: reason,
+    });
+    await ctx.journal?.append({ type: "canceled", key: job.key, request, cause: reason });
+  }
+  ctx.budget?.settle(job, 0);
+  return steps.finish({
+    status: "canceled",
+    ...(request ? { requestId: request } : {}),
+    imageUrls: steps.imageUrls,
+    reason,
   });
 }
 

@@ -33,6 +33,7 @@ export interface RunPipelineOptions
       | "startTimeoutS"
       | "deadlineAt"
       | "deadlineAction"
+      | "outageTimeoutMs"
       | "retry"
       | "hooks"
       | "signal"
@@ -41,6 +42,8 @@ export interface RunPipelineOptions
     > {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
+  /** The runner's version, named in the run's first log line. */
+  readonly version?: string;
   /** Where the pipeline's folder is made. @default "output" */
   readonly outputRoot?: string;
   /** Requests in flight: `auto` or a number; overrides the manifest. @default the manifest's, else "auto" */
@@ -133,6 +136,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("startTimeoutS"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
+    ...pick("outageTimeoutMs"),
     ...pick("retry"),
     ...pick("hooks"),
     ...pick("signal"),
@@ -197,6 +201,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   for (const warning of fullPlan.warnings) logger.warn(warning);
   const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
   const clock = options.clock ?? systemClock;
+  // The first line of a run, for cron logs: what runs, from which manifest, into where, against which fal.
+  logger.info(
+    {
+      version: options.version,
+      manifest: options.manifestPath,
+      output: outputDir,
+      fal: options.access.description,
+    },
+    "seedream-pipeline run",
+  );
   await mkdir(join(outputDir, ".state"), { recursive: true });
   const release = await lockOutput(outputDir, (error) =>
     logger.error({ cause: error.message }, "the run lock was lost"),

@@ -1,10 +1,18 @@
 import type { Clock } from "../clock.js";
+import { FalUnavailableError, type OutageGate } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import type { Budget } from "./budget.js";
 import type { InFlight } from "./job-context.js";
 
 /** How a run ended, beyond each job's status. */
-export type RunEnd = "completed" | "credentials_rejected" | "deadline" | "budget" | "interrupted";
+export type RunEnd =
+  | "completed"
+  | "credentials_rejected"
+  | "deadline"
+  | "budget"
+  | "interrupted"
+  /** fal stayed away past `--outage-timeout`: every unfinished job is left for the next run. */
+  | "fal_unavailable";
 
 /**
  * Why a run stops submitting, once it does: fal rejected the credentials, the deadline passed
@@ -49,6 +57,24 @@ export class RunStop {
         if (f.state === "queued" || action === "cancel") f.abort("the run's deadline passed");
     };
     this.#timer = setTimeout(atDeadline, Math.max(0, at - clock.now()));
+  }
+
+  /**
+   * Ends the run once fal has been away (see `OutageGate`) for `timeoutMs`: no call is sent any
+   * more, what runs at fal is left to the next run, and so is every job not finished.
+   */
+  outage(gate: OutageGate, timeoutMs: number, now: number): void {
+    const awayMs = gate.awayForMs(now);
+    if (this.#stop || awayMs === 0 || awayMs < timeoutMs) return;
+    const minutes = Math.round(awayMs / 6000) / 10;
+    const reason = `not submitted: fal was unavailable for ${minutes} min (--outage-timeout)`;
+    this.#stop = { end: "fal_unavailable", reason };
+    this.logger.error(
+      { awayMs, inFlight: this.inFlight.size },
+      "fal unavailable past --outage-timeout: ending the run; every unfinished job is left for the next run",
+    );
+    gate.close(new FalUnavailableError(`fal unavailable for ${minutes} min; nothing more is sent`));
+    for (const f of this.inFlight.values()) f.abort(reason, true);
   }
 
   /** SIGINT/SIGTERM: stop submitting; what runs at fal is left to the next run. */

@@ -164,7 +164,8 @@ describe("runs against a faulty fal", () => {
     expect(emulator.requests.map((q) => [q.op, q.status])).toEqual([["submit", 401]]);
     const rep = await report(out);
     expect(rep.run.ended_by).toBe("credentials_rejected");
-    expect(rep.totals).toMatchObject({ jobs: 3, failed: 1, not_run: 2 });
+    // A rejected key is not the job's fault: it is left for the next run (with a good key).
+    expect(rep.totals).toMatchObject({ jobs: 3, failed: 0, unfinished: 1, not_run: 2 });
   });
 
   it("cancels a request at fal when the job timeout fires, and fails the job with that cause", async () => {

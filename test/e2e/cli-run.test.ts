@@ -77,6 +77,27 @@ sizes:
     ).toBeTruthy();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("4 jobs: 2 succeeded, 2 failed");
+    // For cron: the summary names the failed ids, and each failed job has an error line with its cause.
+    expect(r.stdout).toContain("failed (--retry-failed sends them again): banned-square, banned-wide\n");
+    const lines = r.stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({
+      msg: "seedream-pipeline run",
+      manifest: join(dir, "catalog.yaml"),
+      output: join(out, "catalog"),
+    });
+    expect(typeof lines[0]?.version).toBe("string");
+    const failedLines = lines.filter((l) => l.level === 50 && String(l.msg).startsWith("job failed"));
+    expect(failedLines.map((l) => [l.job, l.stage, l.class, typeof l.requestId])).toEqual(
+      expect.arrayContaining([
+        ["banned-square", "result", "permanent", "string"],
+        ["banned-wide", "result", "permanent", "string"],
+      ]),
+    );
+    for (const l of failedLines)
+      expect(String(l.cause)).toMatch(/^prompt: The content could not be processed/);
 
     const report = await readReport(join(out, "catalog"));
     expect(report.totals).toMatchObject({ jobs: 4, succeeded: 2, failed: 2, not_run: 0, images: 2 });
@@ -215,6 +236,11 @@ sizes:
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: seedream-pipeline");
-    expect(r.stdout).toContain("2   manifest, usage or credential error");
+    const table = r.stdout.slice(r.stdout.indexOf("Exit codes:"));
+    // One row per code, the meanings in one column.
+    expect([...table.matchAll(/^ {2}(\d+) +/gm)].map((m) => [m[1], m[0].length])).toEqual(
+      ["0", "1", "2", "3", "69", "70", "75", "130", "143"].map((c) => [c, 7]),
+    );
+    expect(table).toContain("69   fal stayed unreachable past --outage-timeout");
   });
 });

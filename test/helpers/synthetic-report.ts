@@ -96,6 +96,7 @@ export async function syntheticCatalogReport(dir: string, catalog: SyntheticCata
       failed: count("failed"),
       skipped: count("skipped"),
       canceled: 0,
+      unfinished: 0,
       not_run: 0,
       images: jobs.reduce((n, j) => n + j.outputs.length, 0),
       bytes: jobs.reduce((n, j) => n + j.outputs.length * 100, 0),

@@ -115,6 +115,7 @@ describe("buildReport", () => {
       failed: 1,
       skipped: 0,
       canceled: 0,
+      unfinished: 0,
       not_run: 1,
       images: 1,
       bytes: 10,

@@ -14,6 +14,7 @@ describe("the report's JSON Schema", () => {
       failed: 1,
       skipped: 0,
       canceled: 0,
+      unfinished: 0,
       not_run: 0,
       images: 1,
       bytes: 1,
@@ -23,5 +24,6 @@ describe("the report's JSON Schema", () => {
     const shape = reportSchema.shape.totals;
     expect(shape.safeParse(totals).success).toBe(false);
     expect(shape.safeParse({ ...totals, not_run: 1 }).success).toBe(true);
+    expect(shape.safeParse({ ...totals, unfinished: 1 }).success).toBe(true);
   });
 });

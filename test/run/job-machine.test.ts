@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   afterDelivery,
+  afterFailure,
   afterFollow,
   afterResult,
   afterSubmit,
@@ -95,12 +96,17 @@ describe("the job machine", () => {
       replaces: { request: "r1", gone: false },
     });
     expect(spendsResubmit(failedAtFal, again)).toBe(true);
-    expect(afterResult(failedAtFal, { kind: "error", error: modelError }, spent)).toMatchObject({
-      kind: "failed",
+    // Out of new requests (or stopping), a model error is still not the job's fault: it is
+    // left unfinished, and the next run takes it up with its request.
+    expect(afterResult(failedAtFal, { kind: "error", error: modelError }, spent)).toEqual({
+      kind: "unfinished",
+      reason: "Internal error",
+      error: modelError,
+      request: "r1",
     });
     expect(
       afterResult(failedAtFal, { kind: "error", error: modelError }, { ...going, stopped: "deadline" }),
-    ).toMatchObject({ kind: "failed" });
+    ).toMatchObject({ kind: "unfinished", request: "r1" });
     const policy = { ...modelError, class: "permanent", errorType: "content_policy_violation" } as const;
     expect(
       afterResult(
@@ -131,7 +137,10 @@ describe("the job machine", () => {
       result: {},
       from: "journal",
     };
-    const broken = { kind: "error", error: { ...gone, stage: "download", kind: "output" } } as const;
+    const broken = {
+      kind: "error",
+      error: { ...gone, stage: "download", kind: "output", class: "retryable" },
+    } as const;
     const refetch = afterDelivery(kept, broken, going);
     expect(refetch).toEqual({ kind: "completed", request: "r1", again: true });
     expect(spendsResubmit(kept, refetch)).toBe(true);
@@ -141,8 +150,55 @@ describe("the job machine", () => {
     expect(anew).toMatchObject({ kind: "to-submit", replaces: { request: "r1", gone: false } });
     // The refetch already spent the resubmit.
     expect(spendsResubmit(refetch, anew)).toBe(false);
-    expect(afterDelivery(kept, broken, spent)).toMatchObject({ kind: "failed" });
-    // A result fetched in this run that does not deliver fails the job (each image was retried).
-    expect(afterDelivery({ ...kept, from: "fal" }, broken, going)).toMatchObject({ kind: "failed" });
+    // A download that keeps breaking (each image was retried) leaves the job for the next run.
+    expect(afterDelivery(kept, broken, spent)).toMatchObject({ kind: "unfinished", request: "r1" });
+    expect(afterDelivery({ ...kept, from: "fal" }, broken, going)).toMatchObject({ kind: "unfinished" });
+    const noImages = { ...broken, error: { ...broken.error, class: "permanent" as const } };
+    expect(afterDelivery({ ...kept, from: "fal" }, noImages, going)).toMatchObject({ kind: "failed" });
+  });
+
+  it("never makes a transient failure permanent: only a permanent cause fails the job for good", () => {
+    const transport: JobError = {
+      stage: "submit",
+      class: "retryable",
+      kind: "network",
+      message: "ECONNREFUSED",
+    };
+    const busy: JobError = { stage: "status", class: "retryable", kind: "http", status: 503, message: "503" };
+    const startTimeout: JobError = {
+      stage: "status",
+      class: "permanent",
+      kind: "http",
+      status: 504,
+      message: "start timeout",
+    };
+    // A submit that never reached fal: the next run sends it (no request to attach to).
+    expect(afterSubmit({ kind: "error", error: transport }, going)).toEqual({
+      kind: "unfinished",
+      reason: "ECONNREFUSED",
+      error: transport,
+    });
+    // Status calls that kept failing: the next run re-attaches to the paid request.
+    expect(afterFollow(submitted, { kind: "error", error: busy }, going)).toEqual({
+      kind: "unfinished",
+      reason: "503",
+      error: busy,
+      request: "r1",
+    });
+    expect(afterFollow(submitted, { kind: "error", error: startTimeout }, going)).toMatchObject({
+      kind: "failed",
+    });
+    expect(afterSubmit({ kind: "error", error: validation }, going)).toMatchObject({ kind: "failed" });
+    expect(afterFailure({ ...busy, class: "fatal" }, "r1")).toMatchObject({
+      kind: "unfinished",
+      request: "r1",
+    });
+    // A result call that kept failing (not a failure at fal): the same request, next run.
+    expect(
+      afterResult(completed, { kind: "error", error: { ...busy, stage: "result" } }, going),
+    ).toMatchObject({
+      kind: "unfinished",
+      request: "r1",
+    });
   });
 });

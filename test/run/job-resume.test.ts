@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decideStart, journalPhase, startLabel } from "../../src/run/job-resume.js";
-import { replay } from "../../src/run/job-state.js";
+import { compactEntries, replay } from "../../src/run/job-state.js";
 
 const img = {
   path: "a-1.png",
@@ -30,6 +30,31 @@ describe("how a job starts again: the journal's phase, then the run's start tran
     { t: 1, type: "submitted", key: "exp", job: "f", request: "r5", endpoint: "e" },
     { t: 2, type: "expired", key: "exp", request: "r5" },
     { t: 1, type: "failed", key: "up", cause: "upload of a.png failed: 500", class: "retryable" },
+    { t: 1, type: "submitted", key: "u-att", job: "g", request: "r6", endpoint: "e" },
+    {
+      t: 2,
+      type: "unfinished",
+      key: "u-att",
+      request: "r6",
+      stage: "status",
+      cause: "503",
+      class: "retryable",
+    },
+    { t: 1, type: "submitted", key: "u-dl", job: "h", request: "r7", endpoint: "e" },
+    { t: 2, type: "completed", key: "u-dl", request: "r7", result: { images: [{ url: "u" }] } },
+    {
+      t: 3,
+      type: "unfinished",
+      key: "u-dl",
+      request: "r7",
+      stage: "download",
+      cause: "truncated",
+      class: "retryable",
+    },
+    { t: 1, type: "submitted", key: "u-new", job: "i", request: "r8", endpoint: "e" },
+    { t: 2, type: "expired", key: "u-new", request: "r8" },
+    { t: 3, type: "submitting", key: "u-new", job: "i" },
+    { t: 4, type: "unfinished", key: "u-new", stage: "submit", cause: "ECONNREFUSED", class: "retryable" },
   ]);
   const start = (key: string | undefined, verified = false, options = {}) =>
     decideStart(journalPhase(key === undefined ? undefined : states.get(key), verified), options);
@@ -81,5 +106,15 @@ describe("how a job starts again: the journal's phase, then the run's start tran
       "failed-before",
       "in-doubt",
     ]);
+  });
+
+  it("takes up an unfinished job by itself: re-attach, deliver what was kept, or send when nothing was accepted", () => {
+    expect(start("u-att")).toEqual({ kind: "submitted", request: "r6", attached: true });
+    expect(start("u-dl")).toMatchObject({ kind: "delivering", request: "r7", from: "journal" });
+    expect(start("u-new")).toEqual({ kind: "to-submit", note: "unfinished in an earlier run: ECONNREFUSED" });
+    // No --retry-failed needed, and compaction keeps what the journal says.
+    const again = replay(compactEntries(states, 9));
+    for (const key of ["u-att", "u-dl", "u-new"])
+      expect(decideStart(journalPhase(again.get(key), false), {})).toEqual(start(key));
   });
 });
