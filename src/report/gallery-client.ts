@@ -10,7 +10,8 @@ main{padding:16px 20px}.group{background:#fff;border-radius:8px;padding:12px 16p
 .variants{display:flex;gap:12px;flex-wrap:wrap}.variant{margin:0;width:240px;border:1px solid #ddd;border-radius:6px;padding:8px}
 .variant img{max-width:100%;max-height:200px;display:block;margin:0 auto 4px;background:#eee}
 .variant.failed,.variant.canceled,.variant.not_run{border-color:#e11d48;background:#fff1f2}
-.variant.target{outline:3px solid #f59e0b}.model{font-size:12px;color:#1d4ed8}
+.variant.target{outline:3px solid #f59e0b}.review{display:block;font-size:12px;margin-bottom:4px}
+.r-approved{color:#15803d}.r-rejected{color:#b91c1c}.r-pending{color:#b45309}.model{font-size:12px;color:#1d4ed8}
 .error{color:#b91c1c;font-size:13px;margin:6px 0 0;word-break:break-word}.reason{color:#555;font-size:13px;margin:6px 0 0}
 .status{float:right;font-size:12px;color:#555}.failures .status{float:none;color:#fca5a5}
 .none{height:120px;display:flex;align-items:center;justify-content:center;color:#999;background:#f3f3f3}
@@ -84,7 +85,8 @@ function matches(v) {
   return list;
 }
 function tile(j, target) {
-  const imgs = j.o.map((o) => '<a href="' + esc(o[0]) + '" title="' + esc(o[0]) + " · " + o[2] + "×" + o[3] + '"><img src="' + esc(o[1]) + '" alt="' + esc(j.i) + '" loading="lazy"></a>').join("");
+  const imgs = j.o.map((o) => '<a href="' + esc(o[0]) + '" title="' + esc(o[0]) + " · " + o[2] + "×" + o[3] + '"><img src="' + esc(o[1]) + '" alt="' + esc(j.i) + '" loading="lazy"></a>'
+    + (o[4] ? '<span class="review r-' + esc(o[4]) + '">' + esc(o[4]) + (o[5] ? ": " + esc(o[5]) : "") + "</span>" : "")).join("");
   const bad = j.s !== "succeeded" && j.s !== "skipped";
   const note = j.e ? (bad ? '<p class="error">' + esc(j.e) + "</p>" : '<p class="reason">' + esc(j.e) + "</p>") : "";
   const dims = j.o[0] ? j.o[0][2] + "×" + j.o[0][3] : "";

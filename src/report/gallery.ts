@@ -47,7 +47,13 @@ function tileData(job: ReportJob, thumbOf: (path: string) => string | undefined)
     p: String(job.input.prompt ?? ""),
     ...(job.request_id === undefined ? {} : { r: job.request_id }),
     ...(message === undefined ? {} : { e: message }),
-    o: job.outputs.map((o) => [o.path, thumbOf(o.path) ?? o.path, o.width, o.height]),
+    o: job.outputs.map((o) => [
+      o.path,
+      thumbOf(o.path) ?? o.path,
+      o.width,
+      o.height,
+      ...(o.review ? [o.review.state, o.review.note ?? o.review.lapsed ?? ""] : []),
+    ]),
   };
 }
 
@@ -95,7 +101,7 @@ function summaryHtml(report: Report): string {
     failures.length > FAILURES_LISTED
       ? `<li><a href="#status=failed">all ${failures.length} failures…</a></li>`
       : "";
-  return `<div class="summary"><span>run ${esc(report.run.id)}</span><span>${t.jobs} jobs</span><span><a href="#status=succeeded">${t.succeeded} made this run</a></span><span><a href="#status=skipped">${t.skipped} up to date</a></span><span><a href="#status=failed" id="failed-link">${t.failed} failed</a></span><span><a href="#status=unfinished">${t.unfinished} unfinished (the next run resumes them)</a></span><span>${t.canceled + t.not_run} not run</span><span>${made} images made this run (${t.images} in all)</span><span>cost $${t.cost_usd.toFixed(3)} (estimated $${est.min.toFixed(3)}${est.max !== est.min ? `–$${est.max.toFixed(3)}` : ""})</span><span>${(report.run.duration_ms / 1000).toFixed(1)} s</span><span>${perMinute} images/min</span><span>ended: ${esc(report.run.ended_by)}</span></div>
+  return `<div class="summary"><span>run ${esc(report.run.id)}</span><span>${t.jobs} jobs</span><span><a href="#status=succeeded">${t.succeeded} made this run</a></span><span><a href="#status=skipped">${t.skipped} up to date</a></span><span><a href="#status=failed" id="failed-link">${t.failed} failed</a></span><span><a href="#status=unfinished">${t.unfinished} unfinished (the next run resumes them)</a></span><span>${t.canceled + t.not_run} not run</span><span>${made} images made this run (${t.images} in all)</span><span>cost $${t.cost_usd.toFixed(3)} (estimated $${est.min.toFixed(3)}${est.max !== est.min ? `–$${est.max.toFixed(3)}` : ""})</span><span>${(report.run.duration_ms / 1000).toFixed(1)} s</span><span>${perMinute} images/min</span><span>ended: ${esc(report.run.ended_by)}</span>${report.review ? `<span>review: ${report.review.approved} approved, ${report.review.rejected} rejected, ${report.review.pending} pending</span>` : ""}</div>
 ${failures.length === 0 ? "" : `<details class="failures"${failures.length <= 10 ? " open" : ""}><summary>${failures.length} failure${failures.length === 1 ? "" : "s"}</summary><ul>${listed}${more}</ul></details>`}`;
 }
 

@@ -1,6 +1,18 @@
 import { z } from "zod";
 
 const iso = z.string().describe("ISO 8601 time");
+const imageReview = z
+  .strictObject({
+    state: z.enum(["approved", "rejected", "pending"]),
+    note: z.string().optional(),
+    at: iso.optional(),
+    lapsed: z.string().optional().describe("Why an earlier decision no longer holds"),
+    regenerated_seed: z
+      .int()
+      .optional()
+      .describe("Seed of the request that made the image again after a rejection"),
+  })
+  .describe("Where the image stands in review");
 const output = z.strictObject({
   path: z.string().describe("Relative to the pipeline's output folder"),
   width: z.int(),
@@ -22,6 +34,7 @@ const output = z.strictObject({
       }),
     )
     .optional(),
+  review: imageReview.optional(),
 });
 
 const job = z.strictObject({
@@ -124,6 +137,18 @@ export const reportSchema = z
       .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.unfinished + t.not_run === t.jobs, {
         message: "succeeded + failed + skipped + canceled + unfinished + not_run must equal jobs",
       }),
+    review: z
+      .strictObject({
+        approved: z.int(),
+        rejected: z.int(),
+        pending: z.int(),
+        lapsed: z.array(z.strictObject({ job: z.string(), n: z.int(), reason: z.string() })),
+        regenerated: z.array(z.strictObject({ job: z.string(), n: z.int(), seed: z.int() })),
+      })
+      .optional()
+      .describe(
+        "Images approved, rejected and pending review; approvals that lapsed; rejected images made again",
+      ),
     orphans: z
       .array(z.strictObject({ job: z.string(), key: z.string(), paths: z.array(z.string()) }))
       .optional()

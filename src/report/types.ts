@@ -17,6 +17,31 @@ export interface ReportOutput {
     readonly sha256: string;
     readonly content_type: string;
   }>;
+  /** Where the image stands in review (`seedream-pipeline review`). */
+  readonly review?: ReportImageReview;
+}
+
+/** One image's review: its decision, or why an earlier one no longer holds. */
+export interface ReportImageReview {
+  readonly state: "approved" | "rejected" | "pending";
+  readonly note?: string;
+  /** When it was decided (ISO). */
+  readonly at?: string;
+  /** Why an earlier decision lapsed: `inputs changed`, `image changed`, `regenerated`. */
+  readonly lapsed?: string;
+  /** The seed of the request that made this image again after a rejection. */
+  readonly regenerated_seed?: number;
+}
+
+/** The report's review counts over every image it lists. */
+export interface ReportReview {
+  readonly approved: number;
+  readonly rejected: number;
+  readonly pending: number;
+  /** Approvals that no longer hold (the row, prompt or inputs changed, or the image did). */
+  readonly lapsed: ReadonlyArray<{ readonly job: string; readonly n: number; readonly reason: string }>;
+  /** Rejected images this run made again, with their new seed. */
+  readonly regenerated: ReadonlyArray<{ readonly job: string; readonly n: number; readonly seed: number }>;
 }
 
 export interface ReportTimings {
@@ -127,6 +152,8 @@ export interface Report {
     /** Images generated in this run × price per image (skipped jobs cost nothing). */
     readonly cost_usd: number;
   };
+  /** Approved / rejected / pending review (absent in reports of runs before review existed). */
+  readonly review?: ReportReview;
   /** Outputs of jobs no longer in the manifest (`seedream-pipeline prune` removes them). */
   readonly orphans?: ReadonlyArray<{
     readonly job: string;

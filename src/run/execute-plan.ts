@@ -70,6 +70,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly uploadCache?: UploadCache;
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns?: number;
+  /** Adds to the report before it is written (the review decisions: see `ReviewPass`). */
+  readonly decorateReport?: (report: Report) => Promise<Report>;
   /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
   readonly allJobs?: Plan["jobs"];
   /** Outputs of jobs no longer in the manifest, listed in the report. */
@@ -236,6 +238,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     history: options.history ? await options.history() : new Map(),
     logger,
     keepRuns: options.keepRuns,
+    ...(options.decorateReport ? { decorate: options.decorateReport } : {}),
     ...(options.allJobs === undefined ? {} : { allJobs: options.allJobs }),
     ...(options.orphans === undefined ? {} : { orphans: options.orphans }),
   });

@@ -34,6 +34,8 @@ export interface FinishedRun {
   readonly orphans?: readonly Orphan[];
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns: number | undefined;
+  /** Adds to the report before it is written. */
+  readonly decorate?: (report: Report) => Promise<Report>;
 }
 
 /** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so. */
@@ -52,7 +54,8 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     history: run.history,
   });
   const merged = partial ? await withUnselected(run, built) : built;
-  const report = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
+  const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
+  const report = run.decorate ? await run.decorate(whole) : whole;
   await writeRunReports(run.outputDir, report, run.keepRuns);
   const path = join(run.outputDir, "report.json");
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");

@@ -11,6 +11,7 @@ import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { countJobs } from "../report/merge-report.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
+import { ReviewPass } from "./honour-review.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
 import { compactEntries, replay } from "./job-state.js";
@@ -76,6 +77,7 @@ async function startsFor(
   journal: Journal,
   sources: SourceMismatches,
   differs: string[],
+  review: ReviewPass,
 ): Promise<Map<string, JobPhase>> {
   const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
@@ -84,8 +86,10 @@ async function startsFor(
     plan.jobs.map((job) =>
       limit(async () => {
         const state = sources.use(states.get(job.key));
+        // An approved image is never made again, not even by --force.
+        const jobOptions = options.force && review.hasApproval(job) ? { ...options, force: false } : options;
         let verified = false;
-        if (state?.phase === "done" && !options.force) {
+        if (state?.phase === "done" && !jobOptions.force) {
           const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn), options.verify);
           if (checked) differs.push(...checked.differs);
           if (checked) {
@@ -95,7 +99,7 @@ async function startsFor(
               await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
           }
         }
-        starts.set(job.id, decideStart(journalPhase(state, verified), options));
+        starts.set(job.id, decideStart(journalPhase(state, verified), jobOptions));
       }),
     ),
   );
@@ -158,6 +162,7 @@ async function startsOfRun(
   journal: Journal,
   source: string,
   logger: Logger,
+  review: ReviewPass,
 ): Promise<{ plan: Plan; starts: Map<string, JobPhase>; differs: string[] }> {
   const plan = options.retryFailed
     ? {
@@ -167,7 +172,8 @@ async function startsOfRun(
     : fullPlan;
   const sources = new SourceMismatches(source);
   const differs: string[] = [];
-  const starts = await startsFor(plan, outputDir, states, options, journal, sources, differs);
+  const found = await startsFor(plan, outputDir, states, options, journal, sources, differs, review);
+  const { plan: runPlan, starts } = await review.regenerate(plan, found);
   for (const path of differs.slice(0, 100))
     logger.warn({ path }, "an output is not what was written; it is made again");
   if (differs.length > 0)
@@ -176,7 +182,7 @@ async function startsOfRun(
   const counts: Record<string, number> = {};
   for (const s of starts.values()) counts[startLabel(s)] = (counts[startLabel(s)] ?? 0) + 1;
   logger.info({ ...counts }, "resume: how the jobs start");
-  return { plan, starts, differs };
+  return { plan: runPlan, starts, differs };
 }
 
 /** What `runPipeline` returns: the run's result, where it went, and what the review found. */
@@ -223,6 +229,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const opened = await openJournal(outputDir, options.fresh === true, clock, source);
     const { states } = opened;
     journal = opened.journal;
+    const reviewPass = await ReviewPass.open(outputDir, logger);
     const { plan, starts, differs } = await startsOfRun(
       fullPlan,
       outputDir,
@@ -231,6 +238,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       journal,
       source,
       logger,
+      reviewPass,
     );
     const orphans = await findOrphans(outputDir, states, new Set(allJobs.map((j) => j.key)));
     if (orphans.length > 0)
@@ -264,6 +272,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       journal,
       logger,
       history: () => historyOf(outputDir),
+      decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
       falTarget: options.access.description,

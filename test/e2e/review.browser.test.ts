@@ -1,7 +1,9 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { Report } from "../../src/report/index.js";
 import { readDecisions } from "../../src/review/decision-store.js";
 import { CHROMIUM, ensureChromium } from "../helpers/chromium.js";
 import { runReviewManifest, writeReviewManifest } from "../helpers/review-run.js";
@@ -28,6 +30,12 @@ const badge = (page: Page, i: number, text: string) =>
     .locator(".badge", { hasText: new RegExp(`^${text}$`) })
     .waitFor();
 
+const launchBrowser = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+
 describe.skipIf(missing !== undefined)(
   "the review app in headless Chromium, over a real run",
   { timeout: 180_000 },
@@ -40,7 +48,7 @@ describe.skipIf(missing !== undefined)(
       await emulator.close();
     });
 
-    it("shows inputs beside results; approve by key, reject by click with a note; decisions survive a reload", async () => {
+    it("shows inputs beside results; approve by key, reject by click with a note; decisions survive a reload; the next run makes only the rejected image again, with a new seed", async () => {
       const dir = await tempDir();
       await writeReviewManifest(dir, ["A1", "B2", "C3", "D4"]);
       const first = await runReviewManifest(dir, emulator.url, KEY);
@@ -119,6 +127,67 @@ describe.skipIf(missing !== undefined)(
         (d) => `${d.job}:${d.state}:${d.note ?? ""}`,
       );
       expect(saved).toEqual(["A1-square:approved:", "B2-square:rejected:the sole is missing"]);
+
+      // The next run makes exactly the rejected image again, with a new seed, and nothing else.
+      const before = JSON.parse(await readFile(join(first.out, "report.json"), "utf8")) as Report;
+      const old = (id: string) => before.jobs.find((j) => j.id === id);
+      const rejectedBytes = await readFile(join(first.out, "B2-square-1.png"));
+      const submitsBefore = emulator.requests.filter((q) => q.op === "submit").length;
+      const second = await runReviewManifest(dir, emulator.url, KEY);
+      expect(second.code, second.stderr).toBe(0);
+      const submits = emulator.requests.filter((q) => q.op === "submit").slice(submitsBefore);
+      const after = JSON.parse(await readFile(join(first.out, "report.json"), "utf8")) as Report;
+      const b2 = after.jobs.find((j) => j.id === "B2-square");
+      expect(submits.map((q) => q.requestId)).toEqual([b2?.request_id]);
+      expect(after.jobs.map((j) => `${j.id}:${j.status}`)).toEqual([
+        "A1-square:skipped",
+        "B2-square:succeeded",
+        "C3-square:skipped",
+        "D4-square:skipped",
+      ]);
+      const seed = after.review?.regenerated[0]?.seed;
+      expect(after.review).toEqual({
+        approved: 1,
+        rejected: 0,
+        pending: 3,
+        lapsed: [],
+        regenerated: [{ job: "B2-square", n: 1, seed }],
+      });
+      expect(b2?.input.seed).toBe(seed);
+      expect(seed).toBeGreaterThan(0);
+      expect(old("B2-square")?.input.seed).toBeUndefined();
+      expect(b2?.outputs[0]?.sha256).not.toBe(old("B2-square")?.outputs[0]?.sha256);
+      expect(b2?.outputs[0]?.review).toEqual({
+        state: "pending",
+        lapsed: "regenerated",
+        regenerated_seed: seed,
+      });
+      expect(after.jobs[0]?.outputs[0]).toEqual({
+        ...old("A1-square")?.outputs[0],
+        review: expect.objectContaining({ state: "approved" }),
+      });
+      // The rejected file is kept under the state folder.
+      const kept = await readdir(join(first.out, ".state", "review", "rejected"));
+      expect(kept).toHaveLength(1);
+      expect(
+        (await readFile(join(first.out, ".state", "review", "rejected", kept[0] ?? ""))).equals(
+          rejectedBytes,
+        ),
+      ).toBe(true);
+      // The gallery (opened from disk) shows the decided images' review (the undecided show none).
+      const gallery = await launchBrowser();
+      try {
+        const page = await gallery.newPage({ viewport: { width: 1400, height: 900 } });
+        await page.goto(`file://${join(first.out, "index.html")}`);
+        await page.locator(".variant .review").first().waitFor();
+        expect(await page.$$eval(".variant .review", (els) => els.map((e) => e.textContent))).toEqual([
+          "approved",
+          "pending: regenerated",
+        ]);
+        await page.screenshot({ path: `${ART}/review-gallery.png` });
+      } finally {
+        await gallery.close();
+      }
     });
   },
 );
