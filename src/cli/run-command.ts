@@ -43,20 +43,7 @@ export interface RunFlags extends PlanFlags {
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
   if (flags.dryRun) return planCommand(manifestPath, flags, io);
   const startedAt = Date.now();
-  // First SIGINT/SIGTERM: stop submitting, journal what is in flight, write the report, exit
-  // 130/143. A second SIGINT exits at once (the journal is whole: every line is one write).
-  const interrupt = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled === "SIGINT" && signal === "SIGINT") process.exit(EXIT.sigint);
-    signalled ??= signal;
-    io.stderr.write(
-      `seedream-pipeline: ${signal}: stopping (in-flight requests are kept for the next run)\n`,
-    );
-    interrupt.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const stop = stopOnSignals(io);
   // On a terminal the live progress line replaces the info lines; LOG_LEVEL overrides.
   const level = io.env.LOG_LEVEL ?? (flags.quiet || io.stderr.isTTY ? "warn" : "info");
   const logger = createLogger({
@@ -106,51 +93,15 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       outputRoot: flags.output,
       access,
       logger,
-      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
-      ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
-      ...(flags.fresh ? { fresh: true } : {}),
-      ...(flags.force ? { force: true } : {}),
-      ...(flags.retryFailed ? { retryFailed: true } : {}),
-      ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
-      ...(flags.verify ? { verify: true } : {}),
-      signal: interrupt.signal,
-      retry: {
-        ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
-        ...(flags.retryBackoff !== undefined ? { baseMs: flags.retryBackoff } : {}),
-      },
-      ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
-      ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
-      ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
-      ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
-      ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
+      ...runOptions(flags, startedAt),
+      signal: stop.signal,
     });
     progress.stop();
     // This run's jobs: with --only, --limit or --retry-failed the report also holds the others.
     const t = result.runTotals;
     const where = relative(process.cwd(), result.outputDir) || ".";
-    const code = exitCodeOf(result.end, t, signalled);
-    io.stdout.write(
-      `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.unfinished ? `, ${t.unfinished} unfinished (the next run resumes them)` : ""}${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
-        `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
-    );
-    if (flags.verify || result.differs.length > 0)
-      io.stdout.write(
-        `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
-      );
-    for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
-    io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
-    io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
-    if (result.end === "credentials_rejected")
-      io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
-    if (result.end === "budget")
-      io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
-    if (result.end === "fal_unavailable")
-      io.stderr.write(
-        `seedream-pipeline: fal was unavailable past --outage-timeout: ${t.unfinished + t.not_run + t.canceled} jobs left for the next run\n`,
-      );
-    if (result.end === "deadline")
-      io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
+    const code = exitCodeOf(result.end, t, stop.signalled());
+    printSummary(result, flags, where, io);
     if (flags.notifyUrl)
       await notify(
         flags.notifyUrl,
@@ -167,8 +118,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       );
     return code;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stop.dispose();
     await emulator?.close();
   }
 }
@@ -191,4 +141,85 @@ function exitCodeOf(
   if (end === "budget" || end === "deadline") return EXIT.stopped;
   if (end === "fal_unavailable") return EXIT.unavailable;
   return t.failed + t.unfinished + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
+}
+
+/** The run's options that come straight from its flags (each only when given). */
+function runOptions(flags: RunFlags, startedAt: number) {
+  return {
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
+    ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
+    ...(flags.fresh ? { fresh: true } : {}),
+    ...(flags.force ? { force: true } : {}),
+    ...(flags.retryFailed ? { retryFailed: true } : {}),
+    ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
+    ...(flags.verify ? { verify: true } : {}),
+    retry: {
+      ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
+      ...(flags.retryBackoff !== undefined ? { baseMs: flags.retryBackoff } : {}),
+    },
+    ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
+    ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
+    ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
+    ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
+    ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
+  };
+}
+
+/** What the run did, for a person or cron's mail: counts, where things went, which jobs failed. */
+function printSummary(
+  result: Awaited<ReturnType<typeof runPipeline>>,
+  flags: RunFlags,
+  where: string,
+  io: CliIo,
+): void {
+  const t = result.runTotals;
+  io.stdout.write(
+    `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.unfinished ? `, ${t.unfinished} unfinished (the next run resumes them)` : ""}${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
+      `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
+  );
+  if (flags.verify || result.differs.length > 0)
+    io.stdout.write(
+      `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
+    );
+  for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
+  io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
+  io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
+  if (result.end === "credentials_rejected")
+    io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
+  if (result.end === "budget")
+    io.stderr.write(`seedream-pipeline: the budget is spent: ${t.not_run + t.canceled} jobs not run\n`);
+  if (result.end === "fal_unavailable")
+    io.stderr.write(
+      `seedream-pipeline: fal was unavailable past --outage-timeout: ${t.unfinished + t.not_run + t.canceled} jobs left for the next run\n`,
+    );
+  if (result.end === "deadline")
+    io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
+}
+
+/**
+ * First SIGINT/SIGTERM: stop submitting, journal what is in flight, write the report, exit
+ * 130/143. A second SIGINT exits at once (the journal is whole: every line is one write).
+ */
+function stopOnSignals(io: CliIo) {
+  const interrupt = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled === "SIGINT" && signal === "SIGINT") process.exit(EXIT.sigint);
+    signalled ??= signal;
+    io.stderr.write(
+      `seedream-pipeline: ${signal}: stopping (in-flight requests are kept for the next run)\n`,
+    );
+    interrupt.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: interrupt.signal,
+    signalled: () => signalled,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
 }

@@ -1,0 +1,140 @@
+import { type Command, Option } from "commander";
+import { parseDuration } from "./duration.js";
+import { EXIT_CODES_HELP } from "./exit-codes.js";
+import { withManifestOptions } from "./manifest-commands.js";
+import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
+import { runCommand } from "./run-command.js";
+import type { CliIo } from "./streams.js";
+
+/** Where the run writes and how much it may send at once. */
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--dry-run",
+      "print the plan and what this run would do in its output folder (to run, up to date, cost); send nothing",
+    )
+    .option("-o, --output <dir>", "output root; images go to <dir>/<pipeline name>/", "output")
+    .option(
+      "-c, --concurrency <n>",
+      "requests in flight at fal: auto (follow the account's capacity) or a number (default: the manifest's, else auto)",
+      concurrencyValue,
+    )
+    .option("--max-concurrency <n>", "the most auto may keep in flight", wholeNumber(1, 200));
+}
+
+/** What it may spend, what it logs and whom it tells. */
+function spendAndLogOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--max-cost <usd>",
+      "stop submitting before the spend could pass this (USD); over the manifest's max_cost_usd",
+      positiveNumber,
+    )
+    .option("--fresh", "forget what earlier runs left in this output folder and start over")
+    .option("-q, --quiet", "only warnings and errors; no progress")
+    .option("--log-file <path>", "also write every log line, as JSON, to this file")
+    .option(
+      "--progress-every <duration>",
+      "not on a terminal: a progress line this often",
+      parseDuration,
+      30_000,
+    )
+    .option(
+      "--notify-url <url>",
+      "POST <url>/start when the run starts, the summary to <url> (or <url>/fail) when it ends",
+    );
+}
+
+/** Which jobs run again, and what an earlier run left behind. */
+function selectionOptions(cmd: Command): Command {
+  return cmd
+    .option("--force", "regenerate every job, even those up to date")
+    .option("--retry-failed", "run only the jobs an earlier run failed")
+    .option(
+      "--verify",
+      "hash every output file, not only those whose size, mtime or inode changed, and say which differ",
+    )
+    .option(
+      "--keep-runs <n>",
+      "run records (runs/<run-id>.json) to keep; older ones are removed",
+      wholeNumber(1, 100_000),
+      30,
+    );
+}
+
+/** Retries, timeouts, the deadline and outages. */
+function retryAndTimeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--retries <n>",
+      "attempts at one step (submit, status, result, download) before a job fails",
+      wholeNumber(1, 20),
+      5,
+    )
+    .option(
+      "--retry-backoff <duration>",
+      "base of the jittered exponential backoff between attempts",
+      parseDuration,
+      1000,
+    )
+    .option(
+      "--job-timeout <duration>",
+      "cancel a request at fal with no result this long after submit (e.g. 10m)",
+      parseDuration,
+    )
+    .option(
+      "--start-timeout <duration>",
+      "fal's bound on time waiting in its queue (x-fal-request-timeout)",
+      parseDuration,
+    )
+    .option(
+      "--deadline <duration>",
+      "end the run this long after it starts: stop submitting, cancel what waits at fal",
+      parseDuration,
+    )
+    .option(
+      "--outage-timeout <duration>",
+      "end the run (exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run",
+      parseDuration,
+      600_000,
+    )
+    .addOption(
+      new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")
+        .choices(["finish", "cancel"])
+        .default("finish"),
+    );
+}
+
+/** Where fal traffic goes. */
+function targetOptions(cmd: Command): Command {
+  return cmd
+    .option("--emulator", "start the fal-protocol emulator on 127.0.0.1 and send all fal traffic to it")
+    .addOption(
+      new Option("--fal-base-url <url>", "send all fal traffic (queue and storage) to this base URL").env(
+        "SEEDREAM_FAL_BASE_URL",
+      ),
+    )
+    .option("--emulator-concurrency <n>", "with --emulator: its account concurrency", wholeNumber(1, 200), 4)
+    .option("--emulator-time-scale <x>", "with --emulator: real ms per emulated ms", positiveNumber, 0.01);
+}
+
+/** Adds `run` to the program; its options come in groups, one function each. */
+export function addRunCommand(program: Command, io: CliIo, done: (code: number) => void): void {
+  const cmd = withManifestOptions(
+    program
+      .command("run")
+      .description("run a pipeline manifest against fal (FAL_KEY), a base URL, or the built-in emulator")
+      .argument("<manifest>", "YAML pipeline or standalone CSV"),
+  );
+  for (const group of [
+    outputOptions,
+    spendAndLogOptions,
+    selectionOptions,
+    retryAndTimeOptions,
+    targetOptions,
+  ])
+    group(cmd);
+  cmd
+    .addHelpText("after", EXIT_CODES_HELP)
+    .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
+}
