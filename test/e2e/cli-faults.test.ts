@@ -199,8 +199,10 @@ describe("runs against a faulty fal", () => {
         emulator?.url ?? "",
         "-c",
         "2",
+        // Long enough for the two submits to be made on a loaded machine (jobs are held at fal,
+        // so nothing finishes before it), short enough to keep the test quick.
         "--deadline",
-        "400ms",
+        "2s",
         "--deadline-action",
         "cancel",
       ],
