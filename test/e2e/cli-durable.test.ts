@@ -110,7 +110,14 @@ describe("durable runs", () => {
     expect(second.code).toBe(75);
     // It wrote no report or gallery, so it names none.
     expect(second.stdout).toBe("");
-    expect(second.stderr).toMatch(
+    // Besides the run's first log line (version, manifest, output, target: JSON for cron), one
+    // message for a person.
+    const [first_line, ...said] = second.stderr.split("\n");
+    expect(JSON.parse(first_line ?? "")).toMatchObject({
+      msg: "seedream-pipeline run",
+      version: expect.any(String),
+    });
+    expect(said.join("\n")).toMatch(
       /^seedream-pipeline: another run holds .*durable \(pid \d+ on .+, running since .+\); try again when it ends\n$/,
     );
     expect(submits(em)).toHaveLength(2);
