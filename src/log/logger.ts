@@ -37,7 +37,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     ? pretty({ destination: stream, colorize: true, sync: true, ignore: "pid,hostname" })
     : (stream as DestinationStream);
   const level = options.level ?? process.env.LOG_LEVEL ?? "info";
-  const config = { redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: null };
+  // ISO times: cron logs are read by people and by log shippers alike.
+  const config = {
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    base: null,
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
   if (!options.file) return pino({ ...config, level }, main);
   const fileLevel = options.fileLevel ?? "info";
   const lowest = pino.levels.values[level] ?? 30;

@@ -92,7 +92,7 @@ function tile(j, target) {
   const dims = j.o[0] ? j.o[0][2] + "×" + j.o[0][3] : "";
   return '<figure class="variant ' + esc(j.s) + (target ? " target" : "") + '" id="job-' + esc(j.i) + '" data-status="' + esc(j.s) + '" data-size="' + esc(j.z) + '">'
     + '<div class="images">' + (imgs || '<div class="none">no image</div>') + "</div>"
-    + "<figcaption><b>" + esc(j.z) + "</b> " + esc(dims) + ' <span class="status">' + esc(j.s) + '</span><br><span class="model">' + esc(j.m) + "</span><br><code>" + esc(j.i) + "</code>"
+    + "<figcaption><b>" + esc(j.z) + "</b> " + esc(dims) + ' <span class="status">' + (j.s === "skipped" ? "up to date" : esc(j.s)) + '</span><br><span class="model">' + esc(j.m) + "</span><br><code>" + esc(j.i) + "</code>"
     + (j.r ? "<br><small>request " + esc(j.r) + "</small>" : "") + "</figcaption>" + note + "</figure>";
 }
 let renderCount = 0;

@@ -116,6 +116,7 @@ describe("durable runs", () => {
     expect(JSON.parse(first_line ?? "")).toMatchObject({
       msg: "seedream-pipeline run",
       version: expect.any(String),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(said.join("\n")).toMatch(
       /^seedream-pipeline: another run holds .*durable \(pid \d+ on .+, running since .+\); try again when it ends\n$/,
