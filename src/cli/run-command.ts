@@ -41,6 +41,8 @@ export interface RunFlags extends PlanFlags {
 
 /** `seedream-pipeline run`: resolve where fal is, run the manifest, print where things went. */
 export async function runCommand(manifestPath: string, flags: RunFlags, io: CliIo): Promise<number> {
+  // Long because it is the command's sequence in order (signals, logger, target, notify, run,
+  // summary, notify); the parts with logic of their own are the functions below.
   if (flags.dryRun) return planCommand(manifestPath, flags, io);
   const startedAt = Date.now();
   const stop = stopOnSignals(io);

@@ -55,6 +55,7 @@ const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
  * publish manifest (what is published, with hashes), by the same rule, when nothing failed.
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
+  // Long because it is the publish's sequence (journal, destination, send, manifest); each step is a call.
   const now = options.now ?? Date.now;
   const journal = options.dryRun
     ? undefined

@@ -67,6 +67,7 @@ function outputEntry(o: SavedImage) {
   };
 }
 
+/** A job's entry in the report. Long because it is one line per report field, in the schema's order. */
 function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
   const base = {
     id: job.id,

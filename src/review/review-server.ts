@@ -32,6 +32,8 @@ const IMAGE_TYPES: Record<string, string> = {
  * only in the page this server serves, which another origin cannot read) and a JSON body.
  */
 export function reviewApp(state: ReviewState, store: DecisionStore, token: string, port: () => number): Hono {
+  // Long because it is the route table: each route is a few lines, and the checks every route
+  // shares (Host, token) are seen beside them.
   const app = new Hono();
   app.use(async (c, next) => {
     const host = c.req.header("host") ?? "";

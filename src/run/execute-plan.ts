@@ -177,6 +177,7 @@ function ticking(
  * budget and a signal stop all submitting (see `RunStop`).
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  // Just over 60 lines: the run's loop in order (scheduler, stop conditions, jobs, finish).
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger();
   const { plan } = options;

@@ -23,6 +23,8 @@ export interface KeyState {
 
 /** One journal entry's change to its key's state. */
 function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
+  // Long because it is one `case` per journal entry type, each a few lines: split, the entry
+  // types would no longer be seen side by side.
   const request = "request" in e ? e.request : undefined;
   s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
   switch (e.type) {

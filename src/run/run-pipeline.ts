@@ -202,6 +202,8 @@ export type PipelineResult = ExecuteResult & {
  * Images go under `<outputRoot>/<name>/`, then `report.json` and `runs/<run-id>.json`.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
+  // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
+  // load the plan, replay the journal, execute, finish, release); each step is a call.
   const { plan: fullPlan, concurrency, maxCostUsd, allJobs } = await loadPlan(options.manifestPath, options);
   const logger = options.logger ?? silentLogger();
   for (const warning of fullPlan.warnings) logger.warn(warning);
