@@ -65,11 +65,11 @@ function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
     case "done":
       return succeeded(phase, steps);
     case "failed":
-      return failedForGood(phase.error, phase.request, steps);
+      return ended("failed", phase.error, phase.request, steps);
     case "canceled":
       return canceled(phase.reason, phase.request, steps);
     case "unfinished":
-      if (phase.error) return unfinished(phase.error, phase.request, steps);
+      if (phase.error) return ended("unfinished", phase.error, phase.request, steps);
       return endedBefore(phase, steps.ctx, steps.job);
     default:
       return endedBefore(phase, steps.ctx, steps.job);
@@ -94,45 +94,13 @@ async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobS
   });
 }
 
-/** Failed for a permanent cause: stays failed until `--retry-failed`; logged at error level. */
-async function failedForGood(
-  error: JobError,
-  request: string | undefined,
-  steps: JobSteps,
-): Promise<JobOutcome> {
-  const { ctx, job } = steps;
-  if (request)
-    steps.attempts.push({
-      requestId: request,
-      submittedAt: sentAt(steps),
-      outcome: "failed",
-      cause: error.message,
-    });
-  await ctx.journal?.append({
-    type: "failed",
-    key: job.key,
-    cause: error.message,
-    class: error.class,
-    ...(request ? { request } : {}),
-  });
-  ctx.budget?.settle(job, 0);
-  steps.log.error(
-    { requestId: request, stage: error.stage, class: error.class, cause: error.message },
-    "job failed (--retry-failed sends it again)",
-  );
-  return steps.finish({
-    status: "failed",
-    ...(request ? { requestId: request } : {}),
-    imageUrls: steps.imageUrls,
-    error,
-  });
-}
-
 /**
- * A job whose last try failed for a cause that is not permanent: journaled so the next run
- * takes it up by itself (re-attaching to `request`), and said in the log for cron.
+ * A job whose last try failed. `failed`: for a permanent cause, it stays failed until
+ * `--retry-failed` (logged at error level). `unfinished`: the cause may pass, so the next run
+ * takes it up by itself, re-attaching to `request` (logged at warn level, for cron).
  */
-async function unfinished(
+async function ended(
+  status: "failed" | "unfinished",
   error: JobError,
   request: string | undefined,
   steps: JobSteps,
@@ -142,26 +110,25 @@ async function unfinished(
     steps.attempts.push({
       requestId: request,
       submittedAt: sentAt(steps),
-      outcome: "unfinished",
+      outcome: status,
       cause: error.message,
     });
-  await ctx.journal?.append({
-    type: "unfinished",
-    key: job.key,
-    stage: error.stage,
-    cause: error.message,
-    class: error.class,
-    ...(request ? { request } : {}),
-  });
-  ctx.budget?.settle(job, 0);
-  steps.log.warn(
-    { requestId: request, stage: error.stage, class: error.class, cause: error.message },
-    request
-      ? "job unfinished: the next run re-attaches to its request"
-      : "job unfinished: the next run sends it",
+  const what = { key: job.key, cause: error.message, class: error.class, ...(request ? { request } : {}) };
+  await ctx.journal?.append(
+    status === "failed" ? { type: "failed", ...what } : { type: "unfinished", stage: error.stage, ...what },
   );
+  ctx.budget?.settle(job, 0);
+  const fields = { requestId: request, stage: error.stage, class: error.class, cause: error.message };
+  if (status === "failed") steps.log.error(fields, "job failed (--retry-failed sends it again)");
+  else
+    steps.log.warn(
+      fields,
+      request
+        ? "job unfinished: the next run re-attaches to its request"
+        : "job unfinished: the next run sends it",
+    );
   return steps.finish({
-    status: "unfinished",
+    status,
     ...(request ? { requestId: request } : {}),
     imageUrls: steps.imageUrls,
     error,
