@@ -1,5 +1,6 @@
 import type { EndpointDefinition, ImageSizeValue, PixelSize } from "../endpoints/index.js";
 import type { ImageRef, ImageSpec, SkippedRow, TemplateField } from "../manifest/types.js";
+import type { EndpointPrice } from "./prices.js";
 
 export type { SkippedRow };
 
@@ -61,6 +62,8 @@ export interface Plan {
   readonly uploads: readonly Upload[];
   /** Estimated cost in USD, from the fewest and most images. */
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+  /** The price per image of each endpoint the jobs use, and where it came from (see `repricePlan`). */
+  readonly prices: readonly EndpointPrice[];
   /** Jobs in the manifest before `--only` / `--limit`. */
   readonly totalJobs: number;
   readonly warnings: readonly string[];

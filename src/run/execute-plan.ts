@@ -7,7 +7,7 @@ import { type Logger, silentLogger } from "../log/logger.js";
 import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
 import { Budget } from "./budget.js";
-import { writeRunReport } from "./finish-run.js";
+import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
@@ -76,10 +76,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly allJobs?: Plan["jobs"];
   /** Outputs of jobs no longer in the manifest, listed in the report. */
   readonly orphans?: readonly Orphan[];
-  /** Each job's status history across runs, for the report. */
-  readonly history?: () => Promise<
-    ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
-  >;
+  /** What the journal says at the end of the run: each job's status history across runs, and the spend. */
+  readonly journalFacts?: () => Promise<Pick<FinishedRun, "history" | "spend">>;
 }
 
 export type { RunEnd } from "./run-stop.js";
@@ -236,7 +234,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     concurrency: scheduler.summary(),
     end,
     traffic: options.traffic,
-    history: options.history ? await options.history() : new Map(),
+    ...(options.journalFacts ? await options.journalFacts() : { history: new Map() }),
     logger,
     keepRuns: options.keepRuns,
     ...(options.decorateReport ? { decorate: options.decorateReport } : {}),

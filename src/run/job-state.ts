@@ -22,7 +22,7 @@ export interface KeyState {
 }
 
 /** One journal entry's change to its key's state. */
-function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
+function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>): void {
   // Long because it is one `case` per journal entry type, each a few lines: split, the entry
   // types would no longer be seen side by side.
   const request = "request" in e ? e.request : undefined;
@@ -99,7 +99,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
 export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> {
   const states = new Map<string, KeyState>();
   for (const e of entries) {
-    if (e.type === "run") continue;
+    if (e.type === "run" || e.type === "spent") continue;
     let s = states.get(e.key);
     if (!s) {
       s = {

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileStamp, WrittenFile } from "../outputs/index.js";
+import type { SpendCarry } from "./spend.js";
 
 /** One image written for a job, as the journal and the report know it. */
 export interface ImageRecord {
@@ -26,6 +27,11 @@ export interface ImageRecord {
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
+  /**
+   * Spend of requests whose own lines are gone (a compaction dropped them, or `--fresh` set the
+   * journal aside), so the folder's total spend still adds up (see `tallySpend`).
+   */
+  | ({ readonly t: number; readonly type: "spent" } & SpendCarry)
   /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
   | {
       readonly t: number;

@@ -113,7 +113,9 @@ async function ended(
       outcome: status,
       cause: error.message,
     });
-  const what = { key: job.key, cause: error.message, class: error.class, ...(request ? { request } : {}) };
+  // A submit cut off after it left is journaled `in-doubt`: fal may have accepted it (the spend counts it).
+  const klass = error.kind === "in-doubt" ? "in-doubt" : error.class;
+  const what = { key: job.key, cause: error.message, class: klass, ...(request ? { request } : {}) };
   await ctx.journal?.append(
     status === "failed" ? { type: "failed", ...what } : { type: "unfinished", stage: error.stage, ...what },
   );

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
+import { pricePlan } from "../load/price-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
@@ -14,12 +15,14 @@ import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-
 import { ReviewPass } from "./honour-review.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
-import { compactEntries, replay } from "./job-state.js";
-import { Journal, parseJournal } from "./journal.js";
+import type { replay } from "./job-state.js";
+import type { Journal } from "./journal.js";
 import { lockOutput } from "./lock.js";
+import { journalFacts, openJournal } from "./open-journal.js";
 import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
 import { SourceMismatches, stateForSource } from "./source-check.js";
+import { priceBook } from "./spend.js";
 import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
 
@@ -62,12 +65,6 @@ export interface RunPipelineOptions
   readonly fetch?: typeof fetch;
 }
 
-/** Reads the journal's history of every key, for the report. */
-async function historyOf(outputDir: string) {
-  const { entries } = parseJournal(await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8"));
-  return new Map([...replay(entries)].map(([key, s]) => [key, s.history]));
-}
-
 /** How each job starts, from the journal and the files on disk. */
 async function startsFor(
   plan: Plan,
@@ -107,27 +104,28 @@ async function startsFor(
 }
 
 /**
- * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it; a
- * journal read every night grows every night, so a long one is compacted first: it keeps what
- * it says, not how it got there.
+ * The plan priced from fal's pricing endpoint where the run's fal traffic goes (cached a day
+ * in the state folder), else the manifest's or built-in prices; each said in the log.
  */
-async function openJournal(outputDir: string, fresh: boolean, clock: Clock, source: string) {
-  if (fresh) {
-    await rename(
-      join(outputDir, ".state", "journal.jsonl"),
-      join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
-    ).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+async function pricedPlan(
+  loaded: { plan: Plan; allJobs: Plan["jobs"] },
+  outputDir: string,
+  options: RunPipelineOptions,
+  clock: Clock,
+  logger: Logger,
+) {
+  const { target, credentials } = options.access;
+  const priced = await pricePlan(loaded.plan, loaded.allJobs, {
+    access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    stateDir: join(outputDir, ".state"),
+    clock,
+  });
+  for (const p of priced.plan.prices) {
+    const fields = { endpoint: p.endpointId, usd: p.unitPriceUsd, source: p.source };
+    if (p.note === undefined) logger.info(fields, "price per image");
+    else logger.warn({ ...fields, note: p.note }, "fal's price could not be had; using this one");
   }
-  let opened = await Journal.open(outputDir, () => clock.now(), source);
-  const states = replay(opened.entries);
-  if (opened.entries.length > 2 * states.size + 1000) {
-    opened.journal.close();
-    await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-    opened = await Journal.open(outputDir, () => clock.now(), source);
-  }
-  return { journal: opened.journal, states };
+  return priced;
 }
 
 /** The run options `executePlan` takes as they are. */
@@ -204,10 +202,11 @@ export type PipelineResult = ExecuteResult & {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
-  const { plan: fullPlan, concurrency, maxCostUsd, allJobs } = await loadPlan(options.manifestPath, options);
+  const loaded = await loadPlan(options.manifestPath, options);
+  const { concurrency, maxCostUsd } = loaded;
   const logger = options.logger ?? silentLogger();
-  for (const warning of fullPlan.warnings) logger.warn(warning);
-  const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
+  for (const warning of loaded.plan.warnings) logger.warn(warning);
+  const outputDir = resolve(join(options.outputRoot ?? "output", loaded.plan.name));
   const clock = options.clock ?? systemClock;
   // The first line of a run, for cron logs: what runs, from which manifest, into where, against which fal.
   logger.info(
@@ -225,10 +224,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   );
   let journal: Journal | undefined;
   try {
+    const { plan: fullPlan, allJobs } = await pricedPlan(loaded, outputDir, options, clock, logger);
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
     const source = options.access.source ?? options.access.description;
-    const opened = await openJournal(outputDir, options.fresh === true, clock, source);
+    const priceOf = priceBook(allJobs, fullPlan.prices);
+    const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf);
     const { states } = opened;
     journal = opened.journal;
     const reviewPass = await ReviewPass.open(outputDir, logger);
@@ -273,7 +274,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       starts,
       journal,
       logger,
-      history: () => historyOf(outputDir),
+      journalFacts: () => journalFacts(outputDir, runId, priceOf),
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
