@@ -1,9 +1,15 @@
 import type { Job } from "../plan/index.js";
 import type { BudgetLike } from "./job-context.js";
 
+/** The most a job's request can cost: its most images × its price. */
+const mostOf = (job: Job) => job.expectedImages.max * job.pricePerImageUsd;
+
 /**
  * A spending cap: each submit reserves the most its job can cost (its most images × price),
  * so parallel submits never overshoot; a finished job's reservation becomes what it cost.
+ * Requests fal accepted and has not finished, and submits in doubt, stay reserved: those an
+ * earlier run left are held from the start (`hold`), and a job that ends with its request still
+ * at fal keeps its reservation (`keep`).
  */
 export class Budget implements BudgetLike {
   #committed = 0;
@@ -17,21 +23,40 @@ export class Budget implements BudgetLike {
     return this.#committed;
   }
 
-  reserve(job: Job): boolean {
-    const most = job.expectedImages.max * job.pricePerImageUsd;
-    let held = 0;
+  /** What is committed and reserved now. */
+  get heldUsd(): number {
+    let held = this.#committed;
     for (const v of this.#reserved.values()) held += v;
+    return held;
+  }
+
+  /** Whether a new request of `job` would fit under the cap now. */
+  canPay(job: Job): boolean {
     // A small epsilon: prices are decimals and sums of them are not exact.
-    if (this.#committed + held + most > this.capUsd + 1e-9) {
+    return this.heldUsd + mostOf(job) <= this.capUsd + 1e-9;
+  }
+
+  reserve(job: Job): boolean {
+    if (!this.canPay(job)) {
       this.exhausted = true;
       return false;
     }
-    this.#reserved.set(job.id, (this.#reserved.get(job.id) ?? 0) + most);
+    this.#reserved.set(job.id, (this.#reserved.get(job.id) ?? 0) + mostOf(job));
     return true;
+  }
+
+  /** Reserves, whatever the cap, for a request an earlier run left at fal (or in doubt). */
+  hold(job: Job): void {
+    this.#reserved.set(job.id, (this.#reserved.get(job.id) ?? 0) + mostOf(job));
   }
 
   settle(job: Job, images: number): void {
     this.#reserved.delete(job.id);
     this.#committed += images * job.pricePerImageUsd;
+  }
+
+  keep(job: Job): void {
+    this.#reserved.delete(job.id);
+    this.#committed += mostOf(job);
   }
 }

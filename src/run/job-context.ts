@@ -33,6 +33,8 @@ export interface BudgetLike {
   reserve(job: Job): boolean;
   /** Replaces the reservation with what the job cost (images × price). */
   settle(job: Job, images: number): void;
+  /** The job ends with a request fal may still bill (left at fal, or in doubt): the most it can cost stays spent. */
+  keep(job: Job): void;
 }
 
 /** What running one job needs from the run around it. */
@@ -55,6 +57,8 @@ export interface JobContext {
   readonly cpu: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
   readonly stopReason: () => string | undefined;
+  /** Whether the run stopped only because the budget is spent: paid requests are still followed. */
+  readonly stoppedByBudget: () => boolean;
   /** Whether fal is away (an outage): failed calls then spend no attempts, the gate holds them. */
   readonly falAway: () => boolean;
   /** The run is told fal rejected the credentials. */

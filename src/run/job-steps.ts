@@ -130,6 +130,9 @@ export class JobSteps {
     const { ctx, job } = this;
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { kind: "not-sent", reason: stopped };
+    // Never without its inputs (a job that only re-attached or delivered may have none uploaded).
+    if (this.imageUrls.length !== job.images.length)
+      return { kind: "not-sent", reason: "not submitted: its input images were not uploaded" };
     if (ctx.budget && !ctx.budget.reserve(job))
       return { kind: "not-sent", reason: "not submitted: the budget is spent" };
     // On disk before the request leaves: a run killed during the submit knows it may have paid.
@@ -140,7 +143,8 @@ export class JobSteps {
       }),
     );
     if (typeof submitted !== "string") {
-      ctx.budget?.settle(job, 0);
+      // A submit in doubt may have been accepted: it stays reserved (see `ended`).
+      if (submitted.kind !== "in-doubt") ctx.budget?.settle(job, 0);
       return { kind: "error", error: submitted };
     }
     const submittedAt = ctx.clock.now();

@@ -119,7 +119,9 @@ async function ended(
   await ctx.journal?.append(
     status === "failed" ? { type: "failed", ...what } : { type: "unfinished", stage: error.stage, ...what },
   );
-  ctx.budget?.settle(job, 0);
+  // A request left at fal, or a submit in doubt, may still be billed: it stays spent at its most.
+  if ((status === "unfinished" && request) || error.kind === "in-doubt") ctx.budget?.keep(job);
+  else ctx.budget?.settle(job, 0);
   const fields = { requestId: request, stage: error.stage, class: error.class, cause: error.message };
   if (status === "failed") steps.log.error(fields, "job failed (--retry-failed sends it again)");
   else
@@ -200,8 +202,10 @@ export async function runJob(
   start: JobPhase = { kind: "to-submit" },
 ): Promise<JobOutcome> {
   if (isEnd(start)) return endedBefore(start, ctx, job);
-  // A job that only needs its images written needs no uploaded inputs.
-  const urls = start.kind === "delivering" ? [] : imageUrls(job, ctx);
+  // A job that only needs its images written needs no uploaded inputs; nor does following a
+  // request an earlier run left, when the budget could pay for no new one (nothing was uploaded).
+  const found = start.kind === "delivering" ? [] : imageUrls(job, ctx);
+  const urls = !Array.isArray(found) && start.kind === "submitted" && ctx.stoppedByBudget() ? [] : found;
   if (!Array.isArray(urls)) {
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { status: "not_run", reason: stopped };

@@ -97,6 +97,12 @@ export class RunStop {
     return this.#stop?.reason;
   }
 
+  /** Whether the budget is what stopped submitting (what fal already accepted is still followed then). */
+  byBudget(): boolean {
+    this.reason();
+    return this.#stop?.end === "budget";
+  }
+
   /** How the run ended, and fal's message when it rejected the credentials. */
   get end(): { readonly end: RunEnd; readonly message?: string } {
     this.reason();
