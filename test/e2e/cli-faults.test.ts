@@ -161,7 +161,11 @@ describe("runs against a faulty fal", () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("seedream-pipeline: fal rejected the credentials: Invalid API key\n");
-    expect(emulator.requests.map((q) => [q.op, q.status])).toEqual([["submit", 401]]);
+    // Prices are asked first; a refusal there is no reason to stop (the pricing endpoint may want another key scope).
+    expect(emulator.requests.map((q) => [q.op, q.status])).toEqual([
+      ["pricing", 401],
+      ["submit", 401],
+    ]);
     const rep = await report(out);
     expect(rep.run.ended_by).toBe("credentials_rejected");
     // A rejected key is not the job's fault: it is left for the next run (with a good key).
