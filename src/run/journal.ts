@@ -26,7 +26,10 @@ export interface ImageRecord {
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
-  /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
+  /**
+   * Written (and on disk) as a submit leaves, so a kill during the submit is known; `t` is when
+   * it left. The rest (absent in older journals) finds it in fal's request history (`Doubt`).
+   */
   | {
       readonly t: number;
       readonly type: "submitting";
@@ -34,6 +37,11 @@ export type JournalEntry =
       readonly job: string;
       /** Where it is sent (`FalAccess.source`); absent in journals older than the field. */
       readonly source?: string;
+      readonly endpoint?: string;
+      /** `inputDigest` of the input sent. */
+      readonly digest?: string;
+      /** From when fal can no longer be queuing or running it (epoch ms). */
+      readonly notAfter?: number;
     }
   | {
       readonly t: number;

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
+import { createEditClient, createRequestHistory, type FalAccess, Traffic } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
@@ -32,6 +32,7 @@ export interface RunPipelineOptions
       | "maxConcurrency"
       | "jobTimeoutMs"
       | "startTimeoutS"
+      | "maxRunTimeMs"
       | "deadlineAt"
       | "deadlineAction"
       | "outageTimeoutMs"
@@ -138,6 +139,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("maxConcurrency"),
     ...pick("jobTimeoutMs"),
     ...pick("startTimeoutS"),
+    ...pick("maxRunTimeMs"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
     ...pick("outageTimeoutMs"),
@@ -274,6 +276,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       journal,
       logger,
       history: () => historyOf(outputDir),
+      requestHistory: createRequestHistory({
+        target: options.access.target,
+        credentials: options.access.credentials,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      knownRequests: [...states.values()].flatMap((s) => s.requests),
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
