@@ -118,7 +118,7 @@ export class Reconciler {
       return { kind: "unknown", reason: "fal's request history cannot be asked here", lasting: true };
     let failingSince: number | undefined;
     let failures = 0;
-    let told = false;
+    let polls = 0;
     for (;;) {
       const reason = stopped();
       if (reason !== undefined) return { kind: "unknown", reason, lasting: false };
@@ -141,9 +141,10 @@ export class Reconciler {
       const found = this.#take(doubt);
       if (found) return { kind: "found", request: found };
       if (askedAt >= doubt.notAfter) return { kind: "absent" };
-      if (!told) waiting?.(doubt.notAfter);
-      told = true;
-      await clock.sleep(Math.min(this.#pollMs, doubt.notAfter - askedAt), signal);
+      if (polls === 0) waiting?.(doubt.notAfter);
+      // 2 s, 4 s, 8 s … up to the poll interval: a request that ends soon is found soon.
+      await clock.sleep(Math.min(this.#pollMs, 2000 * 2 ** polls, doubt.notAfter - askedAt), signal);
+      polls += 1;
     }
   }
 
