@@ -28,6 +28,7 @@ export interface RunFlags extends PlanFlags {
   readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
+  readonly maxRunTime?: number;
   readonly deadline?: number;
   readonly outageTimeout?: number;
   readonly deadlineAction?: "finish" | "cancel";
@@ -162,6 +163,7 @@ function runOptions(flags: RunFlags, startedAt: number) {
     },
     ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
     ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
+    ...(flags.maxRunTime !== undefined ? { maxRunTimeMs: flags.maxRunTime } : {}),
     ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
     ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
     ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),

@@ -30,10 +30,14 @@ export class Budget implements BudgetLike {
     return held;
   }
 
-  /** Whether a new request of `job` would fit under the cap now. */
+  /**
+   * Whether a new request of `job` would fit under the cap now. A job holds one reservation: a
+   * new request replaces the one before it (fal failed it, or never accepted a submit in doubt).
+   */
   canPay(job: Job): boolean {
+    const own = this.#reserved.get(job.id) ?? 0;
     // A small epsilon: prices are decimals and sums of them are not exact.
-    return this.heldUsd + mostOf(job) <= this.capUsd + 1e-9;
+    return this.heldUsd - own + mostOf(job) <= this.capUsd + 1e-9;
   }
 
   reserve(job: Job): boolean {
@@ -41,13 +45,13 @@ export class Budget implements BudgetLike {
       this.exhausted = true;
       return false;
     }
-    this.#reserved.set(job.id, (this.#reserved.get(job.id) ?? 0) + mostOf(job));
+    this.#reserved.set(job.id, mostOf(job));
     return true;
   }
 
   /** Reserves, whatever the cap, for a request an earlier run left at fal (or in doubt). */
   hold(job: Job): void {
-    this.#reserved.set(job.id, (this.#reserved.get(job.id) ?? 0) + mostOf(job));
+    this.#reserved.set(job.id, mostOf(job));
   }
 
   settle(job: Job, images: number): void {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { type EditClient, OutageGate, type Traffic } from "../fal/index.js";
+import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { costRange, type Plan, roundUsd } from "../plan/index.js";
 import type { Report } from "../report/index.js";
@@ -13,6 +13,7 @@ import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
 import type { Orphan } from "./orphans.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
+import { Reconciler } from "./reconcile.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
@@ -33,8 +34,20 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Cancel a request at fal when it has no result this long after submit. */
   readonly jobTimeoutMs?: number;
-  /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
+  /**
+   * fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`),
+   * sent on every submit so that a submit in doubt has a bound. @default 600
+   */
   readonly startTimeoutS?: number;
+  /**
+   * The longest a request runs at fal once started (and is then listed in its history), in ms:
+   * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. @default 300000
+   */
+  readonly maxRunTimeMs?: number;
+  /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
+  readonly requestHistory?: RequestHistory;
+  /** Request ids that are already some job's (from the journal): never given to a doubt. */
+  readonly knownRequests?: Iterable<string>;
   /**
    * End the run when fal stays away (every call failing for a transport reason or 502/503/504)
    * this long: `ended_by: "fal_unavailable"`, every unfinished job left for the next run.
@@ -96,7 +109,7 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
     plan.jobs
       .filter((j) => {
         const kind = options.starts?.get(j.id)?.kind ?? "to-submit";
-        return kind === "to-submit" || kind === "submitted";
+        return kind === "to-submit" || kind === "submitted" || kind === "reconciling";
       })
       .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );
@@ -114,6 +127,11 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
       : undefined,
   );
 }
+
+/** `x-fal-request-timeout` sent on every submit unless `startTimeoutS` says otherwise (s). */
+export const DEFAULT_START_TIMEOUT_S = 600;
+/** The longest run time of a request at fal, unless `maxRunTimeMs` says otherwise. */
+export const DEFAULT_MAX_RUN_TIME_MS = 5 * 60_000;
 
 /** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
 export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
@@ -134,7 +152,7 @@ function outageGate(options: ExecuteOptions, clock: Clock, logger: Logger): Outa
 }
 
 /** Starts that hold a request fal may bill: re-attached to, or a submit in doubt. */
-const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "in-doubt", "submitting"]);
+const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "reconciling", "in-doubt", "submitting"]);
 
 /**
  * Reserves what earlier runs left at fal (or in doubt), says when the cap is below what the run
@@ -291,6 +309,8 @@ function jobContext(
 ): JobContext {
   const io = pLimit(4);
   const cpu = pLimit(availableParallelism());
+  const reconciler = new Reconciler({ history: options.requestHistory, clock: run.clock });
+  for (const request of options.knownRequests ?? []) reconciler.claim(request);
   return {
     client: options.client,
     uploads: run.uploads,
@@ -306,11 +326,16 @@ function jobContext(
     cpu: (fn) => cpu(fn),
     stopReason: () => run.stop.reason(),
     stoppedByBudget: () => run.stop.byBudget(),
+    stopSignal: run.stop.signal,
     onFatal: (message) => run.stop.fatal(message),
     falAway: () => run.gate.away,
     inFlight: run.inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
-    startTimeoutS: options.startTimeoutS,
+    bounds: {
+      startTimeoutS: options.startTimeoutS ?? DEFAULT_START_TIMEOUT_S,
+      maxRunTimeMs: options.maxRunTimeMs ?? DEFAULT_MAX_RUN_TIME_MS,
+    },
+    reconciler,
     downloadFetch: options.downloadFetch,
     hooks: options.hooks ?? {},
     journal: options.journal,

@@ -1,4 +1,5 @@
 import type { ImageRecord, JournalEntry } from "./journal.js";
+import type { Doubt } from "./reconcile.js";
 
 /** Where a job (by key) stands after everything the journal says. */
 export interface KeyState {
@@ -17,6 +18,8 @@ export interface KeyState {
   requests: string[];
   cause: string | undefined;
   failureClass: string | undefined;
+  /** While `submitting`: what finds the submit in fal's request history (absent in older journals). */
+  doubt: Doubt | undefined;
   /** Each change with its time, for the report's status history. */
   history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
 }
@@ -32,6 +35,10 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.job = e.job;
       s.phase = "submitting";
       s.source = e.source;
+      s.doubt =
+        e.endpoint !== undefined && e.digest !== undefined && e.notAfter !== undefined
+          ? { endpoint: e.endpoint, digest: e.digest, since: e.t, notAfter: e.notAfter }
+          : undefined;
       break;
     case "submitted":
       s.job = e.job;
@@ -114,6 +121,7 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
         requests: [],
         cause: undefined,
         failureClass: undefined,
+        doubt: undefined,
         history: [],
       };
       states.set(e.key, s);
@@ -121,6 +129,16 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
     apply(s, e);
   }
   return states;
+}
+
+/** The `submitting` line that says the same as a state left in the middle of a submit. */
+function submittingOf(s: KeyState, now: number): JournalEntry {
+  const source = s.source === undefined ? {} : { source: s.source };
+  const d = s.doubt;
+  // Its time is when the submit left: kept, since the request history is searched from it.
+  if (!d) return { t: now, type: "submitting", key: s.key, job: s.job, ...source };
+  const { endpoint, digest, notAfter } = d;
+  return { t: d.since, type: "submitting", key: s.key, job: s.job, ...source, endpoint, digest, notAfter };
 }
 
 function unfinishedOf(s: KeyState) {
@@ -135,8 +153,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (!s.request || !s.endpoint) {
       if (s.phase === "failed")
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
-      if (s.phase === "submitting")
-        out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
+      if (s.phase === "submitting") out.push(submittingOf(s, now));
       if (s.phase === "unfinished") out.push({ t: now, type: "unfinished", ...unfinishedOf(s) });
       continue;
     }
@@ -168,7 +185,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
-    if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
+    if (s.phase === "submitting") out.push(submittingOf(s, now));
   }
   return out;
 }

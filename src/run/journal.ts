@@ -2,7 +2,6 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileStamp, WrittenFile } from "../outputs/index.js";
-import type { SpendCarry } from "./spend.js";
 
 /** One image written for a job, as the journal and the report know it. */
 export interface ImageRecord {
@@ -24,6 +23,19 @@ export interface ImageRecord {
   readonly stamp?: FileStamp;
 }
 
+/** What a `spent` journal line carries: the spend of requests whose own lines are gone. */
+export interface SpendCarry {
+  readonly accepted: number;
+  readonly completed: number;
+  readonly images: number;
+  readonly completed_usd: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly pending_usd: number;
+  readonly in_doubt: number;
+  readonly in_doubt_usd: number;
+}
+
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
@@ -32,7 +44,10 @@ export type JournalEntry =
    * journal aside), so the folder's total spend still adds up (see `tallySpend`).
    */
   | ({ readonly t: number; readonly type: "spent" } & SpendCarry)
-  /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
+  /**
+   * Written (and on disk) as a submit leaves, so a kill during the submit is known; `t` is when
+   * it left. The rest (absent in older journals) finds it in fal's request history (`Doubt`).
+   */
   | {
       readonly t: number;
       readonly type: "submitting";
@@ -40,6 +55,11 @@ export type JournalEntry =
       readonly job: string;
       /** Where it is sent (`FalAccess.source`); absent in journals older than the field. */
       readonly source?: string;
+      readonly endpoint?: string;
+      /** `inputDigest` of the input sent. */
+      readonly digest?: string;
+      /** From when fal can no longer be queuing or running it (epoch ms). */
+      readonly notAfter?: number;
     }
   | {
       readonly t: number;

@@ -26,6 +26,7 @@ function kindOf(start: JobPhase): PreviewKind {
       return "failed";
     case "in-doubt":
     case "submitting":
+    case "reconciling":
       return "in-doubt";
     default:
       return "to-run";

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
+import { createEditClient, createRequestHistory, type FalAccess, Traffic } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { pricePlan } from "../load/price-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
@@ -35,6 +35,7 @@ export interface RunPipelineOptions
       | "maxConcurrency"
       | "jobTimeoutMs"
       | "startTimeoutS"
+      | "maxRunTimeMs"
       | "deadlineAt"
       | "deadlineAction"
       | "outageTimeoutMs"
@@ -136,6 +137,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("maxConcurrency"),
     ...pick("jobTimeoutMs"),
     ...pick("startTimeoutS"),
+    ...pick("maxRunTimeMs"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
     ...pick("outageTimeoutMs"),
@@ -275,6 +277,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       journal,
       logger,
       journalFacts: () => journalFacts(outputDir, runId, priceOf),
+      requestHistory: createRequestHistory({
+        target: options.access.target,
+        credentials: options.access.credentials,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      knownRequests: [...states.values()].flatMap((s) => s.requests),
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",

@@ -1,5 +1,8 @@
 import type { Job } from "../plan/index.js";
-import type { JournalEntry } from "./journal.js";
+import type { JournalEntry, SpendCarry } from "./journal.js";
+
+export type { SpendCarry } from "./journal.js";
+
 import { resultImageCount } from "./resume.js";
 
 /** Requests in one state: how many, and what they cost (or could cost). */
@@ -23,19 +26,6 @@ export interface Spend {
   readonly pending: SpendLine;
   /** Submits whose answer never came back: fal may have accepted them; at the most. */
   readonly inDoubt: SpendLine;
-}
-
-/** What a `spent` journal line carries: the spend of requests whose own lines are gone. */
-export interface SpendCarry {
-  readonly accepted: number;
-  readonly completed: number;
-  readonly images: number;
-  readonly completed_usd: number;
-  readonly failed: number;
-  readonly pending: number;
-  readonly pending_usd: number;
-  readonly in_doubt: number;
-  readonly in_doubt_usd: number;
 }
 
 /** The price per image and most images of a job key's requests (see `priceBook`). */
