@@ -21,7 +21,7 @@ import { lockOutput } from "./lock.js";
 import { journalFacts, openJournal } from "./open-journal.js";
 import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
-import { SourceMismatches, stateForSource } from "./source-check.js";
+import { pendingAtFal, SourceMismatches, stateForSource } from "./source-check.js";
 import { priceBook } from "./spend.js";
 import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
@@ -83,6 +83,11 @@ async function startsFor(
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
+        const held = pendingAtFal(states.get(job.key), sources.source);
+        if (held !== undefined) {
+          starts.set(job.id, { kind: "not-run", reason: held });
+          return;
+        }
         const state = sources.use(states.get(job.key));
         // An approved image is never made again, not even by --force.
         const jobOptions = options.force && review.hasApproval(job) ? { ...options, force: false } : options;
