@@ -120,6 +120,10 @@ describe("spend: every request fal accepted, priced from fal's pricing endpoint"
     expect(billed.costUsd).toBe(0.03 * billed.images);
     expect(report.totals.cost_usd).toBe(billed.costUsd);
     expect(spend?.all_runs).toEqual(spend?.run);
+    const usd = `$${billed.costUsd.toFixed(3)}`;
+    expect(first.stdout).toContain(
+      `spent: ${usd} for ${billed.completed} requests completed, 0 pending, 0 in doubt; all runs of this folder: ${usd}\n`,
+    );
 
     // Within a day: the cached price, no call to the pricing endpoint, nothing new spent.
     const plan = await runCli(["plan", m, "-o", out, "--fal-base-url", url], { env });
@@ -143,6 +147,33 @@ describe("spend: every request fal accepted, priced from fal's pricing endpoint"
         cost_usd: now.billing.costUsd,
       },
     });
+  });
+
+  it("adds up across a SIGKILL while fal held accepted submits: the next run finds them, and the total is what fal billed", async () => {
+    const { out, m, env, url } = await setUp(["Alpha", "Beta", "Gamma", "Delta"], {
+      faults: { delaySubmitAnswerMs: "hold" },
+      concurrency: 2,
+    });
+    const em = emulator as Emulator;
+    const args = ["run", m, "-o", out, "--fal-base-url", url, "-c", "2", "--start-timeout", "5m"];
+    const killed = startCli(args, { env });
+    await em.waitFor((s) => s.submits.accepted >= 2);
+    killed.child.kill("SIGKILL");
+    await killed.done;
+    em.setFaults({});
+    expect((await runCli(args, { env })).code).toBe(0);
+    const stats = em.stats();
+    expect(stats.submits).toMatchObject({ accepted: 4, duplicates: 0 });
+    const spend = (await readReport(out)).totals.spend;
+    // The killed run wrote no report; its requests, found and attached, count in the total.
+    expect(spend?.all_runs).toEqual({
+      accepted: { requests: 4, cost_usd: stats.billing.costUsd },
+      completed: { requests: 4, images: 4, cost_usd: stats.billing.costUsd },
+      failed: { requests: 0, cost_usd: 0 },
+      pending: { requests: 0, cost_usd: 0 },
+      in_doubt: { requests: 0, cost_usd: 0 },
+    });
+    expect(stats.billing.costUsd).toBe(0.16);
   });
 
   it("uses the built-in price, with a note, when fal's pricing endpoint fails: in plan and in the report", async () => {
