@@ -92,6 +92,14 @@ describe("kill -9 at any instant", () => {
         const { submits } = emulator.stats();
         expect(submits).toMatchObject({ accepted: 12, duplicates: 0 });
         unansweredTotal += submits.unanswered;
+        // The folder's spend, counted from the journal across every killed run, is what fal billed.
+        const { billing } = emulator.stats();
+        expect(report.totals.spend?.all_runs).toMatchObject({
+          accepted: { requests: 12 },
+          completed: { requests: billing.completed, images: billing.images, cost_usd: billing.costUsd },
+          pending: { requests: 0, cost_usd: 0 },
+          in_doubt: { requests: 0, cost_usd: 0 },
+        });
         expect(journaled).toHaveLength(12);
         expect(new Set(journaled.map((e) => e.key)).size).toBe(12);
         expect(new Set(journaled.map((e) => e.request)).size).toBe(12);
