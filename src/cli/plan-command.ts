@@ -3,7 +3,7 @@ import { systemClock } from "../clock.js";
 import { credentialsFromEnv, falSource } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
 import { type PricePlanOptions, pricePlan } from "../load/price-plan.js";
-import { formatPlanSummary, type Plan, summarizePlan, writePlanJson } from "../plan/index.js";
+import { formatPlanSummary, type Plan, roundUsd, summarizePlan, writePlanJson } from "../plan/index.js";
 import { type OutputPreview, type PreviewKind, previewOutput } from "../run/preview-output.js";
 import { EXIT } from "./exit-codes.js";
 import { costOf, formatPreview, previewJson } from "./format-preview.js";
@@ -88,9 +88,17 @@ function warnOverCap(
   io: CliIo,
 ): void {
   if (cap === undefined) return;
-  const cost = preview ? costOf(preview.jobs["to-run"]).costUsd.max : plan.estimatedCostUsd.max;
+  // A run reserves for what earlier runs left at fal too (see `Budget.hold`).
+  const held = preview ? costOf(preview.heldAtFal).costUsd.max : 0;
+  const cost = preview
+    ? roundUsd(costOf(preview.jobs["to-run"]).costUsd.max + held)
+    : plan.estimatedCostUsd.max;
   if (cost <= cap + 1e-9) return;
-  const what = preview ? "what this run would send" : "the plan";
+  const what = !preview
+    ? "the plan"
+    : held > 0
+      ? "what this run would send and what earlier runs left at fal"
+      : "what this run would send";
   const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
   io.stderr.write(
     `warning: ${what} can cost up to ${usd(cost)}, over the budget of ${usd(cap)} (${fromFlag ? "--max-cost" : "max_cost_usd"}): the run stops submitting at the budget (exit 3)\n`,

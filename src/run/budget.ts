@@ -1,5 +1,13 @@
 import type { Job } from "../plan/index.js";
 import type { BudgetLike } from "./job-context.js";
+import type { JobPhase } from "./job-phase.js";
+
+const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "reconciling", "in-doubt", "submitting"]);
+
+/** Whether a job starting in `start` holds a request fal may bill: one to re-attach to, or a submit in doubt. */
+export function heldAtFal(start: JobPhase | undefined): boolean {
+  return start !== undefined && LEFT_AT_FAL.has(start.kind);
+}
 
 /** The most a job's request can cost: its most images × its price. */
 const mostOf = (job: Job) => job.expectedImages.max * job.pricePerImageUsd;

@@ -6,7 +6,7 @@ import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "
 import { type Logger, silentLogger } from "../log/logger.js";
 import { costRange, type Plan, roundUsd } from "../plan/index.js";
 import type { Report } from "../report/index.js";
-import { Budget } from "./budget.js";
+import { Budget, heldAtFal } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
@@ -151,9 +151,6 @@ function outageGate(options: ExecuteOptions, clock: Clock, logger: Logger): Outa
   return gate;
 }
 
-/** Starts that hold a request fal may bill: re-attached to, or a submit in doubt. */
-const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "reconciling", "in-doubt", "submitting"]);
-
 /**
  * Reserves what earlier runs left at fal (or in doubt), says when the cap is below what the run
  * could cost, and spends the budget at once when it cannot pay for a single new request.
@@ -161,7 +158,7 @@ const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "reconciling", "in-d
 function openBudget(budget: Budget | undefined, options: ExecuteOptions, logger: Logger): void {
   if (!budget) return;
   const kind = (id: string) => options.starts?.get(id)?.kind ?? "to-submit";
-  const left = options.plan.jobs.filter((j) => LEFT_AT_FAL.has(kind(j.id)));
+  const left = options.plan.jobs.filter((j) => heldAtFal(options.starts?.get(j.id)));
   for (const job of left) budget.hold(job);
   if (left.length > 0)
     logger.info(

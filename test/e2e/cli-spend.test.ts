@@ -217,6 +217,10 @@ describe("the budget counts what fal holds, and sends nothing it cannot pay for"
     expect((await first.done).code).toBe(143);
     const left = await readReport(out);
     expect(left.totals.spend?.run.pending).toEqual({ requests: 2, cost_usd: 0.08 });
+    const plan = await runCli(["plan", m, "-o", out, "--fal-base-url", url, "--max-cost", "0.13"], { env });
+    expect(plan.stderr).toBe(
+      "warning: what this run would send and what earlier runs left at fal can cost up to $0.160, over the budget of $0.130 (--max-cost): the run stops submitting at the budget (exit 3)\n",
+    );
 
     // $0.13: the two left at fal ($0.08) and one new job ($0.04); not two.
     const second = await finishReleasing(startCli(args("-c", "2", "--max-cost", "0.13"), { env }), em);
