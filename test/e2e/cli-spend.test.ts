@@ -121,6 +121,8 @@ describe("spend: every request fal accepted, priced from fal's pricing endpoint"
     expect(report.totals.cost_usd).toBe(billed.costUsd);
     expect(spend?.all_runs).toEqual(spend?.run);
     const usd = `$${billed.costUsd.toFixed(3)}`;
+    const gallery = await readFile(join(out, "spend", "index.html"), "utf8");
+    expect(gallery).toContain(`<span>all runs: ${usd} for ${billed.completed} requests</span>`);
     expect(first.stdout).toContain(
       `spent: ${usd} for ${billed.completed} requests completed, 0 pending, 0 in doubt; all runs of this folder: ${usd}\n`,
     );
