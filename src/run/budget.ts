@@ -1,4 +1,5 @@
-import type { Job } from "../plan/index.js";
+import type { Logger } from "../log/logger.js";
+import { costRange, type Job, roundUsd } from "../plan/index.js";
 import type { BudgetLike } from "./job-context.js";
 import type { JobPhase } from "./job-phase.js";
 
@@ -70,5 +71,36 @@ export class Budget implements BudgetLike {
   keep(job: Job): void {
     this.#reserved.delete(job.id);
     this.#committed += mostOf(job);
+  }
+}
+
+/**
+ * Reserves what earlier runs left at fal (or in doubt), says when the cap is below what the run
+ * could cost, and spends the budget at once when it cannot pay for a single new request.
+ */
+export function openBudget(
+  budget: Budget,
+  jobs: readonly Job[],
+  starts: ReadonlyMap<string, JobPhase> | undefined,
+  logger: Logger,
+): void {
+  const kind = (id: string) => starts?.get(id)?.kind ?? "to-submit";
+  const left = jobs.filter((j) => heldAtFal(starts?.get(j.id)));
+  for (const job of left) budget.hold(job);
+  if (left.length > 0)
+    logger.info(
+      { jobs: left.length, reservedUsd: roundUsd(budget.heldUsd) },
+      "budget: requests earlier runs left at fal are reserved",
+    );
+  const toSubmit = jobs.filter((j) => kind(j.id) === "to-submit");
+  const most = roundUsd(budget.heldUsd + costRange(toSubmit).max);
+  if (most > budget.capUsd + 1e-9)
+    logger.warn({ cap: budget.capUsd, mostUsd: most }, "the budget is below what this run could cost");
+  if (toSubmit.length > 0 && !toSubmit.some((j) => budget.canPay(j))) {
+    budget.exhausted = true;
+    logger.warn(
+      { cap: budget.capUsd, reservedUsd: roundUsd(budget.heldUsd) },
+      "the budget cannot pay for a single job: nothing is uploaded or sent",
+    );
   }
 }

@@ -4,9 +4,9 @@ import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
-import { costRange, type Plan, roundUsd } from "../plan/index.js";
+import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
-import { Budget, heldAtFal } from "./budget.js";
+import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
@@ -151,33 +151,6 @@ function outageGate(options: ExecuteOptions, clock: Clock, logger: Logger): Outa
   return gate;
 }
 
-/**
- * Reserves what earlier runs left at fal (or in doubt), says when the cap is below what the run
- * could cost, and spends the budget at once when it cannot pay for a single new request.
- */
-function openBudget(budget: Budget | undefined, options: ExecuteOptions, logger: Logger): void {
-  if (!budget) return;
-  const kind = (id: string) => options.starts?.get(id)?.kind ?? "to-submit";
-  const left = options.plan.jobs.filter((j) => heldAtFal(options.starts?.get(j.id)));
-  for (const job of left) budget.hold(job);
-  if (left.length > 0)
-    logger.info(
-      { jobs: left.length, reservedUsd: roundUsd(budget.heldUsd) },
-      "budget: requests earlier runs left at fal are reserved",
-    );
-  const toSubmit = options.plan.jobs.filter((j) => kind(j.id) === "to-submit");
-  const most = roundUsd(budget.heldUsd + costRange(toSubmit).max);
-  if (most > budget.capUsd + 1e-9)
-    logger.warn({ cap: budget.capUsd, mostUsd: most }, "the budget is below what this run could cost");
-  if (toSubmit.length > 0 && !toSubmit.some((j) => budget.canPay(j))) {
-    budget.exhausted = true;
-    logger.warn(
-      { cap: budget.capUsd, reservedUsd: roundUsd(budget.heldUsd) },
-      "the budget cannot pay for a single job: nothing is uploaded or sent",
-    );
-  }
-}
-
 /** What stops the run: the budget, the deadline and the signal of `options` (see `RunStop`). */
 function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, InFlight>, clock: Clock) {
   const stop = new RunStop(
@@ -250,7 +223,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const stop = runStop(options, logger, inFlight, clock);
   const outcomes = new Map<string, JobOutcome>();
   try {
-    openBudget(stop.budget, options, logger);
+    if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
     const uploads = stop.reason() === undefined ? await uploadNeeded(options, clock, logger) : new Map();
     for (const r of uploads.values())
