@@ -80,9 +80,11 @@ function follow(entries: readonly JournalEntry[]) {
     } else if (e.type === "submitted") {
       // The request it replaces (fal failed or lost it) can no longer finish the job.
       end(current.get(e.key), "failed");
+      // Sent by the run that journaled the submit (a later run may have found it in fal's history).
+      const sentBy = open.has(e.key) ? open.get(e.key) : run;
       open.delete(e.key);
       current.set(e.key, e.request);
-      requests.set(e.request, { key: e.key, endpoint: e.endpoint, run, state: "pending", images: 0 });
+      requests.set(e.request, { key: e.key, endpoint: e.endpoint, run: sentBy, state: "pending", images: 0 });
     } else if (e.type === "completed") {
       const r = requests.get(e.request);
       if (r) Object.assign(r, { state: "completed", images: resultImageCount(e.result) });

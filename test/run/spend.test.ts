@@ -69,6 +69,12 @@ describe("tallySpend: every request fal accepted, by how it stands, from the jou
     });
   });
 
+  it("a request found in fal's history by a later run counts for the run that sent it", () => {
+    const found = [run("r1"), submitting("x"), run("r2"), submitted("x", "rx"), completed("x", "rx", 1)];
+    expect(tallySpend(found, priceOf, "r1").run).toMatchObject({ accepted: 1, completed: 1, in_doubt: 0 });
+    expect(tallySpend(found, priceOf, "r2").run).toMatchObject({ accepted: 0 });
+  });
+
   it("a submit answered later (retry-failed of a doubt) is no longer in doubt", () => {
     const later = [...r1, ...r2, run("r3"), submitting("c"), submitted("c", "rc")];
     expect(spendOf(tallySpend(later, priceOf).total).inDoubt).toEqual({ requests: 0, usd: 0 });
