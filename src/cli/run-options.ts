@@ -90,9 +90,9 @@ function retryAndTimeOptions(cmd: Command): Command {
     )
     .option(
       "--max-run-time <duration>",
-      "the longest a request runs at fal once started: with --start-timeout, how long a submit whose answer never came may still turn up in fal's request history before it is sent again",
+      "the longest a request runs at fal once started, fal's own retries and its listing included: with --start-timeout, how long a submit whose answer never came may still turn up in fal's request history before it is sent again",
       parseDuration,
-      300_000,
+      600_000,
     )
     .option(
       "--deadline <duration>",

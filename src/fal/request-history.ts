@@ -144,8 +144,10 @@ export function createRequestHistory(options: RequestHistoryOptions): RequestHis
         const entry = entryOf(raw, q.payloads === true);
         byId.set(entry.requestId, entry);
       }
-      if (body.has_more !== true || typeof body.next_cursor !== "string" || seenCursors.has(body.next_cursor))
-        return [...byId.values()];
+      if (body.has_more !== true) return [...byId.values()];
+      // More, but no way to reach it: a partial listing must not pass for the whole.
+      if (typeof body.next_cursor !== "string" || seenCursors.has(body.next_cursor))
+        throw new PlatformApiError("request history: has_more without a new cursor", 200);
       seenCursors.add(body.next_cursor);
       cursor = body.next_cursor;
     }

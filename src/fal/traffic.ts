@@ -103,13 +103,13 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * A submit whose connection broke after it was sent: fal may have accepted (and will bill) it,
- * but its request id never came back. It carries no transport cause, so the client does not
+ * A submit whose connection broke after it was sent, or that fal's gateway answered 502/504:
+ * fal may have accepted (and will bill) it, but its request id never came back. It carries no transport cause, so the client does not
  * silently send it again; the runner reports the job instead of paying twice.
  */
 export class SubmitInDoubtError extends Error {
   constructor(detail: string) {
-    super(`submit outcome unknown: the connection broke after the request was sent (${detail})`);
+    super(`submit outcome unknown: ${detail}`);
     this.name = "SubmitInDoubtError";
   }
 }
@@ -136,6 +136,9 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
         status: response.status,
         ...(retryAt === undefined ? {} : { retryAt }),
       });
+      // A gateway's 502/504 may come after fal queued the request: never sent again blindly.
+      if (op === "submit" && (response.status === 502 || response.status === 504))
+        throw new SubmitInDoubtError(`fal's gateway answered ${response.status}, perhaps after queueing it`);
       return response;
     } catch (error) {
       traffic.observe({ op, sentAt, at: traffic.clock.now(), status: undefined });
@@ -145,7 +148,9 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
       // An abort is ours (a stop, a stream closed at COMPLETED), not fal's silence.
       if (pass) gate?.settle(pass, !aborted);
       if (op === "submit" && !aborted && (code === undefined || !NOT_SENT.has(code)))
-        throw new SubmitInDoubtError(code ?? (error instanceof Error ? error.message : String(error)));
+        throw new SubmitInDoubtError(
+          `the connection broke after the request was sent (${code ?? (error instanceof Error ? error.message : String(error))})`,
+        );
       throw error;
     }
   };

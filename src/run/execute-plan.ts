@@ -41,11 +41,14 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly startTimeoutS?: number;
   /**
    * The longest a request runs at fal once started (and is then listed in its history), in ms:
-   * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. @default 300000
+   * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. It must cover fal's
+   * own server-side retries and the delay before its history lists an ended request. @default 600000
    */
   readonly maxRunTimeMs?: number;
   /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
   readonly requestHistory?: RequestHistory;
+  /** `--retry-failed`: a submit in doubt that fal's history cannot settle is sent again. */
+  readonly retryFailed?: boolean;
   /** Request ids that are already some job's (from the journal): never given to a doubt. */
   readonly knownRequests?: Iterable<string>;
   /**
@@ -131,7 +134,7 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
 /** `x-fal-request-timeout` sent on every submit unless `startTimeoutS` says otherwise (s). */
 export const DEFAULT_START_TIMEOUT_S = 600;
 /** The longest run time of a request at fal, unless `maxRunTimeMs` says otherwise. */
-export const DEFAULT_MAX_RUN_TIME_MS = 5 * 60_000;
+export const DEFAULT_MAX_RUN_TIME_MS = 10 * 60_000;
 
 /** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
 export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
@@ -306,6 +309,7 @@ function jobContext(
       maxRunTimeMs: options.maxRunTimeMs ?? DEFAULT_MAX_RUN_TIME_MS,
     },
     reconciler,
+    sendInDoubt: options.retryFailed === true,
     downloadFetch: options.downloadFetch,
     hooks: options.hooks ?? {},
     journal: options.journal,

@@ -73,6 +73,8 @@ export interface JobContext {
   readonly bounds: ReconcileBounds;
   /** Looks submits in doubt up in fal's request history. */
   readonly reconciler: Reconciler;
+  /** `--retry-failed`: send a submit in doubt that fal's history cannot settle. */
+  readonly sendInDoubt: boolean;
   readonly downloadFetch: typeof fetch | undefined;
   readonly hooks: JobHooks;
   readonly journal: JournalLike | undefined;

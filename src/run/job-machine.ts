@@ -20,6 +20,8 @@ export interface Facts {
   readonly earlier: number;
   /** Why nothing more may be submitted, once the run stops. */
   readonly stopped: string | undefined;
+  /** `--retry-failed`: a submit in doubt that fal's history cannot settle is sent again all the same. */
+  readonly sendInDoubt: boolean;
 }
 
 /** How a submit went. */
@@ -114,6 +116,11 @@ export function afterReconcile(
       return { kind: "unfinished", reason: message, error };
     }
     case "unknown":
+      if (event.lasting && facts.sendInDoubt && facts.stopped === undefined)
+        return {
+          kind: "to-submit",
+          note: `--retry-failed: ${event.reason}; sent again though fal may have it (it may be paid twice)`,
+        };
       return event.lasting
         ? {
             kind: "in-doubt",

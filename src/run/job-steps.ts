@@ -1,4 +1,4 @@
-import { describeFalError, type FalFailure, isOutageAnswer } from "../fal/index.js";
+import { describeFalError, type FalFailure, inputDigest, isOutageAnswer } from "../fal/index.js";
 import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
 import { falInput, type Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
@@ -142,14 +142,18 @@ export class JobSteps {
     let doubt: Doubt | undefined;
     // On disk before each send leaves (past the outage gate, on every retry): a run killed during
     // the submit knows it may have paid, and how to find the request in fal's history.
+    const digest = inputDigest(input);
     const onSend = () => {
-      doubt = doubtOf(job.endpoint.id, input, ctx.clock.now(), ctx.bounds);
-      const { endpoint, digest, notAfter } = doubt;
+      if (!doubt) ctx.reconciler.sendStarted(digest);
+      doubt = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.bounds);
+      const { endpoint, notAfter } = doubt;
       ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id, endpoint, digest, notAfter });
     };
     const submitted = await this.retrying("submit", () =>
       ctx.client.submit(job.endpoint.id, input, { startTimeoutS: ctx.bounds.startTimeoutS, onSend }),
     );
+    // No doubt of the same input is decided while this answer may still name the request.
+    if (doubt) ctx.reconciler.sendEnded(digest, typeof submitted === "string" ? submitted : undefined);
     if (typeof submitted !== "string") {
       // In doubt, fal may bill it: the reservation stays until the doubt is settled.
       if (submitted.kind === "in-doubt" && doubt) {
@@ -162,7 +166,6 @@ export class JobSteps {
       ctx.budget?.settle(job, 0);
       return { kind: "error", error: submitted };
     }
-    ctx.reconciler.claim(submitted);
     const submittedAt = ctx.clock.now();
     ctx.journal?.appendNow({
       type: "submitted",

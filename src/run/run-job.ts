@@ -184,8 +184,9 @@ async function inDoubt(
     message: phase.reason,
   };
   const log = steps?.log ?? ctx.logger.child({ job: job.id });
+  // The journal keeps its `submitting` line (the doubt): a later run, or --retry-failed, looks
+  // it up again before anything is sent.
   if (phase.lasting) {
-    await ctx.journal?.append({ type: "failed", key: job.key, cause: phase.reason, class: "in-doubt" });
     log.error(
       { stage: "submit", class: error.class, cause: phase.reason },
       "job failed: its submit is in doubt",
@@ -262,6 +263,7 @@ export async function runJob(
         resubmitsLeft: resubmits < ctx.retry.maxResubmits,
         earlier: steps.attempts.length,
         stopped: ctx.stopReason(),
+        sendInDoubt: ctx.sendInDoubt,
       };
       const next = await step(phase, steps, facts);
       if (spendsResubmit(phase, next)) resubmits += 1;

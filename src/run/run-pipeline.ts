@@ -151,6 +151,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("signal"),
     ...pick("onProgress"),
     ...pick("keepRuns"),
+    ...pick("retryFailed"),
     ...(options.fetch ? { downloadFetch: options.fetch } : {}),
   };
 }
@@ -172,7 +173,11 @@ async function startsOfRun(
   const plan = options.retryFailed
     ? {
         ...fullPlan,
-        jobs: fullPlan.jobs.filter((j) => stateForSource(states.get(j.key), source)?.phase === "failed"),
+        // Failed, or in doubt (reported failed when fal's history could not settle it).
+        jobs: fullPlan.jobs.filter((j) => {
+          const phase = stateForSource(states.get(j.key), source)?.phase;
+          return phase === "failed" || phase === "submitting";
+        }),
       }
     : fullPlan;
   const sources = new SourceMismatches(source);

@@ -3,6 +3,7 @@ import {
   afterDelivery,
   afterFailure,
   afterFollow,
+  afterReconcile,
   afterResult,
   afterSubmit,
   type Facts,
@@ -12,7 +13,7 @@ import type { JobError } from "../../src/run/job-outcome.js";
 import type { JobPhase } from "../../src/run/job-phase.js";
 import { isEnd } from "../../src/run/job-phase.js";
 
-const going: Facts = { resubmitsLeft: true, earlier: 0, stopped: undefined };
+const going: Facts = { resubmitsLeft: true, earlier: 0, stopped: undefined, sendInDoubt: false };
 const spent: Facts = { ...going, resubmitsLeft: false };
 const submitted = { kind: "submitted", request: "r1", attached: false } as const;
 const completed = { kind: "completed", request: "r1", again: false } as const;
@@ -199,6 +200,33 @@ describe("the job machine", () => {
     ).toMatchObject({
       kind: "unfinished",
       request: "r1",
+    });
+  });
+
+  it("settles a submit in doubt from fal's history: follow what was found, send what fal never had, else stay in doubt", () => {
+    const doubt = { endpoint: "e", digest: "d", since: 1000, notAfter: 901_000 };
+    const reconciling = { kind: "reconciling", doubt, reason: "cut off" } as const;
+    expect(afterReconcile(reconciling, { kind: "found", request: "r9" }, going)).toEqual({
+      kind: "submitted",
+      request: "r9",
+      attached: true,
+    });
+    expect(afterReconcile(reconciling, { kind: "absent" }, going)).toMatchObject({ kind: "to-submit" });
+    // Sending it again spends one of the job's new requests: a connection that always breaks ends.
+    expect(spendsResubmit(reconciling, { kind: "to-submit" })).toBe(true);
+    expect(afterReconcile(reconciling, { kind: "absent" }, spent)).toMatchObject({
+      kind: "unfinished",
+      error: { kind: "in-doubt", class: "retryable" },
+    });
+    const unreadable = { kind: "unknown", reason: "HTTP 403", lasting: true } as const;
+    expect(afterReconcile(reconciling, unreadable, going)).toMatchObject({ kind: "in-doubt", lasting: true });
+    expect(afterReconcile(reconciling, unreadable, { ...going, sendInDoubt: true })).toMatchObject({
+      kind: "to-submit",
+    });
+    const stopped = { kind: "unknown", reason: "interrupted", lasting: false } as const;
+    expect(afterReconcile(reconciling, stopped, { ...going, sendInDoubt: true })).toMatchObject({
+      kind: "in-doubt",
+      lasting: false,
     });
   });
 });
