@@ -13,6 +13,8 @@ const KEY = "sk-bench-scale";
 interface ProcessCost {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** CPU time (user + system) of the whole process, all its threads. */
+  readonly cpuS: number;
   readonly rchar: number;
   readonly readBytes: number;
   readonly stdout: string;
@@ -74,9 +76,11 @@ output: { path: "{{job}}-{{n}}.{{ext}}" }
 }
 
 async function startEmulatorChild(): Promise<{ url: string; child: ChildProcess }> {
+  const prof = process.env.BENCH_CPU_PROF;
   const child = spawn(
     process.execPath,
     [
+      ...(prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : []),
       join(ROOT, "dist-bench/bench/emulator-child.js"),
       JSON.stringify({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 5, max: 20 }, concurrency: 32 }),
     ],
@@ -88,7 +92,10 @@ async function startEmulatorChild(): Promise<{ url: string; child: ChildProcess 
 }
 
 async function runCliMeasured(args: readonly string[], measureFile: string): Promise<ProcessCost> {
-  const r = spawnSync(process.execPath, [join(ROOT, "dist-bench/bench/cli-child.js"), ...args], {
+  // BENCH_CPU_PROF=<dir>: each CLI run writes a V8 CPU profile there (see bench/profile-summary.ts).
+  const prof = process.env.BENCH_CPU_PROF;
+  const flags = prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const r = spawnSync(process.execPath, [...flags, join(ROOT, "dist-bench/bench/cli-child.js"), ...args], {
     env: { ...process.env, FAL_KEY: KEY, BENCH_MEASURE_FILE: measureFile },
     encoding: "utf8",
     maxBuffer: 1 << 26,
@@ -148,7 +155,9 @@ export async function benchScale(
     };
   } finally {
     child.kill("SIGTERM");
-    await rm(dir, { recursive: true, force: true });
+    // BENCH_KEEP=1 leaves the folder for a look (its path is logged).
+    if (process.env.BENCH_KEEP) log(`scale: kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -160,13 +169,21 @@ export function formatScale(f: ScaleFigures): string {
   const g = f.goals;
   const share = f.noop.rchar / f.outputBytes;
   const rows: Array<[string, string, string]> = [
-    ["first night: wall time", `${(f.run.ms / 1000).toFixed(1)} s`, ""],
+    [
+      "first night: wall time, jobs/s, CPU",
+      `${(f.run.ms / 1000).toFixed(1)} s, ${((f.jobs * 1000) / f.run.ms).toFixed(0)} jobs/s, CPU ${f.run.cpuS.toFixed(0)} s`,
+      "",
+    ],
     [
       "first night: peak RSS",
       `${f.run.maxRssMb.toFixed(0)} MB`,
       `≤ ${g.rssMb} MB ${mark(f.run.maxRssMb <= g.rssMb)}`,
     ],
-    ["no-op night: wall time", `${(f.noop.ms / 1000).toFixed(1)} s`, ""],
+    [
+      "no-op night: wall time, CPU",
+      `${(f.noop.ms / 1000).toFixed(1)} s, CPU ${f.noop.cpuS.toFixed(1)} s`,
+      "",
+    ],
     [
       "no-op night: peak RSS",
       `${f.noop.maxRssMb.toFixed(0)} MB`,

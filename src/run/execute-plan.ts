@@ -11,6 +11,7 @@ import { writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
+import { runWindowed } from "./job-window.js";
 import type { Orphan } from "./orphans.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
@@ -117,6 +118,13 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
   );
 }
 
+/**
+ * Jobs admitted beyond those the fal slots hold, at least: ready to take a slot the moment one
+ * frees, or delivering their results. When delivery falls behind, they fill this room and
+ * nothing more is admitted until it catches up.
+ */
+const DELIVERY_ROOM = 32;
+
 /** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
 export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
 
@@ -211,14 +219,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
     const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
-    await Promise.all(
-      plan.jobs.map(async (job) => {
-        const outcome = await runJob(job, ctx, options.starts?.get(job.id));
-        outcomes.set(job.id, outcome);
-        progress.ended(outcome, job.pricePerImageUsd);
-        tellProgress();
-      }),
-    );
+    // The jobs at fal, and as many again waiting for a slot or being delivered (see runWindowed).
+    const room = () => scheduler.concurrency + Math.max(DELIVERY_ROOM, scheduler.concurrency);
+    await runWindowed(plan.jobs, room, async (job) => {
+      const outcome = await runJob(job, ctx, options.starts?.get(job.id));
+      outcomes.set(job.id, outcome);
+      progress.ended(outcome, job.pricePerImageUsd);
+      tellProgress();
+    });
   } finally {
     stopTicking();
     stop.dispose();

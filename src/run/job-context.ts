@@ -23,7 +23,7 @@ export interface JobHooks {
 
 /** What the journal needs to hear; absent, nothing is journaled. */
 export interface JournalLike {
-  appendNow(entry: NewEntry): void;
+  /** Resolves once the line is on disk; the step it records waits for that. */
   append(entry: NewEntry): Promise<void>;
 }
 

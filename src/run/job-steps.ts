@@ -82,6 +82,8 @@ export class JobSteps {
   readonly log;
   /** The result fetch started the moment fal said COMPLETED (before the slot was given up). */
   prefetched: { readonly request: string; readonly result: Promise<ResultEvent> } | undefined;
+  /** The `submitted` line of the request just sent, on disk once this resolves. */
+  journaled: Promise<void> | undefined;
 
   constructor(
     readonly job: Job,
@@ -133,7 +135,7 @@ export class JobSteps {
     if (ctx.budget && !ctx.budget.reserve(job))
       return { kind: "not-sent", reason: "not submitted: the budget is spent" };
     // On disk before the request leaves: a run killed during the submit knows it may have paid.
-    ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id });
+    await ctx.journal?.append({ type: "submitting", key: job.key, job: job.id });
     const submitted = await this.retrying("submit", () =>
       ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
         ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
@@ -144,7 +146,9 @@ export class JobSteps {
       return { kind: "error", error: submitted };
     }
     const submittedAt = ctx.clock.now();
-    ctx.journal?.appendNow({
+    // Written at once (a kill right after loses nothing); following the request waits until it is
+    // on disk (see `followRequest`), where the run can already reach the request to detach it.
+    this.journaled = ctx.journal?.append({
       type: "submitted",
       key: job.key,
       job: job.id,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
@@ -14,8 +14,8 @@ import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-
 import { ReviewPass } from "./honour-review.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
-import { compactEntries, replay } from "./job-state.js";
-import { Journal, parseJournal } from "./journal.js";
+import { compactEntries, type KeyState, replayEntry } from "./job-state.js";
+import { Journal, type JournalEntry } from "./journal.js";
 import { lockOutput } from "./lock.js";
 import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
@@ -62,17 +62,11 @@ export interface RunPipelineOptions
   readonly fetch?: typeof fetch;
 }
 
-/** Reads the journal's history of every key, for the report. */
-async function historyOf(outputDir: string) {
-  const { entries } = parseJournal(await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8"));
-  return new Map([...replay(entries)].map(([key, s]) => [key, s.history]));
-}
-
 /** How each job starts, from the journal and the files on disk. */
 async function startsFor(
   plan: Plan,
   outputDir: string,
-  states: ReturnType<typeof replay>,
+  states: ReadonlyMap<string, KeyState>,
   options: ResumeOptions,
   journal: Journal,
   sources: SourceMismatches,
@@ -106,10 +100,23 @@ async function startsFor(
   return starts;
 }
 
+/** What a compaction of `states` writes, a thousand keys at a time (never all as one list). */
+function* compacted(states: ReadonlyMap<string, KeyState>, now: number): Generator<JournalEntry> {
+  let chunk = new Map<string, KeyState>();
+  for (const [key, state] of states) {
+    chunk.set(key, state);
+    if (chunk.size < 1000) continue;
+    yield* compactEntries(chunk, now);
+    chunk = new Map();
+  }
+  yield* compactEntries(chunk, now);
+}
+
 /**
- * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it; a
- * journal read every night grows every night, so a long one is compacted first: it keeps what
- * it says, not how it got there.
+ * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it as it is
+ * read, in one pass; the states stay up to date with what the run appends. A journal read every
+ * night grows every night, so one holding more than twice what a compaction would leave is
+ * compacted: it keeps what it says, not how it got there.
  */
 async function openJournal(outputDir: string, fresh: boolean, clock: Clock, source: string) {
   if (fresh) {
@@ -120,14 +127,17 @@ async function openJournal(outputDir: string, fresh: boolean, clock: Clock, sour
       if (error.code !== "ENOENT") throw error;
     });
   }
-  let opened = await Journal.open(outputDir, () => clock.now(), source);
-  const states = replay(opened.entries);
-  if (opened.entries.length > 2 * states.size + 1000) {
-    opened.journal.close();
-    await Journal.rewrite(outputDir, compactEntries(states, clock.now()));
-    opened = await Journal.open(outputDir, () => clock.now(), source);
-  }
-  return { journal: opened.journal, states };
+  const states = new Map<string, KeyState>();
+  const { journal, lines } = await Journal.open(
+    outputDir,
+    () => clock.now(),
+    source,
+    (e) => replayEntry(states, e),
+  );
+  let left = 0;
+  for (const _ of compacted(states, clock.now())) left += 1;
+  if (lines > 2 * left + 1000) await journal.compact(compacted(states, clock.now()));
+  return { journal, states };
 }
 
 /** The run options `executePlan` takes as they are. */
@@ -157,7 +167,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
 async function startsOfRun(
   fullPlan: Plan,
   outputDir: string,
-  states: ReturnType<typeof replay>,
+  states: ReadonlyMap<string, KeyState>,
   options: RunPipelineOptions,
   journal: Journal,
   source: string,
@@ -273,7 +283,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       starts,
       journal,
       logger,
-      history: () => historyOf(outputDir),
+      history: async () => new Map([...states].map(([key, s]) => [key, s.history])),
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
