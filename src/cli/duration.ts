@@ -29,3 +29,13 @@ export function formatDuration(ms: number): string {
   const text = `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
   return text === "" ? "0s" : text;
 }
+
+/** commander parser: a duration of at least `minMs` (`what` names the bound in the error). */
+export function durationAtLeast(minMs: number, what: string): (text: string) => number {
+  return (text) => {
+    const ms = parseDuration(text);
+    if (ms < minMs)
+      throw new InvalidArgumentError(`must be at least ${formatDuration(minMs)} (${what}), got "${text}"`);
+    return ms;
+  };
+}

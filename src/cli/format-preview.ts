@@ -25,7 +25,8 @@ const jobs = (n: number) => `${n} job${n === 1 ? "" : "s"}`;
 const NOTES: Readonly<Record<Exclude<PreviewKind, "to-run" | "up-to-date">, string>> = {
   resume: "sent before: followed or fetched again, no new charge",
   failed: "failed for good: --retry-failed sends them again",
-  "in-doubt": "a submit cut off by a kill: not sent again, to avoid paying twice",
+  "in-doubt":
+    "a submit cut off before fal answered: looked up in fal's request history first, sent again only once fal could no longer hold it",
 };
 
 /** What a run into the output folder would do, for a terminal. `where` is the folder as shown. */

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { wholeNumber } from "./parse-values.js";
+import { positiveNumber, wholeNumber } from "./parse-values.js";
 import { planCommand, validateCommand } from "./plan-command.js";
 import type { CliIo } from "./streams.js";
 
@@ -38,6 +38,11 @@ export function addManifestCommands(program: Command, io: CliIo, done: (code: nu
         ),
       )
       .option("--force", "with -o: as a run with --force would see it")
-      .option("--retry-failed", "with -o: as a run with --retry-failed would see it"),
+      .option("--retry-failed", "with -o: as a run with --retry-failed would see it")
+      .option(
+        "--max-cost <usd>",
+        "warn when the plan (with -o: what the run would send) can cost more than this (USD); over the manifest's max_cost_usd",
+        positiveNumber,
+      ),
   ).action(async (manifest: string, flags) => done(await planCommand(manifest, flags, io)));
 }

@@ -1,10 +1,12 @@
 import { join, relative, resolve } from "node:path";
-import { falSource } from "../fal/index.js";
+import { systemClock } from "../clock.js";
+import { credentialsFromEnv, falSource } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
-import { formatPlanSummary, type Plan, summarizePlan, writePlanJson } from "../plan/index.js";
+import { type PricePlanOptions, pricePlan } from "../load/price-plan.js";
+import { formatPlanSummary, type Plan, roundUsd, summarizePlan, writePlanJson } from "../plan/index.js";
 import { type OutputPreview, type PreviewKind, previewOutput } from "../run/preview-output.js";
 import { EXIT } from "./exit-codes.js";
-import { formatPreview, previewJson } from "./format-preview.js";
+import { costOf, formatPreview, previewJson } from "./format-preview.js";
 import type { CliIo } from "./streams.js";
 
 export interface PlanFlags {
@@ -23,6 +25,8 @@ export interface PreviewFlags {
   readonly falBaseUrl?: string;
   readonly force?: boolean;
   readonly retryFailed?: boolean;
+  /** `--max-cost` (over the manifest's `max_cost_usd`): a plan that costs more is warned about. */
+  readonly maxCost?: number;
 }
 
 /** Turns the shared flags into loadPlan options. */
@@ -51,6 +55,57 @@ async function previewFor(plan: Plan, flags: PreviewFlags, io: CliIo): Promise<O
 }
 
 /**
+ * Where `plan` asks for prices: where a run with these flags would send its traffic (its
+ * cache is the output folder's, used only where a run made it). The built-in emulator charges
+ * the built-in prices, and fal is not asked without a key.
+ */
+function priceOptions(plan: Plan, flags: PreviewFlags, io: CliIo): PricePlanOptions {
+  const common = {
+    stateDir: resolve(join(flags.output ?? "output", plan.name, ".state")),
+    clock: systemClock,
+    makeStateDir: false,
+  };
+  if (flags.emulator)
+    return { ...common, access: undefined, notAsked: "the built-in emulator charges the built-in prices" };
+  const source = falSource({ ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}), env: io.env });
+  const credentials = credentialsFromEnv(io.env);
+  if (source !== "fal")
+    return { ...common, access: { target: { kind: "base-url", baseUrl: source }, credentials } };
+  if (credentials === undefined)
+    return { ...common, access: undefined, notAsked: "FAL_KEY is not set: fal's prices were not asked" };
+  return { ...common, access: { target: { kind: "fal" }, credentials } };
+}
+
+/**
+ * One line before anything is sent when the cap (`--max-cost`, else `max_cost_usd`) is below
+ * what the plan can cost (with an output folder: what tonight's run would send).
+ */
+function warnOverCap(
+  cap: number | undefined,
+  fromFlag: boolean,
+  plan: Plan,
+  preview: OutputPreview | undefined,
+  io: CliIo,
+): void {
+  if (cap === undefined) return;
+  // A run reserves for what earlier runs left at fal too (see `Budget.hold`).
+  const held = preview ? costOf(preview.heldAtFal).costUsd.max : 0;
+  const cost = preview
+    ? roundUsd(costOf(preview.jobs["to-run"]).costUsd.max + held)
+    : plan.estimatedCostUsd.max;
+  if (cost <= cap + 1e-9) return;
+  const what = !preview
+    ? "the plan"
+    : held > 0
+      ? "what this run would send and what earlier runs left at fal"
+      : "what this run would send";
+  const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+  io.stderr.write(
+    `warning: ${what} can cost up to ${usd(cost)}, over the budget of ${usd(cap)} (${fromFlag ? "--max-cost" : "max_cost_usd"}): the run stops submitting at the budget (exit 3)\n`,
+  );
+}
+
+/**
  * `seedream-pipeline plan` (and `run --dry-run`): the jobs, images, uploads and cost, sending
  * nothing; with an output folder, also what a run into it would do: jobs to run and their
  * cost, up to date, resumed, failed for good.
@@ -60,8 +115,10 @@ export async function planCommand(
   flags: PlanFlags & PreviewFlags,
   io: CliIo,
 ): Promise<number> {
-  const { plan } = await loadPlan(manifest, planOptions(flags, io));
+  const loaded = await loadPlan(manifest, planOptions(flags, io));
+  const { plan } = await pricePlan(loaded.plan, loaded.allJobs, priceOptions(loaded.plan, flags, io));
   const preview = await previewFor(plan, flags, io);
+  warnOverCap(flags.maxCost ?? loaded.maxCostUsd, flags.maxCost !== undefined, plan, preview, io);
   const where = preview ? relative(process.cwd(), preview.outputDir) || "." : "";
   if (flags.json) {
     const kindOf = new Map<string, PreviewKind>();

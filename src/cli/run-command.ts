@@ -3,6 +3,7 @@ import { type Emulator, startEmulator } from "../emulator/index.js";
 import { PipelineError } from "../errors.js";
 import { resolveFalAccess } from "../fal/index.js";
 import { createLogger } from "../log/logger.js";
+import type { Report } from "../report/index.js";
 import { runPipeline } from "../run/run-pipeline.js";
 import { EXIT } from "./exit-codes.js";
 import { notify } from "./notify.js";
@@ -28,6 +29,7 @@ export interface RunFlags extends PlanFlags {
   readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
+  readonly maxRunTime?: number;
   readonly deadline?: number;
   readonly outageTimeout?: number;
   readonly deadlineAction?: "finish" | "cancel";
@@ -125,6 +127,16 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   }
 }
 
+/** `spent: $0.240 (6 requests completed, 1 pending, 0 in doubt); all runs: $1.200`, from the report's spend. */
+function spendLine(spend: Report["totals"]["spend"]): string {
+  if (!spend) return "";
+  const usd = (n: number) => `$${n.toFixed(3)}`;
+  const { run, all_runs: all } = spend;
+  const open = run.pending.requests + run.in_doubt.requests;
+  const atMost = open > 0 ? ` (up to ${usd(run.pending.cost_usd + run.in_doubt.cost_usd)} more)` : "";
+  return `spent: ${usd(run.completed.cost_usd)} for ${run.completed.requests} requests completed, ${run.pending.requests} pending, ${run.in_doubt.requests} in doubt${atMost}; all runs of this folder: ${usd(all.completed.cost_usd)}\n`;
+}
+
 /** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
 function idsLine(jobs: readonly { id: string; status: string }[], status: string, label: string): string {
   const ids = jobs.filter((j) => j.status === status).map((j) => j.id);
@@ -162,6 +174,7 @@ function runOptions(flags: RunFlags, startedAt: number) {
     },
     ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
     ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
+    ...(flags.maxRunTime !== undefined ? { maxRunTimeMs: flags.maxRunTime } : {}),
     ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
     ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
     ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
@@ -184,6 +197,7 @@ function printSummary(
     io.stdout.write(
       `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
     );
+  io.stdout.write(spendLine(result.report.totals.spend));
   for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
   io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
   io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));

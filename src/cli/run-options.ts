@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { parseDuration } from "./duration.js";
+import { durationAtLeast, parseDuration } from "./duration.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
 import { withManifestOptions } from "./manifest-commands.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
@@ -84,8 +84,15 @@ function retryAndTimeOptions(cmd: Command): Command {
     )
     .option(
       "--start-timeout <duration>",
-      "fal's bound on time waiting in its queue (x-fal-request-timeout)",
+      "fal's bound on time waiting in its queue (x-fal-request-timeout, sent on every submit)",
+      durationAtLeast(2000, "fal accepts only more than 1 second"),
+      600_000,
+    )
+    .option(
+      "--max-run-time <duration>",
+      "the longest a request runs at fal once started: with --start-timeout, how long a submit whose answer never came may still turn up in fal's request history before it is sent again",
       parseDuration,
+      300_000,
     )
     .option(
       "--deadline <duration>",

@@ -24,6 +24,11 @@ export interface EmulatorFaults {
   readonly resetRate?: number;
   /** Probability a submit's connection is reset before it is processed (the client cannot know that). */
   readonly resetSubmitRate?: number;
+  /**
+   * Probability a submit's connection is dropped after the request was accepted (queued, billed
+   * when it completes), before its answer: the client cannot learn the request id.
+   */
+  readonly dropSubmitAnswerRate?: number;
   /** Probability a request completes with a retryable error (500 runner_error), not images. */
   readonly failRequests?: number;
   /** Probability a file download is cut short (the body ends before its Content-Length). */

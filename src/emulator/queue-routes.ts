@@ -48,6 +48,7 @@ export async function submit({ ctx, req, url, method, entry }: Call): Promise<Re
   ctx.ledger.accept(request);
   ctx.changed();
   await holdAnswer(ctx, req);
+  if (ctx.faults.chance(ctx.faults.current.dropSubmitAnswerRate)) req.socket.destroy();
   if (req.socket.destroyed) {
     // Accepted, and billed if it succeeds, but the client never learns its id.
     ctx.ledger.unanswered += 1;

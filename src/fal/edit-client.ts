@@ -28,6 +28,11 @@ export type FalStatus =
 export interface SubmitOptions {
   /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
   readonly startTimeoutS?: number;
+  /**
+   * Called each time the submit is about to leave (after any gate held it, on every retry the
+   * client makes): the moment from which fal may have it, for a journal to record before it goes.
+   */
+  readonly onSend?: () => void;
 }
 
 /** The narrow part of fal this project uses; the only door to `@fal-ai/client`. */
@@ -83,17 +88,28 @@ export function createEditClient(options: EditClientOptions): EditClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
   const redirected =
     options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
-  const fetchImpl = options.traffic ? observingFetch(options.traffic, redirected) : redirected;
+  const observed = (inner: typeof fetch) =>
+    options.traffic ? observingFetch(options.traffic, inner) : inner;
   // An explicit resolver keeps the client from reading FAL_KEY from the environment itself.
   const credentials = options.credentials;
-  const fal = createFalClient({ credentials: () => credentials, fetch: fetchImpl });
+  const fal = createFalClient({ credentials: () => credentials, fetch: observed(redirected) });
+  /** A client whose every send (past the gate) is told first: for one submit. */
+  const telling = (onSend: () => void) =>
+    createFalClient({
+      credentials: () => credentials,
+      fetch: observed((input, init) => {
+        onSend();
+        return redirected(input, init);
+      }),
+    });
   return {
     async upload(file) {
       const blob = new File([file.bytes], file.fileName, { type: file.contentType });
       return fal.storage.upload(blob);
     },
     async submit(endpointId, input, submitOptions = {}) {
-      const { request_id } = await fal.queue.submit(endpointId, {
+      const client = submitOptions.onSend ? telling(submitOptions.onSend) : fal;
+      const { request_id } = await client.queue.submit(endpointId, {
         input,
         ...(submitOptions.startTimeoutS === undefined ? {} : { startTimeout: submitOptions.startTimeoutS }),
       });

@@ -28,6 +28,7 @@ export {
   type FindByInputQuery,
   type HistoryEntry,
   type HistoryQuery,
+  inputDigest,
   type RequestHistory,
   type RequestHistoryOptions,
 } from "./request-history.js";

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -29,6 +30,11 @@ export interface LoadPricesOptions {
   readonly clock: Clock;
   /** How long a cached price is used before fal is asked again. @default one day */
   readonly maxAgeMs?: number;
+  /**
+   * Make the state folder to cache fal's answer in; false caches only where it exists (`plan`
+   * makes no folder). @default true
+   */
+  readonly makeStateDir?: boolean;
 }
 
 /** The cache file: prices fal answered, for one target (fal itself, or a base URL). */
@@ -127,13 +133,13 @@ export async function loadPrices(options: LoadPricesOptions): Promise<Map<string
       if (quote) quotes.set(id, quote);
     }
   }
-  if (fresh) {
-    await mkdir(options.stateDir, { recursive: true });
-    await writeFileAtomic(
-      path,
-      `${JSON.stringify({ target, prices: cached } satisfies CacheFile, null, 2)}\n`,
-      { fsync: true },
-    );
-  }
+  if (fresh) await saveCache(options, path, { target, prices: cached });
   return quotes;
+}
+
+/** Writes the cache (see `makeStateDir`). */
+async function saveCache(options: LoadPricesOptions, path: string, file: CacheFile): Promise<void> {
+  if (options.makeStateDir === false && !existsSync(options.stateDir)) return;
+  await mkdir(options.stateDir, { recursive: true });
+  await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, { fsync: true });
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { type PlatformAccess, PlatformApiError, platformGet } from "./platform-api.js";
 
@@ -51,6 +52,26 @@ export interface RequestHistory {
    * be waiting or running; only then is it safe to submit again.
    */
   findRequestByInput(query: FindByInputQuery): Promise<HistoryEntry | undefined>;
+}
+
+/** JSON with every object's keys sorted: one text for one value, whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined);
+    keys.sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * A digest of a request's input (sha256 of its JSON with sorted keys, `undefined` fields
+ * dropped as JSON drops them): journaled with a submit's intent, it finds the request in fal's
+ * history later without keeping the input itself.
+ */
+export function inputDigest(input: unknown): string {
+  return createHash("sha256").update(canonicalJson(input)).digest("hex");
 }
 
 /** Options of the history client. */

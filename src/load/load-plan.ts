@@ -57,6 +57,12 @@ export async function loadPlan(manifestPath: string, options: LoadPlanOptions = 
   const plan = planPipeline(planned, selection);
   // A selection's report keeps the other jobs, so it needs to know them (and their keys).
   const selecting = options.only !== undefined || options.limit !== undefined;
-  const allJobs = selecting ? planPipeline(planned, {}).jobs : plan.jobs;
-  return { plan, concurrency: manifest.concurrency, maxCostUsd: manifest.maxCostUsd, allJobs };
+  const all = selecting ? planPipeline(planned, {}) : plan;
+  // Prices of every endpoint of the manifest (`pricePlan` asks fal for them all: the report keeps every job).
+  return {
+    plan: { ...plan, prices: all.prices },
+    concurrency: manifest.concurrency,
+    maxCostUsd: manifest.maxCostUsd,
+    allJobs: all.jobs,
+  };
 }

@@ -3,6 +3,7 @@ import { type PixelSize, resolvePixelSize } from "../endpoints/index.js";
 import type { ImageRef, Manifest } from "../manifest/index.js";
 import { canonicalJson } from "./canonical-json.js";
 import type { JobDraft } from "./draft.js";
+import { costRange, manifestPrices } from "./prices.js";
 import { type Selection, selectDrafts } from "./select.js";
 import type { Job, Plan, SkippedRow, Upload } from "./types.js";
 
@@ -44,8 +45,6 @@ export function jobKey(
 function integer(v: unknown, fallback: number): number {
   return typeof v === "number" && Number.isInteger(v) ? v : fallback;
 }
-
-export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
 
 /** A job's output settings (made once per size variant, and shared by its jobs). */
 function jobOutput(manifest: Manifest, sizeName: string, bySize: Map<string, Job["output"]>): Job["output"] {
@@ -144,18 +143,13 @@ export function planPipeline(input: PlanInput, selection: Selection = {}): Plan 
           contentType: ref.contentType,
           bytes: ref.bytes,
         });
-  let min = 0;
-  let max = 0;
-  for (const j of jobs) {
-    min += j.expectedImages.min * j.pricePerImageUsd;
-    max += j.expectedImages.max * j.pricePerImageUsd;
-  }
   return {
     name: manifest.name,
     endpoint: manifest.endpoint,
     jobs,
     uploads: [...uploads.values()],
-    estimatedCostUsd: { min: roundUsd(min), max: roundUsd(max) },
+    estimatedCostUsd: costRange(jobs),
+    prices: manifestPrices(jobs, manifest.prices),
     totalJobs: input.drafts.length,
     warnings: [
       ...manifest.warnings,

@@ -1,6 +1,7 @@
+import { findEndpoint } from "../endpoints/index.js";
 import { formatIssue } from "../errors.js";
 import { displayUrl } from "../outputs/display-url.js";
-import { roundUsd } from "./plan-pipeline.js";
+import { type EndpointPrice, roundUsd } from "./prices.js";
 import type { Plan } from "./types.js";
 
 /** One line of the plan table: jobs of one prompt at one size. */
@@ -22,6 +23,8 @@ export interface PlanSummary {
   readonly images: { readonly min: number; readonly max: number };
   readonly uploads: { readonly files: number; readonly bytes: number };
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+  /** The price per image of each endpoint, and where it came from. */
+  readonly prices: readonly EndpointPrice[];
   readonly warnings: readonly string[];
   /** Rows left out (`on_invalid_row: skip`): where, and each issue as one line. */
   readonly skipped: readonly {
@@ -84,6 +87,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
     },
     uploads: { files: plan.uploads.length, bytes: plan.uploads.reduce((n, u) => n + u.bytes, 0) },
     estimatedCostUsd: plan.estimatedCostUsd,
+    prices: plan.prices,
     warnings: plan.warnings,
     skipped: plan.skipped.map((s) => ({
       row: s.row,
@@ -98,6 +102,20 @@ const range = (r: { min: number; max: number }, f: (n: number) => string = Strin
 const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
 const bytes = (n: number) =>
   n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+const SOURCES: Readonly<Record<EndpointPrice["source"], string>> = {
+  fal: "from fal's pricing endpoint",
+  cache: "from fal's pricing endpoint (cached under a day)",
+  manifest: "from the manifest's prices",
+  "built-in": "built in",
+};
+
+/** `price: seedream-v4.5 $0.040 per image, from fal's pricing endpoint`, and why not fal's. */
+function priceLine(p: EndpointPrice): string {
+  const name = findEndpoint(p.endpointId)?.model ?? p.endpointId;
+  const note = p.note === undefined ? "" : ` (${p.note})`;
+  return `price: ${name} $${p.unitPriceUsd.toFixed(3)} per image, ${SOURCES[p.source]}${note}`;
+}
 
 /** The plan as a table for a terminal. */
 export function formatPlanSummary(s: PlanSummary): string {
@@ -128,6 +146,7 @@ export function formatPlanSummary(s: PlanSummary): string {
     "",
     `inputs to upload: ${s.uploads.files} file${s.uploads.files === 1 ? "" : "s"} (${bytes(s.uploads.bytes)})`,
     `estimated cost: ${range(s.estimatedCostUsd, usd)}`,
+    ...s.prices.map(priceLine),
     ...s.warnings.map((w) => `warning: ${w}`),
     "",
   ].join("\n");

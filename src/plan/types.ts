@@ -61,9 +61,37 @@ export interface Plan {
   readonly uploads: readonly Upload[];
   /** Estimated cost in USD, from the fewest and most images. */
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
+  /** The price per image of each endpoint the jobs use, and where it came from (see `repricePlan`). */
+  readonly prices: readonly EndpointPrice[];
   /** Jobs in the manifest before `--only` / `--limit`. */
   readonly totalJobs: number;
   readonly warnings: readonly string[];
   /** Rows left out because their values are invalid (`on_invalid_row: skip`), with why. */
   readonly skipped: readonly SkippedRow[];
+}
+
+/**
+ * Where an endpoint's price per image came from: fal's pricing endpoint now (`fal`), the state
+ * folder's copy of its answer (`cache`, at most a day old), the manifest's `prices`, or the
+ * built-in table.
+ */
+export type PriceSource = "fal" | "cache" | "manifest" | "built-in";
+
+/** The price per image a plan uses for one endpoint, and where it came from. */
+export interface EndpointPrice {
+  readonly endpointId: string;
+  readonly unitPriceUsd: number;
+  readonly source: PriceSource;
+  /** When fal answered it (epoch ms), for `fal` and `cache`. */
+  readonly fetchedAt?: number;
+  /** Why fal's price is not used, when fal was asked (or could not be) and gave none. */
+  readonly note?: string;
+}
+
+/** A price fal's pricing endpoint gave (now, or cached), or why the fallback is used. */
+export interface PriceAnswer {
+  readonly unitPriceUsd: number;
+  readonly source: "fal" | "cache" | "built-in";
+  readonly fetchedAt?: number;
+  readonly note?: string;
 }

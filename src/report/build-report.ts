@@ -1,8 +1,9 @@
 import { displayUrl } from "../outputs/display-url.js";
 import type { SavedImage } from "../outputs/index.js";
-import { type Job, type Plan, roundUsd } from "../plan/index.js";
+import { type EndpointPrice, type Job, type Plan, roundUsd } from "../plan/index.js";
 import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
-import type { Report, ReportJob, ReportTimings } from "./types.js";
+import type { Spend } from "../run/spend.js";
+import type { Report, ReportJob, ReportPrice, ReportSpend, ReportTimings } from "./types.js";
 
 /** Facts about the run that the plan and outcomes do not hold. */
 export interface RunFacts {
@@ -21,6 +22,32 @@ export interface RunFacts {
   readonly rateLimited: number;
   /** Each job key's status history across runs (from the journal). */
   readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
+  /** Requests fal accepted, by this run and by every run (from the journal); absent without one. */
+  readonly spend?: { readonly run: Spend; readonly total: Spend };
+}
+
+function spendEntry(s: Spend): ReportSpend {
+  const line = (l: { requests: number; usd: number }) => ({
+    requests: l.requests,
+    cost_usd: roundUsd(l.usd),
+  });
+  return {
+    accepted: line(s.accepted),
+    completed: { ...line(s.completed), images: s.completed.images },
+    failed: line(s.failed),
+    pending: line(s.pending),
+    in_doubt: line(s.inDoubt),
+  };
+}
+
+function priceEntry(p: EndpointPrice): ReportPrice {
+  return {
+    endpoint: p.endpointId,
+    unit_price_usd: p.unitPriceUsd,
+    source: p.source,
+    ...(p.fetchedAt === undefined ? {} : { fetched_at: new Date(p.fetchedAt).toISOString() }),
+    ...(p.note === undefined ? {} : { note: p.note }),
+  };
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
@@ -170,7 +197,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
   });
   const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
   const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
-  // Spent: images generated in this run (skipped jobs cost nothing now).
+  // Without the journal's tally: images generated in this run (skipped jobs cost nothing now).
   const spent = plan.jobs.reduce(
     (usd, job, i) =>
       usd + (jobs[i]?.status === "succeeded" ? (jobs[i]?.outputs.length ?? 0) : 0) * job.pricePerImageUsd,
@@ -196,6 +223,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       },
       http_calls: facts.calls,
       rate_limited: facts.rateLimited,
+      prices: plan.prices.map(priceEntry),
     },
     totals: {
       jobs: jobs.length,
@@ -208,7 +236,10 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       images,
       bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),
       estimated_cost_usd: plan.estimatedCostUsd,
-      cost_usd: roundUsd(spent),
+      cost_usd: roundUsd(facts.spend ? facts.spend.run.completed.usd : spent),
+      ...(facts.spend
+        ? { spend: { run: spendEntry(facts.spend.run), all_runs: spendEntry(facts.spend.total) } }
+        : {}),
     },
     jobs,
   };

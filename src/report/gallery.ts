@@ -83,6 +83,15 @@ function indexScript(report: Report): string {
   return `galleryIndex(${scriptJson({ statuses, sizes, models, st, sz, md, q })});\n`;
 }
 
+/** What fal was paid across the folder's runs, and what it still holds (pending, in doubt). */
+function spendHtml(spend: Report["totals"]["spend"]): string {
+  if (!spend) return "";
+  const all = spend.all_runs;
+  const open = all.pending.requests + all.in_doubt.requests;
+  const held = all.pending.cost_usd + all.in_doubt.cost_usd;
+  return `<span>all runs: $${all.completed.cost_usd.toFixed(3)} for ${all.completed.requests} requests${open > 0 ? `, ${open} still at fal (up to $${held.toFixed(3)})` : ""}</span>`;
+}
+
 function summaryHtml(report: Report): string {
   const t = report.totals;
   const made = report.jobs.reduce((n, j) => n + (j.status === "succeeded" ? j.outputs.length : 0), 0);
@@ -101,7 +110,7 @@ function summaryHtml(report: Report): string {
     failures.length > FAILURES_LISTED
       ? `<li><a href="#status=failed">all ${failures.length} failures…</a></li>`
       : "";
-  return `<div class="summary"><span>run ${esc(report.run.id)}</span><span>${t.jobs} jobs</span><span><a href="#status=succeeded">${t.succeeded} made this run</a></span><span><a href="#status=skipped">${t.skipped} up to date</a></span><span><a href="#status=failed" id="failed-link">${t.failed} failed</a></span><span><a href="#status=unfinished">${t.unfinished} unfinished (the next run resumes them)</a></span><span>${t.canceled + t.not_run} not run</span><span>${made} images made this run (${t.images} in all)</span><span>cost $${t.cost_usd.toFixed(3)} (estimated $${est.min.toFixed(3)}${est.max !== est.min ? `–$${est.max.toFixed(3)}` : ""})</span><span>${(report.run.duration_ms / 1000).toFixed(1)} s</span><span>${perMinute} images/min</span><span>ended: ${esc(report.run.ended_by)}</span>${report.review ? `<span>review: ${report.review.approved} approved, ${report.review.rejected} rejected, ${report.review.pending} pending</span>` : ""}</div>
+  return `<div class="summary"><span>run ${esc(report.run.id)}</span><span>${t.jobs} jobs</span><span><a href="#status=succeeded">${t.succeeded} made this run</a></span><span><a href="#status=skipped">${t.skipped} up to date</a></span><span><a href="#status=failed" id="failed-link">${t.failed} failed</a></span><span><a href="#status=unfinished">${t.unfinished} unfinished (the next run resumes them)</a></span><span>${t.canceled + t.not_run} not run</span><span>${made} images made this run (${t.images} in all)</span><span>cost $${t.cost_usd.toFixed(3)} (estimated $${est.min.toFixed(3)}${est.max !== est.min ? `–$${est.max.toFixed(3)}` : ""})</span>${spendHtml(t.spend)}<span>${(report.run.duration_ms / 1000).toFixed(1)} s</span><span>${perMinute} images/min</span><span>ended: ${esc(report.run.ended_by)}</span>${report.review ? `<span>review: ${report.review.approved} approved, ${report.review.rejected} rejected, ${report.review.pending} pending</span>` : ""}</div>
 ${failures.length === 0 ? "" : `<details class="failures"${failures.length <= 10 ? " open" : ""}><summary>${failures.length} failure${failures.length === 1 ? "" : "s"}</summary><ul>${listed}${more}</ul></details>`}`;
 }
 

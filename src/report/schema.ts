@@ -90,6 +90,21 @@ const job = z.strictObject({
     .optional(),
 });
 
+const spendLine = z.strictObject({ requests: z.int(), cost_usd: z.number() });
+
+/** Requests fal accepted (or may have), by how they stand, with their estimated cost. */
+const spend = z.strictObject({
+  accepted: spendLine.describe("Every request fal accepted: completed + failed + pending"),
+  completed: spendLine
+    .extend({ images: z.int() })
+    .describe("Completed with images, which fal bills: images × price"),
+  failed: spendLine.describe("Failed at fal, canceled or lost by fal: not billed as far as known (0)"),
+  pending: spendLine.describe("Accepted, not completed yet (the next run re-attaches): at the most"),
+  in_doubt: spendLine.describe(
+    "Submits whose answer never came back: fal may have accepted them; at the most",
+  ),
+});
+
 /** `report.json` (and `runs/<run-id>.json`), declared once; `schema/report.schema.json` is made from it. */
 export const reportSchema = z
   .strictObject({
@@ -119,6 +134,22 @@ export const reportSchema = z
       }),
       http_calls: z.record(z.string(), z.int()),
       rate_limited: z.int(),
+      prices: z
+        .array(
+          z.strictObject({
+            endpoint: z.string(),
+            unit_price_usd: z.number(),
+            source: z
+              .enum(["fal", "cache", "manifest", "built-in"])
+              .describe(
+                "fal's pricing endpoint now, its answer cached under a day, the manifest's `prices`, or the built-in table",
+              ),
+            fetched_at: iso.optional(),
+            note: z.string().optional().describe("Why fal's price is not used"),
+          }),
+        )
+        .optional()
+        .describe("The price per image of each endpoint, and where it came from"),
     }),
     totals: z
       .strictObject({
@@ -132,7 +163,15 @@ export const reportSchema = z
         images: z.int(),
         bytes: z.int(),
         estimated_cost_usd: z.strictObject({ min: z.number(), max: z.number() }),
-        cost_usd: z.number().describe("Images generated in this run × price per image"),
+        cost_usd: z
+          .number()
+          .describe("The estimated spend of this run: images of the requests it sent that completed × price"),
+        spend: z
+          .strictObject({ run: spend, all_runs: spend })
+          .optional()
+          .describe(
+            "Requests fal accepted: those this run sent, and those of every run of the output folder",
+          ),
       })
       .refine((t) => t.succeeded + t.failed + t.skipped + t.canceled + t.unfinished + t.not_run === t.jobs, {
         message: "succeeded + failed + skipped + canceled + unfinished + not_run must equal jobs",

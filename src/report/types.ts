@@ -110,6 +110,37 @@ export interface ReportJob {
   }>;
 }
 
+/** Requests in one state, and their estimated cost in USD. */
+export interface ReportSpendLine {
+  readonly requests: number;
+  readonly cost_usd: number;
+}
+
+/** Requests fal accepted (or may have), by how they stand; see `Spend`. */
+export interface ReportSpend {
+  /** Every request fal accepted: completed + failed + pending; cost: completed + pending (at the most). */
+  readonly accepted: ReportSpendLine;
+  /** Completed with images, which fal bills: images × price. */
+  readonly completed: ReportSpendLine & { readonly images: number };
+  /** Failed at fal, canceled or lost by fal: not billed as far as the runner can know (0). */
+  readonly failed: ReportSpendLine;
+  /** Accepted, not completed yet (the next run re-attaches): at the most its job can cost. */
+  readonly pending: ReportSpendLine;
+  /** Submits whose answer never came back (fal may have accepted them): at the most. */
+  readonly in_doubt: ReportSpendLine;
+}
+
+/** The price per image a run used for an endpoint, and where it came from. */
+export interface ReportPrice {
+  readonly endpoint: string;
+  readonly unit_price_usd: number;
+  /** `fal` (its pricing endpoint, now), `cache` (its answer, under a day old), `manifest` or `built-in`. */
+  readonly source: "fal" | "cache" | "manifest" | "built-in";
+  readonly fetched_at?: string;
+  /** Why fal's price is not used. */
+  readonly note?: string;
+}
+
 /** `report.json`: what a run did, per job, with totals that add up. */
 export interface Report {
   readonly schema_version: 1;
@@ -136,6 +167,8 @@ export interface Report {
     /** HTTP calls to fal by kind, and how many were answered 429. */
     readonly http_calls: Readonly<Record<string, number>>;
     readonly rate_limited: number;
+    /** The price per image of each endpoint, and its source (absent in reports before prices were asked of fal). */
+    readonly prices?: readonly ReportPrice[];
   };
   readonly totals: {
     readonly jobs: number;
@@ -149,8 +182,13 @@ export interface Report {
     readonly images: number;
     readonly bytes: number;
     readonly estimated_cost_usd: { readonly min: number; readonly max: number };
-    /** Images generated in this run × price per image (skipped jobs cost nothing). */
+    /**
+     * The estimated spend of this run: images of the requests it sent that completed × price
+     * (skipped jobs cost nothing; requests an earlier run sent count in `spend.all_runs`).
+     */
     readonly cost_usd: number;
+    /** Requests fal accepted: those this run sent, and those of every run of the output folder. */
+    readonly spend?: { readonly run: ReportSpend; readonly all_runs: ReportSpend };
   };
   /** Approved / rejected / pending review (absent in reports of runs before review existed). */
   readonly review?: ReportReview;

@@ -2,18 +2,19 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { type EditClient, OutageGate, type Traffic } from "../fal/index.js";
+import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
-import { Budget } from "./budget.js";
-import { writeRunReport } from "./finish-run.js";
+import { Budget, openBudget } from "./budget.js";
+import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
 import { runWindowed } from "./job-window.js";
 import type { Orphan } from "./orphans.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
+import { Reconciler } from "./reconcile.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
@@ -34,8 +35,20 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Cancel a request at fal when it has no result this long after submit. */
   readonly jobTimeoutMs?: number;
-  /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
+  /**
+   * fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`),
+   * sent on every submit so that a submit in doubt has a bound. @default 600
+   */
   readonly startTimeoutS?: number;
+  /**
+   * The longest a request runs at fal once started (and is then listed in its history), in ms:
+   * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. @default 300000
+   */
+  readonly maxRunTimeMs?: number;
+  /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
+  readonly requestHistory?: RequestHistory;
+  /** Request ids that are already some job's (from the journal): never given to a doubt. */
+  readonly knownRequests?: Iterable<string>;
   /**
    * End the run when fal stays away (every call failing for a transport reason or 502/503/504)
    * this long: `ended_by: "fal_unavailable"`, every unfinished job left for the next run.
@@ -77,10 +90,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly allJobs?: Plan["jobs"];
   /** Outputs of jobs no longer in the manifest, listed in the report. */
   readonly orphans?: readonly Orphan[];
-  /** Each job's status history across runs, for the report. */
-  readonly history?: () => Promise<
-    ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>
-  >;
+  /** What the journal says at the end of the run: each job's status history across runs, and the spend. */
+  readonly journalFacts?: () => Promise<Pick<FinishedRun, "history" | "spend">>;
 }
 
 export type { RunEnd } from "./run-stop.js";
@@ -99,7 +110,7 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
     plan.jobs
       .filter((j) => {
         const kind = options.starts?.get(j.id)?.kind ?? "to-submit";
-        return kind === "to-submit" || kind === "submitted";
+        return kind === "to-submit" || kind === "submitted" || kind === "reconciling";
       })
       .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );
@@ -124,6 +135,11 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
  * nothing more is admitted until it catches up.
  */
 const DELIVERY_ROOM = 32;
+
+/** `x-fal-request-timeout` sent on every submit unless `startTimeoutS` says otherwise (s). */
+export const DEFAULT_START_TIMEOUT_S = 600;
+/** The longest run time of a request at fal, unless `maxRunTimeMs` says otherwise. */
+export const DEFAULT_MAX_RUN_TIME_MS = 5 * 60_000;
 
 /** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
 export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
@@ -215,7 +231,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const stop = runStop(options, logger, inFlight, clock);
   const outcomes = new Map<string, JobOutcome>();
   try {
-    const uploads = await uploadNeeded(options, clock, logger);
+    if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
+    // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
+    const uploads = stop.reason() === undefined ? await uploadNeeded(options, clock, logger) : new Map();
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
     const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
@@ -244,7 +262,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     concurrency: scheduler.summary(),
     end,
     traffic: options.traffic,
-    history: options.history ? await options.history() : new Map(),
+    ...(options.journalFacts ? await options.journalFacts() : { history: new Map() }),
     logger,
     keepRuns: options.keepRuns,
     ...(options.decorateReport ? { decorate: options.decorateReport } : {}),
@@ -269,6 +287,8 @@ function jobContext(
 ): JobContext {
   const io = pLimit(4);
   const cpu = pLimit(availableParallelism());
+  const reconciler = new Reconciler({ history: options.requestHistory, clock: run.clock });
+  for (const request of options.knownRequests ?? []) reconciler.claim(request);
   return {
     client: options.client,
     uploads: run.uploads,
@@ -283,11 +303,17 @@ function jobContext(
     io: (fn) => io(fn),
     cpu: (fn) => cpu(fn),
     stopReason: () => run.stop.reason(),
+    stoppedByBudget: () => run.stop.byBudget(),
+    stopSignal: run.stop.signal,
     onFatal: (message) => run.stop.fatal(message),
     falAway: () => run.gate.away,
     inFlight: run.inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
-    startTimeoutS: options.startTimeoutS,
+    bounds: {
+      startTimeoutS: options.startTimeoutS ?? DEFAULT_START_TIMEOUT_S,
+      maxRunTimeMs: options.maxRunTimeMs ?? DEFAULT_MAX_RUN_TIME_MS,
+    },
+    reconciler,
     downloadFetch: options.downloadFetch,
     hooks: options.hooks ?? {},
     journal: options.journal,

@@ -6,6 +6,7 @@ import type { Plan } from "../plan/index.js";
 import { buildReport, type Report, type ReportJob } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
 import type { JobOutcome } from "./job-outcome.js";
+import type { RunSpend } from "./open-journal.js";
 import type { Orphan } from "./orphans.js";
 import type { RunEnd } from "./run-stop.js";
 import type { ConcurrencySummary } from "./scheduler.js";
@@ -24,6 +25,8 @@ export interface FinishedRun {
   readonly end: RunEnd;
   readonly traffic: Traffic;
   readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
+  /** Requests fal accepted, by this run and by every run of the folder (from the journal). */
+  readonly spend?: RunSpend;
   readonly logger: Logger;
   /**
    * Every job of the manifest, when the run took only some (`--only`, `--limit`,
@@ -52,6 +55,7 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     calls: Object.fromEntries(run.traffic.counts),
     rateLimited: run.traffic.rateLimited,
     history: run.history,
+    ...(run.spend === undefined ? {} : { spend: run.spend }),
   });
   const merged = partial ? await withUnselected(run, built) : built;
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;

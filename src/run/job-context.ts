@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.js";
 import type { Job } from "../plan/index.js";
 import type { ConcurrencyController } from "./controller.js";
 import type { NewEntry } from "./journal.js";
+import type { ReconcileBounds, Reconciler } from "./reconcile.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { UploadResults } from "./upload-inputs.js";
 
@@ -23,6 +24,8 @@ export interface JobHooks {
 
 /** What the journal needs to hear; absent, nothing is journaled. */
 export interface JournalLike {
+  /** Writes and fsyncs before returning: for a line that must be on disk before a send leaves. */
+  appendNow(entry: NewEntry): void;
   /** Resolves once the line is on disk; the step it records waits for that. */
   append(entry: NewEntry): Promise<void>;
 }
@@ -33,6 +36,8 @@ export interface BudgetLike {
   reserve(job: Job): boolean;
   /** Replaces the reservation with what the job cost (images × price). */
   settle(job: Job, images: number): void;
+  /** The job ends with a request fal may still bill (left at fal, or in doubt): the most it can cost stays spent. */
+  keep(job: Job): void;
 }
 
 /** What running one job needs from the run around it. */
@@ -55,6 +60,10 @@ export interface JobContext {
   readonly cpu: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
   readonly stopReason: () => string | undefined;
+  /** Whether the run stopped only because the budget is spent: paid requests are still followed. */
+  readonly stoppedByBudget: () => boolean;
+  /** Aborts the moment the run stops (wakes what waits, e.g. a doubt waiting on its bound). */
+  readonly stopSignal: AbortSignal;
   /** Whether fal is away (an outage): failed calls then spend no attempts, the gate holds them. */
   readonly falAway: () => boolean;
   /** The run is told fal rejected the credentials. */
@@ -62,8 +71,10 @@ export interface JobContext {
   readonly inFlight: Map<string, InFlight>;
   /** Cancel a request at fal when no result came this long after submit. */
   readonly jobTimeoutMs: number | undefined;
-  /** fal's bound on time queued before processing, in seconds. */
-  readonly startTimeoutS: number | undefined;
+  /** fal's bound on time queued (sent on every submit) and the longest run time: a doubt's bound. */
+  readonly bounds: ReconcileBounds;
+  /** Looks submits in doubt up in fal's request history. */
+  readonly reconciler: Reconciler;
   readonly downloadFetch: typeof fetch | undefined;
   readonly hooks: JobHooks;
   readonly journal: JournalLike | undefined;

@@ -129,7 +129,8 @@ export async function followRequest(
   const { ctx, job } = steps;
   if (attached) {
     const stopped = ctx.stopReason();
-    if (stopped !== undefined) return { kind: "not-followed", reason: stopped };
+    // A spent budget stops new requests, not the fetching of those already paid for.
+    if (stopped !== undefined && !ctx.stoppedByBudget()) return { kind: "not-followed", reason: stopped };
     steps.timings = { submittedAt: ctx.clock.now() };
     ctx.controller.submitted(requestId, ctx.clock.now());
     steps.log.info({ requestId }, "re-attached to a request of an earlier run");

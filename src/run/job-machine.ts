@@ -2,6 +2,7 @@ import type { FalFailure } from "../fal/index.js";
 import type { SavedImage } from "../outputs/index.js";
 import type { JobError } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
+import type { Doubt, ReconcileEvent } from "./reconcile.js";
 import { needsResubmit } from "./retry-policy.js";
 
 /**
@@ -26,6 +27,8 @@ export type SubmitEvent =
   | { readonly kind: "accepted"; readonly request: string }
   /** Not sent: the run stopped, or the budget cannot pay for it. */
   | { readonly kind: "not-sent"; readonly reason: string }
+  /** The connection broke after the submit left: fal may have accepted it (see `Doubt`). */
+  | { readonly kind: "in-doubt"; readonly doubt: Doubt; readonly reason: string }
   | { readonly kind: "error"; readonly error: JobError };
 
 /** How following a request at fal (queue, then run) ended. */
@@ -79,8 +82,49 @@ export function afterSubmit(event: SubmitEvent, facts: Facts): JobPhase {
       return facts.earlier > 0
         ? { kind: "canceled", reason: event.reason }
         : { kind: "not-run", reason: event.reason };
+    case "in-doubt":
+      return { kind: "reconciling", doubt: event.doubt, reason: event.reason };
     case "error":
       return afterFailure(event.error);
+  }
+}
+
+/**
+ * After asking fal's request history about a submit in doubt: follow the request fal accepted;
+ * send it (fal never accepted it) while the job may have new requests, else leave it unfinished
+ * for the next run; or stay in doubt (failed until `--retry-failed` when it cannot be known).
+ */
+export function afterReconcile(
+  phase: Extract<JobPhase, { kind: "reconciling" }>,
+  event: ReconcileEvent,
+  facts: Facts,
+): JobPhase {
+  switch (event.kind) {
+    case "found":
+      return { kind: "submitted", request: event.request, attached: true };
+    case "absent": {
+      const when = new Date(phase.doubt.notAfter).toISOString();
+      if (facts.resubmitsLeft && facts.stopped === undefined)
+        return {
+          kind: "to-submit",
+          note: `fal's request history does not list it by ${when}: never accepted`,
+        };
+      const message = `a submit cut off before fal accepted it (not in fal's request history by ${when}): the next run sends it`;
+      const error: JobError = { stage: "submit", class: "retryable", kind: "in-doubt", message };
+      return { kind: "unfinished", reason: message, error };
+    }
+    case "unknown":
+      return event.lasting
+        ? {
+            kind: "in-doubt",
+            lasting: true,
+            reason: `${phase.reason}; ${event.reason}: not sent again, to avoid paying twice (--retry-failed sends it again)`,
+          }
+        : {
+            kind: "in-doubt",
+            lasting: false,
+            reason: `in doubt, being reconciled (${phase.reason}): ${event.reason}; the next run looks for it in fal's request history again`,
+          };
   }
 }
 
@@ -185,6 +229,10 @@ export function afterDelivery(
  */
 export function spendsResubmit(from: JobPhase, to: JobPhase): boolean {
   // A result asked for again already spent one; the request that follows when it is gone does not.
-  if (to.kind === "to-submit") return to.replaces !== undefined && !(from.kind === "completed" && from.again);
+  // A submit fal never accepted, sent again, spends one: a connection that always breaks ends.
+  if (to.kind === "to-submit")
+    return (
+      from.kind === "reconciling" || (to.replaces !== undefined && !(from.kind === "completed" && from.again))
+    );
   return to.kind === "completed" && to.again && from.kind === "delivering";
 }

@@ -1,6 +1,7 @@
 import type { SavedImage } from "../outputs/index.js";
 import type { JobError } from "./job-outcome.js";
 import type { ImageRecord } from "./journal.js";
+import type { Doubt } from "./reconcile.js";
 
 /**
  * Where one job stands: the whole of a job's life, from "to submit" to one of the ends. Each
@@ -17,8 +18,17 @@ export type JobPhase =
       /** The request this one replaces; `gone` when fal no longer knows it (expired). */
       readonly replaces?: { readonly request: string; readonly gone: boolean };
     }
-  /** The submit left, its answer never came (a crash or a cut connection): fal may hold it. */
+  /**
+   * The submit left, its answer never came (a crash, in a journal older than reconciliation):
+   * fal may hold it under an id never seen, and nothing finds it.
+   */
   | { readonly kind: "submitting" }
+  /**
+   * In doubt, being reconciled: the submit left and its answer never came (a kill, a broken
+   * connection). It is looked up in fal's request history by its input; found, the job follows
+   * that request; not listed once fal could no longer hold it (`doubt.notAfter`), it is sent.
+   */
+  | { readonly kind: "reconciling"; readonly doubt: Doubt; readonly reason: string }
   /**
    * fal accepted the request: it waits in fal's queue or runs (one step follows both, holding
    * a slot). `attached` when an earlier run sent it.
@@ -63,8 +73,12 @@ export type JobPhase =
       readonly request?: string;
       readonly error?: JobError;
     }
-  /** An earlier run was killed during the submit: fal may have it under an id never seen. */
-  | { readonly kind: "in-doubt"; readonly reason: string }
+  /**
+   * A submit's fate is not known yet. `lasting`: it will not be known without a person (fal's
+   * history cannot be read, or an older journal); the job is failed until `--retry-failed`.
+   * Otherwise the next run goes on reconciling it by itself.
+   */
+  | { readonly kind: "in-doubt"; readonly reason: string; readonly lasting: boolean }
   /** Not sent in this run (it failed in an earlier one, or the run stopped before its turn). */
   | { readonly kind: "not-run"; readonly reason: string }
   /** Every image is on disk as recorded: nothing to do. */

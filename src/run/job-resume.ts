@@ -21,7 +21,14 @@ const CLASSES = new Set<string>(["retryable", "permanent", "fatal"]);
  */
 export function journalPhase(state: KeyState | undefined, verified: boolean): JobPhase {
   if (!state) return { kind: "to-submit" };
-  if (state.phase === "submitting") return { kind: "submitting" };
+  if (state.phase === "submitting")
+    return state.doubt
+      ? {
+          kind: "reconciling",
+          doubt: state.doubt,
+          reason: "an earlier run was stopped while sending it, before fal's answer came",
+        }
+      : { kind: "submitting" };
   const { request } = state;
   if (state.phase === "failed") {
     const klass = state.failureClass ?? "";
@@ -65,7 +72,8 @@ export function journalPhase(state: KeyState | undefined, verified: boolean): Jo
 /**
  * How a job starts in this run: the transition a new run makes from the phase the journal
  * left (see `journalPhase`). Pure. A job failed for good stays so until `--retry-failed`; a
- * submit cut off by a kill is in doubt; `--force` sends a new request for whatever was sent.
+ * submit cut off by a kill is reconciled with fal's request history (in an older journal that
+ * cannot, it is in doubt); `--force` sends a new request for whatever was sent.
  */
 export function decideStart(left: JobPhase, options: ResumeOptions): JobPhase {
   if (left.kind === "submitting")
@@ -73,9 +81,12 @@ export function decideStart(left: JobPhase, options: ResumeOptions): JobPhase {
       ? { kind: "to-submit", note: "--retry-failed (its earlier submit was cut off)" }
       : {
           kind: "in-doubt",
+          lasting: true,
           reason:
             "an earlier run was killed while sending it: fal may have accepted it, but its request id never came back; not sent again, to avoid paying twice (--retry-failed sends it again)",
         };
+  // Whatever the options, a submit in doubt is looked up first: sending it again may pay twice.
+  if (left.kind === "reconciling") return left;
   if (left.kind === "failed" && (left.request === undefined || !options.force))
     return options.retryFailed
       ? { kind: "to-submit", note: "--retry-failed" }
@@ -100,6 +111,8 @@ export function startLabel(start: JobPhase): string {
       return "skip";
     case "not-run":
       return "failed-before";
+    case "reconciling":
+      return "reconcile";
     default:
       return start.kind;
   }

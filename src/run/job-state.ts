@@ -1,4 +1,5 @@
 import type { ImageRecord, JournalEntry } from "./journal.js";
+import type { Doubt } from "./reconcile.js";
 
 /** Where a job (by key) stands after everything the journal says. */
 export interface KeyState {
@@ -17,12 +18,14 @@ export interface KeyState {
   requests: string[];
   cause: string | undefined;
   failureClass: string | undefined;
+  /** While `submitting`: what finds the submit in fal's request history (absent in older journals). */
+  doubt: Doubt | undefined;
   /** Each change with its time, for the report's status history. */
   history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
 }
 
 /** One journal entry's change to its key's state. */
-function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
+function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>): void {
   // Long because it is one `case` per journal entry type, each a few lines: split, the entry
   // types would no longer be seen side by side.
   const request = "request" in e ? e.request : undefined;
@@ -32,6 +35,10 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
       s.job = e.job;
       s.phase = "submitting";
       s.source = e.source;
+      s.doubt =
+        e.endpoint !== undefined && e.digest !== undefined && e.notAfter !== undefined
+          ? { endpoint: e.endpoint, digest: e.digest, since: e.t, notAfter: e.notAfter }
+          : undefined;
       break;
     case "submitted":
       s.job = e.job;
@@ -97,7 +104,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" }>): void {
 
 /** Applies one journal entry to the state of its key in `states` (a replay, one entry at a time). */
 export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): void {
-  if (e.type === "run") return;
+  if (e.type === "run" || e.type === "spent") return;
   let s = states.get(e.key);
   if (!s) {
     s = {
@@ -112,6 +119,7 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
       requests: [],
       cause: undefined,
       failureClass: undefined,
+      doubt: undefined,
       history: [],
     };
     states.set(e.key, s);
@@ -126,6 +134,16 @@ export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> 
   return states;
 }
 
+/** The `submitting` line that says the same as a state left in the middle of a submit. */
+function submittingOf(s: KeyState, now: number): JournalEntry {
+  const source = s.source === undefined ? {} : { source: s.source };
+  const d = s.doubt;
+  // Its time is when the submit left: kept, since the request history is searched from it.
+  if (!d) return { t: now, type: "submitting", key: s.key, job: s.job, ...source };
+  const { endpoint, digest, notAfter } = d;
+  return { t: d.since, type: "submitting", key: s.key, job: s.job, ...source, endpoint, digest, notAfter };
+}
+
 function unfinishedOf(s: KeyState) {
   return { key: s.key, stage: "", cause: s.cause ?? "", class: s.failureClass ?? "" };
 }
@@ -138,8 +156,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (!s.request || !s.endpoint) {
       if (s.phase === "failed")
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
-      if (s.phase === "submitting")
-        out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
+      if (s.phase === "submitting") out.push(submittingOf(s, now));
       if (s.phase === "unfinished") out.push({ t: now, type: "unfinished", ...unfinishedOf(s) });
       continue;
     }
@@ -171,7 +188,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
     if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
-    if (s.phase === "submitting") out.push({ t: now, type: "submitting", key: s.key, job: s.job, ...source });
+    if (s.phase === "submitting") out.push(submittingOf(s, now));
   }
   return out;
 }

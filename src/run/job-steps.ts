@@ -6,6 +6,7 @@ import type { JobContext } from "./job-context.js";
 import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
 import type { AttemptRecord, JobError, JobOutcome, RetryRecord } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
+import { type Doubt, doubtOf, type ReconcileEvent } from "./reconcile.js";
 import { backoffMs, classify, type FailureFacts, type Stage } from "./retry-policy.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
@@ -89,6 +90,8 @@ export class JobSteps {
     readonly job: Job,
     readonly ctx: JobContext,
     readonly imageUrls: readonly string[],
+    /** Why its inputs have no URLs, when they could not be uploaded. */
+    readonly uploadError?: JobError,
   ) {
     this.log = ctx.logger.child({ job: job.id });
   }
@@ -132,19 +135,36 @@ export class JobSteps {
     const { ctx, job } = this;
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { kind: "not-sent", reason: stopped };
+    // Never without its inputs (a job that only re-attached or delivered may have none uploaded).
+    if (this.imageUrls.length !== job.images.length)
+      return { kind: "not-sent", reason: "not submitted: its input images were not uploaded" };
     if (ctx.budget && !ctx.budget.reserve(job))
       return { kind: "not-sent", reason: "not submitted: the budget is spent" };
-    // On disk before the request leaves: a run killed during the submit knows it may have paid.
-    await ctx.journal?.append({ type: "submitting", key: job.key, job: job.id });
+    const input = falInput(job, this.imageUrls);
+    let doubt: Doubt | undefined;
+    // On disk before each send leaves (past the outage gate, on every retry): a run killed during
+    // the submit knows it may have paid, and how to find the request in fal's history.
+    const onSend = () => {
+      doubt = doubtOf(job.endpoint.id, input, ctx.clock.now(), ctx.bounds);
+      const { endpoint, digest, notAfter } = doubt;
+      ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id, endpoint, digest, notAfter });
+    };
     const submitted = await this.retrying("submit", () =>
-      ctx.client.submit(job.endpoint.id, falInput(job, this.imageUrls), {
-        ...(ctx.startTimeoutS === undefined ? {} : { startTimeoutS: ctx.startTimeoutS }),
-      }),
+      ctx.client.submit(job.endpoint.id, input, { startTimeoutS: ctx.bounds.startTimeoutS, onSend }),
     );
     if (typeof submitted !== "string") {
+      // In doubt, fal may bill it: the reservation stays until the doubt is settled.
+      if (submitted.kind === "in-doubt" && doubt) {
+        this.log.warn(
+          { stage: "submit", cause: submitted.message },
+          "submit in doubt: looking for it in fal's request history before sending it again",
+        );
+        return { kind: "in-doubt", doubt, reason: submitted.message };
+      }
       ctx.budget?.settle(job, 0);
       return { kind: "error", error: submitted };
     }
+    ctx.reconciler.claim(submitted);
     const submittedAt = ctx.clock.now();
     // Written at once (a kill right after loses nothing); following the request waits until it is
     // on disk (see `followRequest`), where the run can already reach the request to detach it.
@@ -160,6 +180,39 @@ export class JobSteps {
     await ctx.hooks.submitted?.(job, submitted, submittedAt);
     this.log.info({ requestId: submitted }, "submitted");
     return { kind: "accepted", request: submitted };
+  }
+
+  /**
+   * Asks fal's request history about a submit in doubt, waiting (without a fal slot) until it
+   * is listed or its bound has passed; journals the request found as this job's.
+   */
+  async reconcile(phase: Extract<JobPhase, { kind: "reconciling" }>): Promise<ReconcileEvent> {
+    const { ctx, job } = this;
+    const waiting = (until: number) =>
+      this.log.warn(
+        { until: new Date(until).toISOString() },
+        "in doubt, being reconciled: waiting for fal's request history to list it or for fal's bound to pass",
+      );
+    const event = await ctx.reconciler.resolve(phase.doubt, ctx.stopReason, ctx.stopSignal, waiting);
+    if (event.kind === "found") {
+      ctx.journal?.appendNow({
+        type: "submitted",
+        key: job.key,
+        job: job.id,
+        request: event.request,
+        endpoint: job.endpoint.id,
+      });
+      this.timings = { submittedAt: phase.doubt.since };
+      this.log.info(
+        { requestId: event.request },
+        "found in fal's request history: following it, not sending again",
+      );
+    } else if (event.kind === "absent")
+      this.log.warn(
+        { notAfter: new Date(phase.doubt.notAfter).toISOString() },
+        "not in fal's request history once fal could no longer hold it: fal never accepted it",
+      );
+    return event;
   }
 
   /** Starts fetching a completed request's result (kept in `prefetched`). */

@@ -24,10 +24,31 @@ export interface ImageRecord {
   readonly stamp?: FileStamp;
 }
 
+/** What a `spent` journal line carries: the spend of requests whose own lines are gone. */
+export interface SpendCarry {
+  readonly accepted: number;
+  readonly completed: number;
+  readonly images: number;
+  readonly completed_usd: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly pending_usd: number;
+  readonly in_doubt: number;
+  readonly in_doubt_usd: number;
+}
+
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
   | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
-  /** Written (and on disk) before a submit is sent, so a kill during the submit is known. */
+  /**
+   * Spend of requests whose own lines are gone (a compaction dropped them, or `--fresh` set the
+   * journal aside), so the folder's total spend still adds up (see `tallySpend`).
+   */
+  | ({ readonly t: number; readonly type: "spent" } & SpendCarry)
+  /**
+   * Written (and on disk) as a submit leaves, so a kill during the submit is known; `t` is when
+   * it left. The rest (absent in older journals) finds it in fal's request history (`Doubt`).
+   */
   | {
       readonly t: number;
       readonly type: "submitting";
@@ -35,6 +56,11 @@ export type JournalEntry =
       readonly job: string;
       /** Where it is sent (`FalAccess.source`); absent in journals older than the field. */
       readonly source?: string;
+      readonly endpoint?: string;
+      /** `inputDigest` of the input sent. */
+      readonly digest?: string;
+      /** From when fal can no longer be queuing or running it (epoch ms). */
+      readonly notAfter?: number;
     }
   | {
       readonly t: number;
@@ -121,6 +147,27 @@ export function parseJournal(text: string): { entries: JournalEntry[]; validByte
   return { entries, validBytes };
 }
 
+/** Writes `entries` as the file at `path`, a megabyte at a time, atomically (temp, fsync, rename). */
+async function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
+  const tmp = `${path}.compact`;
+  const file = await open(tmp, "w");
+  try {
+    let buffer = "";
+    for (const e of entries) {
+      buffer += `${JSON.stringify(e)}\n`;
+      if (buffer.length >= 1 << 20) {
+        await file.write(buffer);
+        buffer = "";
+      }
+    }
+    await file.write(buffer);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
 /**
  * The run journal under `<output>/.state/journal.jsonl`: append-only. Each line is written to
  * the file the moment it is appended (a process killed after that loses nothing), and the
@@ -174,28 +221,17 @@ export class Journal {
     return { journal, entries, lines: read.lines };
   }
 
+  /** Replaces the journal with `entries` before it is opened (the spend `--fresh` carries), atomically. */
+  static async rewrite(outputDir: string, entries: Iterable<JournalEntry>): Promise<void> {
+    await writeLines(join(outputDir, ".state", "journal.jsonl"), entries);
+  }
+
   /**
    * Replaces the journal with `entries` (a compaction: what it says, not how it got there),
    * atomically, and goes on appending to the new file. Called before anything is appended.
    */
   async compact(entries: Iterable<JournalEntry>): Promise<void> {
-    const tmp = `${this.path}.compact`;
-    const file = await open(tmp, "w");
-    try {
-      let buffer = "";
-      for (const e of entries) {
-        buffer += `${JSON.stringify(e)}\n`;
-        if (buffer.length >= 1 << 20) {
-          await file.write(buffer);
-          buffer = "";
-        }
-      }
-      await file.write(buffer);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
+    await writeLines(this.path, entries);
     closeSync(this.#fd);
     this.#fd = openSync(this.path, "a");
   }

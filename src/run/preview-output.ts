@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Job, Plan } from "../plan/index.js";
+import { heldAtFal } from "./budget.js";
 import { deliveryFor } from "./delivery.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions } from "./job-resume.js";
@@ -26,6 +27,7 @@ function kindOf(start: JobPhase): PreviewKind {
       return "failed";
     case "in-doubt":
     case "submitting":
+    case "reconciling":
       return "in-doubt";
     default:
       return "to-run";
@@ -38,6 +40,8 @@ export interface OutputPreview {
   /** Where results would come from (`FalAccess.source`). */
   readonly source: string;
   readonly jobs: Readonly<Record<PreviewKind, readonly Job[]>>;
+  /** Jobs holding a request fal may bill (to re-attach to, or in doubt): a budget reserves for them. */
+  readonly heldAtFal: readonly Job[];
   /** e.g. "3 jobs were made against the emulator; regenerating for fal". */
   readonly warnings: readonly string[];
 }
@@ -82,6 +86,7 @@ export async function previewOutput(
     failed: [],
     "in-doubt": [],
   };
+  const held: Job[] = [];
   for (const job of plan.jobs) {
     const state = sources.use(states.get(job.key));
     const verified =
@@ -89,6 +94,7 @@ export async function previewOutput(
     const start = decideStart(journalPhase(state, verified), options);
     if (options.retryFailed && state?.phase !== "failed") continue;
     jobs[kindOf(start)].push(job);
+    if (heldAtFal(start)) held.push(job);
   }
-  return { outputDir, source, jobs, warnings: sources.warnings() };
+  return { outputDir, source, jobs, heldAtFal: held, warnings: sources.warnings() };
 }

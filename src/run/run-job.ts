@@ -4,6 +4,7 @@ import { followRequest } from "./job-follow.js";
 import {
   afterDelivery,
   afterFollow,
+  afterReconcile,
   afterResult,
   afterSubmit,
   type Facts,
@@ -24,6 +25,10 @@ function lease(slot: JobContext["slot"]): Promise<() => void> {
 async function step(phase: JobPhase, steps: JobSteps, facts: Facts): Promise<JobPhase> {
   switch (phase.kind) {
     case "to-submit":
+      // Its inputs could not be uploaded (it began in doubt, and was never accepted).
+      // (Once the run stopped, the submit says so instead: nothing was uploaded for a spent budget.)
+      if (steps.uploadError && steps.ctx.stopReason() === undefined)
+        return { kind: "failed", error: steps.uploadError };
       return afterSubmit(await steps.submit(), facts);
     case "submitted":
       return afterFollow(phase, await followRequest(steps, phase.request, phase.attached), facts);
@@ -31,9 +36,11 @@ async function step(phase: JobPhase, steps: JobSteps, facts: Facts): Promise<Job
       return afterResult(phase, await steps.fetchResult(phase), facts);
     case "delivering":
       return afterDelivery(phase, await steps.deliver(phase), facts);
+    case "reconciling":
+      return afterReconcile(phase, await steps.reconcile(phase), facts);
     case "submitting":
       // Resolved when the run starts (see `decideStart`); never a phase a run is in.
-      return { kind: "in-doubt", reason: "its earlier submit was cut off" };
+      return { kind: "in-doubt", lasting: true, reason: "its earlier submit was cut off" };
     default:
       return phase;
   }
@@ -71,6 +78,8 @@ function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
     case "unfinished":
       if (phase.error) return ended("unfinished", phase.error, phase.request, steps);
       return endedBefore(phase, steps.ctx, steps.job);
+    case "in-doubt":
+      return inDoubt(phase, steps.ctx, steps.job, steps);
     default:
       return endedBefore(phase, steps.ctx, steps.job);
   }
@@ -117,7 +126,9 @@ async function ended(
   await ctx.journal?.append(
     status === "failed" ? { type: "failed", ...what } : { type: "unfinished", stage: error.stage, ...what },
   );
-  ctx.budget?.settle(job, 0);
+  // A request left at fal may still be billed: it stays spent at its most.
+  if (status === "unfinished" && request) ctx.budget?.keep(job);
+  else ctx.budget?.settle(job, 0);
   const fields = { requestId: request, stage: error.stage, class: error.class, cause: error.message };
   if (status === "failed") steps.log.error(fields, "job failed (--retry-failed sends it again)");
   else
@@ -155,22 +166,44 @@ async function canceled(reason: string, request: string | undefined, steps: JobS
   });
 }
 
+/**
+ * A job whose submit is in doubt at the end of its run. Not `lasting`: unfinished, the journal
+ * left as it is (its `submitting` line), so the next run goes on reconciling it. `lasting`
+ * (nothing can find it): failed until `--retry-failed`, which sends it again.
+ */
+async function inDoubt(
+  phase: Extract<EndPhase, { kind: "in-doubt" }>,
+  ctx: JobContext,
+  job: Job,
+  steps?: JobSteps,
+): Promise<JobOutcome> {
+  const error: JobError = {
+    stage: "submit",
+    class: phase.lasting ? "permanent" : "retryable",
+    kind: "in-doubt",
+    message: phase.reason,
+  };
+  const log = steps?.log ?? ctx.logger.child({ job: job.id });
+  if (phase.lasting) {
+    await ctx.journal?.append({ type: "failed", key: job.key, cause: phase.reason, class: "in-doubt" });
+    log.error(
+      { stage: "submit", class: error.class, cause: phase.reason },
+      "job failed: its submit is in doubt",
+    );
+  } else log.warn({ stage: "submit", cause: phase.reason }, "job unfinished: in doubt, being reconciled");
+  const status = phase.lasting ? ("failed" as const) : ("unfinished" as const);
+  if (steps) return steps.finish({ status, imageUrls: steps.imageUrls, error });
+  const timings = { finishedAt: ctx.clock.now() };
+  return { status, imageUrls: [], error, attempts: [], retries: [], timings };
+}
+
 /** The outcome of a job that sent nothing in this run. */
 async function endedBefore(phase: EndPhase, ctx: JobContext, job: Job): Promise<JobOutcome> {
   switch (phase.kind) {
     case "up-to-date":
       return { status: "skipped", reason: phase.reason, requestId: phase.request, outputs: phase.images };
-    case "in-doubt": {
-      await ctx.journal?.append({ type: "failed", key: job.key, cause: phase.reason, class: "in-doubt" });
-      const error: JobError = {
-        stage: "submit",
-        class: "permanent",
-        kind: "in-doubt",
-        message: phase.reason,
-      };
-      const timings = { finishedAt: ctx.clock.now() };
-      return { status: "failed", imageUrls: [], error, attempts: [], retries: [], timings };
-    }
+    case "in-doubt":
+      return inDoubt(phase, ctx, job);
     case "unfinished":
       return {
         status: "not_run",
@@ -200,12 +233,20 @@ export async function runJob(
   if (isEnd(start)) return endedBefore(start, ctx, job);
   // A job that only needs its images written needs no uploaded inputs.
   const urls = start.kind === "delivering" ? [] : imageUrls(job, ctx);
-  if (!Array.isArray(urls)) {
+  // A submit in doubt is looked up all the same: fal may have it, paid. So is a request an
+  // earlier run left, when the budget could pay for no new one (nothing was uploaded then).
+  const followsAnyway = start.kind === "reconciling" || (start.kind === "submitted" && ctx.stoppedByBudget());
+  if (!Array.isArray(urls) && !followsAnyway) {
     const stopped = ctx.stopReason();
     if (stopped !== undefined) return { status: "not_run", reason: stopped };
     return end({ kind: "failed", error: urls }, new JobSteps(job, ctx, []));
   }
-  const steps = new JobSteps(job, ctx, urls);
+  const steps = new JobSteps(
+    job,
+    ctx,
+    Array.isArray(urls) ? urls : [],
+    Array.isArray(urls) ? undefined : urls,
+  );
   let phase: JobPhase = start;
   let resubmits = 0;
   let slot: (() => void) | undefined;

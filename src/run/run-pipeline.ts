@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { createEditClient, type FalAccess, Traffic } from "../fal/index.js";
+import { createEditClient, createRequestHistory, type FalAccess, Traffic } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
+import { pricePlan } from "../load/price-plan.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
@@ -14,12 +15,14 @@ import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-
 import { ReviewPass } from "./honour-review.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
-import { compactEntries, type KeyState, replayEntry } from "./job-state.js";
-import { Journal, type JournalEntry } from "./journal.js";
+import type { replay } from "./job-state.js";
+import type { Journal } from "./journal.js";
 import { lockOutput } from "./lock.js";
+import { openJournal } from "./open-journal.js";
 import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
-import { SourceMismatches, stateForSource } from "./source-check.js";
+import { pendingAtFal, SourceMismatches, stateForSource } from "./source-check.js";
+import { priceBook } from "./spend.js";
 import { UploadCache } from "./upload-cache.js";
 import { writeReview } from "./write-review.js";
 
@@ -32,6 +35,7 @@ export interface RunPipelineOptions
       | "maxConcurrency"
       | "jobTimeoutMs"
       | "startTimeoutS"
+      | "maxRunTimeMs"
       | "deadlineAt"
       | "deadlineAction"
       | "outageTimeoutMs"
@@ -66,7 +70,7 @@ export interface RunPipelineOptions
 async function startsFor(
   plan: Plan,
   outputDir: string,
-  states: ReadonlyMap<string, KeyState>,
+  states: ReturnType<typeof replay>,
   options: ResumeOptions,
   journal: Journal,
   sources: SourceMismatches,
@@ -79,6 +83,11 @@ async function startsFor(
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
+        const held = pendingAtFal(states.get(job.key), sources.source);
+        if (held !== undefined) {
+          starts.set(job.id, { kind: "not-run", reason: held });
+          return;
+        }
         const state = sources.use(states.get(job.key));
         // An approved image is never made again, not even by --force.
         const jobOptions = options.force && review.hasApproval(job) ? { ...options, force: false } : options;
@@ -100,44 +109,29 @@ async function startsFor(
   return starts;
 }
 
-/** What a compaction of `states` writes, a thousand keys at a time (never all as one list). */
-function* compacted(states: ReadonlyMap<string, KeyState>, now: number): Generator<JournalEntry> {
-  let chunk = new Map<string, KeyState>();
-  for (const [key, state] of states) {
-    chunk.set(key, state);
-    if (chunk.size < 1000) continue;
-    yield* compactEntries(chunk, now);
-    chunk = new Map();
-  }
-  yield* compactEntries(chunk, now);
-}
-
 /**
- * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it as it is
- * read, in one pass; the states stay up to date with what the run appends. A journal read every
- * night grows every night, so one holding more than twice what a compaction would leave is
- * compacted: it keeps what it says, not how it got there.
+ * The plan priced from fal's pricing endpoint where the run's fal traffic goes (cached a day
+ * in the state folder), else the manifest's or built-in prices; each said in the log.
  */
-async function openJournal(outputDir: string, fresh: boolean, clock: Clock, source: string) {
-  if (fresh) {
-    await rename(
-      join(outputDir, ".state", "journal.jsonl"),
-      join(outputDir, ".state", `journal-${clock.now()}.jsonl`),
-    ).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+async function pricedPlan(
+  loaded: { plan: Plan; allJobs: Plan["jobs"] },
+  outputDir: string,
+  options: RunPipelineOptions,
+  clock: Clock,
+  logger: Logger,
+) {
+  const { target, credentials } = options.access;
+  const priced = await pricePlan(loaded.plan, loaded.allJobs, {
+    access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    stateDir: join(outputDir, ".state"),
+    clock,
+  });
+  for (const p of priced.plan.prices) {
+    const fields = { endpoint: p.endpointId, usd: p.unitPriceUsd, source: p.source };
+    if (p.note === undefined) logger.info(fields, "price per image");
+    else logger.warn({ ...fields, note: p.note }, "fal's price could not be had; using this one");
   }
-  const states = new Map<string, KeyState>();
-  const { journal, lines } = await Journal.open(
-    outputDir,
-    () => clock.now(),
-    source,
-    (e) => replayEntry(states, e),
-  );
-  let left = 0;
-  for (const _ of compacted(states, clock.now())) left += 1;
-  if (lines > 2 * left + 1000) await journal.compact(compacted(states, clock.now()));
-  return { journal, states };
+  return priced;
 }
 
 /** The run options `executePlan` takes as they are. */
@@ -148,6 +142,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("maxConcurrency"),
     ...pick("jobTimeoutMs"),
     ...pick("startTimeoutS"),
+    ...pick("maxRunTimeMs"),
     ...pick("deadlineAt"),
     ...pick("deadlineAction"),
     ...pick("outageTimeoutMs"),
@@ -167,7 +162,7 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
 async function startsOfRun(
   fullPlan: Plan,
   outputDir: string,
-  states: ReadonlyMap<string, KeyState>,
+  states: ReturnType<typeof replay>,
   options: RunPipelineOptions,
   journal: Journal,
   source: string,
@@ -214,10 +209,11 @@ export type PipelineResult = ExecuteResult & {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
-  const { plan: fullPlan, concurrency, maxCostUsd, allJobs } = await loadPlan(options.manifestPath, options);
+  const loaded = await loadPlan(options.manifestPath, options);
+  const { concurrency, maxCostUsd } = loaded;
   const logger = options.logger ?? silentLogger();
-  for (const warning of fullPlan.warnings) logger.warn(warning);
-  const outputDir = resolve(join(options.outputRoot ?? "output", fullPlan.name));
+  for (const warning of loaded.plan.warnings) logger.warn(warning);
+  const outputDir = resolve(join(options.outputRoot ?? "output", loaded.plan.name));
   const clock = options.clock ?? systemClock;
   // The first line of a run, for cron logs: what runs, from which manifest, into where, against which fal.
   logger.info(
@@ -235,10 +231,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   );
   let journal: Journal | undefined;
   try {
+    const { plan: fullPlan, allJobs } = await pricedPlan(loaded, outputDir, options, clock, logger);
     const removed = await cleanTempFiles(outputDir);
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
     const source = options.access.source ?? options.access.description;
-    const opened = await openJournal(outputDir, options.fresh === true, clock, source);
+    const priceOf = priceBook(allJobs, fullPlan.prices);
+    const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf);
     const { states } = opened;
     journal = opened.journal;
     const reviewPass = await ReviewPass.open(outputDir, logger);
@@ -283,7 +281,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       starts,
       journal,
       logger,
-      history: async () => new Map([...states].map(([key, s]) => [key, s.history])),
+      journalFacts: () => opened.facts(runId),
+      requestHistory: createRequestHistory({
+        target: options.access.target,
+        credentials: options.access.credentials,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      knownRequests: [...states.values()].flatMap((s) => s.requests),
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",

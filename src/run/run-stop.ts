@@ -20,17 +20,29 @@ export type RunEnd =
  * at fal is left to the next run). The first stop wins, except that an interrupt always detaches.
  */
 export class RunStop {
-  #stop: { end: RunEnd; reason: string; message?: string } | undefined;
+  #stopped: { end: RunEnd; reason: string; message?: string } | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #aborter = new AbortController();
+  /** Aborts the moment the run stops, whatever stopped it. */
+  readonly signal: AbortSignal = this.#aborter.signal;
+
+  get #stop() {
+    return this.#stopped;
+  }
+
+  set #stop(stop: { end: RunEnd; reason: string; message?: string } | undefined) {
+    this.#stopped = stop;
+    if (stop) this.#aborter.abort(new Error(stop.reason));
+  }
 
   constructor(
     readonly logger: Logger,
     readonly inFlight: ReadonlyMap<string, InFlight>,
     readonly budget: Budget | undefined,
-    readonly signal?: AbortSignal,
+    readonly interruptSignal?: AbortSignal,
   ) {
-    if (signal?.aborted) this.interrupt();
-    signal?.addEventListener("abort", this.interrupt, { once: true });
+    if (interruptSignal?.aborted) this.interrupt();
+    interruptSignal?.addEventListener("abort", this.interrupt, { once: true });
   }
 
   /** fal rejected the credentials: nothing more is submitted. */
@@ -97,6 +109,12 @@ export class RunStop {
     return this.#stop?.reason;
   }
 
+  /** Whether the budget is what stopped submitting (what fal already accepted is still followed then). */
+  byBudget(): boolean {
+    this.reason();
+    return this.#stop?.end === "budget";
+  }
+
   /** How the run ended, and fal's message when it rejected the credentials. */
   get end(): { readonly end: RunEnd; readonly message?: string } {
     this.reason();
@@ -106,6 +124,6 @@ export class RunStop {
 
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.signal?.removeEventListener("abort", this.interrupt);
+    this.interruptSignal?.removeEventListener("abort", this.interrupt);
   }
 }

@@ -11,6 +11,24 @@ export function stateForSource(state: KeyState | undefined, source: string): Key
   return undefined;
 }
 
+/**
+ * Why a job is left alone by a run against another target: its latest request went to fal
+ * itself and may still be queued, running or holding a paid result (or its submit is in doubt
+ * there). Regenerating it elsewhere would forget that request, and a later run against fal would
+ * pay again; so it is not run until a run against fal collects it. Undefined otherwise. Pure.
+ */
+export function pendingAtFal(state: KeyState | undefined, source: string): string | undefined {
+  if (state?.source !== "fal" || source === "fal") return undefined;
+  const pending =
+    state.phase === "submitting" ||
+    state.phase === "submitted" ||
+    state.phase === "completed" ||
+    (state.phase === "unfinished" && state.request !== undefined);
+  if (!pending) return undefined;
+  const what = state.phase === "submitting" ? "its submit in doubt" : `its request ${state.request}`;
+  return `${what} is pending at fal (paid or maybe paid): a run against fal collects it; not regenerated for ${describeSource(source)} meanwhile`;
+}
+
 /** Counts, per other source, the jobs this run regenerates because they were made there. */
 export class SourceMismatches {
   readonly #bySource = new Map<string, number>();

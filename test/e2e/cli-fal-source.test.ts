@@ -69,4 +69,48 @@ describe("a folder made against one fal target, run against another", () => {
     expect(again.stderr).not.toContain("regenerating");
     expect(submits(emulator)).toHaveLength(3);
   });
+
+  it("leaves alone a job whose request is pending at fal itself: a run against the emulator never makes fal's paid request forgotten", async () => {
+    const dir = await tempDir();
+    await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
+    await writeFile(join(dir, "m.yaml"), MANIFEST);
+    const out = join(dir, "out");
+    const run = (...more: string[]) =>
+      runCli(["run", join(dir, "m.yaml"), "-o", out, ...more], { env: { FAL_KEY: KEY } });
+    expect((await run("--emulator", "--emulator-time-scale", "0.001")).code).toBe(0);
+    // As a night against fal leaves it when killed while job A's request runs there.
+    const path = join(out, "trap", ".state", "journal.jsonl");
+    const lines = (await readFile(path, "utf8")).trim().split("\n");
+    const a = lines
+      .map((l) => JSON.parse(l) as { type: string; job?: string; key: string })
+      .find((e) => e.type === "submitted" && e.job === "A-square");
+    const pending = {
+      t: Date.now(),
+      type: "submitted",
+      key: a?.key,
+      job: "A-square",
+      request: "req-running-at-fal",
+      endpoint: "fal-ai/bytedance/seedream/v4.5/edit",
+      source: "fal",
+    };
+    await writeFile(path, `${lines.join("\n")}\n${JSON.stringify(pending)}\n`);
+
+    const r = await run("--emulator", "--emulator-time-scale", "0.001");
+    const rep = JSON.parse(await readFile(join(out, "trap", "report.json"), "utf8")) as {
+      jobs: Array<{ id: string; status: string; error?: { message: string } }>;
+    };
+    const jobA = rep.jobs.find((j) => j.id === "A-square");
+    expect(jobA?.status).toBe("not_run");
+    expect(jobA?.error?.message).toMatch(
+      /^its request req-running-at-fal is pending at fal .*a run against fal collects it/,
+    );
+    expect(rep.jobs.filter((j) => j.id !== "A-square").map((j) => j.status)).toEqual(["skipped", "skipped"]);
+    expect(r.code).toBe(1);
+    // The journal still ends with fal's request for A: a run against fal re-attaches to it.
+    const after = (await readFile(path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { key?: string; type: string });
+    expect(after.filter((e) => e.key === a?.key).at(-1)).toMatchObject({ type: "submitted", source: "fal" });
+  });
 });

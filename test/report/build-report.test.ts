@@ -41,6 +41,9 @@ const plan: Plan = {
   jobs: [job("a"), job("b"), job("c")],
   uploads: [],
   estimatedCostUsd: { min: 0.105, max: 0.105 },
+  prices: [
+    { endpointId: endpoint.id, unitPriceUsd: 0.035, source: "cache", fetchedAt: Date.UTC(2026, 10, 20) },
+  ],
   totalJobs: 3,
   warnings: [],
   skipped: [],
@@ -150,6 +153,49 @@ describe("buildReport", () => {
       concurrency: { mode: "auto", peak: 4, capacity_estimate: 2 },
       http_calls: { submit: 2, stream: 2, result: 2 },
       rate_limited: 0,
+      prices: [
+        {
+          endpoint: endpoint.id,
+          unit_price_usd: 0.035,
+          source: "cache",
+          fetched_at: "2026-11-20T00:00:00.000Z",
+        },
+      ],
+    });
+  });
+
+  it("takes the spend from the journal's tally: cost_usd is what this run's requests completed", () => {
+    const line = (requests: number, usd: number) => ({ requests, usd });
+    const spend = {
+      accepted: line(3, 0.105),
+      completed: { ...line(2, 0.07), images: 2 },
+      failed: line(0, 0),
+      pending: line(1, 0.035),
+      inDoubt: line(1, 0.035),
+    };
+    const report = buildReport(plan, new Map(), {
+      runId: "r1",
+      manifestPath: "m.yaml",
+      startedAt: T,
+      finishedAt: T,
+      falTarget: "fal",
+      concurrency: { mode: "auto", peak: 1, capacityEstimate: 1 },
+      endedBy: "interrupted",
+      calls: {},
+      rateLimited: 0,
+      history: new Map(),
+      spend: { run: spend, total: { ...spend, completed: { ...line(5, 0.175), images: 5 } } },
+    });
+    expect(report.totals.cost_usd).toBe(0.07);
+    expect(report.totals.spend).toEqual({
+      run: {
+        accepted: { requests: 3, cost_usd: 0.105 },
+        completed: { requests: 2, cost_usd: 0.07, images: 2 },
+        failed: { requests: 0, cost_usd: 0 },
+        pending: { requests: 1, cost_usd: 0.035 },
+        in_doubt: { requests: 1, cost_usd: 0.035 },
+      },
+      all_runs: expect.objectContaining({ completed: { requests: 5, cost_usd: 0.175, images: 5 } }),
     });
   });
 });

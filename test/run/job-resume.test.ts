@@ -55,6 +55,9 @@ describe("how a job starts again: the journal's phase, then the run's start tran
     { t: 2, type: "expired", key: "u-new", request: "r8" },
     { t: 3, type: "submitting", key: "u-new", job: "i" },
     { t: 4, type: "unfinished", key: "u-new", stage: "submit", cause: "ECONNREFUSED", class: "retryable" },
+    { t: 1, type: "submitted", key: "doubt", job: "j", request: "r9", endpoint: "e" },
+    { t: 2, type: "done", key: "doubt", request: "r9" },
+    { t: 50, type: "submitting", key: "doubt", job: "j", endpoint: "e", digest: "d1", notAfter: 950 },
   ]);
   const start = (key: string | undefined, verified = false, options = {}) =>
     decideStart(journalPhase(key === undefined ? undefined : states.get(key), verified), options);
@@ -95,6 +98,22 @@ describe("how a job starts again: the journal's phase, then the run's start tran
     expect(journalPhase(states.get("cut"), false)).toEqual({ kind: "submitting" });
     expect(start("cut")).toMatchObject({ kind: "in-doubt" });
     expect(start("cut", false, { retryFailed: true })).toMatchObject({ kind: "to-submit" });
+  });
+
+  it("reconciles a submit cut off by a kill with fal's history, whatever the options", () => {
+    const reconciling = {
+      kind: "reconciling",
+      doubt: { endpoint: "e", digest: "d1", since: 50, notAfter: 950 },
+      reason: "an earlier run was stopped while sending it, before fal's answer came",
+    };
+    expect(start("doubt")).toEqual(reconciling);
+    // Neither --force nor --retry-failed sends it before it is known whether fal has it.
+    expect(start("doubt", true, { force: true, retryFailed: true })).toEqual(reconciling);
+    expect(startLabel(start("doubt"))).toBe("reconcile");
+    // Compaction keeps the time the submit left (the history is searched from it) and its bound.
+    const again = replay(compactEntries(states, 9_999));
+    expect(start("doubt")).toEqual(decideStart(journalPhase(again.get("doubt"), false), {}));
+    expect(again.get("doubt")?.requests).toEqual(["r9"]);
   });
 
   it("names each start for the run's first log lines", () => {

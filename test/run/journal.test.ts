@@ -118,4 +118,19 @@ describe("the budget", () => {
     expect(b.reserve(job("d", 2))).toBe(false);
     expect(b.reserve(job("e", 1))).toBe(true);
   });
+
+  it("holds what earlier runs left at fal, keeps what a job leaves there, and gives a job one reservation", () => {
+    const b = new Budget(0.1);
+    b.hold(job("left", 2)); // $0.08 an earlier run left at fal, whatever the cap
+    expect(b.canPay(job("a", 1))).toBe(false);
+    expect(b.reserve(job("a", 1))).toBe(false);
+    b.settle(job("left", 2), 1); // it made one image
+    expect(b.reserve(job("a", 1))).toBe(true);
+    // A new request of the same job replaces its reservation (fal failed the one before).
+    expect(b.reserve(job("a", 1))).toBe(true);
+    expect(b.heldUsd).toBeCloseTo(0.08);
+    b.keep(job("a", 1)); // it ends with its request still at fal: spent at its most
+    expect(b.spentUsd).toBeCloseTo(0.08);
+    expect(b.reserve(job("b", 1))).toBe(false);
+  });
 });
