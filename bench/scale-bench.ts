@@ -23,6 +23,7 @@ interface ProcessCost {
 /** The figures of `npm run bench -- scale`. */
 export interface ScaleFigures {
   readonly jobs: number;
+  readonly render: ScaleRender;
   readonly run: ProcessCost;
   readonly noop: ProcessCost;
   readonly startup: { readonly ms: number; readonly planMs: number; readonly maxRssMb: number };
@@ -75,14 +76,17 @@ output: { path: "{{job}}-{{n}}.{{ext}}" }
   return join(dir, "catalog.yaml");
 }
 
-async function startEmulatorChild(): Promise<{ url: string; child: ChildProcess }> {
+/** The emulator's images: `fast` flat PNGs of a few kilobytes, `fast-large` about 1.7 MB each. */
+export type ScaleRender = "fast" | "fast-large";
+
+async function startEmulatorChild(render: ScaleRender): Promise<{ url: string; child: ChildProcess }> {
   const prof = process.env.BENCH_CPU_PROF;
   const child = spawn(
     process.execPath,
     [
       ...(prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : []),
       join(ROOT, "dist-bench/bench/emulator-child.js"),
-      JSON.stringify({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 5, max: 20 }, concurrency: 32 }),
+      JSON.stringify({ apiKeys: [KEY], render, inferenceMs: { min: 5, max: 20 }, concurrency: 32 }),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -113,9 +117,10 @@ async function runCliMeasured(args: readonly string[], measureFile: string): Pro
 export async function benchScale(
   jobs = 100_000,
   log: (line: string) => void = () => {},
+  render: ScaleRender = "fast",
 ): Promise<ScaleFigures> {
   const dir = await mkdtemp(join(tmpdir(), "seedream-bench-scale-"));
-  const { url, child } = await startEmulatorChild();
+  const { url, child } = await startEmulatorChild(render);
   try {
     const manifest = await makeCatalog(dir, jobs);
     const out = join(dir, "out");
@@ -139,6 +144,7 @@ export async function benchScale(
     const sheet = await sharp(join(folder, "contact-sheet.png")).metadata();
     return {
       jobs,
+      render,
       run,
       noop,
       startup,
@@ -211,7 +217,7 @@ export function formatScale(f: ScaleFigures): string {
     ["contact sheet", `${f.contactSheetPx} px, ${mb(f.contactSheetBytes)}`, "≤ 48 tiles"],
   ];
   return [
-    `scale: ${f.jobs} jobs against the emulator (fast render, C = 32)`,
+    `scale: ${f.jobs} jobs against the emulator (render ${f.render}, C = 32)`,
     ...rows.map((r) => `  ${r[0].padEnd(48)} ${r[1].padEnd(52)} ${r[2]}`),
   ].join("\n");
 }
