@@ -8,6 +8,7 @@ import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
 import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
+import { heapGovernor } from "./heap-governor.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
@@ -211,12 +212,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = outageGate(options, clock, logger);
+  const governHeap = heapGovernor();
   const { tell: tellProgress, stop: stopTicking } = ticking(
     scheduler,
     progress,
     clock,
     options.onProgress,
-    () => stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now()),
+    () => {
+      stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now());
+      governHeap();
+    },
   );
   logger.info(
     {
