@@ -11,8 +11,9 @@ async function majorGcsDuring(fn: () => void): Promise<number> {
   // gc entries are delivered asynchronously.
   await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  return seen.filter((e) => (e.detail as { kind?: number }).kind === constants.NODE_PERFORMANCE_GC_MAJOR)
-    .length;
+  return seen.filter(
+    (e) => (e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR,
+  ).length;
 }
 
 describe("heapGovernor", () => {
