@@ -2,7 +2,7 @@
 // process cost to the file named by BENCH_MEASURE_FILE: wall time, peak RSS, and the bytes it
 // read (/proc/self/io: `rchar` every byte read through read(2), `read_bytes` those that reached
 // the disk rather than the page cache).
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 
 // The built CLI itself (dist/), which finds its package.json beside it.
@@ -11,6 +11,20 @@ const { main } = (await import(
 )) as typeof import("../src/cli/main.js");
 
 const started = performance.now();
+// BENCH_MEM_TRACE=<file>: a line a second of where the memory is (RSS, JS heap, buffers), to
+// see what grows with the run.
+const trace = process.env.BENCH_MEM_TRACE;
+const tracer = trace
+  ? setInterval(() => {
+      const m = process.memoryUsage();
+      const mb = (b: number) => Math.round(b / 1e6);
+      appendFileSync(
+        trace,
+        `${Math.round(performance.now() - started)} ms rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)}\n`,
+      );
+    }, 1000)
+  : undefined;
+tracer?.unref();
 const sink = () =>
   Object.assign(
     new Writable({
@@ -48,6 +62,7 @@ if (file)
       code,
       ms: performance.now() - started,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
+      cpuS: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
       rchar: io.rchar,
       readBytes: io.read_bytes,
       stdout,

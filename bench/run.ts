@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark figure the issues ask for, printed and written as JSON
 // under output/bench/. `npm run bench -- plan` runs one group; `npm run bench -- scale --jobs
-// 20000` the scale benchmark at another size. With no group named, every group but `scale`
-// (which takes long at 100,000 jobs) runs.
+// 20000` the scale benchmark at another size (`--render fast-large`: results of about 1.7 MB
+// each, as real ones). With no group named, every group but `scale` (which takes long at
+// 100,000 jobs) runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { benchPlan, formatPlanFigures } from "./plan-bench.js";
@@ -30,7 +31,9 @@ const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
   scale: async () => {
     const at = process.argv.indexOf("--jobs");
     const jobs = Number(at > 0 ? process.argv[at + 1] : (process.env.BENCH_SCALE_JOBS ?? 100_000));
-    const f = await benchScale(jobs, (line) => console.log(line));
+    const r = process.argv.indexOf("--render");
+    const render = r > 0 && process.argv[r + 1] === "fast-large" ? "fast-large" : "fast";
+    const f = await benchScale(jobs, (line) => console.log(line), render);
     return { text: formatScale(f), data: f };
   },
 };

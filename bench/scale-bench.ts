@@ -13,6 +13,8 @@ const KEY = "sk-bench-scale";
 interface ProcessCost {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** CPU time (user + system) of the whole process, all its threads. */
+  readonly cpuS: number;
   readonly rchar: number;
   readonly readBytes: number;
   readonly stdout: string;
@@ -21,6 +23,7 @@ interface ProcessCost {
 /** The figures of `npm run bench -- scale`. */
 export interface ScaleFigures {
   readonly jobs: number;
+  readonly render: ScaleRender;
   readonly run: ProcessCost;
   readonly noop: ProcessCost;
   readonly startup: { readonly ms: number; readonly planMs: number; readonly maxRssMb: number };
@@ -73,12 +76,17 @@ output: { path: "{{job}}-{{n}}.{{ext}}" }
   return join(dir, "catalog.yaml");
 }
 
-async function startEmulatorChild(): Promise<{ url: string; child: ChildProcess }> {
+/** The emulator's images: `fast` flat PNGs of a few kilobytes, `fast-large` about 1.7 MB each. */
+export type ScaleRender = "fast" | "fast-large";
+
+async function startEmulatorChild(render: ScaleRender): Promise<{ url: string; child: ChildProcess }> {
+  const prof = process.env.BENCH_CPU_PROF;
   const child = spawn(
     process.execPath,
     [
+      ...(prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : []),
       join(ROOT, "dist-bench/bench/emulator-child.js"),
-      JSON.stringify({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 5, max: 20 }, concurrency: 32 }),
+      JSON.stringify({ apiKeys: [KEY], render, inferenceMs: { min: 5, max: 20 }, concurrency: 32 }),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -88,7 +96,10 @@ async function startEmulatorChild(): Promise<{ url: string; child: ChildProcess 
 }
 
 async function runCliMeasured(args: readonly string[], measureFile: string): Promise<ProcessCost> {
-  const r = spawnSync(process.execPath, [join(ROOT, "dist-bench/bench/cli-child.js"), ...args], {
+  // BENCH_CPU_PROF=<dir>: each CLI run writes a V8 CPU profile there (see bench/profile-summary.ts).
+  const prof = process.env.BENCH_CPU_PROF;
+  const flags = prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const r = spawnSync(process.execPath, [...flags, join(ROOT, "dist-bench/bench/cli-child.js"), ...args], {
     env: { ...process.env, FAL_KEY: KEY, BENCH_MEASURE_FILE: measureFile },
     encoding: "utf8",
     maxBuffer: 1 << 26,
@@ -106,9 +117,10 @@ async function runCliMeasured(args: readonly string[], measureFile: string): Pro
 export async function benchScale(
   jobs = 100_000,
   log: (line: string) => void = () => {},
+  render: ScaleRender = "fast",
 ): Promise<ScaleFigures> {
   const dir = await mkdtemp(join(tmpdir(), "seedream-bench-scale-"));
-  const { url, child } = await startEmulatorChild();
+  const { url, child } = await startEmulatorChild(render);
   try {
     const manifest = await makeCatalog(dir, jobs);
     const out = join(dir, "out");
@@ -132,6 +144,7 @@ export async function benchScale(
     const sheet = await sharp(join(folder, "contact-sheet.png")).metadata();
     return {
       jobs,
+      render,
       run,
       noop,
       startup,
@@ -148,7 +161,9 @@ export async function benchScale(
     };
   } finally {
     child.kill("SIGTERM");
-    await rm(dir, { recursive: true, force: true });
+    // BENCH_KEEP=1 leaves the folder for a look (its path is logged).
+    if (process.env.BENCH_KEEP) log(`scale: kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -160,13 +175,21 @@ export function formatScale(f: ScaleFigures): string {
   const g = f.goals;
   const share = f.noop.rchar / f.outputBytes;
   const rows: Array<[string, string, string]> = [
-    ["first night: wall time", `${(f.run.ms / 1000).toFixed(1)} s`, ""],
+    [
+      "first night: wall time, jobs/s, CPU",
+      `${(f.run.ms / 1000).toFixed(1)} s, ${((f.jobs * 1000) / f.run.ms).toFixed(0)} jobs/s, CPU ${f.run.cpuS.toFixed(0)} s`,
+      "",
+    ],
     [
       "first night: peak RSS",
       `${f.run.maxRssMb.toFixed(0)} MB`,
       `≤ ${g.rssMb} MB ${mark(f.run.maxRssMb <= g.rssMb)}`,
     ],
-    ["no-op night: wall time", `${(f.noop.ms / 1000).toFixed(1)} s`, ""],
+    [
+      "no-op night: wall time, CPU",
+      `${(f.noop.ms / 1000).toFixed(1)} s, CPU ${f.noop.cpuS.toFixed(1)} s`,
+      "",
+    ],
     [
       "no-op night: peak RSS",
       `${f.noop.maxRssMb.toFixed(0)} MB`,
@@ -194,7 +217,7 @@ export function formatScale(f: ScaleFigures): string {
     ["contact sheet", `${f.contactSheetPx} px, ${mb(f.contactSheetBytes)}`, "≤ 48 tiles"],
   ];
   return [
-    `scale: ${f.jobs} jobs against the emulator (fast render, C = 32)`,
+    `scale: ${f.jobs} jobs against the emulator (render ${f.render}, C = 32)`,
     ...rows.map((r) => `  ${r[0].padEnd(48)} ${r[1].padEnd(52)} ${r[2]}`),
   ].join("\n");
 }

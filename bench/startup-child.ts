@@ -1,8 +1,7 @@
 // Start-up of a run on a large output folder, alone in its process: plan the manifest, open
-// and replay the journal. Prints the time and peak RSS as JSON.
-import { join } from "node:path";
+// the journal and replay it as it is read (as a run does). Prints the time and peak RSS as JSON.
 import { loadPlan } from "../src/load/load-plan.js";
-import { replay } from "../src/run/job-state.js";
+import { type KeyState, replayEntry } from "../src/run/job-state.js";
 import { Journal } from "../src/run/journal.js";
 
 const [manifest, folder] = process.argv.slice(2);
@@ -10,8 +9,8 @@ if (!manifest || !folder) throw new Error("usage: startup-child <manifest> <outp
 const started = performance.now();
 const { plan } = await loadPlan(manifest, { env: {} });
 const planMs = performance.now() - started;
-const opened = await Journal.open(join(folder));
-const states = replay(opened.entries);
+const states = new Map<string, KeyState>();
+const opened = await Journal.open(folder, Date.now, undefined, (e) => replayEntry(states, e));
 opened.journal.close();
 process.stdout.write(
   `${JSON.stringify({

@@ -18,7 +18,7 @@ export interface GenerateContext {
   readonly random: () => number;
   readonly multiImage: "max" | "min";
   readonly blockedWords: readonly string[];
-  readonly render: "full" | "fast";
+  readonly render: "full" | "fast" | "fast-large";
 }
 
 export interface GeneratedImage {
@@ -36,14 +36,32 @@ function validation(detail: FalFieldError[]): Outcome {
 
 const plainImages = new Map<string, Promise<Buffer>>();
 
-/** One flat PNG per size, made once: the benchmark's images (real files at the real size). */
-function plainImage(size: PixelSize): Promise<Buffer> {
-  const key = `${size.width}x${size.height}`;
+/**
+ * One flat PNG per size, made once: the benchmark's images (real files at the real size).
+ * `large`: the top 15 % is noise, which PNG cannot compress, so the file weighs what a real
+ * result does (about 1.7 MB at 1920²) rather than a few kilobytes.
+ */
+function plainImage(size: PixelSize, large: boolean): Promise<Buffer> {
+  const key = `${size.width}x${size.height}${large ? "-large" : ""}`;
   let image = plainImages.get(key);
   if (!image) {
-    image = sharp({ create: { width: size.width, height: size.height, channels: 3, background: "#808890" } })
-      .png({ compressionLevel: 9 })
-      .toBuffer();
+    image = (async () => {
+      const flat = sharp({
+        create: { width: size.width, height: size.height, channels: 3, background: "#808890" },
+      });
+      if (!large) return flat.png({ compressionLevel: 9 }).toBuffer();
+      const height = Math.max(1, Math.round(size.height * 0.15));
+      const noise = { type: "gaussian" as const, mean: 128, sigma: 20 };
+      const band = await sharp({
+        create: { width: size.width, height, channels: 3, background: "#000", noise },
+      })
+        .png()
+        .toBuffer();
+      return flat
+        .composite([{ input: band, top: 0, left: 0 }])
+        .png({ compressionLevel: 9 })
+        .toBuffer();
+    })();
     plainImages.set(key, image);
   }
   return image;
@@ -152,8 +170,8 @@ export async function generate(
   const images: GeneratedImage[] = [];
   for (let i = 0; i < count; i++) {
     const bytes =
-      ctx.render === "fast"
-        ? await plainImage(size)
+      ctx.render !== "full"
+        ? await plainImage(size, ctx.render === "fast-large")
         : await renderResultImage({
             size,
             inputs: loaded.images,

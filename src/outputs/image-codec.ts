@@ -1,5 +1,11 @@
 import sharp from "sharp";
 
+// libvips keeps recent operations and their pixels (50 MB, 100 operations) for re-use; every
+// image a run decodes is a new one, so the cache only holds memory (it showed as RSS growing with
+// a night's images). Off for the whole process
+// (sharp's settings are per process; delivery loads this module).
+sharp.cache(false);
+
 /** What decoding an image tells: its format and pixels. */
 export interface ImageInfo {
   /** sharp's format name: png, jpeg, webp, avif, gif, tiff, … */

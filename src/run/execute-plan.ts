@@ -8,9 +8,11 @@ import type { Plan } from "../plan/index.js";
 import type { Report } from "../report/index.js";
 import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
+import { heapGovernor } from "./heap-governor.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
+import { runWindowed } from "./job-window.js";
 import type { Orphan } from "./orphans.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
@@ -131,6 +133,13 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
   );
 }
 
+/**
+ * Jobs admitted beyond those the fal slots hold, at least: ready to take a slot the moment one
+ * frees, or delivering their results. When delivery falls behind, they fill this room and
+ * nothing more is admitted until it catches up.
+ */
+const DELIVERY_ROOM = 32;
+
 /** `x-fal-request-timeout` sent on every submit unless `startTimeoutS` says otherwise (s). */
 export const DEFAULT_START_TIMEOUT_S = 600;
 /** The longest run time of a request at fal, unless `maxRunTimeMs` says otherwise. */
@@ -206,12 +215,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = outageGate(options, clock, logger);
+  const governHeap = heapGovernor();
   const { tell: tellProgress, stop: stopTicking } = ticking(
     scheduler,
     progress,
     clock,
     options.onProgress,
-    () => stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now()),
+    () => {
+      stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now());
+      governHeap();
+    },
   );
   logger.info(
     {
@@ -232,14 +245,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
     const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
-    await Promise.all(
-      plan.jobs.map(async (job) => {
-        const outcome = await runJob(job, ctx, options.starts?.get(job.id));
-        outcomes.set(job.id, outcome);
-        progress.ended(outcome, job.pricePerImageUsd);
-        tellProgress();
-      }),
-    );
+    // The jobs at fal, and as many again waiting for a slot or being delivered (see runWindowed).
+    const room = () => scheduler.concurrency + Math.max(DELIVERY_ROOM, scheduler.concurrency);
+    await runWindowed(plan.jobs, room, async (job) => {
+      const outcome = await runJob(job, ctx, options.starts?.get(job.id));
+      outcomes.set(job.id, outcome);
+      progress.ended(outcome, job.pricePerImageUsd);
+      tellProgress();
+    });
   } finally {
     stopTicking();
     stop.dispose();

@@ -24,7 +24,9 @@ export interface JobHooks {
 
 /** What the journal needs to hear; absent, nothing is journaled. */
 export interface JournalLike {
+  /** Writes and fsyncs before returning: for a line that must be on disk before a send leaves. */
   appendNow(entry: NewEntry): void;
+  /** Resolves once the line is on disk; the step it records waits for that. */
   append(entry: NewEntry): Promise<void>;
 }
 

@@ -137,6 +137,10 @@ export async function followRequest(
   }
   const { signal, onUpdate, release } = track(steps, requestId);
   try {
+    // The request's `submitted` line is on disk before the job goes on (a stop meanwhile aborts `signal`).
+    await steps.journaled;
+    steps.journaled = undefined;
+    if (signal.aborted) return await stopFollowing(steps, requestId, signal.reason as StopReason);
     let mode: "stream" | "poll" = "stream";
     for (let attempt = 1; ; attempt++) {
       try {

@@ -102,32 +102,35 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
   }
 }
 
+/** Applies one journal entry to the state of its key in `states` (a replay, one entry at a time). */
+export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): void {
+  if (e.type === "run" || e.type === "spent") return;
+  let s = states.get(e.key);
+  if (!s) {
+    s = {
+      key: e.key,
+      job: e.type === "submitted" || e.type === "submitting" ? e.job : "",
+      phase: "submitted",
+      request: undefined,
+      endpoint: undefined,
+      source: undefined,
+      result: undefined,
+      images: new Map(),
+      requests: [],
+      cause: undefined,
+      failureClass: undefined,
+      doubt: undefined,
+      history: [],
+    };
+    states.set(e.key, s);
+  }
+  apply(s, e);
+}
+
 /** Replays journal entries into each key's state. Pure. */
 export function replay(entries: readonly JournalEntry[]): Map<string, KeyState> {
   const states = new Map<string, KeyState>();
-  for (const e of entries) {
-    if (e.type === "run" || e.type === "spent") continue;
-    let s = states.get(e.key);
-    if (!s) {
-      s = {
-        key: e.key,
-        job: e.type === "submitted" || e.type === "submitting" ? e.job : "",
-        phase: "submitted",
-        request: undefined,
-        endpoint: undefined,
-        source: undefined,
-        result: undefined,
-        images: new Map(),
-        requests: [],
-        cause: undefined,
-        failureClass: undefined,
-        doubt: undefined,
-        history: [],
-      };
-      states.set(e.key, s);
-    }
-    apply(s, e);
-  }
+  for (const e of entries) replayEntry(states, e);
   return states;
 }
 

@@ -83,6 +83,8 @@ export class JobSteps {
   readonly log;
   /** The result fetch started the moment fal said COMPLETED (before the slot was given up). */
   prefetched: { readonly request: string; readonly result: Promise<ResultEvent> } | undefined;
+  /** The `submitted` line of the request just sent, on disk once this resolves. */
+  journaled: Promise<void> | undefined;
 
   constructor(
     readonly job: Job,
@@ -167,7 +169,9 @@ export class JobSteps {
       return { kind: "error", error: submitted };
     }
     const submittedAt = ctx.clock.now();
-    ctx.journal?.appendNow({
+    // Written at once (a kill right after loses nothing); following the request waits until it is
+    // on disk (see `followRequest`), where the run can already reach the request to detach it.
+    this.journaled = ctx.journal?.append({
       type: "submitted",
       key: job.key,
       job: job.id,

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile, rename, truncate, writeFile } from "node:fs/promises";
+import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
+import { mkdir, open, rename, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileStamp, WrittenFile } from "../outputs/index.js";
+import { readJournalFile } from "./read-journal.js";
 
 /** One image written for a job, as the journal and the report know it. */
 export interface ImageRecord {
@@ -146,15 +147,40 @@ export function parseJournal(text: string): { entries: JournalEntry[]; validByte
   return { entries, validBytes };
 }
 
+/** Writes `entries` as the file at `path`, a megabyte at a time, atomically (temp, fsync, rename). */
+async function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
+  const tmp = `${path}.compact`;
+  const file = await open(tmp, "w");
+  try {
+    let buffer = "";
+    for (const e of entries) {
+      buffer += `${JSON.stringify(e)}\n`;
+      if (buffer.length >= 1 << 20) {
+        await file.write(buffer);
+        buffer = "";
+      }
+    }
+    await file.write(buffer);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
 /**
- * The run journal under `<output>/.state/journal.jsonl`: append-only, every line flushed to
- * disk (fsync) before the step it records is acted on. Appends in the same tick share one
- * write and one fsync.
+ * The run journal under `<output>/.state/journal.jsonl`: append-only. Each line is written to
+ * the file the moment it is appended (a process killed after that loses nothing), and the
+ * promise `append` returns resolves once it is on disk (fdatasync), before the step it records
+ * is acted on. Syncs are group commits: one at a time, and every line written while one runs
+ * shares the next, so a run with 32 requests in flight pays a few syncs a second, not one a line.
  */
 export class Journal {
-  readonly #fd: number;
-  #pending: string[] = [];
-  #flushing: Promise<void> | undefined;
+  #fd: number;
+  /** The sync on disk now, if any. */
+  #running: Promise<void> | undefined;
+  /** The next sync, waiting for the running one; lines written meanwhile are all in it. */
+  #next: Promise<void> | undefined;
   #closed = false;
 
   private constructor(
@@ -162,83 +188,112 @@ export class Journal {
     fd: number,
     readonly clock: () => number,
     readonly source: string | undefined,
+    readonly onEntry: ((entry: JournalEntry) => void) | undefined,
   ) {
     this.#fd = fd;
   }
 
   /**
-   * Opens (or starts) the journal of an output folder; returns it and what it held. Every
-   * `submitting` and `submitted` line it writes carries `source` (where fal traffic goes).
+   * Opens (or starts) the journal of an output folder, handing what it held to `onEntry` as it
+   * is read (see `readJournalFile`; a torn end is cut off), and every entry appended after;
+   * without `onEntry`, returning the entries it held. Every `submitting` and `submitted` line it writes carries `source` (where fal
+   * traffic goes).
    */
   static async open(
     outputDir: string,
     clock: () => number = Date.now,
     source?: string,
-  ): Promise<{ journal: Journal; entries: JournalEntry[] }> {
+    onEntry?: (entry: JournalEntry) => void,
+  ): Promise<{ journal: Journal; entries: JournalEntry[]; lines: number }> {
     const dir = join(outputDir, ".state");
     await mkdir(dir, { recursive: true });
     const path = join(dir, "journal.jsonl");
-    let text = "";
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    const { entries, validBytes } = parseJournal(text);
-    if (validBytes < Buffer.byteLength(text)) await truncate(path, validBytes);
-    return { journal: new Journal(path, openSync(path, "a"), clock, source), entries };
+    const entries: JournalEntry[] = [];
+    const read = await readJournalFile<JournalEntry>(
+      path,
+      onEntry ??
+        ((e) => {
+          entries.push(e);
+        }),
+    );
+    if (read.validBytes < read.size) await truncate(path, read.validBytes);
+    const journal = new Journal(path, openSync(path, "a"), clock, source, onEntry);
+    return { journal, entries, lines: read.lines };
   }
 
-  /** Replaces the journal with `entries` (a compaction), atomically. */
-  static async rewrite(outputDir: string, entries: readonly JournalEntry[]): Promise<void> {
-    const path = join(outputDir, ".state", "journal.jsonl");
-    const tmp = `${path}.compact`;
-    await writeFile(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    const fd = openSync(tmp, "r+");
-    fsyncSync(fd);
-    closeSync(fd);
-    await rename(tmp, path);
+  /** Replaces the journal with `entries` before it is opened (the spend `--fresh` carries), atomically. */
+  static async rewrite(outputDir: string, entries: Iterable<JournalEntry>): Promise<void> {
+    await writeLines(join(outputDir, ".state", "journal.jsonl"), entries);
   }
 
-  /** One line of JSON, stamped with the time (and, on a submit, the source). */
+  /**
+   * Replaces the journal with `entries` (a compaction: what it says, not how it got there),
+   * atomically, and goes on appending to the new file. Called before anything is appended.
+   */
+  async compact(entries: Iterable<JournalEntry>): Promise<void> {
+    await writeLines(this.path, entries);
+    closeSync(this.#fd);
+    this.#fd = openSync(this.path, "a");
+  }
+
+  /**
+   * One line of JSON, stamped with the time (and, on a submit, the source); the entry is handed
+   * to the `onEntry` given to `open` too, so what replayed the journal stays up to date.
+   */
   #line(entry: NewEntry): string {
     const stamped =
       this.source !== undefined && (entry.type === "submitting" || entry.type === "submitted")
         ? { ...entry, source: entry.source ?? this.source }
         : entry;
-    return `${JSON.stringify({ t: this.clock(), ...stamped })}\n`;
+    const full = { t: this.clock(), ...stamped } as JournalEntry;
+    this.onEntry?.(full);
+    return `${JSON.stringify(full)}\n`;
   }
 
-  /** Writes and fsyncs at once, before returning: for a submit, the moment fal answers. */
+  /** Writes and fsyncs at once, before returning (the run's first line; no job waits on it). */
   appendNow(entry: NewEntry): void {
     if (this.#closed) return;
     writeSync(this.#fd, this.#line(entry));
     fsyncSync(this.#fd);
   }
 
-  /** Appends; resolves once the line is on disk (lines of the same tick share the fsync). */
+  /**
+   * Writes the line now; resolves once it is on disk. A `submitting` line is awaited before
+   * its request is sent and a `submitted` line before its job goes on, as every other line.
+   */
   append(entry: NewEntry): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#pending.push(this.#line(entry));
-    this.#flushing ??= Promise.resolve().then(() => {
-      const batch = this.#pending.join("");
-      this.#pending = [];
-      this.#flushing = undefined;
-      if (this.#closed) return;
-      writeSync(this.#fd, batch);
-      fsyncSync(this.#fd);
-    });
-    return this.#flushing;
+    writeSync(this.#fd, this.#line(entry));
+    return this.#sync();
   }
 
+  /** A sync that starts after every line written so far (group commit). */
+  #sync(): Promise<void> {
+    if (this.#next) return this.#next;
+    const start = () => {
+      this.#next = undefined;
+      if (this.#closed) return;
+      const running = new Promise<void>((done, fail) =>
+        fdatasync(this.#fd, (error) => (error ? fail(error) : done())),
+      );
+      this.#running = running;
+      return running.finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+    };
+    // After the running sync, whether it worked or not (its own lines' promises carry its error).
+    const next = (this.#running ?? Promise.resolve()).then(start, start);
+    this.#next = next;
+    return next;
+  }
+
+  /** Syncs what is written and closes the file (after a sync still running, if any). */
   close(): void {
     if (this.#closed) return;
-    if (this.#pending.length > 0) {
-      writeSync(this.#fd, this.#pending.join(""));
-      fsyncSync(this.#fd);
-      this.#pending = [];
-    }
     this.#closed = true;
-    closeSync(this.#fd);
+    fsyncSync(this.#fd);
+    const fd = this.#fd;
+    if (this.#running) void this.#running.catch(() => {}).finally(() => closeSync(fd));
+    else closeSync(fd);
   }
 }

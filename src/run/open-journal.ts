@@ -1,36 +1,52 @@
-import { readFile, rename } from "node:fs/promises";
+import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.js";
-import { compactEntries, replay } from "./job-state.js";
-import { Journal, type JournalEntry, parseJournal } from "./journal.js";
-import { carrySpend, type PriceOf, type Spend, spendOf, tallySpend } from "./spend.js";
+import { compactEntries, type KeyState, replayEntry } from "./job-state.js";
+import { Journal, type JournalEntry } from "./journal.js";
+import { readJournalFile } from "./read-journal.js";
+import { carrySpend, type PriceOf, type Spend, SpendFollow, spendOf, tallySpend } from "./spend.js";
 
 const journalPath = (outputDir: string) => join(outputDir, ".state", "journal.jsonl");
 
-async function readEntries(path: string): Promise<JournalEntry[]> {
-  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  return parseJournal(text).entries;
-}
-
 /** The line that carries the spend of `before` that `after` no longer says, if any. */
-function carried(
-  before: readonly JournalEntry[],
-  after: readonly JournalEntry[],
-  priceOf: PriceOf,
-  t: number,
-) {
+function carried(before: SpendFollow, after: SpendFollow, priceOf: PriceOf, t: number): JournalEntry[] {
   const carry = carrySpend(before, after, priceOf);
   return carry === undefined ? [] : [{ t, type: "spent" as const, ...carry }];
 }
 
+/** What a compaction of `states` writes, a thousand keys at a time (never all as one list). */
+function* compacted(states: ReadonlyMap<string, KeyState>, now: number): Generator<JournalEntry> {
+  let chunk = new Map<string, KeyState>();
+  for (const [key, state] of states) {
+    chunk.set(key, state);
+    if (chunk.size < 1000) continue;
+    yield* compactEntries(chunk, now);
+    chunk = new Map();
+  }
+  yield* compactEntries(chunk, now);
+}
+
+/** Sets the journal aside for `--fresh`; the new one starts with the spend the old one said. */
+async function setAside(outputDir: string, clock: Clock, priceOf: PriceOf): Promise<void> {
+  const path = journalPath(outputDir);
+  const before = new SpendFollow();
+  await readJournalFile<JournalEntry>(path, (e) => before.add(e));
+  await rename(path, join(outputDir, ".state", `journal-${clock.now()}.jsonl`)).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    },
+  );
+  const carry = carried(before, new SpendFollow(), priceOf, clock.now());
+  if (carry.length > 0) await Journal.rewrite(outputDir, carry);
+}
+
 /**
- * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it; a
- * journal read every night grows every night, so a long one is compacted first: it keeps what
- * it says, not how it got there. Either way the spend of the requests whose lines go is carried
- * in a `spent` line, so the folder's total spend still adds up.
+ * Opens the output folder's journal (`--fresh` keeps the old one aside) and replays it as it is
+ * read, in one pass: each key's state and the folder's spend, both kept up to date with what
+ * the run appends (the report's history and spend need no second read). A journal read every
+ * night grows every night, so one holding more than twice what a compaction would leave is
+ * compacted: it keeps what it says, not how it got there. Either way the spend of the requests
+ * whose lines go is carried in a `spent` line, so the folder's total spend still adds up.
  */
 export async function openJournal(
   outputDir: string,
@@ -39,38 +55,40 @@ export async function openJournal(
   source: string,
   priceOf: PriceOf,
 ) {
-  const path = journalPath(outputDir);
-  let carry: JournalEntry[] = [];
-  if (fresh) {
-    carry = carried(await readEntries(path), [], priceOf, clock.now());
-    await rename(path, join(outputDir, ".state", `journal-${clock.now()}.jsonl`)).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error;
-      },
+  if (fresh) await setAside(outputDir, clock, priceOf);
+  const states = new Map<string, KeyState>();
+  const spend = new SpendFollow();
+  const { journal, lines } = await Journal.open(
+    outputDir,
+    () => clock.now(),
+    source,
+    (e) => {
+      replayEntry(states, e);
+      spend.add(e);
+    },
+  );
+  const after = new SpendFollow();
+  let left = 0;
+  for (const e of compacted(states, clock.now())) {
+    after.add(e);
+    left += 1;
+  }
+  if (lines > 2 * left + 1000) {
+    const now = clock.now();
+    await journal.compact(
+      (function* () {
+        yield* carried(spend, after, priceOf, now);
+        yield* compacted(states, now);
+      })(),
     );
   }
-  // The new journal starts with what the one set aside spent (before it is opened for appends).
-  if (carry.length > 0) await Journal.rewrite(outputDir, carry);
-  let opened = await Journal.open(outputDir, () => clock.now(), source);
-  const states = replay(opened.entries);
-  if (opened.entries.length > 2 * states.size + 1000) {
-    opened.journal.close();
-    const compacted = compactEntries(states, clock.now());
-    await Journal.rewrite(outputDir, [
-      ...carried(opened.entries, compacted, priceOf, clock.now()),
-      ...compacted,
-    ]);
-    opened = await Journal.open(outputDir, () => clock.now(), source);
-  }
-  return { journal: opened.journal, states };
-}
-
-/** What the report takes from the journal at the end of a run: each key's history, and the spend. */
-export async function journalFacts(outputDir: string, runId: string, priceOf: PriceOf) {
-  const entries = await readEntries(journalPath(outputDir));
-  const history = new Map([...replay(entries)].map(([key, s]) => [key, s.history]));
-  const spend = tallySpend(entries, priceOf, runId);
-  return { history, spend: { run: spendOf(spend.run), total: spendOf(spend.total) } satisfies RunSpend };
+  /** What the report takes from the journal at the end of a run: each key's history, and the spend. */
+  const facts = async (runId: string) => {
+    const history = new Map([...states].map(([key, s]) => [key, s.history]));
+    const tally = tallySpend(spend, priceOf, runId);
+    return { history, spend: { run: spendOf(tally.run), total: spendOf(tally.total) } satisfies RunSpend };
+  };
+  return { journal, states, facts };
 }
 
 /** The spend of one run (the requests it sent) and of every run of the output folder. */

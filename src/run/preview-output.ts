@@ -1,12 +1,12 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Job, Plan } from "../plan/index.js";
 import { heldAtFal } from "./budget.js";
 import { deliveryFor } from "./delivery.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions } from "./job-resume.js";
-import { type KeyState, replay } from "./job-state.js";
-import { parseJournal } from "./journal.js";
+import type { KeyState } from "./job-state.js";
+import { replayJournalFile } from "./replay-journal.js";
 import { extOf, resultImageCount } from "./resume.js";
 import { SourceMismatches } from "./source-check.js";
 
@@ -77,13 +77,7 @@ export async function previewOutput(
   source: string,
   options: ResumeOptions = {},
 ): Promise<OutputPreview> {
-  const text = await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8").catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return "";
-      throw error;
-    },
-  );
-  const states = replay(parseJournal(text).entries);
+  const states = await replayJournalFile(outputDir);
   const sources = new SourceMismatches(source);
   const jobs: Record<PreviewKind, Job[]> = {
     "to-run": [],

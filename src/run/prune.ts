@@ -1,11 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PipelineError } from "../errors.js";
 import { readReportJobs, stampOf } from "../outputs/index.js";
-import { replay } from "./job-state.js";
-import { parseJournal } from "./journal.js";
 import { lockOutput } from "./lock.js";
 import { findOrphans, type Orphan, removeFiles, unreferencedOriginals } from "./orphans.js";
+import { replayJournalFile } from "./replay-journal.js";
 
 /** What `prune` found (and, with `remove`, removed). */
 export interface PruneResult {
@@ -33,13 +31,7 @@ export async function prunePipeline(outputDir: string, remove: boolean): Promise
     }
     if (jobs === 0)
       throw new PipelineError("USAGE", `${outputDir}: no report.json with jobs; run the pipeline first`);
-    let text = "";
-    try {
-      text = await readFile(join(outputDir, ".state", "journal.jsonl"), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    const states = replay(parseJournal(text).entries);
+    const states = await replayJournalFile(outputDir);
     const orphans = await findOrphans(outputDir, states, currentKeys);
     const originals = await unreferencedOriginals(outputDir, states, currentKeys);
     const files = [...orphans.flatMap((o) => o.paths), ...originals];

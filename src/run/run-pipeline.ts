@@ -18,7 +18,7 @@ import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job
 import type { replay } from "./job-state.js";
 import type { Journal } from "./journal.js";
 import { lockOutput } from "./lock.js";
-import { journalFacts, openJournal } from "./open-journal.js";
+import { openJournal } from "./open-journal.js";
 import { findOrphans } from "./orphans.js";
 import { verifyImages } from "./resume.js";
 import { pendingAtFal, SourceMismatches, stateForSource } from "./source-check.js";
@@ -286,7 +286,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       starts,
       journal,
       logger,
-      journalFacts: () => journalFacts(outputDir, runId, priceOf),
+      journalFacts: () => opened.facts(runId),
       requestHistory: createRequestHistory({
         target: options.access.target,
         credentials: options.access.credentials,

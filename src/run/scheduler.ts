@@ -73,6 +73,11 @@ export class Scheduler {
     }
   }
 
+  /** The requests that may be in flight at fal now. */
+  get concurrency(): number {
+    return this.#limit.concurrency;
+  }
+
   /** Runs `fn` holding one of the slots at fal. */
   slot<T>(fn: () => Promise<T>): Promise<T> {
     return this.#limit(fn);

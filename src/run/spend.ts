@@ -50,7 +50,8 @@ export function priceBook(
   };
 }
 
-interface Req {
+/** A request the journal knows: its key, endpoint, the run that sent it, and how it stands. */
+export interface Req {
   readonly key: string;
   readonly endpoint: string;
   readonly run: string | undefined;
@@ -58,45 +59,71 @@ interface Req {
   images: number;
 }
 
-/** Each request the journal knows and each submit left in doubt, with the run that sent it. */
-function follow(entries: readonly JournalEntry[]) {
-  // Long because it is one branch per journal line type that says something of a request.
-  const requests = new Map<string, Req>();
-  const current = new Map<string, string>();
-  const open = new Map<string, string | undefined>(); // key → run of a submit with no answer yet
-  const doubts = new Map<string, string | undefined>();
-  const carried: Array<SpendCarry & { run: string | undefined }> = [];
-  let run: string | undefined;
-  const end = (request: string | undefined, state: Req["state"]) => {
-    const r = request === undefined ? undefined : requests.get(request);
+/**
+ * Each request the journal knows and each submit left in doubt, with the run that sent it,
+ * followed one journal line at a time (a journal is replayed as it is read, never held whole).
+ */
+export class SpendFollow {
+  readonly requests = new Map<string, Req>();
+  readonly #current = new Map<string, string>();
+  /** key → run of a submit with no answer yet. */
+  readonly #open = new Map<string, string | undefined>();
+  readonly #doubts = new Map<string, string | undefined>();
+  readonly carried: Array<SpendCarry & { run: string | undefined }> = [];
+  #run: string | undefined;
+
+  #end(request: string | undefined, state: Req["state"]): void {
+    const r = request === undefined ? undefined : this.requests.get(request);
     if (r && r.state === "pending") r.state = state;
-  };
-  for (const e of entries) {
-    if (e.type === "run") run = e.run;
-    else if (e.type === "spent") carried.push({ ...e, run });
+  }
+
+  /** Takes in one journal line. */
+  add(e: JournalEntry): void {
+    // Long because it is one branch per journal line type that says something of a request.
+    const open = this.#open;
+    if (e.type === "run") this.#run = e.run;
+    else if (e.type === "spent") this.carried.push({ ...e, run: this.#run });
     else if (e.type === "submitting") {
-      open.set(e.key, run);
-      doubts.delete(e.key);
+      open.set(e.key, this.#run);
+      this.#doubts.delete(e.key);
     } else if (e.type === "submitted") {
       // The request it replaces (fal failed or lost it) can no longer finish the job.
-      end(current.get(e.key), "failed");
+      this.#end(this.#current.get(e.key), "failed");
       // Sent by the run that journaled the submit (a later run may have found it in fal's history).
-      const sentBy = open.has(e.key) ? open.get(e.key) : run;
+      const sentBy = open.has(e.key) ? open.get(e.key) : this.#run;
       open.delete(e.key);
-      current.set(e.key, e.request);
-      requests.set(e.request, { key: e.key, endpoint: e.endpoint, run: sentBy, state: "pending", images: 0 });
+      this.#current.set(e.key, e.request);
+      this.requests.set(e.request, {
+        key: e.key,
+        endpoint: e.endpoint,
+        run: sentBy,
+        state: "pending",
+        images: 0,
+      });
     } else if (e.type === "completed") {
-      const r = requests.get(e.request);
+      const r = this.requests.get(e.request);
       if (r) Object.assign(r, { state: "completed", images: resultImageCount(e.result) });
     } else if (e.type === "failed" || e.type === "unfinished") {
-      if (e.type === "failed") end(e.request, "failed");
+      if (e.type === "failed") this.#end(e.request, "failed");
       // A submit that ended without an answer is in doubt; one fal refused (or never got) is not.
-      if (e.request === undefined && e.class === "in-doubt") doubts.set(e.key, open.get(e.key) ?? run);
+      if (e.request === undefined && e.class === "in-doubt")
+        this.#doubts.set(e.key, open.get(e.key) ?? this.#run);
       if (e.request === undefined) open.delete(e.key);
-    } else if (e.type === "canceled" || e.type === "expired") end(e.request, "failed");
+    } else if (e.type === "canceled" || e.type === "expired") this.#end(e.request, "failed");
   }
-  for (const [key, at] of open) doubts.set(key, at);
-  return { requests, doubts, carried };
+
+  /** The submits left in doubt so far (a submit with no answer is in doubt too), by key. */
+  doubts(): Map<string, string | undefined> {
+    const doubts = new Map(this.#doubts);
+    for (const [key, at] of this.#open) doubts.set(key, at);
+    return doubts;
+  }
+}
+
+function follow(entries: readonly JournalEntry[]) {
+  const f = new SpendFollow();
+  for (const e of entries) f.add(e);
+  return f;
 }
 
 const FIELDS = [
@@ -127,11 +154,13 @@ const empty = (): SpendCarry => Object.fromEntries(FIELDS.map((k) => [k, 0])) as
  * and pending otherwise (the next run re-attaches to it). A submit with no answer is in doubt.
  */
 export function tallySpend(
-  entries: readonly JournalEntry[],
+  entries: readonly JournalEntry[] | SpendFollow,
   priceOf: PriceOf,
   runId?: string,
 ): { total: SpendCarry; run: SpendCarry } {
-  const { requests, doubts, carried } = follow(entries);
+  const followed = entries instanceof SpendFollow ? entries : follow(entries);
+  const { requests, carried } = followed;
+  const doubts = followed.doubts();
   let total = empty();
   let ofRun = empty();
   const count = (one: SpendCarry, at: string | undefined) => {
@@ -160,8 +189,8 @@ export function tallySpend(
  * undefined when nothing is lost.
  */
 export function carrySpend(
-  before: readonly JournalEntry[],
-  after: readonly JournalEntry[],
+  before: readonly JournalEntry[] | SpendFollow,
+  after: readonly JournalEntry[] | SpendFollow,
   priceOf: PriceOf,
 ): SpendCarry | undefined {
   const was = tallySpend(before, priceOf).total;

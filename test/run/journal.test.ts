@@ -46,6 +46,36 @@ describe("the run journal", () => {
     );
   });
 
+  it("reads a journal longer than one read a line at a time, replaying as it reads, and cuts a torn end", async () => {
+    const dir = await tempDir();
+    const { journal } = await Journal.open(dir, () => 1);
+    // Lines of about 2 KB, past the 1 MB a read takes, so lines are split across reads.
+    const result = { images: [{ url: `u${"x".repeat(2000)}` }] };
+    for (let i = 0; i < 1200; i++)
+      await journal.append({ type: "completed", key: `k${i}`, request: "r", result });
+    journal.close();
+    await appendFile(join(dir, ".state", "journal.jsonl"), '{"t":2,"type":"do');
+    const seen: string[] = [];
+    const opened = await Journal.open(
+      dir,
+      () => 3,
+      undefined,
+      (e) => seen.push("key" in e ? e.key : e.type),
+    );
+    expect(opened.lines).toBe(1200);
+    expect(opened.entries).toEqual([]);
+    expect(seen.slice(0, 2)).toEqual(["k0", "k1"]);
+    expect(seen.at(-1)).toBe("k1199");
+    // What the run appends is handed on too, so the replayed states stay up to date.
+    await opened.journal.append({ type: "done", key: "k5", request: "r" });
+    expect(seen.at(-1)).toBe("k5");
+    await opened.journal.compact([{ t: 4, type: "done", key: "k9", request: "r" }]);
+    await opened.journal.append({ type: "done", key: "k10", request: "r" });
+    opened.journal.close();
+    const text = await readFile(join(dir, ".state", "journal.jsonl"), "utf8");
+    expect(parseJournal(text).entries.map((e) => ("key" in e ? e.key : ""))).toEqual(["k9", "k10"]);
+  });
+
   it("replays each key to where it stands, and compacts to the same states", () => {
     const entries: JournalEntry[] = [
       { t: 1, type: "submitted", key: "k1", job: "a", request: "r1", endpoint: "e" },

@@ -1,0 +1,33 @@
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+/** Garbage the JS heap may gather past what was live after the last full collection. */
+const SLACK_BYTES = 96 * 1024 * 1024;
+
+let collect: (() => void) | undefined;
+
+/** V8's full collection, made callable the way jest's leak detector does it. */
+function fullGc(): () => void {
+  if (!collect) {
+    setFlagsFromString("--expose-gc");
+    collect = runInNewContext("gc") as () => void;
+  }
+  return collect;
+}
+
+/**
+ * Keeps a long run's heap near what is live. Each job's objects (its responses, result, promises)
+ * live a second or two, long enough to be promoted to V8's old space, and die there; V8 collects
+ * the old space only once it has grown a few times past what was live, so a 100,000-job night
+ * that holds 200 MB showed 600 MB of heap (and 900 MB RSS) between collections. Called on the
+ * run's tick: once the heap has grown `SLACK_BYTES` past what was live after the last full
+ * collection, it runs one (a few hundred ms at most, every tens of seconds at the fastest).
+ */
+export function heapGovernor(slack = SLACK_BYTES): () => void {
+  let live = getHeapStatistics().used_heap_size;
+  return () => {
+    if (getHeapStatistics().used_heap_size < live + slack) return;
+    fullGc()();
+    live = getHeapStatistics().used_heap_size;
+  };
+}

@@ -1,0 +1,16 @@
+import { join } from "node:path";
+import { type KeyState, replayEntry } from "./job-state.js";
+import type { JournalEntry } from "./journal.js";
+import { readJournalFile } from "./read-journal.js";
+
+/**
+ * Replays an output folder's journal as it is read, without writing to it (a torn end is left
+ * for the next run, which cuts it off). No journal: no states.
+ */
+export async function replayJournalFile(outputDir: string): Promise<Map<string, KeyState>> {
+  const states = new Map<string, KeyState>();
+  await readJournalFile<JournalEntry>(join(outputDir, ".state", "journal.jsonl"), (e) =>
+    replayEntry(states, e),
+  );
+  return states;
+}
