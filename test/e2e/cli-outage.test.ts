@@ -72,7 +72,7 @@ function accepted(em: Emulator, n: number): Promise<void> {
 }
 
 describe("fal refusing every connection in the middle of a run", () => {
-  it("outlasting --outage-timeout: exit 69, nothing failed, nothing paid twice; the next run finishes every job, a submit the outage cut mid-flight included", async () => {
+  it("outlasting --outage-timeout: exit 69, nothing failed, nothing paid twice; the next run finishes every job", async () => {
     const { out, args } = await setUp();
     const em = emulator as Emulator;
     const run = startCli(args("--outage-timeout", "3s"), { env: { FAL_KEY: KEY } });
