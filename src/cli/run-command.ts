@@ -134,7 +134,7 @@ function spendLine(spend: Report["totals"]["spend"]): string {
   const { run, all_runs: all } = spend;
   const open = run.pending.requests + run.in_doubt.requests;
   const atMost = open > 0 ? ` (up to ${usd(run.pending.cost_usd + run.in_doubt.cost_usd)} more)` : "";
-  return `spent: ${usd(run.completed.cost_usd)} for ${run.completed.requests} requests completed, ${run.pending.requests} pending, ${run.in_doubt.requests} in doubt${atMost}; all runs of this folder: ${usd(all.completed.cost_usd)}\n`;
+  return `spent: ${usd(run.completed.cost_usd)} for ${run.completed.requests} request${run.completed.requests === 1 ? "" : "s"} completed, ${run.pending.requests} pending, ${run.in_doubt.requests} in doubt${atMost}; all runs of this folder: ${usd(all.completed.cost_usd)}\n`;
 }
 
 /** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
