@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { finishReleasing } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -236,17 +237,3 @@ describe("durable runs", () => {
     expect(submits(em)).toHaveLength(6);
   });
 });
-
-/** Lets a run against a holding emulator finish: releases requests until the run ends. */
-async function finishReleasing(run: ReturnType<typeof startCli>, em: Emulator) {
-  let finished = false;
-  const done = run.done.then((r) => {
-    finished = true;
-    return r;
-  });
-  while (!finished) {
-    em.release();
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-  return done;
-}

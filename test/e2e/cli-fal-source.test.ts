@@ -25,14 +25,20 @@ jobs: [{ id: "{{sku}}", prompt: hero, images: [studio] }]
 
 const submits = (em: Emulator) => em.requests.filter((r) => r.op === "submit" && r.status === 200);
 
+/** The trap manifest in a new folder, and a run of it into `out` with more arguments. */
+async function setUp() {
+  const dir = await tempDir();
+  await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
+  await writeFile(join(dir, "m.yaml"), MANIFEST);
+  const out = join(dir, "out");
+  const run = (...more: string[]) =>
+    runCli(["run", join(dir, "m.yaml"), "-o", out, ...more], { env: { FAL_KEY: KEY } });
+  return { out, run };
+}
+
 describe("a folder made against one fal target, run against another", () => {
   it("regenerates every job the built-in emulator made when run against a base URL, and says why", async () => {
-    const dir = await tempDir();
-    await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
-    await writeFile(join(dir, "m.yaml"), MANIFEST);
-    const out = join(dir, "out");
-    const run = (...more: string[]) =>
-      runCli(["run", join(dir, "m.yaml"), "-o", out, ...more], { env: { FAL_KEY: KEY } });
+    const { out, run } = await setUp();
 
     const first = await run("--emulator", "--emulator-time-scale", "0.001");
     expect(first.code).toBe(0);
@@ -71,12 +77,7 @@ describe("a folder made against one fal target, run against another", () => {
   });
 
   it("leaves alone a job whose request is pending at fal itself: a run against the emulator never makes fal's paid request forgotten", async () => {
-    const dir = await tempDir();
-    await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
-    await writeFile(join(dir, "m.yaml"), MANIFEST);
-    const out = join(dir, "out");
-    const run = (...more: string[]) =>
-      runCli(["run", join(dir, "m.yaml"), "-o", out, ...more], { env: { FAL_KEY: KEY } });
+    const { out, run } = await setUp();
     expect((await run("--emulator", "--emulator-time-scale", "0.001")).code).toBe(0);
     // As a night against fal leaves it when killed while job A's request runs there.
     const path = join(out, "trap", ".state", "journal.jsonl");

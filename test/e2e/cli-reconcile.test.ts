@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { parseJournal } from "../../src/run/journal.js";
+import { runArgs } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -29,12 +30,9 @@ async function setUp(options: EmulatorOptions, bound: readonly [string, string])
   );
   emulator = await startEmulator({ apiKeys: [KEY], render: "fast", concurrency: 3, ...options });
   const out = join(dir, "out");
-  const args = [
-    "run",
+  const args = runArgs(
     join(dir, "m.yaml"),
-    "-o",
     out,
-    "--fal-base-url",
     emulator.url,
     "-c",
     "3",
@@ -42,7 +40,7 @@ async function setUp(options: EmulatorOptions, bound: readonly [string, string])
     bound[0],
     "--max-run-time",
     bound[1],
-  ];
+  );
   return { out, args, em: emulator };
 }
 

@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { runArgs } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -50,16 +51,7 @@ output:
     const out = join(dir, "out");
     const logFile = join(dir, "run.log");
     const env = { FAL_KEY: CANARY, LOG_LEVEL: "debug" };
-    const args = [
-      "run",
-      join(dir, "m.yaml"),
-      "-o",
-      out,
-      "--fal-base-url",
-      emulator.url,
-      "--log-file",
-      logFile,
-    ];
+    const args = runArgs(join(dir, "m.yaml"), out, emulator.url, "--log-file", logFile);
     const first = await runCli(args, { env });
     expect(first.code).toBe(1);
     // A second run (resume, up to date) and the report command write again.

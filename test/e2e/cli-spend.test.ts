@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { finishReleasing } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -72,20 +73,6 @@ async function pricingDown(target: string): Promise<string> {
   });
   await new Promise<void>((resolve) => proxy?.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-}
-
-/** Releases held requests until the run ends (they finish at fal while it follows them). */
-async function finishReleasing(run: ReturnType<typeof startCli>, em: Emulator) {
-  let finished = false;
-  const done = run.done.then((r) => {
-    finished = true;
-    return r;
-  });
-  while (!finished) {
-    em.release();
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-  return done;
 }
 
 describe("spend: every request fal accepted, priced from fal's pricing endpoint", () => {

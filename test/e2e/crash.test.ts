@@ -7,6 +7,7 @@ import { startEmulator } from "../../src/emulator/index.js";
 import { createRandom } from "../../src/emulator/options.js";
 import type { Report } from "../../src/report/index.js";
 import { parseJournal } from "../../src/run/journal.js";
+import { runArgs } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
 import { startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -38,12 +39,9 @@ describe("kill -9 at any instant", () => {
         randomSeed: trial + 1,
       });
       const out = join(dir, "out");
-      const args = [
-        "run",
+      const args = runArgs(
         join(dir, "m.yaml"),
-        "-o",
         out,
-        "--fal-base-url",
         emulator.url,
         "--retry-backoff",
         "20ms",
@@ -53,7 +51,7 @@ describe("kill -9 at any instant", () => {
         "3s",
         "--max-run-time",
         "1s",
-      ];
+      );
       try {
         let done = false;
         for (let attempt = 0; attempt < 40 && !done; attempt++) {
