@@ -237,6 +237,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   );
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
+  stop.gate = gate;
   const outcomes = new Map<string, JobOutcome>();
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);

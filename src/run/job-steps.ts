@@ -125,7 +125,7 @@ export class JobSteps {
           return e;
         this.retries.push({ stage, attempt, cause: failure.message, at: this.ctx.clock.now() });
         this.log.warn({ stage, attempt, cause: failure.message }, "retrying");
-        await this.ctx.clock.sleep(backoffMs(attempt, this.ctx.random, this.ctx.retry));
+        await this.ctx.clock.sleep(backoffMs(attempt, this.ctx.random, this.ctx.retry), this.ctx.stopSignal);
       }
     }
   }

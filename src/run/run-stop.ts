@@ -89,9 +89,13 @@ export class RunStop {
     for (const f of this.inFlight.values()) f.abort(reason, true);
   }
 
+  /** The run's outage gate: an interrupt closes it, so no call waits there for fal to return. */
+  gate: OutageGate | undefined;
+
   /** SIGINT/SIGTERM: stop submitting; what runs at fal is left to the next run. */
   readonly interrupt = (): void => {
     if (this.#stop?.end === "interrupted") return;
+    this.gate?.close(new FalUnavailableError("the run was interrupted: nothing more is sent to fal"));
     this.#stop = { end: "interrupted", reason: "not submitted: the run was interrupted" };
     this.logger.warn(
       { inFlight: this.inFlight.size },

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { writePng } from "../helpers/images.js";
-import { runCli, startCli } from "../helpers/run-cli.js";
+import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const KEY = "sk-outage-test";
@@ -129,5 +129,29 @@ describe("fal refusing every connection in the middle of a run", () => {
     expect(r.stderr).toContain("fal answers again");
     expect(rep.totals).toMatchObject({ jobs: JOBS, succeeded: JOBS, failed: 0, unfinished: 0 });
     expect(em.stats().submits).toMatchObject({ accepted: JOBS, duplicates: 0 });
+  });
+
+  it("SIGTERM while fal is away ends the run at once (exit 143), nothing failed, not after --outage-timeout", async () => {
+    const { out, args } = await setUp();
+    const em = emulator as Emulator;
+    const run = startCli(args("--outage-timeout", "10m"), { env: { FAL_KEY: KEY } });
+    let stderr = "";
+    run.child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await accepted(em, 4);
+    em.outage({ kind: "refuse" });
+    await until(() => stderr.includes("fal is not answering"), "the run to see fal away");
+    run.child.kill("SIGTERM");
+    // Before: calls waiting at the outage gate (and in backoff) held the exit for minutes.
+    const ended = await Promise.race([
+      run.done,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
+    ]);
+    if (!ended) run.child.kill("SIGKILL");
+    expect(ended?.code).toBe(143);
+    const rep = await report(out);
+    expect(rep.run.ended_by).toBe("interrupted");
+    expect(rep.totals.failed).toBe(0);
   });
 });
