@@ -122,31 +122,6 @@ export type NewEntry = JournalEntry extends infer E
     : never
   : never;
 
-/**
- * Reads journal text: one JSON object a line, each written whole with its newline. A torn last
- * line (a crash mid-write: the text after the last newline, or a line that does not parse) is
- * dropped, and the byte length of the whole lines before it returned, so the file can be cut
- * back to them. One pass, however long the journal.
- */
-export function parseJournal(text: string): { entries: JournalEntry[]; validBytes: number } {
-  const entries: JournalEntry[] = [];
-  const lines = text.slice(0, text.lastIndexOf("\n") + 1).split("\n");
-  lines.pop();
-  let validBytes = 0;
-  for (const line of lines) {
-    if (line.trim() !== "") {
-      try {
-        entries.push(JSON.parse(line) as JournalEntry);
-      } catch {
-        // Anything after a line that does not parse is not trusted either.
-        break;
-      }
-    }
-    validBytes += Buffer.byteLength(line) + 1;
-  }
-  return { entries, validBytes };
-}
-
 /** Writes `entries` as the file at `path`, a megabyte at a time, atomically (temp, fsync, rename). */
 async function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
   const tmp = `${path}.compact`;

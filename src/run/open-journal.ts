@@ -67,13 +67,12 @@ export async function openJournal(
       spend.add(e);
     },
   );
-  const after = new SpendFollow();
   let left = 0;
-  for (const e of compacted(states, clock.now())) {
-    after.add(e);
-    left += 1;
-  }
+  for (const _ of compacted(states, clock.now())) left += 1;
   if (lines > 2 * left + 1000) {
+    // What the compacted journal will say of the spend, to carry the rest: only when compacting.
+    const after = new SpendFollow();
+    for (const e of compacted(states, clock.now())) after.add(e);
     const now = clock.now();
     await journal.compact(
       (function* () {

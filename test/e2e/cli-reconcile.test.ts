@@ -4,9 +4,9 @@ import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
-import { parseJournal } from "../../src/run/journal.js";
 import { runArgs } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
+import { journalEntries } from "../helpers/journal.js";
 import { runCli, startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -82,7 +82,7 @@ describe("submits whose answer never came back, reconciled with fal's request hi
     const held = em.stats().submits.accepted;
     em.setFaults({});
     // What the killed run left: intents with the input's digest, no request id.
-    const left = parseJournal(await readFile(join(out, "doubt", ".state", "journal.jsonl"), "utf8")).entries;
+    const left = await journalEntries(join(out, "doubt"));
     expect(
       left.filter((e) => e.type === "submitting" && e.digest !== undefined).length,
     ).toBeGreaterThanOrEqual(3);

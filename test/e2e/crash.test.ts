@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { createRandom } from "../../src/emulator/options.js";
 import type { Report } from "../../src/report/index.js";
-import { parseJournal } from "../../src/run/journal.js";
 import { runArgs } from "../helpers/e2e-run.js";
 import { writePng } from "../helpers/images.js";
+import { journalEntries } from "../helpers/journal.js";
 import { startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
@@ -74,17 +74,12 @@ describe("kill -9 at any instant", () => {
             expect(r.code, r.stderr).toBe(0);
             done = true;
           } else {
-            const journal = await readFile(join(out, "crash", ".state", "journal.jsonl"), "utf8").catch(
-              () => "",
-            );
-            const last = parseJournal(journal).entries.at(-1)?.type ?? "(nothing journaled)";
+            const last = (await journalEntries(join(out, "crash"))).at(-1)?.type ?? "(nothing journaled)";
             killPoints.set(last, (killPoints.get(last) ?? 0) + 1);
           }
         }
         expect(done).toBe(true);
-        const { entries } = parseJournal(
-          await readFile(join(out, "crash", ".state", "journal.jsonl"), "utf8"),
-        );
+        const entries = await journalEntries(join(out, "crash"));
         const journaled = entries.flatMap((e) => (e.type === "submitted" ? [e] : []));
         const report = JSON.parse(await readFile(join(out, "crash", "report.json"), "utf8")) as Report;
         // A submit a kill cut off (fal may hold it, its id never seen) was reconciled with fal's

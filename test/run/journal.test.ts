@@ -5,7 +5,8 @@ import { findEndpoint } from "../../src/endpoints/index.js";
 import type { Job } from "../../src/plan/index.js";
 import { Budget } from "../../src/run/budget.js";
 import { compactEntries, replay } from "../../src/run/job-state.js";
-import { Journal, type JournalEntry, parseJournal } from "../../src/run/journal.js";
+import { Journal, type JournalEntry } from "../../src/run/journal.js";
+import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -41,9 +42,7 @@ describe("the run journal", () => {
     const { journal } = await Journal.open(dir, () => 5);
     await Promise.all([1, 2, 3].map((i) => journal.append({ type: "done", key: `k${i}`, request: `r${i}` })));
     journal.close();
-    expect(parseJournal(await readFile(join(dir, ".state", "journal.jsonl"), "utf8")).entries).toHaveLength(
-      3,
-    );
+    expect(await journalEntries(dir)).toHaveLength(3);
   });
 
   it("reads a journal longer than one read a line at a time, replaying as it reads, and cuts a torn end", async () => {
@@ -72,8 +71,7 @@ describe("the run journal", () => {
     await opened.journal.compact([{ t: 4, type: "done", key: "k9", request: "r" }]);
     await opened.journal.append({ type: "done", key: "k10", request: "r" });
     opened.journal.close();
-    const text = await readFile(join(dir, ".state", "journal.jsonl"), "utf8");
-    expect(parseJournal(text).entries.map((e) => ("key" in e ? e.key : ""))).toEqual(["k9", "k10"]);
+    expect((await journalEntries(dir)).map((e) => ("key" in e ? e.key : ""))).toEqual(["k9", "k10"]);
   });
 
   it("replays each key to where it stands, and compacts to the same states", () => {

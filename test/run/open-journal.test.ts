@@ -1,9 +1,10 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type JournalEntry, parseJournal } from "../../src/run/journal.js";
+import type { JournalEntry } from "../../src/run/journal.js";
 import { openJournal } from "../../src/run/open-journal.js";
 import { type PriceOf, tallySpend } from "../../src/run/spend.js";
+import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";
 
@@ -33,8 +34,7 @@ async function folderWith(entries: readonly JournalEntry[]): Promise<string> {
   return dir;
 }
 
-const onDisk = async (dir: string) =>
-  parseJournal(await readFile(join(dir, ".state", "journal.jsonl"), "utf8")).entries;
+const onDisk = (dir: string) => journalEntries(dir);
 
 describe("openJournal keeps the folder's spend when lines go", () => {
   it("a compaction carries the spend of the requests it drops in a `spent` line", async () => {
