@@ -75,7 +75,7 @@ async function runOurs(
     concurrency: "auto",
     env: {},
   });
-  const failedTransient = report.jobs.filter(
+  const failedTransient = [...report.jobs].filter(
     (j) => j.status === "failed" && j.error?.class !== "permanent",
   ).length;
   return { succeeded: report.totals.succeeded, failedTransient };

@@ -138,10 +138,12 @@ function spendLine(spend: Report["totals"]["spend"]): string {
 }
 
 /** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
-function idsLine(jobs: readonly { id: string; status: string }[], status: string, label: string): string {
-  const ids = jobs.filter((j) => j.status === status).map((j) => j.id);
-  if (ids.length === 0) return "";
-  return `${label}: ${ids.slice(0, 50).join(", ")}${ids.length > 50 ? `, … (${ids.length} in all)` : ""}\n`;
+function idsLine(jobs: Iterable<{ id: string; status: string }>, status: string, label: string): string {
+  const ids: string[] = [];
+  let count = 0;
+  for (const j of jobs) if (j.status === status && ++count <= 50) ids.push(j.id);
+  if (count === 0) return "";
+  return `${label}: ${ids.join(", ")}${count > 50 ? `, … (${count} in all)` : ""}\n`;
 }
 
 /** The exit code of a finished run (see EXIT_CODES_HELP). */

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Report, ReportJob } from "../report/types.js";
+import type { ReportJob, StreamedReport } from "../report/types.js";
 
 /** Run records kept in `runs/` when nothing else is said. */
 export const DEFAULT_KEEP_RUNS = 30;
@@ -17,7 +17,7 @@ const CHUNK = 1 << 20;
  */
 export async function writeReportFile(
   path: string,
-  report: Report,
+  report: StreamedReport,
   jobs: Iterable<ReportJob> = report.jobs,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -83,14 +83,13 @@ export const touchedByRun = (job: ReportJob): boolean =>
  */
 export async function writeRunReports(
   outputDir: string,
-  report: Report,
+  report: StreamedReport,
   keepRuns: number = DEFAULT_KEEP_RUNS,
 ): Promise<void> {
-  await writeReportFile(
-    join(outputDir, "runs", `${report.run.id}.json`),
-    report,
-    report.jobs.filter(touchedByRun),
-  );
+  const touched = function* () {
+    for (const job of report.jobs) if (touchedByRun(job)) yield job;
+  };
+  await writeReportFile(join(outputDir, "runs", `${report.run.id}.json`), report, touched());
   await writeReportFile(join(outputDir, "report.json"), report);
   await pruneRuns(join(outputDir, "runs"), keepRuns);
 }

@@ -3,7 +3,15 @@ import type { SavedImage } from "../outputs/index.js";
 import { type EndpointPrice, type Job, type Plan, roundUsd } from "../plan/index.js";
 import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
 import type { Spend } from "../run/spend.js";
-import type { Report, ReportJob, ReportPrice, ReportSpend, ReportTimings } from "./types.js";
+import { countJobs } from "./merge-report.js";
+import {
+  type ReportJob,
+  type ReportPrice,
+  type ReportSpend,
+  type ReportTimings,
+  reiterable,
+  type StreamedReport,
+} from "./types.js";
 
 /** Facts about the run that the plan and outcomes do not hold. */
 export interface RunFacts {
@@ -180,29 +188,39 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
   };
 }
 
-/** Builds the report from the plan and each job's outcome; pure. */
-export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome>, facts: RunFacts): Report {
-  const jobs = plan.jobs.map((job) => {
-    const entry = jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" });
+/**
+ * Builds the report from the plan and each job's outcome; pure. Its jobs are made as they are
+ * read (each pass makes them anew), so a 100,000-job report is never held whole; the totals
+ * are counted in one pass here.
+ */
+export function buildReport(
+  plan: Plan,
+  outcomes: ReadonlyMap<string, JobOutcome>,
+  facts: RunFacts,
+): StreamedReport {
+  const entry = (job: Job): ReportJob => {
+    const made = jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" });
     const history = facts.history.get(job.key);
-    if (!history || history.length === 0) return entry;
+    if (!history || history.length === 0) return made;
     return {
-      ...entry,
+      ...made,
       history: history.map((h) => ({
         at: new Date(h.at).toISOString(),
         status: h.phase,
         ...(h.request === undefined ? {} : { request_id: h.request }),
       })),
     };
+  };
+  const jobs = reiterable(function* () {
+    for (const job of plan.jobs) yield entry(job);
   });
-  const count = (s: ReportJob["status"]) => jobs.filter((j) => j.status === s).length;
-  const images = jobs.reduce((n, j) => n + j.outputs.length, 0);
+  const counts = countJobs(jobs);
   // Without the journal's tally: images generated in this run (skipped jobs cost nothing now).
-  const spent = plan.jobs.reduce(
-    (usd, job, i) =>
-      usd + (jobs[i]?.status === "succeeded" ? (jobs[i]?.outputs.length ?? 0) : 0) * job.pricePerImageUsd,
-    0,
-  );
+  let spent = 0;
+  for (const job of plan.jobs) {
+    const o = outcomes.get(job.id);
+    if (o?.status === "succeeded") spent += o.outputs.length * job.pricePerImageUsd;
+  }
   return {
     schema_version: 1,
     pipeline: plan.name,
@@ -226,15 +244,7 @@ export function buildReport(plan: Plan, outcomes: ReadonlyMap<string, JobOutcome
       prices: plan.prices.map(priceEntry),
     },
     totals: {
-      jobs: jobs.length,
-      succeeded: count("succeeded"),
-      failed: count("failed"),
-      skipped: count("skipped"),
-      canceled: count("canceled"),
-      unfinished: count("unfinished"),
-      not_run: count("not_run"),
-      images,
-      bytes: jobs.reduce((n, j) => n + j.outputs.reduce((m, o) => m + o.bytes, 0), 0),
+      ...counts,
       estimated_cost_usd: plan.estimatedCostUsd,
       cost_usd: roundUsd(facts.spend ? facts.spend.run.completed.usd : spent),
       ...(facts.spend

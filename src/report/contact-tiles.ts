@@ -1,4 +1,4 @@
-import type { Report } from "./types.js";
+import type { StreamedReport } from "./types.js";
 
 /** Most tiles on a contact sheet: 8 columns × 6 rows, whatever the run's size. */
 export const CONTACT_SHEET_MAX_TILES = 48;
@@ -17,7 +17,7 @@ export interface ContactTile {
  * `max`. The title says what was left out. Pure.
  */
 export function contactTiles(
-  report: Report,
+  report: StreamedReport,
   max = CONTACT_SHEET_MAX_TILES,
 ): { title: string; tiles: ContactTile[] } {
   const failed: ContactTile[] = [];

@@ -1,6 +1,6 @@
 import { findEndpoint } from "../endpoints/index.js";
 import { GALLERY_SCRIPT, GALLERY_STYLE } from "./gallery-client.js";
-import type { Report, ReportJob } from "./types.js";
+import type { Report, ReportJob, StreamedReport } from "./types.js";
 
 /** Jobs per data page of the gallery (`.gallery/data/page-N.js`). */
 export const GALLERY_PAGE_SIZE = 200;
@@ -25,6 +25,9 @@ export interface GalleryFiles {
   pages(): Iterable<{ readonly n: number; readonly text: string }>;
 }
 
+/** Where an output's gallery thumbnail is (relative to the folder), if it has one. */
+export type ThumbOf = (output: { readonly path: string; readonly sha256: string }) => string | undefined;
+
 const isFailure = (j: ReportJob) => j.status === "failed" || j.status === "canceled";
 const modelOf = (endpoint: string) => findEndpoint(endpoint)?.model ?? endpoint;
 
@@ -36,7 +39,7 @@ function groupTitle(job: ReportJob): string {
 }
 
 /** What a page holds of one job: enough to draw its tile, in short keys (100,000 of them). */
-function tileData(job: ReportJob, thumbOf: (path: string) => string | undefined) {
+function tileData(job: ReportJob, thumbOf: ThumbOf) {
   const message = job.status === "skipped" ? job.reason : (job.error?.message ?? job.reason);
   return {
     i: job.id,
@@ -49,7 +52,7 @@ function tileData(job: ReportJob, thumbOf: (path: string) => string | undefined)
     ...(message === undefined ? {} : { e: message }),
     o: job.outputs.map((o) => [
       o.path,
-      thumbOf(o.path) ?? o.path,
+      thumbOf(o) ?? o.path,
       o.width,
       o.height,
       ...(o.review ? [o.review.state, o.review.note ?? o.review.lapsed ?? ""] : []),
@@ -61,7 +64,7 @@ function searchText(job: ReportJob): string {
   return [job.id, ...Object.values(job.row ?? {}), job.prompt_name].join(" ").toLowerCase().slice(0, 200);
 }
 
-function indexScript(report: Report): string {
+function indexScript(report: StreamedReport): string {
   const statuses: string[] = [];
   const sizes: string[] = [];
   const models: string[] = [];
@@ -92,26 +95,38 @@ function spendHtml(spend: Report["totals"]["spend"]): string {
   return `<span>all runs: $${all.completed.cost_usd.toFixed(3)} for ${all.completed.requests} requests${open > 0 ? `, ${open} still at fal (up to $${held.toFixed(3)})` : ""}</span>`;
 }
 
-function summaryHtml(report: Report): string {
+/** Over every job: the images this run made, the first failures (with their place) and how many. */
+function scan(report: StreamedReport) {
+  let made = 0;
+  let failureCount = 0;
+  let jobs = 0;
+  const failures: Array<{ j: ReportJob; i: number }> = [];
+  for (const j of report.jobs) {
+    if (j.status === "succeeded") made += j.outputs.length;
+    if (isFailure(j) && ++failureCount <= FAILURES_LISTED) failures.push({ j, i: jobs });
+    jobs++;
+  }
+  return { made, failures, failureCount, jobs };
+}
+
+function summaryHtml(report: StreamedReport, scanned: ReturnType<typeof scan>): string {
   const t = report.totals;
-  const made = report.jobs.reduce((n, j) => n + (j.status === "succeeded" ? j.outputs.length : 0), 0);
+  const { made, failures, failureCount } = scanned;
   const minutes = report.run.duration_ms / 60_000;
   const perMinute = minutes > 0 ? (made / minutes).toFixed(1) : "—";
   const est = t.estimated_cost_usd;
-  const failures = report.jobs.flatMap((j, i) => (isFailure(j) ? [{ j, i }] : []));
   const listed = failures
-    .slice(0, FAILURES_LISTED)
     .map(
       ({ j, i }) =>
         `<li><a href="#at=${i}">${esc(j.id)}</a> <span class="status">${esc(j.status)}</span> ${esc(j.error?.message ?? "")}</li>`,
     )
     .join("");
   const more =
-    failures.length > FAILURES_LISTED
-      ? `<li><a href="#status=failed">all ${failures.length} failures…</a></li>`
+    failureCount > FAILURES_LISTED
+      ? `<li><a href="#status=failed">all ${failureCount} failures…</a></li>`
       : "";
   return `<div class="summary"><span>run ${esc(report.run.id)}</span><span>${t.jobs} jobs</span><span><a href="#status=succeeded">${t.succeeded} made this run</a></span><span><a href="#status=skipped">${t.skipped} up to date</a></span><span><a href="#status=failed" id="failed-link">${t.failed} failed</a></span><span><a href="#status=unfinished">${t.unfinished} unfinished (the next run resumes them)</a></span><span>${t.canceled + t.not_run} not run</span><span>${made} images made this run (${t.images} in all)</span><span>cost $${t.cost_usd.toFixed(3)} (estimated $${est.min.toFixed(3)}${est.max !== est.min ? `–$${est.max.toFixed(3)}` : ""})</span>${spendHtml(t.spend)}<span>${(report.run.duration_ms / 1000).toFixed(1)} s</span><span>${perMinute} images/min</span><span>ended: ${esc(report.run.ended_by)}</span>${report.review ? `<span>review: ${report.review.approved} approved, ${report.review.rejected} rejected, ${report.review.pending} pending</span>` : ""}</div>
-${failures.length === 0 ? "" : `<details class="failures"${failures.length <= 10 ? " open" : ""}><summary>${failures.length} failure${failures.length === 1 ? "" : "s"}</summary><ul>${listed}${more}</ul></details>`}`;
+${failureCount === 0 ? "" : `<details class="failures"${failureCount <= 10 ? " open" : ""}><summary>${failureCount} failure${failureCount === 1 ? "" : "s"}</summary><ul>${listed}${more}</ul></details>`}`;
 }
 
 /**
@@ -121,8 +136,9 @@ ${failures.length === 0 ? "" : `<details class="failures"${failures.length <= 10
  * from disk (file://) with no server. The filters (status, size, model, text) use
  * `.gallery/data/index.js`, loaded after the first screen. Pure.
  */
-export function galleryFiles(report: Report, thumbOf: (path: string) => string | undefined): GalleryFiles {
-  const n = report.jobs.length;
+export function galleryFiles(report: StreamedReport, thumbOf: ThumbOf): GalleryFiles {
+  const scanned = scan(report);
+  const n = scanned.jobs;
   const pageCount = Math.max(1, Math.ceil(n / GALLERY_PAGE_SIZE));
   const meta = { n, pageSize: GALLERY_PAGE_SIZE, pages: pageCount };
   const html = `<!doctype html>
@@ -130,7 +146,7 @@ export function galleryFiles(report: Report, thumbOf: (path: string) => string |
 <title>${esc(report.pipeline)} — review</title>
 <style>${GALLERY_STYLE}</style></head><body data-busy="1">
 <header><h1>${esc(report.pipeline)} · ${esc(report.model)}</h1>
-${summaryHtml(report)}
+${summaryHtml(report, scanned)}
 <div class="filters"><select id="status"><option value="">all statuses</option></select><select id="size"><option value="">all sizes</option></select><select id="model"><option value="">all models</option></select><input id="q" type="search" placeholder="search id, row"><span class="pager"><button id="prev">‹ prev</button> <span id="where"></span> <button id="next">next ›</button></span></div></header>
 <main id="jobs"></main>
 <script type="application/json" id="meta">${scriptJson(meta)}</script>
@@ -141,12 +157,20 @@ ${summaryHtml(report)}
     index: indexScript(report),
     pageCount,
     *pages() {
-      for (let p = 0; p < pageCount; p++) {
-        const slice = report.jobs.slice(p * GALLERY_PAGE_SIZE, (p + 1) * GALLERY_PAGE_SIZE);
-        yield {
-          n: p + 1,
-          text: `galleryPage(${p + 1}, ${scriptJson(slice.map((j) => tileData(j, thumbOf)))});\n`,
-        };
+      let tiles: Array<ReturnType<typeof tileData>> = [];
+      let page = 0;
+      const text = () => `galleryPage(${page}, ${scriptJson(tiles)});\n`;
+      for (const job of report.jobs) {
+        tiles.push(tileData(job, thumbOf));
+        if (tiles.length === GALLERY_PAGE_SIZE) {
+          page++;
+          yield { n: page, text: text() };
+          tiles = [];
+        }
+      }
+      if (tiles.length > 0 || page === 0) {
+        page++;
+        yield { n: page, text: text() };
       }
     },
   };

@@ -1,3 +1,3 @@
 export { buildReport, type RunFacts } from "./build-report.js";
 export { reportJsonSchema, reportSchema } from "./schema.js";
-export type { Report, ReportJob, ReportOutput } from "./types.js";
+export { type Report, type ReportJob, type ReportOutput, reiterable, type StreamedReport } from "./types.js";

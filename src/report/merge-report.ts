@@ -1,4 +1,4 @@
-import type { Report, ReportJob } from "./types.js";
+import { type ReportJob, reiterable, type StreamedReport } from "./types.js";
 
 /** The totals' counts over `jobs` (cost and estimate are not counts: a run's own). Pure. */
 export function countJobs(jobs: Iterable<ReportJob>) {
@@ -26,17 +26,21 @@ export function countJobs(jobs: Iterable<ReportJob>) {
  * A run that took only some of the manifest's jobs (`--only`, `--limit`, `--retry-failed`) does
  * not forget the others: each job this run did not select keeps what the previous report said
  * of it, when that was about the same job (same id and key). Counts are recounted over every
- * job; the cost stays what this run spent. Pure.
+ * job; the cost stays what this run spent. Pure; its jobs are made as they are read.
  */
 export function mergeUnselected(
-  report: Report,
+  report: StreamedReport,
   selected: ReadonlySet<string>,
   previous: ReadonlyMap<string, ReportJob>,
-): Report {
-  const jobs = report.jobs.map((job) => {
-    if (selected.has(job.id)) return job;
-    const before = previous.get(job.id);
-    return before !== undefined && before.key === job.key ? before : job;
+): StreamedReport {
+  const jobs = reiterable(function* () {
+    for (const job of report.jobs) {
+      if (selected.has(job.id)) yield job;
+      else {
+        const before = previous.get(job.id);
+        yield before !== undefined && before.key === job.key ? before : job;
+      }
+    }
   });
   return { ...report, totals: { ...report.totals, ...countJobs(jobs) }, jobs };
 }

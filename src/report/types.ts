@@ -200,3 +200,15 @@ export interface Report {
   }>;
   readonly jobs: readonly ReportJob[];
 }
+
+/**
+ * A report whose jobs are made as they are read: a run's (100,000 jobs are never all held at
+ * once: each pass over `jobs` makes them anew from what the run holds). A `Report` read from
+ * disk is one too.
+ */
+export type StreamedReport = Omit<Report, "jobs"> & { readonly jobs: Iterable<ReportJob> };
+
+/** An iterable that calls `make` each time it is iterated (a generator function is iterable once). */
+export function reiterable<T>(make: () => Iterable<T>): Iterable<T> {
+  return { [Symbol.iterator]: () => make()[Symbol.iterator]() };
+}

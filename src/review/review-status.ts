@@ -73,7 +73,7 @@ export interface ReviewCounts {
 /** Counts the review states of every image of the jobs given. Pure. */
 export function countReviews(
   index: DecisionIndex,
-  jobs: ReadonlyArray<{
+  jobs: Iterable<{
     readonly id: string;
     readonly key: string;
     readonly outputs: ReadonlyArray<{ readonly sha256: string }>;

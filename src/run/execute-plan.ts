@@ -5,7 +5,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "../fal/index.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { Plan } from "../plan/index.js";
-import type { Report } from "../report/index.js";
+import type { StreamedReport } from "../report/index.js";
 import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import { heapGovernor } from "./heap-governor.js";
@@ -89,7 +89,7 @@ export interface ExecuteOptions extends SchedulerOptions {
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns?: number;
   /** Adds to the report before it is written (the review decisions: see `ReviewPass`). */
-  readonly decorateReport?: (report: Report) => Promise<Report>;
+  readonly decorateReport?: (report: StreamedReport) => Promise<StreamedReport>;
   /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
   readonly allJobs?: Plan["jobs"];
   /** Outputs of jobs no longer in the manifest, listed in the report. */
@@ -101,7 +101,7 @@ export interface ExecuteOptions extends SchedulerOptions {
 export type { RunEnd } from "./run-stop.js";
 
 export interface ExecuteResult {
-  readonly report: Report;
+  readonly report: StreamedReport;
   readonly end: RunEnd;
   /** fal's message when the credentials were rejected. */
   readonly endMessage?: string;

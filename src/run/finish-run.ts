@@ -3,8 +3,9 @@ import type { Traffic } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
-import { buildReport, type Report, type ReportJob } from "../report/index.js";
+import { buildReport, type ReportJob, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
+import { governed } from "./heap-governor.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { RunSpend } from "./open-journal.js";
 import type { Orphan } from "./orphans.js";
@@ -38,11 +39,14 @@ export interface FinishedRun {
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns: number | undefined;
   /** Adds to the report before it is written. */
-  readonly decorate?: (report: Report) => Promise<Report>;
+  readonly decorate?: (report: StreamedReport) => Promise<StreamedReport>;
 }
 
-/** Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so. */
-export async function writeRunReport(run: FinishedRun): Promise<Report> {
+/**
+ * Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so.
+ * The report returned makes its jobs as they are read (see `buildReport`).
+ */
+export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> {
   const partial = run.allJobs !== undefined && run.allJobs.length !== run.plan.jobs.length;
   const built = buildReport(partial ? { ...run.plan, jobs: run.allJobs ?? [] } : run.plan, notSelected(run), {
     runId: run.runId,
@@ -57,7 +61,8 @@ export async function writeRunReport(run: FinishedRun): Promise<Report> {
     history: run.history,
     ...(run.spend === undefined ? {} : { spend: run.spend }),
   });
-  const merged = partial ? await withUnselected(run, built) : built;
+  const governedBuilt = { ...built, jobs: governed(built.jobs) };
+  const merged = partial ? await withUnselected(run, governedBuilt) : governedBuilt;
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   const report = run.decorate ? await run.decorate(whole) : whole;
   await writeRunReports(run.outputDir, report, run.keepRuns);
@@ -78,7 +83,7 @@ function notSelected(run: FinishedRun): ReadonlyMap<string, JobOutcome> {
 }
 
 /** The report with every job this run did not select as the previous report had it. */
-async function withUnselected(run: FinishedRun, built: Report): Promise<Report> {
+async function withUnselected(run: FinishedRun, built: StreamedReport): Promise<StreamedReport> {
   const selected = new Set(run.plan.jobs.map((j) => j.id));
   const previous = new Map<string, ReportJob>();
   for await (const job of readReportJobs(join(run.outputDir, "report.json")))

@@ -3,7 +3,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Logger } from "../log/logger.js";
 import type { Job, Plan } from "../plan/index.js";
-import type { Report, ReportOutput } from "../report/index.js";
+import { type ReportJob, type ReportOutput, reiterable, type StreamedReport } from "../report/index.js";
 import {
   countReviews,
   type DecisionIndex,
@@ -116,7 +116,7 @@ export class ReviewPass {
    * Records the rejected images this run made again (pending review, with their new seed), and
    * adds where each image stands to the report, with the counts.
    */
-  async decorate(report: Report): Promise<Report> {
+  async decorate(report: StreamedReport): Promise<StreamedReport> {
     const made = [];
     for (const job of report.jobs) {
       const again = this.#regenerating.get(job.key);
@@ -140,11 +140,14 @@ export class ReviewPass {
       await this.store.record(made);
       this.index = indexDecisions(this.store.all());
     }
-    const jobs = report.jobs.map((job) =>
-      job.outputs.length === 0
-        ? job
-        : { ...job, outputs: job.outputs.map((o, i) => this.#withReview(job, o, i + 1)) },
-    );
+    const index = this.index;
+    const withReview = (job: ReportJob, o: ReportOutput, n: number) => this.#withReview(index, job, o, n);
+    const jobs = reiterable(function* () {
+      for (const job of report.jobs)
+        yield job.outputs.length === 0
+          ? job
+          : { ...job, outputs: job.outputs.map((o, i) => withReview(job, o, i + 1)) };
+    });
     const counts = countReviews(this.index, report.jobs);
     return {
       ...report,
@@ -153,8 +156,13 @@ export class ReviewPass {
     };
   }
 
-  #withReview(job: { id: string; key: string }, o: ReportOutput, n: number): ReportOutput {
-    const r = reviewOf(this.index, job, n, o.sha256);
+  #withReview(
+    index: DecisionIndex,
+    job: { id: string; key: string },
+    o: ReportOutput,
+    n: number,
+  ): ReportOutput {
+    const r = reviewOf(index, job, n, o.sha256);
     const d = r.decision;
     // Never decided: nothing to say per image (the counts say it).
     if (!d) return o;

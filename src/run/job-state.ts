@@ -24,17 +24,42 @@ export interface KeyState {
   history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
 }
 
+/**
+ * One copy of each of the few values many keys repeat (endpoint ids, where requests went,
+ * content types): each journal line parses into strings of its own, and 100,000 keys held
+ * 100,000 copies of each.
+ */
+const shared = new Map<string, string>();
+function once<T extends string | undefined>(value: T): T {
+  if (value === undefined) return value;
+  const known = shared.get(value);
+  if (known !== undefined) return known as T;
+  if (shared.size < 1000) shared.set(value, value);
+  return value;
+}
+
+/** `value`, as `held` when they are equal (one string in memory, not two). */
+const sameAs = (value: string, held: string | undefined): string => (value === held ? held : value);
+
+/** The URL of image n (from 1) in fal's result, if it has one. */
+function resultUrl(result: unknown, n: number): string | undefined {
+  const url = (result as { images?: Array<{ url?: unknown }> } | undefined)?.images?.[n - 1]?.url;
+  return typeof url === "string" ? url : undefined;
+}
+
 /** One journal entry's change to its key's state. */
 function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>): void {
   // Long because it is one `case` per journal entry type, each a few lines: split, the entry
   // types would no longer be seen side by side.
-  const request = "request" in e ? e.request : undefined;
-  s.history.push({ at: e.t, phase: e.type, ...(request === undefined ? {} : { request }) });
+  // The request as the key already holds it (its history names it again on every line).
+  const named = "request" in e ? e.request : undefined;
+  const request = named !== undefined && named === s.request ? s.request : named;
+  s.history.push(request === undefined ? { at: e.t, phase: e.type } : { at: e.t, phase: e.type, request });
   switch (e.type) {
     case "submitting":
       s.job = e.job;
       s.phase = "submitting";
-      s.source = e.source;
+      s.source = once(e.source);
       s.doubt =
         e.endpoint !== undefined && e.digest !== undefined && e.notAfter !== undefined
           ? { endpoint: e.endpoint, digest: e.digest, since: e.t, notAfter: e.notAfter }
@@ -44,12 +69,14 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.job = e.job;
       s.phase = "submitted";
       s.request = e.request;
-      s.endpoint = e.endpoint;
-      s.source = e.source;
+      s.endpoint = once(e.endpoint);
+      s.source = once(e.source);
       s.result = undefined;
       s.images = new Map();
       s.requests.push(e.request);
       s.cause = undefined;
+      // Only a submit not known to have reached fal needs finding in its history.
+      s.doubt = undefined;
       break;
     case "completed":
       if (e.request !== s.request) break;
@@ -65,9 +92,11 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
         bytes: e.bytes,
         width: e.width,
         height: e.height,
-        contentType: e.contentType,
-        sourceUrl: e.sourceUrl,
-        original: e.original,
+        contentType: once(e.contentType),
+        sourceUrl: sameAs(e.sourceUrl, resultUrl(s.result, e.n)),
+        // Kept as fal sent it, the original's hash is the image's own (one string, not two).
+        original:
+          e.original.sha256 === e.sha256 ? { sha256: e.sha256, ext: once(e.original.ext) } : e.original,
         settings: e.settings,
         derivatives: e.derivatives,
         ...(e.stamp === undefined ? {} : { stamp: e.stamp }),

@@ -302,7 +302,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
     const selected = new Set(plan.jobs.map((j) => j.id));
-    const runTotals = countJobs(result.report.jobs.filter((j) => selected.has(j.id)));
+    const runTotals = countJobs(
+      (function* () {
+        for (const j of result.report.jobs) if (selected.has(j.id)) yield j;
+      })(),
+    );
     return { ...result, outputDir, reviewWarnings: review.warnings, differs, runTotals };
   } finally {
     journal?.close();

@@ -5,7 +5,7 @@ import type { Logger } from "../log/logger.js";
 import { contactSheet, galleryThumbPath, makeGalleryThumbs, writeFileSafely } from "../outputs/index.js";
 import { contactTiles } from "../report/contact-tiles.js";
 import { galleryFiles } from "../report/gallery.js";
-import type { Report } from "../report/index.js";
+import type { StreamedReport } from "../report/index.js";
 import { writeGalleryData } from "./write-gallery-data.js";
 
 /** What `writeReview` made, and a warning for each part it could not make. */
@@ -16,7 +16,7 @@ export interface ReviewResult {
   readonly warnings: readonly string[];
 }
 
-function* outputsOf(report: Report) {
+function* outputsOf(report: StreamedReport) {
   for (const j of report.jobs) yield* j.outputs;
 }
 
@@ -26,7 +26,11 @@ function* outputsOf(report: Report) {
  * on its own: one that fails is a warning (logged, and returned) naming it, and the other is
  * still made; the images and the report, which were paid for, are never at stake.
  */
-export async function writeReview(outputDir: string, report: Report, logger?: Logger): Promise<ReviewResult> {
+export async function writeReview(
+  outputDir: string,
+  report: StreamedReport,
+  logger?: Logger,
+): Promise<ReviewResult> {
   const cpu = pLimit(availableParallelism());
   const warnings: string[] = [];
   const warn = (what: string, error: unknown) => {
@@ -43,9 +47,7 @@ export async function writeReview(outputDir: string, report: Report, logger?: Lo
   }
   let gallery: string | undefined = join(outputDir, "index.html");
   try {
-    const thumbs = new Map<string, string>();
-    for (const o of outputsOf(report)) thumbs.set(o.path, galleryThumbPath(o.sha256));
-    const files = galleryFiles(report, (p) => (thumbsMade ? thumbs.get(p) : undefined));
+    const files = galleryFiles(report, (o) => (thumbsMade ? galleryThumbPath(o.sha256) : undefined));
     await writeGalleryData(outputDir, files);
     await writeFileSafely(gallery, files.html);
   } catch (error) {

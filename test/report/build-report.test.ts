@@ -112,6 +112,7 @@ describe("buildReport", () => {
       rateLimited: 0,
       history: new Map([["key-a", [{ at: T, phase: "submitted", request: "req-a" }]]]),
     });
+    const jobs = [...report.jobs];
     expect(report.totals).toEqual({
       jobs: 3,
       succeeded: 1,
@@ -125,7 +126,7 @@ describe("buildReport", () => {
       estimated_cost_usd: { min: 0.105, max: 0.105 },
       cost_usd: 0.035,
     });
-    expect(report.jobs[0]).toMatchObject({
+    expect(jobs[0]).toMatchObject({
       request_id: "req-a",
       seed: 5,
       input: { image_urls: ["data:image/png;base64,… (4 chars)"] },
@@ -134,7 +135,7 @@ describe("buildReport", () => {
       retries: [{ stage: "download", attempt: 1, cause: "truncated download: 10 of 20 bytes" }],
       history: [{ at: "2026-11-21T02:00:00.000Z", status: "submitted", request_id: "req-a" }],
     });
-    expect(report.jobs[1]?.error).toEqual({
+    expect(jobs[1]?.error).toEqual({
       stage: "result",
       kind: "validation",
       class: "permanent",
@@ -142,7 +143,11 @@ describe("buildReport", () => {
       message: "prompt: flagged",
       detail: [],
     });
-    expect(report.jobs[2]).toMatchObject({ status: "not_run", error: { message: "never scheduled" } });
+    expect(jobs[2]).toMatchObject({ status: "not_run", error: { message: "never scheduled" } });
+    // Its jobs are made anew on each pass (never held whole), and each pass says the same.
+    const again = [...report.jobs];
+    expect(again).toEqual(jobs);
+    expect(again[0]).not.toBe(jobs[0]);
     expect(report.run).toEqual({
       id: "r1",
       started_at: "2026-11-21T02:00:00.000Z",
