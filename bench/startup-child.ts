@@ -1,8 +1,9 @@
 // Start-up of a run on a large output folder, alone in its process: plan the manifest, open
-// the journal and replay it as it is read (as a run does). Prints the time and peak RSS as JSON.
+// the journal and replay it as it is read, states and history (as a run does). Prints the time and peak RSS as JSON.
 import { loadPlan } from "../src/load/load-plan.js";
 import { type KeyState, replayEntry } from "../src/run/job-state.js";
 import { Journal } from "../src/run/journal.js";
+import { StatusHistory } from "../src/run/status-history.js";
 
 const [manifest, folder] = process.argv.slice(2);
 if (!manifest || !folder) throw new Error("usage: startup-child <manifest> <output folder>");
@@ -10,7 +11,11 @@ const started = performance.now();
 const { plan } = await loadPlan(manifest, { env: {} });
 const planMs = performance.now() - started;
 const states = new Map<string, KeyState>();
-const opened = await Journal.open(folder, Date.now, undefined, (e) => replayEntry(states, e));
+const history = new StatusHistory();
+const opened = await Journal.open(folder, Date.now, undefined, (e) => {
+  replayEntry(states, e);
+  history.add(e);
+});
 opened.journal.close();
 process.stdout.write(
   `${JSON.stringify({

@@ -29,7 +29,9 @@ export interface RunFacts {
   readonly calls: Readonly<Record<string, number>>;
   readonly rateLimited: number;
   /** Each job key's status history across runs (from the journal). */
-  readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
+  readonly history: {
+    get(key: string): ReadonlyArray<{ at: number; phase: string; request?: string }> | undefined;
+  };
   /** Requests fal accepted, by this run and by every run (from the journal); absent without one. */
   readonly spend?: { readonly run: Spend; readonly total: Spend };
 }

@@ -3,7 +3,7 @@ import type { Traffic } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
-import { buildReport, type ReportJob, type StreamedReport } from "../report/index.js";
+import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
 import { governed } from "./heap-governor.js";
 import type { JobOutcome } from "./job-outcome.js";
@@ -25,7 +25,7 @@ export interface FinishedRun {
   readonly concurrency: ConcurrencySummary;
   readonly end: RunEnd;
   readonly traffic: Traffic;
-  readonly history: ReadonlyMap<string, ReadonlyArray<{ at: number; phase: string; request?: string }>>;
+  readonly history: RunFacts["history"];
   /** Requests fal accepted, by this run and by every run of the folder (from the journal). */
   readonly spend?: RunSpend;
   readonly logger: Logger;

@@ -1,8 +1,14 @@
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
-/** Garbage the JS heap may gather past what was live after the last full collection. */
+/**
+ * Garbage the JS heap may gather past what was live after the last full collection: 32 MB, or a
+ * quarter of what is live when that is more (a full collection of 500 MB live takes about a
+ * second; at 32 MB, the passes over 100,000 jobs at the end of a run collected every few
+ * thousand jobs, for minutes).
+ */
 const SLACK_BYTES = 32 * 1024 * 1024;
+const SLACK_SHARE = 0.25;
 
 let collect: (() => void) | undefined;
 
@@ -20,21 +26,21 @@ function fullGc(): () => void {
  * live a second or two, long enough to be promoted to V8's old space, and die there; V8 collects
  * the old space only once it has grown a few times past what was live, so a 100,000-job night
  * that holds 200 MB showed 600 MB of heap (and 900 MB RSS) between collections. Called on the
- * run's tick: once the heap has grown `SLACK_BYTES` past what was live after the last full
+ * run's tick: once the heap has grown `SLACK_BYTES` (or `SLACK_SHARE` of it) past what was live after the last full
  * collection, it runs one (a few hundred ms at most; at 90 jobs/s on 2 cores, every 10–20 s).
  * 32 MB, not more: at 96 MB a 3,000-job night's heap stood at 166 MB for 39 MB live.
  */
-export function heapGovernor(slack = SLACK_BYTES): () => void {
+export function heapGovernor(slack = SLACK_BYTES, share = SLACK_SHARE): () => void {
   let live = getHeapStatistics().used_heap_size;
   return () => {
-    if (getHeapStatistics().used_heap_size < live + slack) return;
+    if (getHeapStatistics().used_heap_size < live + Math.max(slack, live * share)) return;
     fullGc()();
     live = getHeapStatistics().used_heap_size;
   };
 }
 
 /**
- * `jobs` as they are read, with the heap kept near what is live as they go (`govern` every 1,000
+ * `jobs` as they are read, with the heap kept near what is live as they go (`govern` every 5,000
  * jobs): each pass over a report's jobs makes them anew, and V8, left alone, let the garbage of
  * the end of a run (the report, the runs/ record, the gallery, each a pass) grow the heap to
  * several times what was live.
@@ -44,7 +50,7 @@ export function governed<T>(jobs: Iterable<T>, govern: () => void = heapGovernor
     *[Symbol.iterator]() {
       let n = 0;
       for (const job of jobs) {
-        if (++n % 1000 === 0) govern();
+        if (++n % 5000 === 0) govern();
         yield job;
       }
     },

@@ -20,8 +20,6 @@ export interface KeyState {
   failureClass: string | undefined;
   /** While `submitting`: what finds the submit in fal's request history (absent in older journals). */
   doubt: Doubt | undefined;
-  /** Each change with its time, for the report's status history. */
-  history: Array<{ readonly at: number; readonly phase: string; readonly request?: string }>;
 }
 
 /**
@@ -51,10 +49,6 @@ function resultUrl(result: unknown, n: number): string | undefined {
 function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>): void {
   // Long because it is one `case` per journal entry type, each a few lines: split, the entry
   // types would no longer be seen side by side.
-  // The request as the key already holds it (its history names it again on every line).
-  const named = "request" in e ? e.request : undefined;
-  const request = named !== undefined && named === s.request ? s.request : named;
-  s.history.push(request === undefined ? { at: e.t, phase: e.type } : { at: e.t, phase: e.type, request });
   switch (e.type) {
     case "submitting":
       s.job = e.job;
@@ -149,7 +143,6 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
       cause: undefined,
       failureClass: undefined,
       doubt: undefined,
-      history: [],
     };
     states.set(e.key, s);
   }

@@ -5,6 +5,7 @@ import { compactEntries, type KeyState, replayEntry } from "./job-state.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { readJournalFile } from "./read-journal.js";
 import { carrySpend, type PriceOf, type Spend, SpendFollow, spendOf, tallySpend } from "./spend.js";
+import { StatusHistory } from "./status-history.js";
 
 const journalPath = (outputDir: string) => join(outputDir, ".state", "journal.jsonl");
 
@@ -58,12 +59,15 @@ export async function openJournal(
   if (fresh) await setAside(outputDir, clock, priceOf);
   const states = new Map<string, KeyState>();
   const spend = new SpendFollow();
+  const history = new StatusHistory();
+  let replaying = true;
   const { journal, lines } = await Journal.open(
     outputDir,
     () => clock.now(),
     source,
     (e) => {
-      replayEntry(states, e);
+      if (replaying) replayEntry(states, e);
+      history.add(e);
       spend.add(e);
     },
   );
@@ -83,11 +87,19 @@ export async function openJournal(
   }
   /** What the report takes from the journal at the end of a run: each key's history, and the spend. */
   const facts = async (runId: string) => {
-    const history = new Map([...states].map(([key, s]) => [key, s.history]));
     const tally = tallySpend(spend, priceOf, runId);
     return { history, spend: { run: spendOf(tally.run), total: spendOf(tally.total) } satisfies RunSpend };
   };
-  return { journal, states, facts };
+  /**
+   * Once every job's start is decided, the states (fal's results, image records) are not read
+   * again: they are let go, and what the run appends keeps only the history and the spend up to
+   * date (on a 100,000-job night, about a kilobyte a job less to hold).
+   */
+  const startsDecided = () => {
+    replaying = false;
+    states.clear();
+  };
+  return { journal, states, facts, startsDecided };
 }
 
 /** The spend of one run (the requests it sent) and of every run of the output folder. */

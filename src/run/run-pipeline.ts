@@ -264,6 +264,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     journal.appendNow({ type: "run", run: runId, pid: process.pid });
 
+    const knownRequests = [...states.values()].flatMap((s) => s.requests);
+    opened.startsDecided();
+
     const traffic = new Traffic(clock);
     const client = createEditClient({
       target: options.access.target,
@@ -292,7 +295,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         credentials: options.access.credentials,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
-      knownRequests: [...states.values()].flatMap((s) => s.requests),
+      knownRequests,
       decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",

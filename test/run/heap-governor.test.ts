@@ -20,7 +20,10 @@ describe("heapGovernor", () => {
   it("runs a full collection once the heap has grown past its slack, and not before", async () => {
     const patient = heapGovernor(1 << 30);
     expect(await majorGcsDuring(patient)).toBe(0);
-    const eager = heapGovernor(0);
+    const eager = heapGovernor(0, 0);
     expect(await majorGcsDuring(eager)).toBe(1);
+    // The slack is at least a share of what is live: here, ten times the heap.
+    const proportional = heapGovernor(0, 10);
+    expect(await majorGcsDuring(proportional)).toBe(0);
   });
 });
