@@ -44,10 +44,13 @@ export interface FinishedRun {
 
 /**
  * Builds the run's report and writes it (`report.json` and `runs/<run-id>.json`), and says so.
- * The report returned makes its jobs as they are read (see `buildReport`).
+ * The report returned makes its jobs as they are read (see `buildReport`), without their status
+ * history (`report.json` has it).
  */
 export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> {
   const partial = run.allJobs !== undefined && run.allJobs.length !== run.plan.jobs.length;
+  let withHistory = true;
+  const history = { get: (key: string) => (withHistory ? run.history.get(key) : undefined) };
   const built = buildReport(partial ? { ...run.plan, jobs: run.allJobs ?? [] } : run.plan, notSelected(run), {
     runId: run.runId,
     manifestPath: run.manifestPath,
@@ -58,7 +61,7 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
     endedBy: run.end,
     calls: Object.fromEntries(run.traffic.counts),
     rateLimited: run.traffic.rateLimited,
-    history: run.history,
+    history,
     ...(run.spend === undefined ? {} : { spend: run.spend }),
   });
   const governedBuilt = { ...built, jobs: governed(built.jobs) };
@@ -66,6 +69,9 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   const report = run.decorate ? await run.decorate(whole) : whole;
   await writeRunReports(run.outputDir, report, run.keepRuns);
+  // The passes after (gallery, contact sheet, summary) read the jobs without their status
+  // history, which report.json has: made anew on every pass, it was most of their cost.
+  withHistory = false;
   const path = join(run.outputDir, "report.json");
   run.logger.info({ runId: run.runId, endedBy: run.end, ...report.totals, report: path }, "run finished");
   return report;

@@ -118,7 +118,8 @@ export class ReviewPass {
    */
   async decorate(report: StreamedReport): Promise<StreamedReport> {
     const made = [];
-    for (const job of report.jobs) {
+    // A pass over every job only when some were made again after a rejection.
+    for (const job of this.#regenerating.size > 0 ? report.jobs : []) {
       const again = this.#regenerating.get(job.key);
       if (!again || job.status !== "succeeded") continue;
       for (const [n, kept] of again.kept) {
