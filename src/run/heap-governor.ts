@@ -3,9 +3,9 @@ import { runInNewContext } from "node:vm";
 
 /**
  * Garbage the JS heap may gather past what was live after the last full collection: 32 MB, or a
- * quarter of what is live when that is more (a full collection of 500 MB live takes about a
- * second; at 32 MB, the passes over 100,000 jobs at the end of a run collected every few
- * thousand jobs, for minutes).
+ * quarter of what is live when that is more (with 32 MB flat, the end of a 100,000-job night,
+ * some 400 MB live, spent minutes in back-to-back full collections: its memory trace, taken once
+ * a second, had gaps of 5–17 s).
  */
 const SLACK_BYTES = 32 * 1024 * 1024;
 const SLACK_SHARE = 0.25;
@@ -26,9 +26,9 @@ function fullGc(): () => void {
  * live a second or two, long enough to be promoted to V8's old space, and die there; V8 collects
  * the old space only once it has grown a few times past what was live, so a 100,000-job night
  * that holds 200 MB showed 600 MB of heap (and 900 MB RSS) between collections. Called on the
- * run's tick: once the heap has grown `SLACK_BYTES` (or `SLACK_SHARE` of it) past what was live after the last full
- * collection, it runs one (a few hundred ms at most; at 90 jobs/s on 2 cores, every 10–20 s).
- * 32 MB, not more: at 96 MB a 3,000-job night's heap stood at 166 MB for 39 MB live.
+ * run's tick: once the heap has grown `SLACK_BYTES` (or `SLACK_SHARE` of what is live) past what
+ * was live after the last full collection, it runs one. 32 MB, not the 96 MB it was: at 96 MB a
+ * 3,000-job night's heap stood at 166 MB for 39 MB live (103 MB at 32 MB).
  */
 export function heapGovernor(slack = SLACK_BYTES, share = SLACK_SHARE): () => void {
   let live = getHeapStatistics().used_heap_size;
@@ -43,7 +43,7 @@ export function heapGovernor(slack = SLACK_BYTES, share = SLACK_SHARE): () => vo
  * `jobs` as they are read, with the heap kept near what is live as they go (`govern` every 5,000
  * jobs): each pass over a report's jobs makes them anew, and V8, left alone, let the garbage of
  * the end of a run (the report, the runs/ record, the gallery, each a pass) grow the heap to
- * several times what was live.
+ * about twice what was live.
  */
 export function governed<T>(jobs: Iterable<T>, govern: () => void = heapGovernor()): Iterable<T> {
   return {
