@@ -201,8 +201,12 @@ function printSummary(
     );
   io.stdout.write(spendLine(result.report.totals.spend));
   for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
-  io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
-  io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
+  // Each a pass over every job, so only when the totals say there are some.
+  const all = result.report.totals;
+  if (all.failed > 0)
+    io.stdout.write(idsLine(result.report.jobs, "failed", "failed (--retry-failed sends them again)"));
+  if (all.unfinished > 0)
+    io.stdout.write(idsLine(result.report.jobs, "unfinished", "unfinished (the next run resumes them)"));
   if (result.end === "credentials_rejected")
     io.stderr.write(`seedream-pipeline: fal rejected the credentials: ${result.endMessage ?? ""}\n`);
   if (result.end === "budget")

@@ -195,6 +195,21 @@ async function startsOfRun(
   return { plan: runPlan, starts, differs };
 }
 
+/** The counts over the jobs the run took: the report's own when it took them all (no pass). */
+function runCounts(report: ExecuteResult["report"], plan: Plan): ReturnType<typeof countJobs> {
+  const t = report.totals;
+  if (plan.jobs.length === t.jobs) {
+    const { jobs, succeeded, failed, skipped, canceled, unfinished, not_run, images, bytes } = t;
+    return { jobs, succeeded, failed, skipped, canceled, unfinished, not_run, images, bytes };
+  }
+  const selected = new Set(plan.jobs.map((j) => j.id));
+  return countJobs(
+    (function* () {
+      for (const j of report.jobs) if (selected.has(j.id)) yield j;
+    })(),
+  );
+}
+
 /** What `runPipeline` returns: the run's result, where it went, and what the review found. */
 export type PipelineResult = ExecuteResult & {
   readonly outputDir: string;
@@ -304,12 +319,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     });
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
-    const selected = new Set(plan.jobs.map((j) => j.id));
-    const runTotals = countJobs(
-      (function* () {
-        for (const j of result.report.jobs) if (selected.has(j.id)) yield j;
-      })(),
-    );
+    const runTotals = runCounts(result.report, plan);
     return { ...result, outputDir, reviewWarnings: review.warnings, differs, runTotals };
   } finally {
     journal?.close();
