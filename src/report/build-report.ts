@@ -197,7 +197,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
  */
 export function buildReport(
   plan: Plan,
-  outcomes: ReadonlyMap<string, JobOutcome>,
+  outcomes: Pick<ReadonlyMap<string, JobOutcome>, "get">,
   facts: RunFacts,
 ): StreamedReport {
   const entry = (job: Job): ReportJob => {
@@ -219,10 +219,11 @@ export function buildReport(
   const counts = countJobs(jobs);
   // Without the journal's tally: images generated in this run (skipped jobs cost nothing now).
   let spent = 0;
-  for (const job of plan.jobs) {
-    const o = outcomes.get(job.id);
-    if (o?.status === "succeeded") spent += o.outputs.length * job.pricePerImageUsd;
-  }
+  if (!facts.spend)
+    for (const job of plan.jobs) {
+      const o = outcomes.get(job.id);
+      if (o?.status === "succeeded") spent += o.outputs.length * job.pricePerImageUsd;
+    }
   return {
     schema_version: 1,
     pipeline: plan.name,

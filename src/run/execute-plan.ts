@@ -8,7 +8,7 @@ import type { Plan } from "../plan/index.js";
 import type { StreamedReport } from "../report/index.js";
 import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
-import { heapGovernor } from "./heap-governor.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
@@ -215,16 +215,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = outageGate(options, clock, logger);
-  const governHeap = heapGovernor();
+  limitHeapGrowth();
   const { tell: tellProgress, stop: stopTicking } = ticking(
     scheduler,
     progress,
     clock,
     options.onProgress,
-    () => {
-      stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now());
-      governHeap();
-    },
+    () => stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now()),
   );
   logger.info(
     {

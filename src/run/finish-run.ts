@@ -5,7 +5,6 @@ import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
-import { governed } from "./heap-governor.js";
 import type { JobOutcome } from "./job-outcome.js";
 import type { RunSpend } from "./open-journal.js";
 import type { Orphan } from "./orphans.js";
@@ -64,8 +63,7 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
     history,
     ...(run.spend === undefined ? {} : { spend: run.spend }),
   });
-  const governedBuilt = { ...built, jobs: governed(built.jobs) };
-  const merged = partial ? await withUnselected(run, governedBuilt) : governedBuilt;
+  const merged = partial ? await withUnselected(run, built) : built;
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   const report = run.decorate ? await run.decorate(whole) : whole;
   await writeRunReports(run.outputDir, report, run.keepRuns);
@@ -80,12 +78,11 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
 const NOT_SELECTED = "not selected by this run (--only, --limit or --retry-failed), and no earlier result";
 
 /** This run's outcomes, and `not_run` for each job of the manifest it did not select. */
-function notSelected(run: FinishedRun): ReadonlyMap<string, JobOutcome> {
+function notSelected(run: FinishedRun): Pick<ReadonlyMap<string, JobOutcome>, "get"> {
   if (run.allJobs === undefined) return run.outcomes;
-  const all = new Map(run.outcomes);
-  for (const job of run.allJobs)
-    if (!all.has(job.id)) all.set(job.id, { status: "not_run", reason: NOT_SELECTED });
-  return all;
+  const none: JobOutcome = { status: "not_run", reason: NOT_SELECTED };
+  // The report's jobs are the manifest's (`allJobs`): one this run has no outcome of, it did not select.
+  return { get: (id) => run.outcomes.get(id) ?? none };
 }
 
 /** The report with every job this run did not select as the previous report had it. */

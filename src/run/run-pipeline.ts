@@ -12,6 +12,7 @@ import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { countJobs } from "../report/merge-report.js";
 import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { ReviewPass } from "./honour-review.js";
 import type { JobPhase } from "./job-phase.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
@@ -229,6 +230,8 @@ export type PipelineResult = ExecuteResult & {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
+  // From the start: the journal's replay and the plan are where a no-op night's heap grows.
+  limitHeapGrowth();
   const loaded = await loadPlan(options.manifestPath, options);
   const { concurrency, maxCostUsd } = loaded;
   const logger = options.logger ?? silentLogger();
