@@ -10,10 +10,10 @@ import { Budget, openBudget } from "./budget.js";
 import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import { limitHeapGrowth } from "./heap-growth.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
-import type { JobOutcome } from "./job-outcome.js";
 import type { JobPhase } from "./job-phase.js";
 import { runWindowed } from "./job-window.js";
 import type { Orphan } from "./orphans.js";
+import { OutcomeSpool } from "./outcome-spool.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
@@ -235,7 +235,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
   stop.gate = gate;
-  const outcomes = new Map<string, JobOutcome>();
+  const outcomes = new OutcomeSpool(options.outputDir);
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).

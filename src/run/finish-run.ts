@@ -14,7 +14,8 @@ import type { ConcurrencySummary } from "./scheduler.js";
 /** What the end of a run knows. */
 export interface FinishedRun {
   readonly plan: Plan;
-  readonly outcomes: ReadonlyMap<string, JobOutcome>;
+  /** Each job's outcome by job id (see `OutcomeSpool`). */
+  readonly outcomes: Pick<ReadonlyMap<string, JobOutcome>, "get">;
   readonly runId: string;
   readonly manifestPath: string;
   readonly outputDir: string;
