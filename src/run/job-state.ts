@@ -28,7 +28,7 @@ export interface KeyState {
  * 100,000 copies of each.
  */
 const shared = new Map<string, string>();
-function once<T extends string | undefined>(value: T): T {
+export function once<T extends string | undefined>(value: T): T {
   if (value === undefined) return value;
   const known = shared.get(value);
   if (known !== undefined) return known as T;
@@ -67,7 +67,8 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.source = once(e.source);
       s.result = undefined;
       s.images = new Map();
-      s.requests.push(e.request);
+      // A new list of its exact length: one grown by push keeps room for 16 (about 190 bytes a key).
+      s.requests = s.requests.concat(e.request);
       s.cause = undefined;
       // Only a submit not known to have reached fal needs finding in its history.
       s.doubt = undefined;

@@ -3,6 +3,7 @@ import type { JournalEntry, SpendCarry } from "./journal.js";
 
 export type { SpendCarry } from "./journal.js";
 
+import { once } from "./job-state.js";
 import { resultImageCount } from "./resume.js";
 
 /** Requests in one state: how many, and what they cost (or could cost). */
@@ -95,7 +96,7 @@ export class SpendFollow {
       this.#current.set(e.key, e.request);
       this.requests.set(e.request, {
         key: e.key,
-        endpoint: e.endpoint,
+        endpoint: once(e.endpoint),
         run: sentBy,
         state: "pending",
         images: 0,
