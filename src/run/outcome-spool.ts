@@ -1,15 +1,24 @@
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { JobOutcome } from "./job-outcome.js";
 
-/** Closes a spool's file once nothing can read the spool any more. */
-const closing = new FinalizationRegistry<number>((fd) => {
+/** A spool's open file, and its name where the system could not remove it while open. */
+interface SpoolFile {
+  readonly fd: number;
+  readonly path?: string;
+}
+
+function closeFile(file: SpoolFile): void {
   try {
-    closeSync(fd);
+    closeSync(file.fd);
   } catch {
     // Already closed.
   }
-});
+  if (file.path) rmSync(file.path, { force: true });
+}
+
+/** Closes a spool's file once nothing can read the spool any more. */
+const closing = new FinalizationRegistry<SpoolFile>(closeFile);
 
 /**
  * This run's outcomes by job id, written to a file as each job ends and read back, one at a
@@ -39,8 +48,15 @@ export class OutcomeSpool {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `outcomes-${process.pid}-${Math.floor(Math.random() * 1e9)}.jsonl`);
     this.#fd = openSync(path, "w+", 0o600);
-    unlinkSync(path);
-    closing.register(this, this.#fd);
+    try {
+      unlinkSync(path);
+      closing.register(this, { fd: this.#fd });
+    } catch {
+      // Windows does not remove an open file: it goes when the spool does, or as the process exits.
+      const file = { fd: this.#fd, path };
+      closing.register(this, file);
+      process.once("exit", () => closeFile(file));
+    }
   }
 
   set(id: string, outcome: JobOutcome): void {
