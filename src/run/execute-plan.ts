@@ -216,6 +216,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = outageGate(options, clock, logger);
   limitHeapGrowth();
+  // Before anything that must be stopped: a folder where it cannot be made fails the run here.
+  const outcomes = new OutcomeSpool(options.outputDir, (cause) =>
+    logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory"),
+  );
   const { tell: tellProgress, stop: stopTicking } = ticking(
     scheduler,
     progress,
@@ -235,7 +239,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
   stop.gate = gate;
-  const outcomes = new OutcomeSpool(options.outputDir);
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).

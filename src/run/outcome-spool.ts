@@ -6,9 +6,14 @@ import type { JobOutcome } from "./job-outcome.js";
 interface SpoolFile {
   readonly fd: number;
   readonly path?: string;
+  closed?: boolean;
+  onExit?: () => void;
 }
 
 function closeFile(file: SpoolFile): void {
+  if (file.closed) return;
+  file.closed = true;
+  if (file.onExit) process.off("exit", file.onExit);
   try {
     closeSync(file.fd);
   } catch {
@@ -32,8 +37,9 @@ const closing = new FinalizationRegistry<SpoolFile>(closeFile);
  *
  * The file is under `.state/` and has no name: it is removed as soon as it is opened, so the
  * system frees it when the spool's descriptor closes, which is when nothing refers to the spool
- * any more (the report made from it included), or when the process ends, killed or not. The
- * journal, not this file, is what a later run reads.
+ * any more (the report made from it included), or when the process ends, killed or not (where
+ * an open file cannot be removed, as on Windows, it is removed then, or as the process exits).
+ * The journal, not this file, is what a later run reads.
  */
 export class OutcomeSpool {
   readonly #fd: number;
@@ -42,8 +48,12 @@ export class OutcomeSpool {
   readonly #start: number[] = [];
   readonly #length: number[] = [];
   #end = 0;
+  #warned = false;
+  readonly #warn: (cause: string) => void;
 
-  constructor(outputDir: string) {
+  /** `warn` is told, once, when an outcome cannot be written (a full disk): it is then held in the heap. */
+  constructor(outputDir: string, warn: (cause: string) => void = () => {}) {
+    this.#warn = warn;
     const dir = join(outputDir, ".state");
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `outcomes-${process.pid}-${Math.floor(Math.random() * 1e9)}.jsonl`);
@@ -53,23 +63,34 @@ export class OutcomeSpool {
       closing.register(this, { fd: this.#fd });
     } catch {
       // Windows does not remove an open file: it goes when the spool does, or as the process exits.
-      const file = { fd: this.#fd, path };
+      const file: SpoolFile = { fd: this.#fd, path };
+      file.onExit = () => closeFile(file);
       closing.register(this, file);
-      process.once("exit", () => closeFile(file));
+      process.once("exit", file.onExit);
     }
   }
 
   set(id: string, outcome: JobOutcome): void {
-    if (outcome.status === "skipped" || outcome.status === "not_run") {
+    if (outcome.status === "skipped" || outcome.status === "not_run" || !this.#write(id, outcome)) {
       this.#held.set(id, outcome);
       this.#slot.delete(id);
       return;
     }
     this.#held.delete(id);
+  }
+
+  /** Writes the outcome at the file's end and keeps its place; false when it could not. */
+  #write(id: string, outcome: JobOutcome): boolean {
     const bytes = Buffer.from(`${JSON.stringify(outcome)}\n`);
     let written = 0;
-    while (written < bytes.length)
-      written += writeSync(this.#fd, bytes, written, bytes.length - written, this.#end + written);
+    try {
+      while (written < bytes.length)
+        written += writeSync(this.#fd, bytes, written, bytes.length - written, this.#end + written);
+    } catch (error) {
+      if (!this.#warned) this.#warn((error as Error).message);
+      this.#warned = true;
+      return false;
+    }
     let slot = this.#slot.get(id);
     if (slot === undefined) {
       slot = this.#start.length;
@@ -78,6 +99,7 @@ export class OutcomeSpool {
     this.#start[slot] = this.#end;
     this.#length[slot] = bytes.length - 1;
     this.#end += bytes.length;
+    return true;
   }
 
   get(id: string): JobOutcome | undefined {

@@ -43,8 +43,8 @@ describe("limitHeapGrowth", () => {
     const limited = churn(true);
     const alone = churn(false);
     // 1.38 × measured (15 % and the collector's own overshoot while it marks); alone, 4.2 ×.
-    expect(limited.maxMb).toBeLessThan(limited.liveMb * 1.6);
-    expect(alone.maxMb).toBeGreaterThan(alone.liveMb * 2.5);
+    expect(limited.maxMb).toBeLessThan(limited.liveMb * 2);
+    expect(alone.maxMb).toBeGreaterThan(limited.maxMb * 1.5);
   });
 
   it("leaves a heap growth the process was started with as it is", () => {

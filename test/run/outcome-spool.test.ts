@@ -46,7 +46,10 @@ describe("OutcomeSpool", () => {
     const long = "é ✓ ".repeat(20_000);
     for (let i = 0; i < 500; i++) spool.set(`job-${i}`, succeeded(`job-${i}`, i === 7 ? long : `p${i}`));
     spool.set("job-3", { status: "not_run", reason: "again" });
+    spool.set("job-5", succeeded("job-5", "written again, longer than the first time"));
     expect(spool.size).toBe(500);
+    expect(spool.get("job-5")).toEqual(succeeded("job-5", "written again, longer than the first time"));
+    expect(spool.get("job-6")).toEqual(succeeded("job-6", "p6"));
     expect(spool.get("job-0")).toEqual(succeeded("job-0", "p0"));
     expect(spool.get("job-7")).toEqual(succeeded("job-7", long));
     expect(spool.get("job-499")).toEqual(succeeded("job-499", "p499"));
