@@ -74,7 +74,17 @@ describe.skipIf(missing !== undefined)(
           "C3-square:pending",
           "D4-square:pending",
         ]);
-        // Each result beside both its inputs (product and studio), every picture decoded.
+        // Each result beside both its inputs (product and studio), every picture decoded: once
+        // each has loaded or failed (a tile is drawn before its pictures arrive), none is broken.
+        await page.waitForFunction(
+          () => {
+            type Doc = { querySelectorAll(s: string): ArrayLike<{ complete: boolean }> };
+            const doc = (globalThis as unknown as { document: Doc }).document;
+            return Array.from(doc.querySelectorAll(".tile img")).every((i) => i.complete);
+          },
+          undefined,
+          { timeout: 15_000 },
+        );
         const perTile = await page.$$eval(".tile", (els) =>
           els.map((e) => ({
             inputs: [...e.querySelectorAll(".before img")].map(
