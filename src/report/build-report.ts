@@ -1,7 +1,7 @@
 import { displayUrl } from "../outputs/display-url.js";
 import type { SavedImage } from "../outputs/index.js";
 import { type EndpointPrice, type Job, type Plan, roundUsd } from "../plan/index.js";
-import type { JobOutcome, JobTimings } from "../run/job-outcome.js";
+import type { JobOutcome, JobTimings, Outcomes } from "../run/job-outcome.js";
 import type { Spend } from "../run/spend.js";
 import { countJobs } from "./merge-report.js";
 import {
@@ -195,11 +195,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
  * read (each pass makes them anew), so a 100,000-job report is never held whole; the totals
  * are counted in one pass here.
  */
-export function buildReport(
-  plan: Plan,
-  outcomes: Pick<ReadonlyMap<string, JobOutcome>, "get">,
-  facts: RunFacts,
-): StreamedReport {
+export function buildReport(plan: Plan, outcomes: Outcomes, facts: RunFacts): StreamedReport {
   const entry = (job: Job): ReportJob => {
     const made = jobEntry(job, outcomes.get(job.id) ?? { status: "not_run", reason: "never scheduled" });
     const history = facts.history.get(job.key);

@@ -5,7 +5,7 @@ import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
-import type { JobOutcome } from "./job-outcome.js";
+import type { JobOutcome, Outcomes } from "./job-outcome.js";
 import type { RunSpend } from "./open-journal.js";
 import type { Orphan } from "./orphans.js";
 import type { RunEnd } from "./run-stop.js";
@@ -15,7 +15,7 @@ import type { ConcurrencySummary } from "./scheduler.js";
 export interface FinishedRun {
   readonly plan: Plan;
   /** Each job's outcome by job id (see `OutcomeSpool`). */
-  readonly outcomes: Pick<ReadonlyMap<string, JobOutcome>, "get">;
+  readonly outcomes: Outcomes;
   readonly runId: string;
   readonly manifestPath: string;
   readonly outputDir: string;
@@ -79,7 +79,7 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
 const NOT_SELECTED = "not selected by this run (--only, --limit or --retry-failed), and no earlier result";
 
 /** This run's outcomes, and `not_run` for each job of the manifest it did not select. */
-function notSelected(run: FinishedRun): Pick<ReadonlyMap<string, JobOutcome>, "get"> {
+function notSelected(run: FinishedRun): Outcomes {
   if (run.allJobs === undefined) return run.outcomes;
   const none: JobOutcome = { status: "not_run", reason: NOT_SELECTED };
   // The report's jobs are the manifest's (`allJobs`): one this run has no outcome of, it did not select.

@@ -85,3 +85,6 @@ export type JobOutcome =
       readonly outputs: readonly SavedImage[];
     }
   | { readonly status: "not_run"; readonly reason: string; readonly requestId?: string };
+
+/** Each job's outcome by job id, as the report reads them (a Map, or the run's `OutcomeSpool`). */
+export type Outcomes = Pick<ReadonlyMap<string, JobOutcome>, "get">;

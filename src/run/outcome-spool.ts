@@ -2,28 +2,14 @@ import { closeSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync
 import { join } from "node:path";
 import type { JobOutcome } from "./job-outcome.js";
 
-/** A spool's open file, and its name where the system could not remove it while open. */
-interface SpoolFile {
-  readonly fd: number;
-  readonly path?: string;
-  closed?: boolean;
-  onExit?: () => void;
-}
-
-function closeFile(file: SpoolFile): void {
-  if (file.closed) return;
-  file.closed = true;
-  if (file.onExit) process.off("exit", file.onExit);
+/** Closes a spool's file once nothing can read the spool any more. */
+const closing = new FinalizationRegistry<number>((fd) => {
   try {
-    closeSync(file.fd);
+    closeSync(fd);
   } catch {
     // Already closed.
   }
-  if (file.path) rmSync(file.path, { force: true });
-}
-
-/** Closes a spool's file once nothing can read the spool any more. */
-const closing = new FinalizationRegistry<SpoolFile>(closeFile);
+});
 
 /**
  * This run's outcomes by job id, written to a file as each job ends and read back, one at a
@@ -37,12 +23,12 @@ const closing = new FinalizationRegistry<SpoolFile>(closeFile);
  *
  * The file is under `.state/` and has no name: it is removed as soon as it is opened, so the
  * system frees it when the spool's descriptor closes, which is when nothing refers to the spool
- * any more (the report made from it included), or when the process ends, killed or not (where
- * an open file cannot be removed, as on Windows, it is removed then, or as the process exits).
- * The journal, not this file, is what a later run reads.
+ * any more (the report made from it included), or when the process ends, killed or not. Where
+ * an open file cannot be removed (Windows), there is no file: every outcome is held in the heap,
+ * as one that cannot be written is. The journal, not this file, is what a later run reads.
  */
 export class OutcomeSpool {
-  readonly #fd: number;
+  readonly #fd: number | undefined;
   readonly #held = new Map<string, JobOutcome>();
   readonly #slot = new Map<string, number>();
   readonly #start: number[] = [];
@@ -57,17 +43,16 @@ export class OutcomeSpool {
     const dir = join(outputDir, ".state");
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `outcomes-${process.pid}-${Math.floor(Math.random() * 1e9)}.jsonl`);
-    this.#fd = openSync(path, "w+", 0o600);
+    const fd = openSync(path, "w+", 0o600);
     try {
       unlinkSync(path);
-      closing.register(this, { fd: this.#fd });
     } catch {
-      // Windows does not remove an open file: it goes when the spool does, or as the process exits.
-      const file: SpoolFile = { fd: this.#fd, path };
-      file.onExit = () => closeFile(file);
-      closing.register(this, file);
-      process.once("exit", file.onExit);
+      closeSync(fd);
+      rmSync(path, { force: true });
+      return;
     }
+    this.#fd = fd;
+    closing.register(this, fd);
   }
 
   set(id: string, outcome: JobOutcome): void {
@@ -81,6 +66,7 @@ export class OutcomeSpool {
 
   /** Writes the outcome at the file's end and keeps its place; false when it could not. */
   #write(id: string, outcome: JobOutcome): boolean {
+    if (this.#fd === undefined) return false;
     const bytes = Buffer.from(`${JSON.stringify(outcome)}\n`);
     let written = 0;
     try {
@@ -106,7 +92,7 @@ export class OutcomeSpool {
     const held = this.#held.get(id);
     if (held !== undefined) return held;
     const slot = this.#slot.get(id);
-    if (slot === undefined) return undefined;
+    if (slot === undefined || this.#fd === undefined) return undefined;
     const length = this.#length[slot] as number;
     const start = this.#start[slot] as number;
     const bytes = Buffer.allocUnsafe(length);
