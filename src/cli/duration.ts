@@ -30,12 +30,22 @@ export function formatDuration(ms: number): string {
   return text === "" ? "0s" : text;
 }
 
+/** The commander parsers that read durations, so `--help` can show their defaults as durations. */
+const durationParsers = new WeakSet<object>([parseDuration]);
+
+/** Whether `parse` reads a duration (`parseDuration` or one made by `durationAtLeast`). */
+export function isDurationParser(parse: unknown): boolean {
+  return typeof parse === "function" && durationParsers.has(parse);
+}
+
 /** commander parser: a duration of at least `minMs` (`what` names the bound in the error). */
 export function durationAtLeast(minMs: number, what: string): (text: string) => number {
-  return (text) => {
+  const parse = (text: string) => {
     const ms = parseDuration(text);
     if (ms < minMs)
       throw new InvalidArgumentError(`must be at least ${formatDuration(minMs)} (${what}), got "${text}"`);
     return ms;
   };
+  durationParsers.add(parse);
+  return parse;
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatDuration, parseDuration } from "./duration.js";
+import { formatDuration, isDurationParser } from "./duration.js";
 import { formatRange, msRange } from "./parse-values.js";
 
 /**
@@ -12,7 +12,7 @@ export function showDefaultsAsWritten(program: Command): void {
     for (const option of cmd.options) {
       const value: unknown = option.defaultValue;
       if (value === undefined || option.defaultValueDescription !== undefined) continue;
-      if (option.parseArg === parseDuration && typeof value === "number")
+      if (isDurationParser(option.parseArg) && typeof value === "number")
         option.defaultValueDescription = formatDuration(value);
       else if (option.parseArg === msRange && (typeof value === "number" || typeof value === "object"))
         option.defaultValueDescription = formatRange(value as number | { min: number; max: number });

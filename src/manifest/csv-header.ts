@@ -1,6 +1,6 @@
 import { ENDPOINTS, type EndpointDefinition, findEndpoint, modelNames } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
-import { closest, didYouMean } from "./suggest.js";
+import { closest, unknownModel } from "./suggest.js";
 
 /** Columns a standalone CSV row sets through its own fields, not as endpoint inputs. */
 export const OWN_COLUMNS = ["id", "prompt", "image_urls", "image_size", "model"];
@@ -42,7 +42,7 @@ export function checkCsvHeader(
   if (!fallback)
     issues.push({
       ...at(1, "--model"),
-      message: `unknown model \`${model}\`${didYouMean(model, modelNames())}`,
+      message: unknownModel(model, modelNames()),
     });
   return fallback;
 }

@@ -2,7 +2,7 @@ import { type EndpointDefinition, findEndpoint, type InputKind, modelNames } fro
 import type { ManifestIssue } from "../errors.js";
 import { OWN_COLUMNS } from "./csv-header.js";
 import { checkSize, sizeValue } from "./sizes.js";
-import { didYouMean } from "./suggest.js";
+import { unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { JobTemplate, Located, Row, TemplateField } from "./types.js";
 
@@ -90,8 +90,7 @@ export class CsvJobBuilder {
     const modelText = cell("model");
     const endpoint = modelText ? findEndpoint(modelText) : this.fallback;
     if (!endpoint) {
-      const hint = didYouMean(modelText, modelNames());
-      this.issues.push(issue(row.cellAt("model"), `unknown model \`${modelText}\`${hint}`));
+      this.issues.push(issue(row.cellAt("model"), unknownModel(modelText, modelNames())));
       return undefined;
     }
     const idText = cell("id") || `row${row.index}`;

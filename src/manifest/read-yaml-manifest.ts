@@ -3,7 +3,7 @@ import type { ManifestIssue } from "../errors.js";
 import { fieldName, type Locator } from "./locate.js";
 import { outputSettings } from "./output-settings.js";
 import type { RawManifest } from "./schema.js";
-import { didYouMean, hintOrList } from "./suggest.js";
+import { unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { Located, ReadResult } from "./types.js";
 import { parseYamlManifest } from "./yaml-document.js";
@@ -39,13 +39,7 @@ function pricesOf(raw: RawManifest, at: Locator, issues: ManifestIssue[]): Recor
   for (const [model, price] of Object.entries(raw.prices ?? {})) {
     const e = findEndpoint(model);
     if (e) prices[e.id] = price;
-    else
-      issues.push(
-        toIssue(
-          at(["prices", model], { key: true }),
-          `unknown model \`${model}\`${didYouMean(model, modelNames())}`,
-        ),
-      );
+    else issues.push(toIssue(at(["prices", model], { key: true }), unknownModel(model, modelNames())));
   }
   return prices;
 }
@@ -68,12 +62,7 @@ export async function readYamlManifest(
   if (!endpoint)
     return {
       ok: false,
-      issues: [
-        toIssue(
-          at(["model"]),
-          `unknown model \`${raw.model}\`${hintOrList(raw.model, modelNames(), "models")}`,
-        ),
-      ],
+      issues: [toIssue(at(["model"]), unknownModel(raw.model, modelNames()))],
     };
   const prices = pricesOf(raw, at, issues);
 

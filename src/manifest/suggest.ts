@@ -41,3 +41,17 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
 export function hintOrList(name: string, candidates: readonly string[], what: string): string {
   return didYouMean(name, candidates) || `; ${what}: ${candidates.join(", ") || "(none)"}`;
 }
+
+/**
+ * `unknown model \`x\`, did you mean \`y\`? models: a, b, …`: the one message for a model name
+ * that is none of `names`, wherever a model is written (a manifest, a job, a CSV cell, a price,
+ * `--model`). A name the text starts (`seedream-v5` for `seedream-v5-lite`) beats the nearest
+ * by edits; every valid name is listed, since the nearest may not be the one meant.
+ */
+export function unknownModel(name: string, names: readonly string[]): string {
+  const lower = name.toLowerCase();
+  const prefixed = lower.length >= 3 ? names.filter((n) => n.toLowerCase().startsWith(lower)) : [];
+  const likely = prefixed.length === 1 ? prefixed[0] : closest(name, names);
+  const hint = likely === undefined ? "" : `, did you mean \`${likely}\`?`;
+  return `unknown model \`${name}\`${hint}${hint ? "" : ";"} models: ${names.join(", ")}`;
+}

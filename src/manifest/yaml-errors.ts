@@ -1,4 +1,4 @@
-import type { LineCounter, YAMLError } from "yaml";
+import { type LineCounter, Parser, type YAMLError } from "yaml";
 import type { ManifestIssue } from "../errors.js";
 
 /** The YAML library's wording, by its code and message, said as a manifest's author thinks of it. */
@@ -30,7 +30,7 @@ function reword(error: YAMLError, text: string): string {
         return "this line is indented differently from the keys above it: keys of one mapping start in the same column (a list item needs `- ` in front)";
       return `wrong indentation (${message})`;
     case "MISSING_CHAR":
-      if (message.startsWith("Missing closing")) return "a quoted value is never closed";
+      if (message.startsWith("Missing closing")) return "a quoted value opens here and is never closed";
       if (message.startsWith("Sequence item without"))
         return "this line is inside a list but has no `- ` in front; add `- `, or indent it under the item above";
       if (message.startsWith("Implicit map keys")) return "a key without a value: expected `key: value`";
@@ -46,6 +46,43 @@ function reword(error: YAMLError, text: string): string {
   }
 }
 
+/** Whether a quoted scalar's source ends with its closing quote (`""` and `\\"` are not one). */
+function closed(source: string): boolean {
+  const quote = source[0];
+  if (source.length < 2 || !source.endsWith(quote ?? "")) return false;
+  if (quote === "'") return true;
+  let backslashes = 0;
+  for (let i = source.length - 2; i > 0 && source[i] === "\\"; i--) backslashes++;
+  return backslashes % 2 === 0;
+}
+
+/**
+ * Where the quoted value that is never closed opens: the parser trips at the end of the file,
+ * where the quote swallowed everything after it, but the mistake is where it starts.
+ */
+function unclosedQuoteAt(text: string, before: number): number | undefined {
+  let found: number | undefined;
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const token = node as { type?: unknown; offset?: unknown; source?: unknown };
+    if (
+      (token.type === "double-quoted-scalar" || token.type === "single-quoted-scalar") &&
+      typeof token.offset === "number" &&
+      typeof token.source === "string" &&
+      token.offset <= before &&
+      !closed(token.source.trimEnd())
+    )
+      found = Math.max(found ?? -1, token.offset);
+    for (const [key, value] of Object.entries(node)) if (key !== "source") visit(value);
+  };
+  for (const token of new Parser().parse(text)) visit(token);
+  return found;
+}
+
 /**
  * The YAML library's syntax errors as manifest issues, in the author's terms, with their
  * position. One per line: a mistake often makes the parser trip several times on the same line.
@@ -58,7 +95,11 @@ export function yamlSyntaxIssues(
 ): ManifestIssue[] {
   const byLine = new Map<number, ManifestIssue>();
   for (const error of errors) {
-    const p = lineCounter.linePos(error.pos[0]);
+    const quoted =
+      error.code === "MISSING_CHAR" && error.message.startsWith("Missing closing")
+        ? unclosedQuoteAt(text, error.pos[0])
+        : undefined;
+    const p = lineCounter.linePos(quoted ?? error.pos[0]);
     if (byLine.has(p.line)) continue;
     byLine.set(p.line, {
       file,

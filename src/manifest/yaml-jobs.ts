@@ -7,7 +7,7 @@ import {
 import type { Locator } from "./locate.js";
 import type { RawJob, RawManifest } from "./schema.js";
 import { checkSize, sizeValue } from "./sizes.js";
-import { didYouMean, hintOrList } from "./suggest.js";
+import { didYouMean, hintOrList, unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { ImageEntry, JobTemplate, Located, SizeVariant, TemplateField } from "./types.js";
 
@@ -193,10 +193,7 @@ export class JobBuilder {
     if (job?.model) {
       const found = findEndpoint(job.model);
       if (!found) {
-        this.findings.error(
-          this.at([...path, "model"]),
-          `unknown model \`${job.model}\`${hintOrList(job.model, modelNames(), "models")}`,
-        );
+        this.findings.error(this.at([...path, "model"]), unknownModel(job.model, modelNames()));
         return undefined;
       }
       endpoint = found;

@@ -1,3 +1,4 @@
+import { closest } from "../manifest/suggest.js";
 import type { JobTemplate, Located, Manifest, TemplateField } from "../manifest/types.js";
 
 const where = (at: Located): string => `${at.file}:${at.line}:${at.column}: ${at.field}`;
@@ -20,9 +21,14 @@ export function unmatchedFilter(template: JobTemplate, manifest: Manifest): stri
   const parts = columns.map((column) => {
     const wanted = template.when[column] as readonly string[];
     const seen = [...new Set(manifest.rows.flatMap((r) => r.vars[column] ?? []))];
-    // The nightly trap is case or spaces (`Active` for `active`): hint only at those.
+    // The nightly traps are case or spaces (`Active` for `active`) and a typo (`activ`).
     const loose = (v: string) => v.trim().toLowerCase();
-    const hint = seen.find((v) => !wanted.includes(v) && wanted.some((w) => loose(w) === loose(v)));
+    const hint =
+      seen.find((v) => !wanted.includes(v) && wanted.some((w) => loose(w) === loose(v))) ??
+      // A one- or two-letter value is one edit from any other: no hint there.
+      wanted
+        .map((w) => (w.length > 2 ? closest(w, seen) : undefined))
+        .find((v) => v !== undefined && !wanted.includes(v));
     const values =
       seen.length === 0
         ? "none"

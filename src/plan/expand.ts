@@ -3,7 +3,7 @@ import { validateEndpointInput } from "../endpoints/index.js";
 import { didYouMean, hintOrList } from "../manifest/suggest.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { JobTemplate, Located, Manifest, Row, SizeVariant, TemplateField } from "../manifest/types.js";
-import { OutputPathChecker } from "./check-output-path.js";
+import { checkedExt, OutputPathChecker } from "./check-output-path.js";
 import type { Expansion, ImageUse, JobDraft } from "./draft.js";
 import { EmptyValues, unmatchedFilter } from "./expand-warnings.js";
 import { imageKey } from "./image-key.js";
@@ -33,7 +33,13 @@ class Expander {
   constructor(readonly manifest: Manifest) {
     this.#columns = new Set();
     for (const row of manifest.rows) for (const k in row.vars) this.#columns.add(k);
-    this.#paths = new OutputPathChecker(manifest.outputPath, this.#columns, this.issues, this.empties);
+    this.#paths = new OutputPathChecker(
+      manifest.outputPath,
+      this.#columns,
+      this.issues,
+      this.empties,
+      checkedExt(manifest.output.main.format),
+    );
   }
 
   /** A "did you mean" for a name that is not a column, or the list of the columns there are. */
@@ -234,6 +240,7 @@ class Expander {
         if (warning) this.warnings.push(warning);
       }
     }
+    this.#paths.finish();
     return drafts;
   }
 

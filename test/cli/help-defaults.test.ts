@@ -28,6 +28,11 @@ describe("durations as a user writes them", () => {
     expect(help).toContain("a progress line this often (default: 30s)");
     expect(help).toContain("(default: 5s-60s)");
     expect(help).toContain("attempts (default: 1s)");
-    expect(help).not.toMatch(/default: (30000|1000|\{)/);
+    expect(help).toContain("sent on every submit) (default: 10m)");
+    expect(help).toContain(
+      "exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run (default: 10m)",
+    );
+    // No default of a duration option is a bare number of milliseconds (the port is a number).
+    expect(help.replace("(default: 8787)", "")).not.toMatch(/default: (\d{4,}|\{)/);
   });
 });

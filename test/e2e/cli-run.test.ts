@@ -213,7 +213,7 @@ sizes:
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `seedream-pipeline: ${join(dir, "bad.yaml")}:2:8: model: unknown model \`seedream-v9\`, did you mean \`seedream-v4.5\`?\n`,
+      `seedream-pipeline: ${join(dir, "bad.yaml")}:2:8: model: unknown model \`seedream-v9\`, did you mean \`seedream-v4.5\`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit\n`,
     );
     expect(emulator.requests).toHaveLength(0);
   });

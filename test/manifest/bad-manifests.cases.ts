@@ -28,6 +28,18 @@ export const BAD_CASES: readonly BadCase[] = [
     expected: ["<dir>/m.yaml:2:1: YAML: a list opened with `[` is not closed with `]`"],
   },
   {
+    name: "broken YAML: a quoted value never closed, reported where its quote opens",
+    files: {
+      "m.yaml": `${head}images:\n  a: "./a.png\nprompts:\n  p: hello\nsizes: { s: square_hd }\n`,
+    },
+    expected: ["<dir>/m.yaml:4:6: YAML: a quoted value opens here and is never closed"],
+  },
+  {
+    name: "broken YAML: a single-quoted value never closed, with quotes doubled before it",
+    files: { "m.yaml": `${head}prompts:\n  p: 'it''s fine'\n  q: 'not closed\n` },
+    expected: ["<dir>/m.yaml:5:6: YAML: a quoted value opens here and is never closed"],
+  },
+  {
     name: "broken YAML: a tab in the indentation",
     files: { "m.yaml": `${head}prompts:\n\tp: hi\n` },
     expected: ["<dir>/m.yaml:4:1: YAML: a tab in the indentation: indent with spaces"],
@@ -81,9 +93,18 @@ export const BAD_CASES: readonly BadCase[] = [
     ],
   },
   {
+    name: "an unknown model that starts a valid one: that one is meant, every name listed",
+    files: { "m.yaml": `name: bad\nmodel: seedream-v5\n${ok}`, "a.png": png() },
+    expected: [
+      "<dir>/m.yaml:2:8: model: unknown model `seedream-v5`, did you mean `seedream-v5-lite`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+    ],
+  },
+  {
     name: "an unknown model, with a hint",
     files: { "m.yaml": `name: bad\nmodel: seedream-v4\n${ok}`, "a.png": png() },
-    expected: ["<dir>/m.yaml:2:8: model: unknown model `seedream-v4`, did you mean `seedream-v4.5`?"],
+    expected: [
+      "<dir>/m.yaml:2:8: model: unknown model `seedream-v4`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+    ],
   },
   {
     name: "v4.5 has no auto_3K",
@@ -232,6 +253,17 @@ export const BAD_CASES: readonly BadCase[] = [
     ],
   },
   {
+    name: "an output path every row shares: one line, with the format's extension",
+    files: {
+      "m.yaml": `${head}${ok}sizes: { s: square_hd, w: landscape_16_9, t: portrait_16_9 }\nrows: ./rows.csv\njobs: [{ id: "{{sku}}", prompt: p }]\noutput:\n  path: "{{prompt}}-{{n}}.{{ext}}"\n  format: webp\n`,
+      "a.png": png(),
+      "rows.csv": `sku\n${Array.from({ length: 16 }, (_, i) => `S${i + 1}`).join("\n")}\n`,
+    },
+    expected: [
+      "<dir>/m.yaml:11:9: output.path: jobs `S1-s` and `S1-w` would both write `p-1.webp` (47 jobs write a path an earlier job writes); add {{job}} to the path",
+    ],
+  },
+  {
     name: "an output path without {{n}} for several images",
     files: {
       "m.yaml": `${head}defaults: { num_images: 2 }\n${ok}output:\n  path: "{{job}}.{{ext}}"\n`,
@@ -338,7 +370,7 @@ export const BAD_CASES: readonly BadCase[] = [
     name: "a price for an unknown model",
     files: { "m.yaml": `${head}${ok}prices:\n  seedream-v6: 0.1\n`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:8:3: prices.seedream-v6: unknown model `seedream-v6`, did you mean `seedream-v4.5`?",
+      "<dir>/m.yaml:8:3: prices.seedream-v6: unknown model `seedream-v6`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {
@@ -357,7 +389,7 @@ export const BAD_CASES: readonly BadCase[] = [
       "<dir>/jobs.csv:2:5: num_images: expected a whole number, got `two`",
       "<dir>/jobs.csv:3:2: prompt: empty prompt",
       "<dir>/jobs.csv:3:4: image_size: `auto_3K` is a seedream-v5-lite size; seedream-v4.5 has no `auto_3K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_4K, or WIDTHxHEIGHT",
-      "<dir>/jobs.csv:4:6: model: unknown model `seedream-v9`, did you mean `seedream-v4.5`?",
+      "<dir>/jobs.csv:4:6: model: unknown model `seedream-v9`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {

@@ -12,7 +12,7 @@ describe("expandManifest: warnings a nightly run needs", () => {
   it("a `when` that matches no row names the values the rows hold", async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
-      "m.yaml": `${head}prompts: { p: "Show {{name}}" }\nrows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p, when: { status: Active } }\n  - { id: "{{sku}}-x", prompt: p, when: { status: [gone, old] } }\n`,
+      "m.yaml": `${head}prompts: { p: "Show {{name}}" }\nrows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p, when: { status: Active } }\n  - { id: "{{sku}}-x", prompt: p, when: { status: [gone, old] } }\n  - { id: "{{sku}}-y", prompt: p, when: { status: activ } }\n`,
       "rows.csv": "sku,name,status\nA1,Shoe,active\nA2,Boot,inactive\nA3,Hat,active\n",
     });
     const m = await readValid(join(dir, "m.yaml"));
@@ -21,6 +21,7 @@ describe("expandManifest: warnings a nightly run needs", () => {
     expect(warnings.map((w) => w.replaceAll(dir, "<dir>"))).toEqual([
       "<dir>/m.yaml:7:39: jobs[0].when: matches none of the 3 rows of <dir>/rows.csv, so this job makes nothing: `status` is Active, values seen: active, inactive (did you mean `active`?)",
       "<dir>/m.yaml:8:41: jobs[1].when: matches none of the 3 rows of <dir>/rows.csv, so this job makes nothing: `status` is gone or old, values seen: active, inactive",
+      "<dir>/m.yaml:9:41: jobs[2].when: matches none of the 3 rows of <dir>/rows.csv, so this job makes nothing: `status` is activ, values seen: active, inactive (did you mean `active`?)",
     ]);
   });
 
