@@ -3,7 +3,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   // The examples import the package by its name, as a user's program does.
-  resolve: { alias: { "seedream-pipeline": fileURLToPath(new URL("./src/index.ts", import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: "seedream-pipeline/emulator", replacement: fileURLToPath(new URL("./src/emulator/index.ts", import.meta.url)) },
+      { find: /^seedream-pipeline$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

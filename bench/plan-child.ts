@@ -2,7 +2,7 @@
 // manifest, writes the JSON plan as `plan --json` does (to a counter, not a terminal), and
 // prints time and peak RSS.
 
-import { loadPlan } from "../src/load/load-plan.js";
+import { loadPlan } from "../src/pipeline/load-plan.js";
 import { writePlanJson } from "../src/plan/index.js";
 
 const manifest = process.argv[2];

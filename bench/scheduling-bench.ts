@@ -8,7 +8,7 @@ import pLimit from "p-limit";
 import sharp from "sharp";
 import type { EmulatorOptions, EmulatorStats } from "../src/emulator/index.js";
 import { redirectingFetch } from "../src/fal/redirect-fetch.js";
-import { runPipeline } from "../src/run/run-pipeline.js";
+import { runPipeline } from "../src/pipeline/run-pipeline.js";
 import { type Measures, measure } from "./measures.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

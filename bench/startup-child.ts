@@ -1,9 +1,10 @@
 // Start-up of a run on a large output folder, alone in its process: plan the manifest, open
 // the journal and replay it as it is read, states and history (as a run does). Prints the time and peak RSS as JSON.
-import { loadPlan } from "../src/load/load-plan.js";
-import { type KeyState, replayEntry } from "../src/run/job-state.js";
-import { Journal } from "../src/run/journal.js";
-import { StatusHistory } from "../src/run/status-history.js";
+
+import { Journal } from "../src/journal/journal.js";
+import { type KeyState, replayEntry } from "../src/journal/key-state.js";
+import { StatusHistory } from "../src/journal/status-history.js";
+import { loadPlan } from "../src/pipeline/load-plan.js";
 
 const [manifest, folder] = process.argv.slice(2);
 if (!manifest || !folder) throw new Error("usage: startup-child <manifest> <output folder>");

@@ -1,29 +1,15 @@
-export {
-  type CapacityStep,
-  type Emulator,
-  type EmulatorFaults,
-  type EmulatorOptions,
-  type EmulatorStats,
-  type RecordedRequest,
-  startEmulator,
-} from "./emulator/index.js";
-export { ENDPOINTS, type EndpointDefinition, findEndpoint } from "./endpoints/index.js";
-export { ManifestError, type ManifestIssue, PipelineError } from "./errors.js";
+/**
+ * The library API: read a manifest, plan it, run it, and the errors and types of what they
+ * return. The CLI is a shell over these. The fal-protocol emulator, a test double, is not here:
+ * it is `seedream-pipeline/emulator`.
+ */
+export { type ErrorCode, ManifestError, type ManifestIssue, PipelineError } from "./errors.js";
 export { type FalAccess, resolveFalAccess } from "./fal/index.js";
-export { type LoadedPlan, type LoadPlanOptions, loadPlan } from "./load/load-plan.js";
 export { type Manifest, manifestJsonSchema, type ReadResult, readManifest } from "./manifest/index.js";
-export {
-  expandManifest,
-  type Job,
-  type Plan,
-  type PlanInput,
-  planPipeline,
-  type SkippedRow,
-  summarizePlan,
-} from "./plan/index.js";
+export type { JobOutcome, JobPhase, Spend } from "./model/index.js";
+export { type LoadedPlan, type LoadPlanOptions, loadPlan } from "./pipeline/load-plan.js";
+export { type PipelineResult, type RunPipelineOptions, runPipeline } from "./pipeline/run-pipeline.js";
+export { type Job, type Plan, type PlanInput, type SkippedRow, summarizePlan } from "./plan/index.js";
 export { type PublishOutcome, type PublishOutputOptions, publishOutput } from "./publish/index.js";
-export { type Report, reportJsonSchema, reportSchema } from "./report/index.js";
+export { type Report, type ReportJob, reportJsonSchema, reportSchema } from "./report/index.js";
 export { type Decision, DecisionStore, readDecisions } from "./review/index.js";
-export { ConcurrencyController, type ControllerOptions } from "./run/controller.js";
-export { type ExecuteOptions, type ExecuteResult, executePlan } from "./run/execute-plan.js";
-export { type RunPipelineOptions, runPipeline } from "./run/run-pipeline.js";

@@ -9,7 +9,8 @@
 // emulator. In a project of your own, `npm install /path/to/seedream-pipeline-<version>.tgz`
 // makes the import below resolve; in this clone it resolves to the built dist/ (`npm run build`).
 // Type-checked with the project (`npm run typecheck`), run by test/docs/library-example.test.ts.
-import { resolveFalAccess, runPipeline, startEmulator } from "seedream-pipeline";
+import { resolveFalAccess, runPipeline } from "seedream-pipeline";
+import { startEmulator } from "seedream-pipeline/emulator";
 
 const [manifestPath, outputRoot = "output"] = process.argv.slice(2);
 if (!manifestPath) {

@@ -1,10 +1,10 @@
 import { join, relative, resolve } from "node:path";
 import { systemClock } from "../clock.js";
 import { credentialsFromEnv, falSource } from "../fal/index.js";
-import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
-import { type PricePlanOptions, pricePlan } from "../load/price-plan.js";
+import { type LoadPlanOptions, loadPlan } from "../pipeline/load-plan.js";
+import { type OutputPreview, type PreviewKind, previewOutput } from "../pipeline/preview-output.js";
+import { type PricePlanOptions, pricePlan } from "../pipeline/price-plan.js";
 import { formatPlanSummary, type Plan, roundUsd, summarizePlan, writePlanJson } from "../plan/index.js";
-import { type OutputPreview, type PreviewKind, previewOutput } from "../run/preview-output.js";
 import { EXIT } from "./exit-codes.js";
 import { costOf, formatPreview, previewJson } from "./format-preview.js";
 import type { CliIo } from "./streams.js";

@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { prunePipeline } from "../run/prune.js";
+import { prunePipeline } from "../pipeline/prune.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./streams.js";
 

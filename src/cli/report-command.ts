@@ -1,7 +1,7 @@
 import { relative } from "node:path";
+import { writeReview } from "../pipeline/write-review.js";
 import type { Report } from "../report/index.js";
 import { readReportFile } from "../review/read-report-file.js";
-import { writeReview } from "../run/write-review.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./streams.js";
 

@@ -1,5 +1,6 @@
 import { ApiError, createFalClient, type QueueStatus, ValidationError } from "@fal-ai/client";
 import type { Clock } from "../clock.js";
+import type { FalFailure } from "../model/failure.js";
 import { redirectingFetch } from "./redirect-fetch.js";
 import { observingFetch, type Traffic } from "./traffic.js";
 
@@ -150,18 +151,6 @@ export function createEditClient(options: EditClientOptions): EditClient {
       await fal.queue.cancel(endpointId, { requestId });
     },
   };
-}
-
-/** What went wrong in one fal call, as data for the report. */
-export interface FalFailure {
-  readonly kind: "validation" | "auth" | "http" | "network" | "in-doubt";
-  readonly status?: number;
-  readonly message: string;
-  readonly requestId?: string;
-  /** fal's `detail`, verbatim (422 field errors). */
-  readonly detail?: unknown;
-  /** fal's `error_type` (body or `X-Fal-Error-Type`). */
-  readonly errorType?: string;
 }
 
 function detailMessage(detail: unknown): string | undefined {

@@ -3,7 +3,6 @@ export {
   describeFalError,
   type EditClient,
   type EditClientOptions,
-  type FalFailure,
   type FalStatus,
   type FalTarget,
   type SubmitOptions,

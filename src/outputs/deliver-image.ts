@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageSpec } from "../manifest/types.js";
-import { displayUrl } from "./display-url.js";
+import { displayUrl, type FileStamp, type SavedImage, type WrittenFile } from "../model/image-record.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
-import { type FileStamp, stampOf } from "./file-check.js";
+import { stampOf } from "./file-check.js";
 import { inspectImage } from "./image-codec.js";
 import { renderOutput } from "./render-output.js";
 import { writeSidecar } from "./sidecar.js";
@@ -34,23 +34,6 @@ export interface Delivery {
 }
 
 /** One file written. */
-export interface WrittenFile {
-  readonly path: string;
-  readonly width: number;
-  readonly height: number;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly contentType: string;
-  /** Size, mtime and inode right after writing, so a later run can skip reading it. */
-  readonly stamp?: FileStamp;
-}
-
-/** One delivered image: the main file, its derivatives, and fal's original kept for re-encoding. */
-export interface SavedImage extends WrittenFile {
-  readonly sourceUrl: string;
-  readonly original: { readonly sha256: string; readonly ext: string };
-  readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
-}
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 

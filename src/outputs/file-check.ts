@@ -1,18 +1,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { FileStamp } from "../model/image-record.js";
 
 /**
  * What the file system says of a written file, as git's index keeps it: when all three still
  * match, the file is taken as unchanged without reading it. Numbers too large for JSON are
  * kept as decimal strings.
  */
-export interface FileStamp {
-  readonly size: number;
-  /** Modification time in nanoseconds since the epoch. */
-  readonly mtimeNs: string;
-  readonly ino: string;
-}
 
 /** The stamp of a file, or undefined when it is not there. */
 export async function stampOf(path: string): Promise<FileStamp | undefined> {

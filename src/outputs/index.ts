@@ -5,12 +5,9 @@ export {
   deliverImage,
   type FalImageClaims,
   originalFile,
-  type SavedImage,
-  type WrittenFile,
 } from "./deliver-image.js";
-export { displayUrl } from "./display-url.js";
 export { type DownloadOptions, downloadFile } from "./download.js";
-export { checkFile, type FileCheck, type FileStamp, sha256File, stampOf } from "./file-check.js";
+export { checkFile, type FileCheck, sha256File, stampOf } from "./file-check.js";
 export { type ImageInfo, inspectImage, probeImage } from "./image-codec.js";
 export { renderOutput } from "./render-output.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";

@@ -1,6 +1,6 @@
 import { findEndpoint } from "../endpoints/index.js";
 import { formatIssue } from "../errors.js";
-import { displayUrl } from "../outputs/display-url.js";
+import { displayUrl } from "../model/image-record.js";
 import { type EndpointPrice, roundUsd } from "./prices.js";
 import type { Plan } from "./types.js";
 

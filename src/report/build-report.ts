@@ -1,8 +1,7 @@
-import { displayUrl } from "../outputs/display-url.js";
-import type { SavedImage } from "../outputs/index.js";
+import { displayUrl, type SavedImage } from "../model/image-record.js";
+import type { JobOutcome, JobTimings, Outcomes } from "../model/job-outcome.js";
+import type { Spend } from "../model/spend.js";
 import { type EndpointPrice, type Job, type Plan, roundUsd } from "../plan/index.js";
-import type { JobOutcome, JobTimings, Outcomes } from "../run/job-outcome.js";
-import type { Spend } from "../run/spend.js";
 import { countJobs } from "./merge-report.js";
 import {
   type ReportJob,

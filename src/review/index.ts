@@ -8,6 +8,8 @@ export {
   type ReviewState,
 } from "./decisions.js";
 export { readReportFile } from "./read-report-file.js";
+export type { LoadReviewInputs, ReviewInputs } from "./review-inputs.js";
+export type { InputImage } from "./review-items.js";
 export {
   countReviews,
   type DecisionIndex,

@@ -1,5 +1,3 @@
-import { resolve } from "node:path";
-import { loadPlan } from "../load/load-plan.js";
 import type { InputImage } from "./review-items.js";
 
 /** Each job key's input images, and the local file of each input by content hash. */
@@ -11,33 +9,10 @@ export interface ReviewInputs {
 }
 
 /**
- * Finds the input images of the report's jobs by planning its manifest again (nothing is sent):
- * a job's key names its inputs' hashes, so a job whose manifest changed since the run simply
- * shows none. A manifest that no longer reads is a warning, not a failure: the results are
- * still reviewable.
+ * Finds the input images of a report's jobs from its manifest path. The review app does not plan
+ * manifests itself: the caller passes the pipeline's (`loadReviewInputs`), so review stays below it.
  */
-export async function loadReviewInputs(manifestPath: string): Promise<ReviewInputs> {
-  const byKey = new Map<string, InputImage[]>();
-  const files = new Map<string, string>();
-  try {
-    const { plan } = await loadPlan(resolve(manifestPath));
-    for (const job of plan.jobs)
-      byKey.set(
-        job.key,
-        job.images.map((ref) => {
-          if (ref.kind === "file") {
-            files.set(ref.sha256, ref.path);
-            return { sha256: ref.sha256, source: ref.source };
-          }
-          return { sha256: "", source: ref.url, url: ref.url };
-        }),
-      );
-    return { byKey, files };
-  } catch (error) {
-    return {
-      byKey,
-      files,
-      warning: `input images not shown: ${manifestPath} could not be planned (${(error as Error).message.split("\n")[0]})`,
-    };
-  }
-}
+export type LoadReviewInputs = (manifestPath: string) => Promise<ReviewInputs>;
+
+/** Shows no inputs: for a review of results alone. */
+export const noReviewInputs: LoadReviewInputs = async () => ({ byKey: new Map(), files: new Map() });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Report } from "../report/index.js";
 import type { DecisionStore } from "./decision-store.js";
 import { readReportFile } from "./read-report-file.js";
-import { loadReviewInputs, type ReviewInputs } from "./review-inputs.js";
+import type { LoadReviewInputs, ReviewInputs } from "./review-inputs.js";
 import { type ReviewItem, reviewItems } from "./review-items.js";
 import { indexDecisions } from "./review-status.js";
 
@@ -24,6 +24,7 @@ export class ReviewState {
     report: Report,
     mtime: number,
     inputs: ReviewInputs,
+    readonly loadInputs: LoadReviewInputs,
   ) {
     this.#report = report;
     this.#mtime = mtime;
@@ -31,10 +32,14 @@ export class ReviewState {
     this.#indexFiles();
   }
 
-  static async open(outputDir: string, store: DecisionStore): Promise<ReviewState> {
+  static async open(
+    outputDir: string,
+    store: DecisionStore,
+    loadInputs: LoadReviewInputs,
+  ): Promise<ReviewState> {
     const report = await readReportFile(outputDir);
     const { mtimeMs } = await stat(join(outputDir, "report.json"));
-    return new ReviewState(outputDir, store, report, mtimeMs, await loadReviewInputs(report.manifest));
+    return new ReviewState(outputDir, store, report, mtimeMs, await loadInputs(report.manifest), loadInputs);
   }
 
   get report(): Report {
@@ -51,7 +56,7 @@ export class ReviewState {
     if (mtimeMs === this.#mtime) return;
     this.#report = await readReportFile(this.outputDir);
     this.#mtime = mtimeMs;
-    this.#inputs = await loadReviewInputs(this.#report.manifest);
+    this.#inputs = await this.loadInputs(this.#report.manifest);
     this.#indexFiles();
   }
 

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { DecisionStore } from "./decision-store.js";
+import { type LoadReviewInputs, noReviewInputs } from "./review-inputs.js";
 import { type ReviewServer, startReviewServer } from "./review-server.js";
 import { ReviewState } from "./review-state.js";
 
@@ -9,6 +10,8 @@ export interface ServeReviewOptions {
   readonly outputDir: string;
   /** @default 0: a free port */
   readonly port?: number;
+  /** Finds the jobs' input images from the report's manifest. @default none shown */
+  readonly loadInputs?: LoadReviewInputs;
 }
 
 /**
@@ -20,7 +23,7 @@ export async function serveReview(
 ): Promise<ReviewServer & { readonly warnings: readonly string[] }> {
   const outputDir = resolve(options.outputDir);
   const store = await DecisionStore.open(outputDir);
-  const state = await ReviewState.open(outputDir, store);
+  const state = await ReviewState.open(outputDir, store, options.loadInputs ?? noReviewInputs);
   const server = await startReviewServer(state, store, options.port ?? 0);
   return {
     ...server,

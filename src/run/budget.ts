@@ -1,7 +1,7 @@
 import type { Logger } from "../log/logger.js";
+import type { JobPhase } from "../model/job-phase.js";
 import { costRange, type Job, roundUsd } from "../plan/index.js";
 import type { BudgetLike } from "./job-context.js";
-import type { JobPhase } from "./job-phase.js";
 
 const LEFT_AT_FAL = new Set<JobPhase["kind"]>(["submitted", "reconciling", "in-doubt", "submitting"]);
 

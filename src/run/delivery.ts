@@ -1,6 +1,6 @@
-import type { Delivery, SavedImage } from "../outputs/deliver-image.js";
+import type { ImageRecord, SavedImage } from "../model/image-record.js";
+import type { Delivery } from "../outputs/deliver-image.js";
 import { builtinVariables, type Job, renderOutputPath } from "../plan/index.js";
-import type { ImageRecord } from "./journal.js";
 
 /** The sidecar a catalog system ingests: who made the image, from what, and when. */
 function sidecarOf(

@@ -3,31 +3,27 @@ import { availableParallelism } from "node:os";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "../fal/index.js";
+import { OutcomeSpool } from "../journal/outcome-spool.js";
+import type { UploadCache } from "../journal/upload-cache.js";
 import { type Logger, silentLogger } from "../log/logger.js";
+import type { Outcomes } from "../model/job-outcome.js";
+import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
-import type { StreamedReport } from "../report/index.js";
 import { Budget, openBudget } from "./budget.js";
-import { type FinishedRun, writeRunReport } from "./finish-run.js";
 import { limitHeapGrowth } from "./heap-growth.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
-import type { JobPhase } from "./job-phase.js";
 import { runWindowed } from "./job-window.js";
-import type { Orphan } from "./orphans.js";
-import { OutcomeSpool } from "./outcome-spool.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
-import { Scheduler, type SchedulerOptions } from "./scheduler.js";
-import type { UploadCache } from "./upload-cache.js";
+import { type ConcurrencySummary, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { type UploadResults, uploadInputs } from "./upload-inputs.js";
 
 /** Options of one run of a plan. */
 export interface ExecuteOptions extends SchedulerOptions {
   readonly plan: Plan;
-  /** The manifest path as the user gave it, for the report. */
-  readonly manifestPath: string;
   /** The pipeline's output folder (`<output root>/<name>`). */
   readonly outputDir: string;
   readonly client: EditClient;
@@ -63,8 +59,6 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly deadlineAt?: number;
   /** At the deadline, let running requests finish (default) or cancel them too. */
   readonly deadlineAction?: "finish" | "cancel";
-  /** Where fal traffic went, for the report: `fal` or a base URL. */
-  readonly falTarget: string;
   readonly logger?: Logger;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -86,22 +80,18 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly onProgress?: (progress: ProgressSnapshot) => void;
   /** Input files' fal URLs from earlier runs (see `UploadCache`). */
   readonly uploadCache?: UploadCache;
-  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
-  readonly keepRuns?: number;
-  /** Adds to the report before it is written (the review decisions: see `ReviewPass`). */
-  readonly decorateReport?: (report: StreamedReport) => Promise<StreamedReport>;
-  /** Every job of the manifest, when `plan` holds only some (see `FinishedRun.allJobs`). */
-  readonly allJobs?: Plan["jobs"];
-  /** Outputs of jobs no longer in the manifest, listed in the report. */
-  readonly orphans?: readonly Orphan[];
-  /** What the journal says at the end of the run: each job's status history across runs, and the spend. */
-  readonly journalFacts?: () => Promise<Pick<FinishedRun, "history" | "spend">>;
 }
 
 export type { RunEnd } from "./run-stop.js";
 
+/** What a run of the engine leaves: each job's outcome and how the run went, for the report. */
 export interface ExecuteResult {
-  readonly report: StreamedReport;
+  readonly runId: string;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** Each job's outcome by job id (an `OutcomeSpool`: read them before the next run). */
+  readonly outcomes: Outcomes;
+  readonly concurrency: ConcurrencySummary;
   readonly end: RunEnd;
   /** fal's message when the credentials were rejected. */
   readonly endMessage?: string;
@@ -200,8 +190,8 @@ function ticking(
 
 /**
  * Runs every job of a plan through fal: the scheduler holds the requests in flight, each job
- * goes through its phases (`runJob`), and the end of the run writes `report.json` to
- * `outputDir`. A failed job never stops the others; rejected credentials, the deadline, the
+ * goes through its phases (`runJob`); the outcomes are returned for the report (written by
+ * the pipeline above). A failed job never stops the others; rejected credentials, the deadline, the
  * budget and a signal stop all submitting (see `RunStop`).
  */
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
@@ -259,26 +249,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     stop.dispose();
   }
   const { end, message } = stop.end;
-  const report = await writeRunReport({
-    plan,
-    outcomes,
+  return {
     runId,
-    manifestPath: options.manifestPath,
-    outputDir: options.outputDir,
     startedAt,
     finishedAt: clock.now(),
-    falTarget: options.falTarget,
+    outcomes,
     concurrency: scheduler.summary(),
     end,
-    traffic: options.traffic,
-    ...(options.journalFacts ? await options.journalFacts() : { history: new Map() }),
-    logger,
-    keepRuns: options.keepRuns,
-    ...(options.decorateReport ? { decorate: options.decorateReport } : {}),
-    ...(options.allJobs === undefined ? {} : { allJobs: options.allJobs }),
-    ...(options.orphans === undefined ? {} : { orphans: options.orphans }),
-  });
-  return { report, end, ...(message === undefined ? {} : { endMessage: message }) };
+    ...(message === undefined ? {} : { endMessage: message }),
+  };
 }
 
 /** What every job of the run shares. */

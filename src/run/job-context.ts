@@ -1,10 +1,11 @@
 import type { Clock } from "../clock.js";
 import type { EditClient } from "../fal/index.js";
+import type { NewEntry } from "../journal/journal.js";
 import type { Logger } from "../log/logger.js";
+import type { ReconcileBounds } from "../model/doubt.js";
 import type { Job } from "../plan/index.js";
 import type { ConcurrencyController } from "./controller.js";
-import type { NewEntry } from "./journal.js";
-import type { ReconcileBounds, Reconciler } from "./reconcile.js";
+import type { Reconciler } from "./reconcile.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { UploadResults } from "./upload-inputs.js";
 

@@ -1,4 +1,5 @@
-import { describeFalError, type FalFailure, type FalStatus } from "../fal/index.js";
+import { describeFalError, type FalStatus } from "../fal/index.js";
+import type { FalFailure } from "../model/failure.js";
 import type { FollowEvent } from "./job-machine.js";
 import { heldByOutage, type JobSteps, jobError } from "./job-steps.js";
 import { backoffMs } from "./retry-policy.js";

@@ -1,8 +1,9 @@
-import type { FalFailure } from "../fal/index.js";
-import type { SavedImage } from "../outputs/index.js";
-import type { JobError } from "./job-outcome.js";
-import type { JobPhase } from "./job-phase.js";
-import type { Doubt, ReconcileEvent } from "./reconcile.js";
+import type { Doubt } from "../model/doubt.js";
+import type { FalFailure } from "../model/failure.js";
+import type { SavedImage } from "../model/image-record.js";
+import type { JobError } from "../model/job-outcome.js";
+import type { JobPhase } from "../model/job-phase.js";
+import type { ReconcileEvent } from "./reconcile.js";
 import { needsResubmit } from "./retry-policy.js";
 
 /**

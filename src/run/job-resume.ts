@@ -1,6 +1,6 @@
-import type { JobPhase } from "./job-phase.js";
-import type { KeyState } from "./job-state.js";
-import type { FailureClass } from "./retry-policy.js";
+import type { KeyState } from "../journal/key-state.js";
+import type { FailureClass } from "../model/failure.js";
+import type { JobPhase } from "../model/job-phase.js";
 
 /** What a run is told to do with what earlier runs left. */
 export interface ResumeOptions {

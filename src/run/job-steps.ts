@@ -1,13 +1,16 @@
-import { describeFalError, type FalFailure, inputDigest, isOutageAnswer } from "../fal/index.js";
-import { deliverImage, type FalImageClaims, type SavedImage } from "../outputs/index.js";
+import { describeFalError, inputDigest, isOutageAnswer } from "../fal/index.js";
+import { type Doubt, doubtOf } from "../model/doubt.js";
+import type { FalFailure, Stage } from "../model/failure.js";
+import type { SavedImage } from "../model/image-record.js";
+import type { AttemptRecord, JobError, JobOutcome, JobTimings, RetryRecord } from "../model/job-outcome.js";
+import type { JobPhase } from "../model/job-phase.js";
+import { deliverImage, type FalImageClaims } from "../outputs/index.js";
 import { falInput, type Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
 import type { JobContext } from "./job-context.js";
 import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
-import type { AttemptRecord, JobError, JobOutcome, JobTimings, RetryRecord } from "./job-outcome.js";
-import type { JobPhase } from "./job-phase.js";
-import { type Doubt, doubtOf, type ReconcileEvent } from "./reconcile.js";
-import { backoffMs, classify, type FailureFacts, type Stage } from "./retry-policy.js";
+import type { ReconcileEvent } from "./reconcile.js";
+import { backoffMs, classify, type FailureFacts } from "./retry-policy.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
 type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "unfinished" | "canceled" }>;

@@ -1,4 +1,4 @@
-import type { JobOutcome } from "./job-outcome.js";
+import type { JobOutcome } from "../model/job-outcome.js";
 
 /** What a progress display shows. */
 export interface ProgressSnapshot {

@@ -1,17 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { KeyState } from "../journal/key-state.js";
+import { type ImageRecord, resultImageCount } from "../model/image-record.js";
 import { checkFile, deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
 import { deliveryFor, imageRecord } from "./delivery.js";
-import type { KeyState } from "./job-state.js";
-import type { ImageRecord } from "./journal.js";
-
-/** How many images a result holds. */
-export function resultImageCount(result: unknown): number {
-  const images = (result as { images?: unknown } | null)?.images;
-  return Array.isArray(images) ? images.length : 0;
-}
 
 /** What checking one image's files found. */
 interface Intact {

@@ -1,16 +1,4 @@
-import type { FalFailure } from "../fal/index.js";
-
-/** Where in a job's life a failure happened. */
-export type Stage = "upload" | "submit" | "status" | "result" | "download" | "write" | "timeout" | "deadline";
-
-/** What to do about a failure. */
-export type FailureClass =
-  /** Try the same step again after a backoff (never a new submit unless `resubmit`). */
-  | "retryable"
-  /** The job fails with this cause; trying again would give the same answer. */
-  | "permanent"
-  /** The whole run stops submitting (rejected credentials). */
-  | "fatal";
+import type { FailureClass, FalFailure, Stage } from "../model/failure.js";
 
 /** A failure as the policy sees it. */
 export interface FailureFacts {

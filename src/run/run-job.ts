@@ -1,3 +1,5 @@
+import type { JobError, JobOutcome } from "../model/job-outcome.js";
+import { type EndPhase, isEnd, type JobPhase } from "../model/job-phase.js";
 import type { Job } from "../plan/index.js";
 import type { JobContext } from "./job-context.js";
 import { followRequest } from "./job-follow.js";
@@ -10,8 +12,6 @@ import {
   type Facts,
   spendsResubmit,
 } from "./job-machine.js";
-import type { JobError, JobOutcome } from "./job-outcome.js";
-import { type EndPhase, isEnd, type JobPhase } from "./job-phase.js";
 import { imageUrls, JobSteps } from "./job-steps.js";
 
 /** Takes one of the run's fal slots and holds it until the returned release is called. */

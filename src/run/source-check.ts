@@ -1,5 +1,5 @@
 import { describeSource } from "../fal/index.js";
-import type { KeyState } from "./job-state.js";
+import type { KeyState } from "../journal/key-state.js";
 
 /**
  * A job's state as this run may use it: a state whose latest request went to another source

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import pLimit from "p-limit";
-import { describeFalError, type EditClient, type FalFailure } from "../fal/index.js";
+import { describeFalError, type EditClient } from "../fal/index.js";
+import { stillServed, type UploadCache } from "../journal/upload-cache.js";
 import type { Logger } from "../log/logger.js";
+import type { FalFailure } from "../model/failure.js";
 import type { Upload } from "../plan/index.js";
-import { stillServed, type UploadCache } from "./upload-cache.js";
 
 /** Each distinct file's fal URL by content hash, or why its upload failed. */
 export type UploadResults = ReadonlyMap<string, { readonly url: string } | { readonly failure: FalFailure }>;

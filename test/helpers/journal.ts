@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { JournalEntry } from "../../src/run/journal.js";
-import { readJournalFile } from "../../src/run/read-journal.js";
+import type { JournalEntry } from "../../src/journal/journal.js";
+import { readJournalFile } from "../../src/journal/read-journal.js";
 
 /** The entries of an output folder's journal, as a run reads them (none when there is no journal). */
 export async function journalEntries(pipelineDir: string): Promise<JournalEntry[]> {

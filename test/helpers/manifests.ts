@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ManifestError } from "../../src/errors.js";
-import { type LoadPlanOptions, loadPlan } from "../../src/load/load-plan.js";
 import type { Manifest } from "../../src/manifest/index.js";
 import { type ReadManifestOptions, readManifest } from "../../src/manifest/index.js";
+import { type LoadPlanOptions, loadPlan } from "../../src/pipeline/load-plan.js";
 
 /** Writes files (text, or a function that writes the file) under `dir`. */
 export async function writeFiles(

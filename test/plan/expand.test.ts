@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPlan } from "../../src/load/load-plan.js";
+import { loadPlan } from "../../src/pipeline/load-plan.js";
 import { expandManifest } from "../../src/plan/index.js";
 import { readValid, writeFiles } from "../helpers/manifests.js";
 import { useTempDirs } from "../helpers/temp-dir.js";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type LoadPlanOptions, loadPlan } from "../../src/load/load-plan.js";
 import { readManifest } from "../../src/manifest/index.js";
+import { type LoadPlanOptions, loadPlan } from "../../src/pipeline/load-plan.js";
 import { expandManifest, falInput, type Job, type Plan, planPipeline } from "../../src/plan/index.js";
 import { writeFiles } from "../helpers/manifests.js";
 import { useTempDirs } from "../helpers/temp-dir.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { findEndpoint } from "../../src/endpoints/index.js";
 import { compileTemplate } from "../../src/manifest/template.js";
+import type { JobOutcome } from "../../src/model/job-outcome.js";
 import type { Job, Plan } from "../../src/plan/index.js";
 import { buildReport } from "../../src/report/index.js";
-import type { JobOutcome } from "../../src/run/job-outcome.js";
 
 const template = compileTemplate("{{job}}-{{n}}.{{ext}}");
 if ("message" in template) throw new Error(template.message);

@@ -3,6 +3,7 @@ import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { loadReviewInputs } from "../../src/pipeline/review-inputs.js";
 import { readDecisions } from "../../src/review/decision-store.js";
 import { serveReview } from "../../src/review/serve-review.js";
 import { runReviewManifest, writeReviewManifest } from "../helpers/review-run.js";
@@ -50,7 +51,7 @@ describe("the review server", () => {
     await writeReviewManifest(dir, ["A1", "B2"]);
     const { out, ...run } = await runReviewManifest(dir, emulator.url, KEY);
     expect(run.code, run.stderr).toBe(0);
-    const server = await serveReview({ outputDir: out });
+    const server = await serveReview({ outputDir: out, loadInputs: loadReviewInputs });
     try {
       const port = Number(new URL(server.url).port);
       const page = await (await fetch(server.url)).text();

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { JobError } from "../../src/model/job-outcome.js";
+import type { JobPhase } from "../../src/model/job-phase.js";
+import { isEnd } from "../../src/model/job-phase.js";
 import {
   afterDelivery,
   afterFailure,
@@ -9,9 +12,6 @@ import {
   type Facts,
   spendsResubmit,
 } from "../../src/run/job-machine.js";
-import type { JobError } from "../../src/run/job-outcome.js";
-import type { JobPhase } from "../../src/run/job-phase.js";
-import { isEnd } from "../../src/run/job-phase.js";
 
 const going: Facts = { resubmitsLeft: true, earlier: 0, stopped: undefined, sendInDoubt: false };
 const spent: Facts = { ...going, resubmitsLeft: false };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { compactEntries, replay } from "../../src/journal/key-state.js";
 import { decideStart, journalPhase, startLabel } from "../../src/run/job-resume.js";
-import { compactEntries, replay } from "../../src/run/job-state.js";
 
 const img = {
   path: "a-1.png",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobOutcome } from "../../src/run/job-outcome.js";
+import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { Progress, progressLine } from "../../src/run/progress.js";
 
 const tried = { attempts: [], retries: [], imageUrls: [], timings: { finishedAt: 0 } };

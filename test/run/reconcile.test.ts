@@ -9,7 +9,8 @@ import {
   type RequestHistory,
 } from "../../src/fal/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
-import { doubtOf, HISTORY_HORIZON_MS, Reconciler } from "../../src/run/reconcile.js";
+import { doubtOf } from "../../src/model/doubt.js";
+import { HISTORY_HORIZON_MS, Reconciler } from "../../src/run/reconcile.js";
 import { pngBytes } from "../helpers/images.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";
 

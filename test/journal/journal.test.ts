@@ -2,10 +2,10 @@ import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findEndpoint } from "../../src/endpoints/index.js";
+import { Journal, type JournalEntry } from "../../src/journal/journal.js";
+import { compactEntries, replay } from "../../src/journal/key-state.js";
 import type { Job } from "../../src/plan/index.js";
 import { Budget } from "../../src/run/budget.js";
-import { compactEntries, replay } from "../../src/run/job-state.js";
-import { Journal, type JournalEntry } from "../../src/run/journal.js";
 import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 

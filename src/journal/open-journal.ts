@@ -1,10 +1,11 @@
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.js";
-import { compactEntries, type KeyState, replayEntry } from "./job-state.js";
+import type { Spend } from "../model/spend.js";
 import { Journal, type JournalEntry } from "./journal.js";
+import { compactEntries, type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
-import { carrySpend, type PriceOf, type Spend, SpendFollow, spendOf, tallySpend } from "./spend.js";
+import { carrySpend, type PriceOf, SpendFollow, spendOf, tallySpend } from "./spend.js";
 import { StatusHistory } from "./status-history.js";
 
 const journalPath = (outputDir: string) => join(outputDir, ".state", "journal.jsonl");

@@ -1,15 +1,15 @@
 import { join } from "node:path";
 import type { Traffic } from "../fal/index.js";
+import type { RunSpend } from "../journal/open-journal.js";
 import type { Logger } from "../log/logger.js";
+import type { JobOutcome, Outcomes } from "../model/job-outcome.js";
 import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
-import type { JobOutcome, Outcomes } from "./job-outcome.js";
-import type { RunSpend } from "./open-journal.js";
+import type { RunEnd } from "../run/run-stop.js";
+import type { ConcurrencySummary } from "../run/scheduler.js";
 import type { Orphan } from "./orphans.js";
-import type { RunEnd } from "./run-stop.js";
-import type { ConcurrencySummary } from "./scheduler.js";
 
 /** What the end of a run knows. */
 export interface FinishedRun {

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { copyFile, mkdir } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Logger } from "../log/logger.js";
+import type { JobPhase } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
 import { type ReportJob, type ReportOutput, reiterable, type StreamedReport } from "../report/index.js";
 import {
@@ -12,7 +13,6 @@ import {
   reviewOf,
   reviewStateDir,
 } from "../review/index.js";
-import type { JobPhase } from "./job-phase.js";
 
 /** A rejected image this run makes again. */
 interface Regeneration {

@@ -1,33 +1,8 @@
+import { resultImageCount } from "../model/image-record.js";
+import type { Spend, SpendCarry, SpendLine } from "../model/spend.js";
 import type { Job } from "../plan/index.js";
-import type { JournalEntry, SpendCarry } from "./journal.js";
-
-export type { SpendCarry } from "./journal.js";
-
-import { once } from "./job-state.js";
-import { resultImageCount } from "./resume.js";
-
-/** Requests in one state: how many, and what they cost (or could cost). */
-export interface SpendLine {
-  readonly requests: number;
-  readonly usd: number;
-}
-
-/**
- * Every request fal accepted (or may have), by how it stands. Estimated: images × the price
- * per image; what is not settled yet at the most its job can make.
- */
-export interface Spend {
-  /** Requests fal accepted: completed + failed + pending. */
-  readonly accepted: SpendLine;
-  /** Completed with images: fal bills them. */
-  readonly completed: SpendLine & { readonly images: number };
-  /** Failed at fal, canceled, or lost by fal: not billed as far as the runner can know. */
-  readonly failed: SpendLine;
-  /** Accepted and not completed yet (waiting, running, or its status could not be read): at the most. */
-  readonly pending: SpendLine;
-  /** Submits whose answer never came back: fal may have accepted them; at the most. */
-  readonly inDoubt: SpendLine;
-}
+import type { JournalEntry } from "./journal.js";
+import { once } from "./key-state.js";
 
 /** The price per image and most images of a job key's requests (see `priceBook`). */
 export type PriceOf = (key: string, endpointId: string | undefined) => { usd: number; most: number };

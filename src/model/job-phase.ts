@@ -1,7 +1,6 @@
-import type { SavedImage } from "../outputs/index.js";
+import type { Doubt } from "./doubt.js";
+import type { ImageRecord, SavedImage } from "./image-record.js";
 import type { JobError } from "./job-outcome.js";
-import type { ImageRecord } from "./journal.js";
-import type { Doubt } from "./reconcile.js";
 
 /**
  * Where one job stands: the whole of a job's life, from "to submit" to one of the ends. Each

@@ -1,41 +1,10 @@
 import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, rename, truncate } from "node:fs/promises";
 import { join } from "node:path";
-import type { FileStamp, WrittenFile } from "../outputs/index.js";
+import type { ImageRecord } from "../model/image-record.js";
+import type { SpendCarry } from "../model/spend.js";
+
 import { readJournalFile } from "./read-journal.js";
-
-/** One image written for a job, as the journal and the report know it. */
-export interface ImageRecord {
-  readonly n: number;
-  /** Relative to the output folder. */
-  readonly path: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly width: number;
-  readonly height: number;
-  readonly contentType: string;
-  readonly sourceUrl: string;
-  /** fal's original bytes, kept under `.state/originals/`. */
-  readonly original: { readonly sha256: string; readonly ext: string };
-  /** The output settings the files were made with (`Job.output.settingsKey`). */
-  readonly settings: string;
-  readonly derivatives: ReadonlyArray<WrittenFile & { readonly name: string }>;
-  /** The main file's size, mtime and inode when written (see `checkFile`). */
-  readonly stamp?: FileStamp;
-}
-
-/** What a `spent` journal line carries: the spend of requests whose own lines are gone. */
-export interface SpendCarry {
-  readonly accepted: number;
-  readonly completed: number;
-  readonly images: number;
-  readonly completed_usd: number;
-  readonly failed: number;
-  readonly pending: number;
-  readonly pending_usd: number;
-  readonly in_doubt: number;
-  readonly in_doubt_usd: number;
-}
 
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =

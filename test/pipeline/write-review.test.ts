@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { writeReview } from "../../src/run/write-review.js";
+import { writeReview } from "../../src/pipeline/write-review.js";
 import { syntheticCatalogReport } from "../helpers/synthetic-report.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 

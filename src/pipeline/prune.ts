@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { PipelineError } from "../errors.js";
+import { lockOutput } from "../journal/lock.js";
+import { replayJournalFile } from "../journal/replay-journal.js";
 import { readReportJobs, stampOf } from "../outputs/index.js";
-import { lockOutput } from "./lock.js";
 import { findOrphans, type Orphan, removeFiles, unreferencedOriginals } from "./orphans.js";
-import { replayJournalFile } from "./replay-journal.js";
 
 /** What `prune` found (and, with `remove`, removed). */
 export interface PruneResult {

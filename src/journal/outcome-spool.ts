@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { JobOutcome } from "./job-outcome.js";
+import type { JobOutcome } from "../model/job-outcome.js";
 
 /** Closes a spool's file once nothing can read the spool any more. */
 const closing = new FinalizationRegistry<number>((fd) => {

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JournalEntry } from "../../src/run/journal.js";
-import { openJournal } from "../../src/run/open-journal.js";
-import { type PriceOf, tallySpend } from "../../src/run/spend.js";
+import type { JournalEntry } from "../../src/journal/journal.js";
+import { openJournal } from "../../src/journal/open-journal.js";
+import { type PriceOf, tallySpend } from "../../src/journal/spend.js";
 import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { JournalEntry, NewEntry } from "../../src/run/journal.js";
-import { carrySpend, type PriceOf, spendOf, tallySpend } from "../../src/run/spend.js";
+import type { JournalEntry, NewEntry } from "../../src/journal/journal.js";
+import { carrySpend, type PriceOf, spendOf, tallySpend } from "../../src/journal/spend.js";
 
 const EP = "fal-ai/bytedance/seedream/v4.5/edit";
 // Every key costs $0.04 an image and makes at most 2.

@@ -1,14 +1,15 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { KeyState } from "../journal/key-state.js";
+import { replayJournalFile } from "../journal/replay-journal.js";
+import { resultImageCount } from "../model/image-record.js";
+import type { JobPhase } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
-import { heldAtFal } from "./budget.js";
-import { deliveryFor } from "./delivery.js";
-import type { JobPhase } from "./job-phase.js";
-import { decideStart, journalPhase, type ResumeOptions } from "./job-resume.js";
-import type { KeyState } from "./job-state.js";
-import { replayJournalFile } from "./replay-journal.js";
-import { extOf, resultImageCount } from "./resume.js";
-import { SourceMismatches } from "./source-check.js";
+import { heldAtFal } from "../run/budget.js";
+import { deliveryFor } from "../run/delivery.js";
+import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
+import { extOf } from "../run/resume.js";
+import { SourceMismatches } from "../run/source-check.js";
 
 /** What a run into an output folder would do with each job, told before it runs. */
 export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { JournalEntry } from "../../src/run/journal.js";
-import { StatusHistory } from "../../src/run/status-history.js";
+import type { JournalEntry } from "../../src/journal/journal.js";
+import { StatusHistory } from "../../src/journal/status-history.js";
 
 const at = (t: number, e: Record<string, unknown>) => ({ t, ...e }) as JournalEntry;
 

@@ -1,6 +1,5 @@
-import type { FalFailure } from "../fal/index.js";
-import type { SavedImage } from "../outputs/index.js";
-import type { FailureClass, Stage } from "./retry-policy.js";
+import type { FailureClass, FalFailure, Stage } from "./failure.js";
+import type { SavedImage } from "./image-record.js";
 
 /** When each step of a job happened, in epoch milliseconds from the run's clock. */
 export interface JobTimings {

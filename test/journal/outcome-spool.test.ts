@@ -1,8 +1,8 @@
 import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JobOutcome } from "../../src/run/job-outcome.js";
-import { OutcomeSpool } from "../../src/run/outcome-spool.js";
+import { OutcomeSpool } from "../../src/journal/outcome-spool.js";
+import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();

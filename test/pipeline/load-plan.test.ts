@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPlan } from "../../src/load/load-plan.js";
+import { loadPlan } from "../../src/pipeline/load-plan.js";
 import { planJson } from "../../src/plan/index.js";
 import { pngBytes, writePng } from "../helpers/images.js";
 import { writeFiles } from "../helpers/manifests.js";

@@ -5,26 +5,29 @@ import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import { createEditClient, createRequestHistory, type FalAccess, Traffic } from "../fal/index.js";
-import { type LoadPlanOptions, loadPlan } from "../load/load-plan.js";
-import { pricePlan } from "../load/price-plan.js";
+import type { Journal } from "../journal/journal.js";
+import type { replay } from "../journal/key-state.js";
+import { lockOutput } from "../journal/lock.js";
+import { openJournal } from "../journal/open-journal.js";
+import { priceBook } from "../journal/spend.js";
+import { UploadCache } from "../journal/upload-cache.js";
 import { type Logger, silentLogger } from "../log/logger.js";
+import type { JobPhase } from "../model/job-phase.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
+import type { StreamedReport } from "../report/index.js";
 import { countJobs } from "../report/merge-report.js";
-import { type ExecuteOptions, type ExecuteResult, executePlan } from "./execute-plan.js";
-import { limitHeapGrowth } from "./heap-growth.js";
+import { type ExecuteOptions, executePlan } from "../run/execute-plan.js";
+import { limitHeapGrowth } from "../run/heap-growth.js";
+import { decideStart, journalPhase, type ResumeOptions, startLabel } from "../run/job-resume.js";
+import { verifyImages } from "../run/resume.js";
+import type { RunEnd } from "../run/run-stop.js";
+import { pendingAtFal, SourceMismatches, stateForSource } from "../run/source-check.js";
+import { writeRunReport } from "./finish-run.js";
 import { ReviewPass } from "./honour-review.js";
-import type { JobPhase } from "./job-phase.js";
-import { decideStart, journalPhase, type ResumeOptions, startLabel } from "./job-resume.js";
-import type { replay } from "./job-state.js";
-import type { Journal } from "./journal.js";
-import { lockOutput } from "./lock.js";
-import { openJournal } from "./open-journal.js";
+import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { findOrphans } from "./orphans.js";
-import { verifyImages } from "./resume.js";
-import { pendingAtFal, SourceMismatches, stateForSource } from "./source-check.js";
-import { priceBook } from "./spend.js";
-import { UploadCache } from "./upload-cache.js";
+import { pricePlan } from "./price-plan.js";
 import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
@@ -44,8 +47,9 @@ export interface RunPipelineOptions
       | "hooks"
       | "signal"
       | "onProgress"
-      | "keepRuns"
     > {
+  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
+  readonly keepRuns?: number;
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
   /** The runner's version, named in the run's first log line. */
@@ -151,7 +155,6 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("hooks"),
     ...pick("signal"),
     ...pick("onProgress"),
-    ...pick("keepRuns"),
     ...pick("retryFailed"),
     ...(options.fetch ? { downloadFetch: options.fetch } : {}),
   };
@@ -197,7 +200,7 @@ async function startsOfRun(
 }
 
 /** The counts over the jobs the run took: the report's own when it took them all (no pass). */
-function runCounts(report: ExecuteResult["report"], plan: Plan): ReturnType<typeof countJobs> {
+function runCounts(report: StreamedReport, plan: Plan): ReturnType<typeof countJobs> {
   const t = report.totals;
   if (plan.jobs.length === t.jobs) {
     const { jobs, succeeded, failed, skipped, canceled, unfinished, not_run, images, bytes } = t;
@@ -212,14 +215,20 @@ function runCounts(report: ExecuteResult["report"], plan: Plan): ReturnType<type
 }
 
 /** What `runPipeline` returns: the run's result, where it went, and what the review found. */
-export type PipelineResult = ExecuteResult & {
+export interface PipelineResult {
+  /** The run's report (its jobs are made as they are read: see `buildReport`). */
+  readonly report: StreamedReport;
+  /** Why the run ended. */
+  readonly end: RunEnd;
+  /** fal's message when the credentials were rejected. */
+  readonly endMessage?: string;
   readonly outputDir: string;
   readonly reviewWarnings: readonly string[];
   /** Output files found not as written (missing, or other bytes), made again from the originals. */
   readonly differs: readonly string[];
   /** The counts over the jobs this run took (the report's totals cover every job of the manifest). */
   readonly runTotals: ReturnType<typeof countJobs>;
-};
+}
 
 /**
  * Reads, plans and runs a manifest, durably: one run at a time per output folder (a lock), a
@@ -293,12 +302,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const cap = options.maxCostUsd ?? maxCostUsd;
-    const result = await executePlan({
+    const executed = await executePlan({
       ...passedOn(options),
       plan,
-      ...(allJobs.length === plan.jobs.length ? {} : { allJobs }),
-      orphans,
-      manifestPath: options.manifestPath,
       outputDir,
       client,
       traffic,
@@ -307,19 +313,40 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       starts,
       journal,
       logger,
-      journalFacts: () => opened.facts(runId),
       requestHistory: createRequestHistory({
         target: options.access.target,
         credentials: options.access.credentials,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
       knownRequests,
-      decorateReport: (report) => reviewPass.decorate(report),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
-      falTarget: options.access.description,
       ...(cap === undefined ? {} : { maxCostUsd: cap }),
     });
+    const report = await writeRunReport({
+      plan,
+      outcomes: executed.outcomes,
+      runId: executed.runId,
+      manifestPath: options.manifestPath,
+      outputDir,
+      startedAt: executed.startedAt,
+      finishedAt: executed.finishedAt,
+      falTarget: options.access.description,
+      concurrency: executed.concurrency,
+      end: executed.end,
+      traffic,
+      ...(await opened.facts(runId)),
+      logger,
+      keepRuns: options.keepRuns,
+      decorate: (r) => reviewPass.decorate(r),
+      ...(allJobs.length === plan.jobs.length ? {} : { allJobs }),
+      orphans,
+    });
+    const result = {
+      report,
+      end: executed.end,
+      ...(executed.endMessage === undefined ? {} : { endMessage: executed.endMessage }),
+    };
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
     const review = await writeReview(outputDir, result.report, logger);
     const runTotals = runCounts(result.report, plan);

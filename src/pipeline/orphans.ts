@@ -1,7 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { KeyState } from "../journal/key-state.js";
 import { originalFile, sidecarPath, stampOf } from "../outputs/index.js";
-import type { KeyState } from "./job-state.js";
 
 /** Outputs left by a job that is no longer in the manifest (a row removed or filtered out). */
 export interface Orphan {

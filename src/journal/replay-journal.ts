@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { type KeyState, replayEntry } from "./job-state.js";
 import type { JournalEntry } from "./journal.js";
+import { type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
 
 /**

@@ -1,5 +1,6 @@
-import type { ImageRecord, JournalEntry } from "./journal.js";
-import type { Doubt } from "./reconcile.js";
+import type { Doubt } from "../model/doubt.js";
+import type { ImageRecord } from "../model/image-record.js";
+import type { JournalEntry } from "./journal.js";
 
 /** Where a job (by key) stands after everything the journal says. */
 export interface KeyState {
