@@ -3,6 +3,7 @@ import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import { addFolderCommands, addSchemaCommand } from "./folder-commands.js";
 import { showDefaultsAsWritten } from "./help-defaults.js";
+import { addInitCommand } from "./init-command.js";
 import { addManifestCommands } from "./manifest-commands.js";
 import { addReviewCommands } from "./review-commands.js";
 import { addRunCommand } from "./run-options.js";
@@ -20,6 +21,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", EXIT_CODES_HELP);
 
+  addInitCommand(program, io, done);
   addManifestCommands(program, io, done);
   addRunCommand(program, io, done);
 

@@ -62,5 +62,11 @@ describe("installed from its tarball, used from anywhere", () => {
     );
     expect(demo.stdout).toContain("6 jobs: 6 succeeded, 0 failed");
     expect(demo.stdout).toContain("report: output/demo/report.json");
+
+    // `init` finds its example in the installed package.
+    const init = await run(bin, ["init", "starter"], { cwd: elsewhere, env });
+    expect(init.stdout).toMatch(/^wrote catalog\.yaml, products\.csv and 4 photos in starter\//);
+    const starter = await run(bin, ["validate", "catalog.yaml"], { cwd: join(elsewhere, "starter"), env });
+    expect(starter.stdout).toBe("catalog.yaml: valid, 6 jobs, 6 images, 3 files to upload\n");
   }, 240_000);
 });
