@@ -34,6 +34,20 @@ export function formatIssue(issue: ManifestIssue): string {
   return issue.field ? `${where}: ${issue.field}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** Issues a ManifestError's message lists; the rest are counted (a hostile file can make millions). */
+const LISTED_ISSUES = 100;
+/** Characters of one listed issue: a message may quote a value of any length. */
+const ISSUE_CHARS = 1000;
+
+function listIssues(sorted: readonly ManifestIssue[]): string {
+  const lines = sorted
+    .slice(0, LISTED_ISSUES)
+    .map(formatIssue)
+    .map((l) => (l.length > ISSUE_CHARS ? `${l.slice(0, ISSUE_CHARS)}…` : l));
+  if (sorted.length > LISTED_ISSUES) lines.push(`… and ${sorted.length - LISTED_ISSUES} more issues`);
+  return lines.join("\n");
+}
+
 /** A manifest that cannot run; carries every issue found, not only the first. */
 export class ManifestError extends PipelineError {
   readonly issues: readonly ManifestIssue[];
@@ -41,7 +55,7 @@ export class ManifestError extends PipelineError {
   constructor(issues: readonly ManifestIssue[]) {
     // In file order, as an editor lists them.
     const sorted = [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
-    super("MANIFEST_INVALID", sorted.map(formatIssue).join("\n"));
+    super("MANIFEST_INVALID", listIssues(sorted));
     this.name = "ManifestError";
     this.issues = sorted;
   }

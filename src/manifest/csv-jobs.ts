@@ -1,6 +1,7 @@
 import { type EndpointDefinition, findEndpoint, type InputKind, modelNames } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
 import { OWN_COLUMNS } from "./csv-header.js";
+import { envRefusal } from "./env-access.js";
 import { checkSize, sizeValue } from "./sizes.js";
 import { unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
@@ -54,10 +55,15 @@ export class CsvJobBuilder {
       return undefined;
     }
     for (const v of t.variables) {
-      const value = this.environment[v.slice(4)];
+      const name = v.slice(4);
+      const refusal = v.startsWith("env.") ? envRefusal(name, undefined) : undefined;
+      const value = this.environment[name];
       if (!v.startsWith("env."))
         this.issues.push(issue(at, `\`{{${v}}}\`: a standalone CSV has no variables but {{env.NAME}}`));
-      else if (value !== undefined) this.env[v.slice(4)] = value;
+      else if (refusal) {
+        this.issues.push(issue(at, `\`{{${v}}}\`: ${refusal}`));
+        this.env[name] = "";
+      } else if (value !== undefined) this.env[name] = value;
     }
     return { template: t, at };
   }

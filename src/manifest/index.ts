@@ -1,3 +1,6 @@
+export { ENV_PREFIX } from "./env-access.js";
+export { LIMITS } from "./limits.js";
+export { type BoundedRead, formatBytes, readRegularFile } from "./read-bounded.js";
 export { type ReadManifestOptions, readManifest } from "./read-manifest.js";
 export { manifestJsonSchema } from "./schema.js";
 export type {

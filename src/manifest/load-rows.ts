@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { CsvError } from "csv-parse";
 import { parse } from "csv-parse/sync";
 import type { ManifestIssue } from "../errors.js";
 import { type Delimiter, delimiterName, detectDelimiter, unclosedQuote } from "./csv-text.js";
+import { LIMITS } from "./limits.js";
+import { readRegularFile } from "./read-bounded.js";
 import type { Located, Row, SkippedRow } from "./types.js";
 
 /** Rows (and the records that could not be read), or the issues that stop the file. */
@@ -110,6 +111,16 @@ interface Records {
   unclosed: boolean;
 }
 
+/** A limit of LIMITS passed: the file stops there, with this message (the reader cannot go on). */
+class CsvLimitError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Runs csv-parse over the text, numbering kept and broken records alike, so row numbers hold. */
 function readRecords(text: string, file: string, delimiter: Delimiter): Records {
   const r: Records = { columns: [], kept: [], broken: [], quoting: false, unclosed: false };
@@ -119,7 +130,14 @@ function readRecords(text: string, file: string, delimiter: Delimiter): Records 
     delimiter,
     skip_empty_lines: true,
     skip_records_with_error: true,
+    // Bounds the reader's buffers: a 200 MB cell is one error, not 1 GB of memory.
+    max_record_size: LIMITS.csvRecordChars,
     columns: (header: string[]) => {
+      if (header.length > LIMITS.csvColumns)
+        throw new CsvLimitError(
+          `CSV: the header has ${header.length} columns; at most ${LIMITS.csvColumns} are read (check the field separator)`,
+          1,
+        );
       r.columns = header.map((h) => h.trim());
       return r.columns;
     },
@@ -130,6 +148,12 @@ function readRecords(text: string, file: string, delimiter: Delimiter): Records 
     },
     on_skip: (error: CsvError | undefined) => {
       if (!error) return;
+      // csv-parse drops every record after this one: the file cannot be read on.
+      if (error.code === "CSV_MAX_RECORD_SIZE")
+        throw new CsvLimitError(
+          `CSV: a record is over ${LIMITS.csvRecordChars} characters (is a quote left open, or a cell pasted by mistake?)`,
+          Number(error.lines) || 1,
+        );
       if (QUOTE_ERRORS.has(String(error.code))) r.quoting = true;
       if (error.code === "CSV_QUOTE_NOT_CLOSED") {
         r.unclosed = true;
@@ -163,6 +187,8 @@ export function parseCsvRows(text: string, file: string, options: CsvOptions = {
   try {
     records = readRecords(text, file, delimiter);
   } catch (error) {
+    if (error instanceof CsvLimitError)
+      return { ok: false, issues: [issue({ file, line: error.line, column: 1, field: "" }, error.message)] };
     if (!(error instanceof CsvError)) throw error;
     if (error.code === "CSV_QUOTE_NOT_CLOSED")
       return { ok: false, issues: [unclosed(text, file, delimiter, [])] };
@@ -210,16 +236,9 @@ export async function loadCsvRows(
   at: Located,
   options: CsvOptions = {},
 ): Promise<LoadedRows> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      issues: [issue(at, code === "ENOENT" ? `file not found: ${path}` : `cannot read ${path} (${code})`)],
-    };
-  }
+  const read = await readRegularFile(path, LIMITS.csvBytes);
+  if ("refused" in read) return { ok: false, issues: [issue(at, read.refused)] };
+  const text = read.bytes.toString("utf8");
   return parseCsvRows(text, displayFile, options);
 }
 

@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
+import { LIMITS } from "./limits.js";
+import { readRegularFile } from "./read-bounded.js";
 import { type CsvManifestOptions, readCsvManifest } from "./read-csv-manifest.js";
 import { readYamlManifest } from "./read-yaml-manifest.js";
 import type { ReadResult } from "./types.js";
@@ -21,25 +22,24 @@ export async function readManifest(
 ): Promise<ReadResult> {
   const file = resolve(manifestPath);
   const env = options.env ?? process.env;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+  const csv = extname(file).toLowerCase() === ".csv";
+  const read = await readRegularFile(file, csv ? LIMITS.csvBytes : LIMITS.yamlBytes);
+  if ("refused" in read)
     return {
       ok: false,
+      // The path is the one given, as every other message of this file names it.
       issues: [
         {
           file: manifestPath,
           line: 1,
           column: 1,
           field: "",
-          message: code === "ENOENT" ? "file not found" : `cannot read (${code})`,
+          message: read.refused.replace(file, manifestPath),
         },
       ],
     };
-  }
-  return extname(file).toLowerCase() === ".csv"
+  const text = read.bytes.toString("utf8");
+  return csv
     ? readCsvManifest(file, manifestPath, text, options, env)
     : await readYamlManifest(file, manifestPath, text, env);
 }

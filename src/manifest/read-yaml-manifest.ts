@@ -1,5 +1,6 @@
 import { findEndpoint, modelNames } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
+import { envRefusal, secretRefusal } from "./env-access.js";
 import { fieldName, type Locator } from "./locate.js";
 import { outputSettings } from "./output-settings.js";
 import type { RawManifest } from "./schema.js";
@@ -17,20 +18,48 @@ function toIssue(at: Located, message: string): ManifestIssue {
   return { file: at.file, line: at.line, column: at.column, field: at.field, message };
 }
 
-/** The environment variables every template of the manifest names. */
-function envNames(texts: Iterable<string>): string[] {
-  const names = new Set<string>();
-  for (const text of texts) {
-    const t = compileTemplate(text);
-    if (!isTemplateError(t)) for (const v of t.variables) if (v.startsWith("env.")) names.add(v.slice(4));
-  }
-  return [...names];
+type Path = readonly PropertyKey[];
+
+/** Every string of the manifest but the rows' values (data, not templates), with its path. */
+function* allStrings(value: unknown, path: Path = []): Iterable<[Path, string]> {
+  if (typeof value === "string") yield [path, value];
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* allStrings(v, [...path, i]);
+  else if (value && typeof value === "object")
+    for (const [k, v] of Object.entries(value))
+      if (path.length > 0 || (k !== "rows" && k !== "env")) yield* allStrings(v, [...path, k]);
 }
 
-function* allStrings(value: unknown): Iterable<string> {
-  if (typeof value === "string") yield value;
-  else if (Array.isArray(value)) for (const v of value) yield* allStrings(v);
-  else if (value && typeof value === "object") for (const v of Object.values(value)) yield* allStrings(v);
+/**
+ * The values of the environment variables the templates name, read once; a name the manifest
+ * may not read is an issue where it is used (credentials are refused when the template compiles).
+ */
+function readEnv(
+  raw: RawManifest,
+  env: Readonly<Record<string, string | undefined>>,
+  at: Locator,
+  issues: ManifestIssue[],
+): Record<string, string> {
+  const declared = raw.env ?? [];
+  for (const [i, name] of declared.entries()) {
+    const secret = secretRefusal(name);
+    if (secret) issues.push(toIssue(at(["env", i]), secret));
+  }
+  const values: Record<string, string> = {};
+  for (const [path, text] of allStrings(raw)) {
+    const t = compileTemplate(text);
+    if (isTemplateError(t)) continue;
+    for (const v of t.variables) {
+      if (!v.startsWith("env.")) continue;
+      const name = v.slice(4);
+      const refusal = envRefusal(name, declared);
+      if (refusal) {
+        issues.push(toIssue(at(path), `\`{{${v}}}\`: ${refusal}`));
+        // Blank, not absent: the manifest already fails here, not also as "not set" later.
+        values[name] = "";
+      } else if (env[name] !== undefined) values[name] = env[name];
+    }
+  }
+  return values;
 }
 
 /** Prices by endpoint id; an unknown model is an issue. */
@@ -79,11 +108,7 @@ export async function readYamlManifest(
     raw.output?.path ?? DEFAULT_OUTPUT_PATH,
     raw.output?.path ? ["output", "path"] : ["name"],
   );
-  const envValues: Record<string, string> = {};
-  for (const name of envNames(allStrings(raw))) {
-    const value = env[name];
-    if (value !== undefined) envValues[name] = value;
-  }
+  const envValues = readEnv(raw, env, at, issues);
   if (!outputPath) return { ok: false, issues };
   // Template-level issues do not stop here: the jobs that could be built are still expanded,
   // so every mistake is reported at once.

@@ -121,6 +121,12 @@ export const manifestSchema = z
       .describe(
         "A row with a bad value (a missing image, an empty cell a template needs): fail (default) stops before anything is sent; skip leaves the row out, reports it, and runs the rest",
       ),
+    env: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))
+      .optional()
+      .describe(
+        "Environment variables the templates may read as {{env.NAME}} (besides SEEDREAM_VAR_*); never a credential",
+      ),
     jobs: z
       .array(jobSchema)
       .min(1)

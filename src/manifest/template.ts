@@ -1,3 +1,4 @@
+import { secretRefusal } from "./env-access.js";
 import { didYouMean } from "./suggest.js";
 
 /** A filter applied to a variable's value: `{{ sku | slug }}`. */
@@ -18,12 +19,6 @@ export interface Template {
 
 const TAG = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const NAME = /^(env\.)?[A-Za-z_][A-Za-z0-9_.-]*$/;
-
-/**
- * The fal credentials. A template that read them would put the key in clear text in every
- * prompt, report, sidecar and gallery page, so no template may name them.
- */
-export const SECRET_ENV = ["FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"] as const;
 
 /**
  * A safe file-name part: accents dropped, lower case, every run of anything but letters,
@@ -51,8 +46,9 @@ export interface TemplateSyntaxError {
 function parseTag(tag: string, body: string): { name: string; filters: FilterName[] } | string {
   const [name = "", ...rest] = body.split("|").map((s) => s.trim());
   if (!NAME.test(name)) return `\`${tag}\` is not a variable: use {{name}}, {{name | slug}} or {{env.NAME}}`;
-  if (name.startsWith("env.") && (SECRET_ENV as readonly string[]).includes(name.slice(4)))
-    return `\`${tag}\`: a template may not read the fal key (${SECRET_ENV.join(", ")}); it would be written into prompts, reports and sidecars`;
+  // Refused here, not only where the manifest's list is known: no list can allow a credential.
+  const secret = name.startsWith("env.") ? secretRefusal(name.slice(4)) : undefined;
+  if (secret) return `\`${tag}\`: ${secret}`;
   const filters: FilterName[] = [];
   for (const filter of rest) {
     if (!(filter in FILTERS))
@@ -65,7 +61,7 @@ function parseTag(tag: string, body: string): { name: string; filters: FilterNam
 /**
  * Compiles `text`: `{{ name }}` is a variable (a row column or a built-in such as `size`),
  * `{{ name | slug }}` the same made safe for a file name, `{{ env.NAME }}` an environment
- * variable (never the fal key). Anything else between braces is an error.
+ * variable (never a credential; which others is `envRefusal`'s rule). Anything else between braces is an error.
  */
 export function compileTemplate(text: string): Template | TemplateSyntaxError {
   const parts: Part[] = [];

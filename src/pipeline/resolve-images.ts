@@ -1,23 +1,15 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import pLimit from "p-limit";
 import type { ManifestIssue } from "../errors.js";
+import { LIMITS, readRegularFile } from "../manifest/index.js";
 import type { ImageRef } from "../manifest/types.js";
 import { probeImage } from "../outputs/image-codec.js";
 import type { ImageUse } from "../plan/draft.js";
 
 async function readLocal(path: string, source: string): Promise<ImageRef | string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT"
-      ? `file not found: ${path}`
-      : code === "EISDIR"
-        ? `${path} is a folder, not an image`
-        : `cannot read ${path} (${code})`;
-  }
+  const read = await readRegularFile(path, LIMITS.imageBytes);
+  if ("refused" in read) return read.refused;
+  const { bytes } = read;
   try {
     const info = await probeImage(bytes);
     return {

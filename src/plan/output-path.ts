@@ -62,8 +62,32 @@ export function renderOutputPath(
   return /\\|\/\/|(^|\/)\.\.?(\/|$)/.test(result) ? posix.normalize(result.replace(/\\/g, "/")) : result;
 }
 
+/**
+ * The longest file name an output path may render to, in UTF-8 bytes. Systems allow 255; the
+ * sidecar (`.json`), a derivative's suffix, the temporary name of an atomic write and a longer
+ * extension or image number than the check renders with all add to it.
+ */
+export const MAX_FILE_NAME_BYTES = 200;
+/** The longest folder name: the system's limit. */
+export const MAX_FOLDER_NAME_BYTES = 255;
+
+function tooLong(path: string): string | undefined {
+  const parts = path.split("/");
+  for (const [i, part] of parts.entries()) {
+    const max = i === parts.length - 1 ? MAX_FILE_NAME_BYTES : MAX_FOLDER_NAME_BYTES;
+    const bytes = Buffer.byteLength(part);
+    if (bytes <= max) continue;
+    return i === parts.length - 1
+      ? `\`${part.slice(0, 40)}…\` is a file name of ${bytes} bytes; at most ${max} (systems allow 255, and the sidecar's and temporary names are longer)`
+      : `\`${part.slice(0, 40)}…\` is a folder name of ${bytes} bytes; at most ${max} (systems refuse longer)`;
+  }
+  return undefined;
+}
+
 /** Why a rendered output path cannot be used, or undefined when it can. */
 export function unsafeOutputPath(path: string): string | undefined {
+  const long = tooLong(path);
+  if (long) return long;
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
     return `\`${path}\` is absolute; output paths stay under the output folder`;
   if (path === ".." || path.startsWith("../")) return `\`${path}\` leaves the output folder`;

@@ -1,4 +1,5 @@
-import { copyFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { copyFile, truncate, writeFile } from "node:fs/promises";
 import { writePng } from "../helpers/images.js";
 
 /** A file of a case: text, or a function that writes it. */
@@ -17,6 +18,15 @@ const png =
   (w = 64, h = 48) =>
   (path: string) =>
     writePng(path, w, h);
+/** A FIFO: opening it for reading waits for a writer unless told not to. */
+const fifo = async (path: string) => {
+  execFileSync("mkfifo", [path]);
+};
+/** A file of `size` bytes that takes no room (a hole). */
+const sparse = (size: number) => async (path: string) => {
+  await writeFile(path, "");
+  await truncate(path, size);
+};
 const head = "name: bad\nmodel: seedream-v4.5\n";
 const ok = "images:\n  a: ./a.png\nprompts:\n  p: hello\n";
 const url = (i: number) => `https://img.example/${i}.png`;
@@ -215,10 +225,10 @@ export const BAD_CASES: readonly BadCase[] = [
   {
     name: "an environment variable that is not set",
     files: {
-      "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: "For {{env.BRAND_NAME}}"\n`,
+      "m.yaml": `${head}env: [BRAND_NAME]\nimages: { a: ./a.png }\nprompts:\n  p: "For {{env.BRAND_NAME}}"\n`,
       "a.png": png(),
     },
-    expected: ["<dir>/m.yaml:5:6: prompts.p: environment variable BRAND_NAME is not set"],
+    expected: ["<dir>/m.yaml:6:6: prompts.p: environment variable BRAND_NAME is not set"],
   },
   {
     name: "duplicate job ids after expansion",
@@ -416,8 +426,8 @@ export const BAD_CASES: readonly BadCase[] = [
       "a.png": png(),
     },
     expected: [
-      "<dir>/m.yaml:5:6: prompts.p: `{{ env.FAL_KEY }}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
-      "<dir>/m.yaml:7:9: output.path: `{{env.FAL_KEY_SECRET}}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
+      "<dir>/m.yaml:5:6: prompts.p: `{{ env.FAL_KEY }}`: a template may not read FAL_KEY: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars",
+      "<dir>/m.yaml:7:9: output.path: `{{env.FAL_KEY_SECRET}}`: a template may not read FAL_KEY_SECRET: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars",
     ],
   },
   {
@@ -425,7 +435,37 @@ export const BAD_CASES: readonly BadCase[] = [
     files: { "jobs.csv": "id,prompt,image_urls\nj1,Key {{env.FAL_KEY_ID}},https://img.example/1.png\n" },
     model: "seedream-v4.5",
     expected: [
-      "<dir>/jobs.csv:2:2: prompt: `{{env.FAL_KEY_ID}}`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars",
+      "<dir>/jobs.csv:2:2: prompt: `{{env.FAL_KEY_ID}}`: a template may not read FAL_KEY_ID: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars",
+    ],
+  },
+  {
+    name: "other credentials, even listed under env (#24)",
+    files: {
+      "m.yaml": `${head}env: [BRAND, GITHUB_TOKEN]\nimages: { a: ./a.png }\nprompts:\n  p: "{{env.AWS_SECRET_ACCESS_KEY}} {{env.GITHUB_TOKEN}} {{env.BRAND}}"\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:3:14: env[1]: a template may not read GITHUB_TOKEN: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars",
+      "<dir>/m.yaml:6:6: prompts.p: `{{env.AWS_SECRET_ACCESS_KEY}}`: a template may not read AWS_SECRET_ACCESS_KEY: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars",
+    ],
+  },
+  {
+    name: "an environment variable the manifest does not list (#24)",
+    files: {
+      "m.yaml": `${head}images: { a: ./a.png }\nprompts:\n  p: "For {{env.HOME}} {{env.SEEDREAM_VAR_BRAND}}"\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:5:6: prompts.p: `{{env.HOME}}`: HOME is not listed under `env:`: a template reads only the variables the manifest lists there (add `env: [HOME]`) or those named SEEDREAM_VAR_*",
+      "<dir>/m.yaml:5:6: prompts.p: environment variable SEEDREAM_VAR_BRAND is not set",
+    ],
+  },
+  {
+    name: "a standalone CSV reads only SEEDREAM_VAR_* (#24)",
+    files: { "jobs.csv": "id,prompt,image_urls\nj1,For {{env.USER}},https://img.example/1.png\n" },
+    model: "seedream-v4.5",
+    expected: [
+      "<dir>/jobs.csv:2:2: prompt: `{{env.USER}}`: a standalone CSV reads only environment variables named SEEDREAM_VAR_*, not USER (or use a YAML manifest, which lists the ones it reads under `env:`)",
     ],
   },
   {
@@ -576,6 +616,64 @@ export const BAD_CASES: readonly BadCase[] = [
       "a.png": png(),
     },
     expected: ["<dir>/data/rows.csv:2:2: image: file not found: <dir>/photos/A1.png"],
+  },
+  {
+    name: "row images that are devices or a FIFO, refused before a byte is read (#24)",
+    files: {
+      "m.yaml": `${head}${ok}rows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p, images: [a, "{{image}}"] }\n`,
+      "rows.csv": "sku,image\nA1,/dev/zero\nA2,/dev/urandom\nA3,pipe.png\n",
+      "a.png": png(),
+      "pipe.png": fifo,
+    },
+    expected: [
+      "<dir>/rows.csv:2:2: image: /dev/zero is not a regular file (a device, FIFO or socket)",
+      "<dir>/rows.csv:3:2: image: /dev/urandom is not a regular file (a device, FIFO or socket)",
+      "<dir>/rows.csv:4:2: image: <dir>/pipe.png is not a regular file (a device, FIFO or socket)",
+    ],
+  },
+  {
+    name: "an image over the size cap, refused without reading it (#24)",
+    files: { "m.yaml": `${head}${ok}`, "a.png": sparse(50 * 1024 * 1024 + 1) },
+    expected: ["<dir>/m.yaml:4:6: images.a: <dir>/a.png is over the 50 MiB limit"],
+  },
+  {
+    name: "a rows file over the size cap (#24)",
+    files: {
+      "m.yaml": `${head}${ok}rows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": sparse(128 * 1024 * 1024 + 1),
+      "a.png": png(),
+    },
+    expected: ["<dir>/m.yaml:7:7: rows: <dir>/rows.csv is over the 128 MiB limit"],
+  },
+  {
+    name: "a CSV cell over the record cap stops the file with one error (#24)",
+    files: {
+      "m.yaml": `${head}${ok}rows: ./rows.csv\njobs:\n  - { id: "{{sku}}", prompt: p }\n`,
+      "rows.csv": `sku,name\nA1,Shoe\nA2,"${"x".repeat(1024 * 1024 + 1)}"\nA3,Hat\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/rows.csv:3:1: CSV: a record is over 1048576 characters (is a quote left open, or a cell pasted by mistake?)",
+    ],
+  },
+  {
+    name: "a CSV header of too many columns is one error (#24)",
+    files: { "jobs.csv": `id,prompt,image_urls${",x".repeat(1000)}\nj1,hi,https://img.example/1.png\n` },
+    model: "seedream-v4.5",
+    expected: [
+      "<dir>/jobs.csv:1:1: CSV: the header has 1003 columns; at most 1000 are read (check the field separator)",
+    ],
+  },
+  {
+    name: "output names over 255 bytes are refused before anything is paid (#24)",
+    files: {
+      "m.yaml": `${head}${ok}rows: [{ sku: "${"é".repeat(130)}" }, { sku: "${"é".repeat(110)}" }]\njobs:\n  - { id: "{{sku | slug}}", prompt: p }\noutput:\n  path: "{{sku}}/{{sku}}-{{n}}.{{ext}}"\n`,
+      "a.png": png(),
+    },
+    expected: [
+      `<dir>/m.yaml:11:9: output.path: \`${"é".repeat(40)}…\` is a folder name of 260 bytes; at most 255 (systems refuse longer) (job \`${"e".repeat(130)}-auto_2K\`)`,
+      `<dir>/m.yaml:11:9: output.path: \`${"é".repeat(40)}…\` is a file name of 226 bytes; at most 200 (systems allow 255, and the sidecar's and temporary names are longer) (job \`${"e".repeat(110)}-auto_2K\`)`,
+    ],
   },
 ];
 

@@ -21,7 +21,7 @@ describe("readManifest", () => {
     const dir = await tempDir();
     await writeFiles(dir, {
       "m.yaml":
-        "\ufeffname: crlf\r\nmodel: seedream-v5-lite\r\nimages:\r\n  a: ./a.png\r\nprompts:\r\n  p: For {{env.BRAND}}\r\n",
+        "\ufeffname: crlf\r\nmodel: seedream-v5-lite\r\nenv: [BRAND, OTHER]\r\nimages:\r\n  a: ./a.png\r\nprompts:\r\n  p: For {{env.BRAND}}\r\n",
       "a.png": (p) => writePng(p, 40, 30),
     });
     const m = await readValid(join(dir, "m.yaml"), { env: { BRAND: "Stride", OTHER: "x" } });

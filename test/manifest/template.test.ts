@@ -35,13 +35,26 @@ describe("templates", () => {
     expect([out, empty]).toEqual(["x", ["a", "b"]]);
   });
 
-  it("refuses the fal credentials, and unknown filters with a hint", () => {
-    for (const name of ["FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"])
+  it("refuses credentials and secret-looking names, and unknown filters with a hint", () => {
+    for (const name of [
+      "FAL_KEY",
+      "FAL_KEY_ID",
+      "FAL_KEY_SECRET",
+      "FAL_KEYS",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "AWS_PROFILE",
+      "GITHUB_TOKEN",
+      "OPENAI_API_KEY",
+      "DB_PASSWORD",
+      "SEEDREAM_VAR_API_KEY",
+    ])
       expect(compileTemplate(`x {{env.${name}}}`)).toEqual({
         offset: 2,
-        message: `\`{{env.${name}}}\`: a template may not read the fal key (FAL_KEY, FAL_KEY_ID, FAL_KEY_SECRET); it would be written into prompts, reports and sidecars`,
+        message: `\`{{env.${name}}}\`: a template may not read ${name}: it is or looks like a credential (FAL_*, AWS_*, or a name with KEY, SECRET, TOKEN, PASSWORD, AUTH…), and would be written into prompts, reports and sidecars`,
       });
-    expect(isTemplateError(compileTemplate("{{env.FAL_KEYS}}"))).toBe(false);
+    for (const name of ["BRAND", "SEEDREAM_VAR_SEASON", "HOME"])
+      expect(isTemplateError(compileTemplate(`{{env.${name}}}`))).toBe(false);
     expect(compileTemplate("{{ sku | slg }}")).toEqual({
       offset: 0,
       message: "`{{ sku | slg }}`: unknown filter `slg`, did you mean `slug`?",

@@ -12,11 +12,14 @@ describe("loadPlan", () => {
   it("chains read → expand → resolve → plan: {{env.NAME}} filled, images read", async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
-      "m.yaml": "name: e\nmodel: seedream-v5-lite\nimages:\n  a: ./a.png\nprompts:\n  p: For {{env.BRAND}}\n",
+      "m.yaml":
+        "name: e\nmodel: seedream-v5-lite\nenv: [BRAND]\nimages:\n  a: ./a.png\nprompts:\n  p: For {{env.BRAND}} {{env.SEEDREAM_VAR_SEASON}}\n",
       "a.png": (p) => writePng(p, 40, 30),
     });
-    const { plan } = await loadPlan(join(dir, "m.yaml"), { env: { BRAND: "Stride" } });
-    expect(plan.jobs[0]?.input.prompt).toBe("For Stride");
+    const { plan } = await loadPlan(join(dir, "m.yaml"), {
+      env: { BRAND: "Stride", SEEDREAM_VAR_SEASON: "Fall" },
+    });
+    expect(plan.jobs[0]?.input.prompt).toBe("For Stride Fall");
     expect(plan.jobs[0]?.images[0]).toMatchObject({ kind: "file", width: 40, height: 30 });
   });
 
