@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { type PublishOutcome, publishOutput } from "../publish/index.js";
+import { type PublishedFile, type PublishOutcome, publishOutput } from "../publish/index.js";
 import { readReportFile } from "../review/read-report-file.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./streams.js";
@@ -9,14 +9,26 @@ export interface PublishFlags {
   readonly to: string;
   readonly all?: boolean;
   readonly dryRun?: boolean;
+  readonly check?: boolean;
+  readonly deleteStale?: boolean;
+  /** `--no-sidecars` makes it false. */
+  readonly sidecars: boolean;
+  readonly json?: boolean;
+  readonly allowEmulated?: boolean;
   readonly endpoint?: string;
   readonly region?: string;
+  readonly profile?: string;
   readonly forcePathStyle?: boolean;
   readonly concurrency: number;
   readonly cacheControl?: string;
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+/** At most 20 keys, then how many more. */
+function some(keys: readonly string[]): string {
+  return keys.length > 20 ? `${keys.slice(0, 20).join(", ")}, … (${keys.length} in all)` : keys.join(", ");
+}
 
 function heldLine(outcome: PublishOutcome): string {
   if (outcome.held.length === 0) return "";
@@ -26,6 +38,57 @@ function heldLine(outcome: PublishOutcome): string {
     by.set(what, (by.get(what) ?? 0) + 1);
   }
   return `held back (not approved): ${[...by].map(([what, n]) => `${n} ${what}`).join(", ")}\n`;
+}
+
+/** The stale files: those removed, or those left and how to remove them. */
+function staleLines(o: PublishOutcome, flags: PublishFlags): string {
+  const removed = o.deleted.filter((d) => d.outcome !== "failed").map((d) => d.key);
+  let text = "";
+  if (removed.length > 0)
+    text += `${flags.dryRun ? "would delete" : "deleted"} ${removed.length} stale file${removed.length === 1 ? "" : "s"}: ${some(removed)}\n`;
+  const left = o.stale.filter((k) => !removed.includes(k));
+  if (left.length > 0)
+    text += `stale: ${left.length} file${left.length === 1 ? "" : "s"} published there earlier ${left.length === 1 ? "is" : "are"} no longer chosen (approval lapsed, rejected, or gone): ${some(left)}; --delete-stale removes them\n`;
+  return text;
+}
+
+function summaryLine(o: PublishOutcome, flags: PublishFlags): string {
+  const manifest = o.manifest
+    ? `manifest ${o.manifest.key} ${o.manifest.outcome === "present" ? "unchanged" : o.manifest.outcome}`
+    : "no manifest written (a file failed)";
+  const restored = o.restored > 0 ? `, ${o.restored} missing or different there` : "";
+  const checked = flags.check ? " (checked at the destination)" : "";
+  return flags.dryRun
+    ? `dry run to ${o.destination}: ${o.files.filter((f) => f.outcome === "would send").length} files would be sent${restored}, ${o.present} already there${checked}; ${manifest}\n`
+    : `published to ${o.destination}: ${o.sent} files sent (${mb(o.bytesSent)})${restored}, ${o.present} already there${checked}, ${o.failed} failed; ${manifest}\n`;
+}
+
+/** The outcome as one JSON document (`--json`), for scripts. */
+function jsonOutcome(o: PublishOutcome, flags: PublishFlags): string {
+  const file = (f: PublishedFile) => ({
+    key: f.key,
+    outcome: f.outcome,
+    bytes: f.bytes,
+    ...(f.sha256 ? { sha256: f.sha256 } : {}),
+    ...(f.restored ? { restored: f.restored } : {}),
+    ...(f.message ? { message: f.message } : {}),
+  });
+  const body = {
+    destination: o.destination,
+    dry_run: flags.dryRun === true,
+    checked: flags.check === true,
+    sent: o.sent,
+    present: o.present,
+    failed: o.failed,
+    restored: o.restored,
+    bytes_sent: o.bytesSent,
+    files: o.files.map(file),
+    manifest: o.manifest ? file(o.manifest) : null,
+    held: o.held,
+    stale: o.stale,
+    deleted: o.deleted.map(file),
+  };
+  return `${JSON.stringify(body, null, 2)}\n`;
 }
 
 /**
@@ -38,9 +101,10 @@ export async function publishCommand(folder: string, flags: PublishFlags, io: Cl
   const s3 = {
     ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
     ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.forcePathStyle ? { forcePathStyle: true } : {}),
   };
-  const outcome = await publishOutput({
+  const o = await publishOutput({
     outputDir,
     report,
     to: flags.to,
@@ -48,25 +112,28 @@ export async function publishCommand(folder: string, flags: PublishFlags, io: Cl
     concurrency: flags.concurrency,
     ...(flags.all ? { all: true } : {}),
     ...(flags.dryRun ? { dryRun: true } : {}),
+    ...(flags.check ? { check: true } : {}),
+    ...(flags.deleteStale ? { deleteStale: true } : {}),
+    ...(flags.sidecars === false ? { sidecars: false } : {}),
+    ...(flags.allowEmulated ? { allowEmulated: true } : {}),
     ...(flags.cacheControl ? { imageCacheControl: flags.cacheControl } : {}),
     onFile: (f) => {
-      if (f.outcome === "would send") io.stdout.write(`would send ${f.key} (${f.bytes} bytes)\n`);
       if (f.outcome === "failed") io.stderr.write(`seedream-pipeline: publish ${f.key}: ${f.message}\n`);
+      if (flags.json) return;
+      if (f.outcome === "would send") io.stdout.write(`would send ${f.key} (${f.bytes} bytes)\n`);
+      if (f.restored && f.outcome === "sent") io.stdout.write(`restored ${f.key} (${f.restored} there)\n`);
     },
   });
-  const o = outcome;
+  if (flags.json) {
+    io.stdout.write(jsonOutcome(o, flags));
+    return o.failed > 0 ? EXIT.jobsFailed : EXIT.ok;
+  }
   if (o.files.length === 0 && !flags.all)
     io.stdout.write(
       `nothing approved to publish in ${folder}: review it (seedream-pipeline review ${folder}) or publish every successful image with --all\n`,
     );
-  const manifest = o.manifest
-    ? `manifest ${o.manifest.key} ${o.manifest.outcome === "present" ? "unchanged" : o.manifest.outcome}`
-    : "no manifest written (a file failed)";
-  io.stdout.write(
-    flags.dryRun
-      ? `dry run to ${o.destination}: ${o.files.filter((f) => f.outcome === "would send").length} files would be sent, ${o.present} already there; ${manifest}\n`
-      : `published to ${o.destination}: ${o.sent} files sent (${mb(o.bytesSent)}), ${o.present} already there, ${o.failed} failed; ${manifest}\n`,
-  );
+  io.stdout.write(summaryLine(o, flags));
+  io.stdout.write(staleLines(o, flags));
   io.stdout.write(heldLine(o));
   return o.failed > 0 ? EXIT.jobsFailed : EXIT.ok;
 }

@@ -4,6 +4,8 @@ import { PipelineError } from "../errors.js";
 export interface Existing {
   /** The sha256 the object was published with, when the destination knows it. */
   readonly sha256?: string;
+  /** Its size in bytes. */
+  readonly bytes?: number;
 }
 
 /** Where files are published: a folder, or an S3-compatible bucket. */
@@ -18,6 +20,13 @@ export interface Destination {
     bytes: Buffer,
     meta: { readonly sha256: string; readonly contentType: string; readonly cacheControl: string },
   ): Promise<void>;
+  /** Removes what is under `key`; nothing there is not an error. */
+  delete(key: string): Promise<void>;
+  /**
+   * Resolves what every request needs (an S3 region and credentials) once, before anything is
+   * sent, so a missing one is one error instead of one per file.
+   */
+  prepare?(): Promise<void>;
 }
 
 /** A parsed `--to`: a local folder or `s3://bucket/prefix`. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileSafely } from "../outputs/index.js";
 import type { Destination, Existing } from "./destination.js";
@@ -15,7 +15,7 @@ export function folderDestination(path: string): Destination {
     async head(key: string): Promise<Existing | undefined> {
       try {
         const bytes = await readFile(join(root, key));
-        return { sha256: createHash("sha256").update(bytes).digest("hex") };
+        return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
@@ -23,6 +23,9 @@ export function folderDestination(path: string): Destination {
     },
     async put(key, bytes) {
       await writeFileSafely(join(root, key), bytes);
+    },
+    async delete(key) {
+      await rm(join(root, key), { force: true });
     },
   };
 }

@@ -1,5 +1,6 @@
 export { type Destination, type DestinationSpec, type Existing, parseDestination } from "./destination.js";
 export { folderDestination } from "./folder-destination.js";
+export { type NotFromFal, notFromFal } from "./made-by.js";
 export { type HeldBack, type PublishItem, type PublishSelection, planPublish } from "./plan-publish.js";
 export {
   MANIFEST_KEY,
@@ -9,4 +10,4 @@ export {
   publish,
 } from "./publish.js";
 export { type PublishOutcome, type PublishOutputOptions, publishOutput } from "./publish-output.js";
-export { type S3Options, s3Destination } from "./s3-destination.js";
+export { ENDPOINT_DEFAULT_REGION, type S3Options, s3Destination } from "./s3-destination.js";

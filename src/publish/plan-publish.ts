@@ -24,6 +24,11 @@ export interface PublishSelection {
   readonly imageCacheControl?: string;
   /** Cache-Control of sidecars and the publish manifest. @default "no-cache" */
   readonly dataCacheControl?: string;
+  /**
+   * Publish each image's sidecar (its prompt, row and fal request id) beside it; false for a
+   * public bucket. @default true
+   */
+  readonly sidecars?: boolean;
 }
 
 /** Why an image is held back, for `--dry-run` and the summary. */
@@ -40,7 +45,7 @@ export const DEFAULT_DATA_CACHE = "no-cache";
 /**
  * Chooses the files to publish from the last report and the review decisions: each approved
  * image (or, with `all`, each image of a succeeded or up-to-date job) with its derivatives and
- * its sidecar. An approval made on other bytes, or under the job's earlier inputs, does not
+ * (unless `sidecars` is false) its sidecar. An approval made on other bytes, or under the job's earlier inputs, does not
  * count. Pure.
  */
 export function planPublish(
@@ -86,6 +91,7 @@ export function planPublish(
           cacheControl: imageCache,
           sha256: d.sha256,
         });
+      if (selection.sidecars === false) continue;
       items.push({
         ...base,
         path: `${o.path}.json`,

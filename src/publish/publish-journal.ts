@@ -25,8 +25,8 @@ export class PublishJournal {
     this.#fd = fd;
   }
 
-  static async open(path: string): Promise<PublishJournal> {
-    await mkdir(join(path, ".."), { recursive: true });
+  /** What the journal at `path` says is at the destination, by key, without opening it to write. */
+  static async read(path: string): Promise<{ known: Map<string, string>; text: string }> {
     const known = new Map<string, string>();
     let text = "";
     try {
@@ -36,12 +36,20 @@ export class PublishJournal {
     }
     for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
       try {
-        const e = JSON.parse(line) as { key?: unknown; sha256?: unknown };
-        if (typeof e.key === "string" && typeof e.sha256 === "string") known.set(e.key, e.sha256);
+        const e = JSON.parse(line) as { key?: unknown; sha256?: unknown; how?: unknown };
+        if (typeof e.key !== "string") continue;
+        if (e.how === "deleted") known.delete(e.key);
+        else if (typeof e.sha256 === "string") known.set(e.key, e.sha256);
       } catch {
         // A blank or torn line says nothing.
       }
     }
+    return { known, text };
+  }
+
+  static async open(path: string): Promise<PublishJournal> {
+    await mkdir(join(path, ".."), { recursive: true });
+    const { known, text } = await PublishJournal.read(path);
     const fd = openSync(path, "a");
     // A torn tail would glue onto the next line: start on a fresh one.
     if (text !== "" && !text.endsWith("\n")) writeSync(fd, "\n");
@@ -58,6 +66,13 @@ export class PublishJournal {
     writeSync(this.#fd, `${JSON.stringify({ key, sha256, how, at: new Date(at).toISOString() })}\n`);
     fsyncSync(this.#fd);
     this.known.set(key, sha256);
+  }
+
+  /** Records that `key` was removed from the destination; on disk when it returns. */
+  forget(key: string, at: number): void {
+    writeSync(this.#fd, `${JSON.stringify({ key, how: "deleted", at: new Date(at).toISOString() })}\n`);
+    fsyncSync(this.#fd);
+    this.known.delete(key);
   }
 
   close(): void {

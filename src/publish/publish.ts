@@ -16,8 +16,15 @@ export interface PublishOptions {
   readonly pipeline: string;
   readonly destination: Destination;
   readonly items: readonly PublishItem[];
-  /** List what would be sent; send nothing, write nothing. */
+  /** List what would be sent (and deleted); send nothing, write nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Ask the destination about every file (one HEAD each: size and sha256, no body) instead of
+   * trusting the journal, and send what is missing or different there. @default false
+   */
+  readonly check?: boolean;
+  /** Remove the files this folder published there earlier that are no longer chosen. @default false */
+  readonly deleteStale?: boolean;
   /** Files in flight at once. @default 8 */
   readonly concurrency?: number;
   /** @default Date.now */
@@ -29,9 +36,11 @@ export interface PublishOptions {
 /** One file, settled. */
 export interface PublishedFile {
   readonly key: string;
-  readonly outcome: "sent" | "present" | "would send" | "failed";
+  readonly outcome: "sent" | "present" | "would send" | "failed" | "deleted" | "would delete";
   readonly bytes: number;
   readonly sha256?: string;
+  /** A file the journal held but the destination did not (`--check`): sent again. */
+  readonly restored?: "missing" | "different";
   readonly message?: string;
 }
 
@@ -42,48 +51,49 @@ export interface PublishResult {
   readonly present: number;
   readonly failed: number;
   readonly bytesSent: number;
+  /** Files sent again because the destination had lost or changed them (`--check`). */
+  readonly restored: number;
+  /**
+   * Keys this output folder published to the destination earlier that are no longer chosen
+   * (an approval lapsed, an image rejected, a job gone) and are still there: removed with
+   * `deleteStale`.
+   */
+  readonly stale: readonly string[];
+  /** Stale files removed (or, in a dry run, that would be). */
+  readonly deleted: readonly PublishedFile[];
   /** The manifest's outcome (absent when a failure kept it from being written). */
   readonly manifest?: PublishedFile;
 }
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
+/** What `send` needs besides the file: the options, what is known to be there, and the clock. */
+interface Sender {
+  readonly options: PublishOptions;
+  readonly known: ReadonlyMap<string, string>;
+  readonly journal: PublishJournal | undefined;
+  readonly now: () => number;
+}
+
 /**
- * Copies the planned files to the destination, idempotently: a file the journal or the
- * destination already holds with the same sha256 is not sent again, every file confirmed is
- * journaled (so a killed publish resumes), at most `concurrency` at once. Then writes the
- * publish manifest (what is published, with hashes), by the same rule, when nothing failed.
+ * Copies the planned files to the destination, idempotently: a file the journal (or, with
+ * `check`, the destination itself) holds with the same sha256 is not sent again, every file
+ * confirmed is journaled (so a killed publish resumes), at most `concurrency` at once. When
+ * nothing failed, removes stale files if asked, then writes the publish manifest (what is
+ * published, with hashes) by the same rule.
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
-  // Long because it is the publish's sequence (journal, destination, send, manifest); each step is a call.
   const now = options.now ?? Date.now;
-  const journal = options.dryRun
-    ? undefined
-    : await PublishJournal.open(publishStatePath(options.outputDir, options.destination.id));
+  const statePath = publishStatePath(options.outputDir, options.destination.id);
+  const journal = options.dryRun ? undefined : await PublishJournal.open(statePath);
+  const known = journal?.known ?? (await PublishJournal.read(statePath)).known;
+  const sender: Sender = { options, known, journal, now };
   const limit = pLimit(options.concurrency ?? 8);
   try {
-    const settle = async (item: PublishItem): Promise<PublishedFile | undefined> => {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(join(options.outputDir, item.path));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT" && item.optional) return undefined;
-        return { key: item.path, outcome: "failed", bytes: 0, message: (error as Error).message };
-      }
-      const hash = sha256(bytes);
-      if (item.sha256 !== undefined && hash !== item.sha256)
-        return {
-          key: item.path,
-          outcome: "failed",
-          bytes: bytes.length,
-          message: "changed on disk since the run (its hash differs from the report's); run again",
-        };
-      return send(options, journal, item.path, bytes, hash, item, now);
-    };
     const settled = await Promise.all(
       options.items.map((item) =>
         limit(async () => {
-          const file = await settle(item);
+          const file = await settle(sender, item);
           if (file) options.onFile?.(file);
           return file;
         }),
@@ -91,21 +101,16 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     );
     const files = settled.filter((f): f is PublishedFile => f !== undefined);
     const failed = files.filter((f) => f.outcome === "failed").length;
+    // What this publish holds there: a sidecar the run no longer writes is stale too.
+    const chosen = new Set(files.map((f) => f.key));
+    const stale = [...known.keys()].filter((k) => k !== MANIFEST_KEY && !chosen.has(k)).sort();
+    let deleted: PublishedFile[] = [];
     let manifest: PublishedFile | undefined;
     if (failed === 0) {
-      const text = manifestText(options, files);
-      manifest = await send(
-        options,
-        journal,
-        MANIFEST_KEY,
-        Buffer.from(text),
-        sha256(Buffer.from(text)),
-        {
-          contentType: "application/json",
-          cacheControl: DEFAULT_DATA_CACHE,
-        },
-        now,
-      );
+      if (options.deleteStale) deleted = await removeStale(sender, stale, limit);
+      const text = Buffer.from(manifestText(options, files));
+      const meta = { contentType: "application/json", cacheControl: DEFAULT_DATA_CACHE };
+      manifest = await send(sender, MANIFEST_KEY, text, sha256(text), meta);
       if (!options.dryRun)
         await writeFileSafely(
           publishStatePath(options.outputDir, options.destination.id, "manifest.json"),
@@ -113,12 +118,16 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         );
     }
     const sentFiles = files.filter((f) => f.outcome === "sent");
+    const gone = new Set(deleted.filter((d) => d.outcome === "deleted").map((d) => d.key));
     return {
       files,
       sent: sentFiles.length,
       present: files.filter((f) => f.outcome === "present").length,
-      failed,
+      failed: failed + deleted.filter((d) => d.outcome === "failed").length,
       bytesSent: sentFiles.reduce((s, f) => s + f.bytes, 0),
+      restored: files.filter((f) => f.restored !== undefined).length,
+      stale: stale.filter((k) => !gone.has(k)),
+      deleted,
       ...(manifest ? { manifest } : {}),
     };
   } finally {
@@ -126,31 +135,82 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   }
 }
 
-/** Sends one file unless the journal or the destination already holds these bytes. */
+/** Reads one planned file and sends it unless it is there; undefined for an absent optional file. */
+async function settle(sender: Sender, item: PublishItem): Promise<PublishedFile | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(sender.options.outputDir, item.path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && item.optional) return undefined;
+    return { key: item.path, outcome: "failed", bytes: 0, message: (error as Error).message };
+  }
+  const hash = sha256(bytes);
+  if (item.sha256 !== undefined && hash !== item.sha256)
+    return {
+      key: item.path,
+      outcome: "failed",
+      bytes: bytes.length,
+      message: "changed on disk since the run (its hash differs from the report's); run again",
+    };
+  return send(sender, item.path, bytes, hash, item);
+}
+
+/**
+ * Sends one file unless these bytes are known to be there: by the journal, or (with `check`,
+ * or when the journal does not know) by a HEAD at the destination.
+ */
 async function send(
-  options: PublishOptions,
-  journal: PublishJournal | undefined,
+  sender: Sender,
   key: string,
   bytes: Buffer,
   hash: string,
   meta: { readonly contentType: string; readonly cacheControl: string },
-  now: () => number,
 ): Promise<PublishedFile> {
+  const { options, journal, known, now } = sender;
   const base = { key, bytes: bytes.length, sha256: hash };
   try {
-    if (journal?.has(key, hash)) return { ...base, outcome: "present" };
+    const journaled = known.get(key) === hash;
+    if (journaled && !options.check) return { ...base, outcome: "present" };
     const existing = await options.destination.head(key);
-    if (existing?.sha256 === hash) {
-      journal?.record(key, hash, "present", now());
+    if (existing?.sha256 === hash && (existing.bytes === undefined || existing.bytes === bytes.length)) {
+      if (!journaled) journal?.record(key, hash, "present", now());
       return { ...base, outcome: "present" };
     }
-    if (options.dryRun) return { ...base, outcome: "would send" };
+    const restored = journaled ? { restored: existing ? ("different" as const) : ("missing" as const) } : {};
+    if (options.dryRun) return { ...base, ...restored, outcome: "would send" };
     await options.destination.put(key, bytes, { sha256: hash, ...meta });
     journal?.record(key, hash, "sent", now());
-    return { ...base, outcome: "sent" };
+    return { ...base, ...restored, outcome: "sent" };
   } catch (error) {
     return { ...base, outcome: "failed", message: oneLine(error) };
   }
+}
+
+/** Removes the stale files, each forgotten by the journal once gone. */
+async function removeStale(
+  sender: Sender,
+  stale: readonly string[],
+  limit: ReturnType<typeof pLimit>,
+): Promise<PublishedFile[]> {
+  const { options, journal, now } = sender;
+  return Promise.all(
+    stale.map((key) =>
+      limit(async (): Promise<PublishedFile> => {
+        if (options.dryRun) return { key, outcome: "would delete", bytes: 0 };
+        try {
+          await options.destination.delete(key);
+          journal?.forget(key, now());
+          const file: PublishedFile = { key, outcome: "deleted", bytes: 0 };
+          options.onFile?.(file);
+          return file;
+        } catch (error) {
+          const file: PublishedFile = { key, outcome: "failed", bytes: 0, message: oneLine(error) };
+          options.onFile?.(file);
+          return file;
+        }
+      }),
+    ),
+  );
 }
 
 function oneLine(error: unknown): string {

@@ -28,8 +28,6 @@ const NOT_RUN: Readonly<Record<string, string>> = {
     "needs a server on port 8787; --fal-base-url against an emulator on a free port is run by the e2e tests",
   "seedream-pipeline review output/demo":
     "serves until stopped; test/e2e/review.browser.test.ts drives the review app in Chromium",
-  "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --endpoint https://<account>.r2.cloudflarestorage.com --region auto":
-    "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
   "seedream-pipeline emulator --port 8787 --concurrency 4 --inference-ms 5000-60000 --time-scale 0.01":
     "serves until stopped; test/e2e/cli-emulator.test.ts starts it, drives it and stops it with SIGTERM",
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDestination } from "../../src/publish/destination.js";
+import { notFromFal } from "../../src/publish/made-by.js";
 import { planPublish } from "../../src/publish/plan-publish.js";
 import type { Report, ReportJob } from "../../src/report/index.js";
 import type { Decision } from "../../src/review/decisions.js";
@@ -135,5 +136,37 @@ describe("parseDestination", () => {
     expect(parseDestination("s3://shop-images")).toEqual({ kind: "s3", bucket: "shop-images", prefix: "" });
     expect(() => parseDestination("s3://Bad_Bucket/x")).toThrow("`Bad_Bucket` is not a valid bucket name");
     expect(() => parseDestination("gs://b/x")).toThrow("expected a folder or s3://bucket/prefix, not gs://");
+  });
+});
+
+describe("notFromFal", () => {
+  const made = (target: string, sourceUrl: string) =>
+    ({
+      run: { fal_target: target },
+      jobs: [
+        {
+          ...job("A1", "ka", "succeeded", H("a")),
+          outputs: [{ ...job("A1", "ka", "succeeded", H("a")).outputs[0], source_url: sourceUrl }],
+        },
+        job("B2", "kb", "succeeded", H("b")),
+      ],
+    }) as unknown as Report;
+  const items = (r: Report) => planPublish(r, indexDecisions([]), { all: true }).items;
+
+  it("counts every image of a run that went elsewhere than fal, and loopback downloads of a fal run", () => {
+    const emulated = made("http://127.0.0.1:4100", "http://127.0.0.1:4100/files/results/x.png");
+    expect(notFromFal(emulated, items(emulated))).toEqual({ images: 2, where: "http://127.0.0.1:4100" });
+    const mixed = made("fal", "http://localhost:8787/files/results/x.png");
+    expect(notFromFal(mixed, items(mixed))).toEqual({ images: 1, where: "localhost:8787" });
+    const paid = made("fal", "https://v3.fal.media/files/x.png");
+    expect(notFromFal(paid, items(paid))).toBeUndefined();
+    // Only what is to be published counts.
+    expect(notFromFal(emulated, [])).toBeUndefined();
+  });
+
+  it("leaves sidecars out when asked", () => {
+    const r = made("fal", "https://v3.fal.media/files/x.png");
+    const kinds = planPublish(r, indexDecisions([]), { all: true, sidecars: false }).items.map((i) => i.kind);
+    expect(kinds).toEqual(["image", "derivative", "image", "derivative"]);
   });
 });
