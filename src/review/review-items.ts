@@ -1,44 +1,10 @@
 import { findEndpoint } from "../endpoints/index.js";
-import type { Report, ReportJob } from "../report/index.js";
+import type { Report } from "../report/index.js";
+import { rowTitle } from "../report/words.js";
+import type { InputImage, ReviewItem } from "./review-item.js";
 import { type DecisionIndex, reviewOf } from "./review-status.js";
 
-/** An input image of a job, as the review app shows it (served by content hash). */
-export interface InputImage {
-  readonly sha256: string;
-  /** As the manifest names it. */
-  readonly source: string;
-  /** An input given as a URL is shown from there (its sha256 is then empty). */
-  readonly url?: string;
-}
-
-/** One tile of the review app: one image of a job (or a job without an image, n = 0). */
-export interface ReviewItem {
-  readonly job: string;
-  readonly key: string;
-  readonly n: number;
-  readonly status: ReportJob["status"];
-  readonly model: string;
-  readonly size: string;
-  readonly prompt: string;
-  readonly row: Readonly<Record<string, string>>;
-  readonly seed?: number;
-  readonly requestId?: string;
-  readonly priceUsd?: number;
-  readonly error?: string;
-  readonly image?: {
-    readonly path: string;
-    readonly sha256: string;
-    readonly width: number;
-    readonly height: number;
-    readonly contentType: string;
-  };
-  readonly inputs: readonly InputImage[];
-  readonly review: "approved" | "rejected" | "pending" | "none";
-  readonly note?: string;
-  readonly decidedAt?: string;
-  /** Why an earlier decision no longer holds. */
-  readonly lapsed?: string;
-}
+export type { InputImage, ReviewItem } from "./review-item.js";
 
 /**
  * Every image of the report as a review tile, with its inputs and where it stands in review;
@@ -61,6 +27,7 @@ export function reviewItems(
       size: job.size_name,
       prompt: String(job.input.prompt ?? ""),
       row: job.row ?? {},
+      ...(rowTitle(job.row) ? { title: rowTitle(job.row) } : {}),
       inputs: inputsOf(job.key),
       ...(seed === undefined ? {} : { seed }),
       ...(job.request_id === undefined ? {} : { requestId: job.request_id }),

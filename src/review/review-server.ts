@@ -8,7 +8,7 @@ import { galleryThumbPath, thumbnailBytes, writeFileSafely } from "../outputs/in
 import type { DecisionStore } from "./decision-store.js";
 import { decisionInput } from "./decisions.js";
 import { filterItems, itemFacets } from "./review-items.js";
-import { reviewPage } from "./review-page.js";
+import { reviewPage, reviewScript } from "./review-page.js";
 import type { ReviewState } from "./review-state.js";
 
 const decisionsBody = z.object({ decisions: z.array(decisionInput).min(1).max(5000) }).strict();
@@ -56,10 +56,13 @@ export function reviewApp(state: ReviewState, store: DecisionStore, token: strin
   app.get("/", (c) => {
     c.header(
       "content-security-policy",
-      "default-src 'self'; img-src 'self' https: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+      "default-src 'self'; img-src 'self' https: data:; style-src 'unsafe-inline'; script-src 'self'",
     );
     return c.html(reviewPage(state.report.pipeline, token));
   });
+  app.get("/app.js", (c) =>
+    c.body(reviewScript(), 200, { "content-type": "text/javascript; charset=utf-8" }),
+  );
 
   app.get("/api/items", async (c) => {
     await state.refresh();

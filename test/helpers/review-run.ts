@@ -3,8 +3,14 @@ import { join } from "node:path";
 import { writePng } from "./images.js";
 import { type CliResult, runCli } from "./run-cli.js";
 
-/** A manifest of `skus` rows, each edited from a product photo and a studio photo, into `<dir>/out/shoes`. */
-export async function writeReviewManifest(dir: string, skus: readonly string[]): Promise<string> {
+/**
+ * A manifest of `skus` rows (a SKU, named `Shoe <sku>`, or a SKU and its product name), each
+ * edited from a product photo and a studio photo, into `<dir>/out/shoes`.
+ */
+export async function writeReviewManifest(
+  dir: string,
+  skus: ReadonlyArray<string | { readonly sku: string; readonly name: string }>,
+): Promise<string> {
   await writePng(join(dir, "product.png"), 400, 300, "#2255aa");
   await writePng(join(dir, "studio.png"), 500, 300, "#cc8844");
   const manifest = join(dir, "m.yaml");
@@ -16,7 +22,7 @@ images: { product: ./product.png, studio: ./studio.png }
 prompts: { hero: "{{name}} on a white sweep, as Figure 1 in the studio of Figure 2" }
 sizes: { square: square_hd }
 rows:
-${skus.map((s) => `  - { sku: ${s}, name: Shoe ${s} }`).join("\n")}
+${skus.map((s) => (typeof s === "string" ? `  - { sku: ${s}, name: Shoe ${s} }` : `  - { sku: ${s.sku}, name: "${s.name}" }`)).join("\n")}
 jobs: [{ id: "{{sku}}", prompt: hero }]
 `,
   );
