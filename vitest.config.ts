@@ -1,17 +1,45 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  // The examples import the package by its name, as a user's program does.
-  resolve: {
-    alias: [
-      { find: "seedream-pipeline/emulator", replacement: fileURLToPath(new URL("./src/emulator/index.ts", import.meta.url)) },
-      { find: /^seedream-pipeline$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
-    ],
+// The examples import the package by its name, as a user's program does.
+const alias = [
+  {
+    find: "seedream-pipeline/emulator",
+    replacement: fileURLToPath(new URL("./src/emulator/index.ts", import.meta.url)),
   },
+  { find: /^seedream-pipeline$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+];
+
+const BROWSER = "test/**/*.browser.test.ts";
+/** What runs the built CLI or a program as a subprocess, or reads the docs' commands. */
+const E2E = ["test/e2e/**/*.test.ts", "test/docs/**/*.test.ts"];
+
+/**
+ * Three projects: `unit` is the quick loop (`vitest run --project unit`), in process; `e2e` runs
+ * the CLI as a subprocess against the emulator; `browser` drives Chromium. `npm test` runs all.
+ */
+export default defineConfig({
+  resolve: { alias },
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...E2E, BROWSER],
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: { name: "e2e", include: E2E, exclude: [BROWSER], testTimeout: 120_000, hookTimeout: 60_000 },
+      },
+      {
+        resolve: { alias },
+        test: { name: "browser", include: [BROWSER], testTimeout: 120_000, hookTimeout: 60_000 },
+      },
+    ],
   },
 });

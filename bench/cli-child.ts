@@ -10,6 +10,13 @@ const { main } = (await import(
   new URL("../../dist/cli/main.js", import.meta.url).href
 )) as typeof import("../src/cli/main.js");
 
+// As the bin does: the CLI's process runs with its heap growth setting.
+(
+  (await import(
+    new URL("../../dist/cli/heap-growth.js", import.meta.url).href
+  )) as typeof import("../src/cli/heap-growth.js")
+).limitHeapGrowth();
+
 const started = performance.now();
 // BENCH_MEM_TRACE=<file>: a line a second of where the memory is (RSS, JS heap, buffers), to
 // see what grows with the run.

@@ -5,12 +5,17 @@
 // 100,000 jobs) runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { benchHeap, formatHeap } from "./heap-bench.js";
 import { benchPlan, formatPlanFigures } from "./plan-bench.js";
 import { benchPostprocess, formatPostprocess } from "./postprocess-bench.js";
 import { benchScale, formatScale } from "./scale-bench.js";
 import { benchScheduling, formatScheduling } from "./scheduling-bench.js";
 
 const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
+  heap: async () => {
+    const f = benchHeap();
+    return { text: formatHeap(f), data: f };
+  },
   plan: async () => {
     const f = await benchPlan(Number(process.env.BENCH_PLAN_ROWS ?? 100_000));
     return { text: formatPlanFigures(f), data: f };

@@ -1,10 +1,5 @@
 import { type Command, Option } from "commander";
-import {
-  type EmulatorFaults,
-  type InferenceTime,
-  type ScheduledOutage,
-  startEmulator,
-} from "../emulator/index.js";
+import type { EmulatorFaults, InferenceTime, ScheduledOutage } from "../emulator/index.js";
 import {
   capacitySteps,
   holdOrMs,
@@ -57,7 +52,7 @@ function faultsOf(f: EmulatorFlags): EmulatorFaults {
 
 /** `seedream-pipeline emulator`: serve until SIGINT or SIGTERM. */
 export async function emulatorCommand(flags: EmulatorFlags, io: CliIo): Promise<number> {
-  const emulator = await startEmulator({
+  const emulator = await (await import("../emulator/index.js")).startEmulator({
     port: flags.port,
     host: flags.host,
     concurrency: flags.concurrency,

@@ -1,10 +1,6 @@
 import type { Command } from "commander";
 import { PipelineError } from "../errors.js";
-import { manifestJsonSchema } from "../manifest/index.js";
-import { reportJsonSchema } from "../report/index.js";
 import { EXIT } from "./exit-codes.js";
-import { pruneCommand } from "./prune-command.js";
-import { reportCommand } from "./report-command.js";
 import type { CliIo } from "./streams.js";
 
 /** Adds `report` and `prune`: commands over an output folder that send nothing to fal. */
@@ -15,7 +11,10 @@ export function addFolderCommands(program: Command, io: CliIo, done: (code: numb
       "rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)",
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
-    .action(async (folder: string) => done(await reportCommand(folder, io)));
+    .action(async (folder: string) => {
+      const { reportCommand } = await import("./report-command.js");
+      done(await reportCommand(folder, io));
+    });
 
   program
     .command("prune")
@@ -24,9 +23,10 @@ export function addFolderCommands(program: Command, io: CliIo, done: (code: numb
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .option("--yes", "remove them (without it, only list them: a dry run)")
-    .action(async (folder: string, flags: { yes?: boolean }) =>
-      done(await pruneCommand(folder, flags.yes === true, io)),
-    );
+    .action(async (folder: string, flags: { yes?: boolean }) => {
+      const { pruneCommand } = await import("./prune-command.js");
+      done(await pruneCommand(folder, flags.yes === true, io));
+    });
 }
 
 /** Adds `schema`: the JSON Schemas of the manifest and of report.json. */
@@ -37,10 +37,13 @@ export function addSchemaCommand(program: Command, io: CliIo, done: (code: numbe
       "print the JSON Schema of the manifest (for editors: # yaml-language-server: $schema=…) or of report.json",
     )
     .argument("[which]", "manifest or report", "manifest")
-    .action((which: string) => {
+    .action(async (which: string) => {
       if (which !== "manifest" && which !== "report")
         throw new PipelineError("USAGE", `schema: expected manifest or report, got ${which}`);
-      const schema = which === "report" ? reportJsonSchema() : manifestJsonSchema();
+      const schema =
+        which === "report"
+          ? (await import("../report/index.js")).reportJsonSchema()
+          : (await import("../manifest/index.js")).manifestJsonSchema();
       io.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
       done(EXIT.ok);
     });

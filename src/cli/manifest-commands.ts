@@ -1,6 +1,5 @@
 import { type Command, Option } from "commander";
 import { positiveNumber, wholeNumber } from "./parse-values.js";
-import { planCommand, validateCommand } from "./plan-command.js";
 import type { CliIo } from "./streams.js";
 
 /** Options every command that reads a manifest takes. */
@@ -19,7 +18,10 @@ export function addManifestCommands(program: Command, io: CliIo, done: (code: nu
       .command("validate")
       .description("check a manifest: exit 0 and a summary, or every error (file:line:column) and exit 2")
       .argument("<manifest>", "YAML pipeline or standalone CSV"),
-  ).action(async (manifest: string, flags) => done(await validateCommand(manifest, flags, io)));
+  ).action(async (manifest: string, flags) => {
+    const { validateCommand } = await import("./plan-command.js");
+    done(await validateCommand(manifest, flags, io));
+  });
 
   withManifestOptions(
     program
@@ -44,5 +46,8 @@ export function addManifestCommands(program: Command, io: CliIo, done: (code: nu
         "warn when the plan (with -o: what the run would send) can cost more than this (USD); over the manifest's max_cost_usd",
         positiveNumber,
       ),
-  ).action(async (manifest: string, flags) => done(await planCommand(manifest, flags, io)));
+  ).action(async (manifest: string, flags) => {
+    const { planCommand } = await import("./plan-command.js");
+    done(await planCommand(manifest, flags, io));
+  });
 }

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { wholeNumber } from "./parse-values.js";
-import { publishCommand } from "./publish-command.js";
-import { reviewCommand } from "./review-command.js";
 import type { CliIo } from "./streams.js";
 
 /** Adds `publish` (and `review`) to the program: what happens to images after a run. */
@@ -13,7 +11,10 @@ export function addReviewCommands(program: Command, io: CliIo, done: (code: numb
     )
     .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 0)
-    .action(async (folder: string, flags) => done(await reviewCommand(folder, flags, io)));
+    .action(async (folder: string, flags) => {
+      const { reviewCommand } = await import("./review-command.js");
+      done(await reviewCommand(folder, flags, io));
+    });
 
   program
     .command("publish")
@@ -56,5 +57,8 @@ export function addReviewCommands(program: Command, io: CliIo, done: (code: numb
     .option("--force-path-style", "bucket in the URL path, not the host name (MinIO, most local servers)")
     .option("--concurrency <n>", "files in flight at once", wholeNumber(1, 64), 8)
     .option("--cache-control <value>", "Cache-Control of images and derivatives", "public, max-age=86400")
-    .action(async (folder: string, flags) => done(await publishCommand(folder, flags, io)));
+    .action(async (folder: string, flags) => {
+      const { publishCommand } = await import("./publish-command.js");
+      done(await publishCommand(folder, flags, io));
+    });
 }

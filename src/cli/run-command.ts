@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { type Emulator, startEmulator } from "../emulator/index.js";
+import type { Emulator } from "../emulator/index.js";
 import { PipelineError } from "../errors.js";
 import { resolveFalAccess } from "../fal/index.js";
 import { createLogger } from "../log/logger.js";
@@ -68,6 +68,7 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
     if (!flags.emulator)
       resolveFalAccess({ env: io.env, ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}) });
     if (flags.emulator) {
+      const { startEmulator } = await import("../emulator/index.js");
       emulator = await startEmulator({
         concurrency: flags.emulatorConcurrency,
         timeScale: flags.emulatorTimeScale,

@@ -3,7 +3,6 @@ import { durationAtLeast, parseDuration } from "./duration.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
 import { withManifestOptions } from "./manifest-commands.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
-import { runCommand } from "./run-command.js";
 import type { CliIo } from "./streams.js";
 
 /** Where the run writes and how much it may send at once. */
@@ -141,7 +140,8 @@ export function addRunCommand(program: Command, io: CliIo, done: (code: number) 
     targetOptions,
   ])
     group(cmd);
-  cmd
-    .addHelpText("after", EXIT_CODES_HELP)
-    .action(async (manifest: string, flags) => done(await runCommand(manifest, flags, io)));
+  cmd.addHelpText("after", EXIT_CODES_HELP).action(async (manifest: string, flags) => {
+    const { runCommand } = await import("./run-command.js");
+    done(await runCommand(manifest, flags, io));
+  });
 }

@@ -18,7 +18,6 @@ import type { Plan } from "../plan/index.js";
 import type { StreamedReport } from "../report/index.js";
 import { countJobs } from "../report/merge-report.js";
 import { type ExecuteOptions, executePlan } from "../run/execute-plan.js";
-import { limitHeapGrowth } from "../run/heap-growth.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "../run/job-resume.js";
 import { verifyImages } from "../run/resume.js";
 import type { RunEnd } from "../run/run-stop.js";
@@ -239,8 +238,6 @@ export interface PipelineResult {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
-  // From the start: the journal's replay and the plan are where a no-op night's heap grows.
-  limitHeapGrowth();
   const loaded = await loadPlan(options.manifestPath, options);
   const { concurrency, maxCostUsd } = loaded;
   const logger = options.logger ?? silentLogger();

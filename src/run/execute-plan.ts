@@ -10,7 +10,6 @@ import type { Outcomes } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
 import { Budget, openBudget } from "./budget.js";
-import { limitHeapGrowth } from "./heap-growth.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import { runWindowed } from "./job-window.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
@@ -205,7 +204,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = outageGate(options, clock, logger);
-  limitHeapGrowth();
   // Before anything that must be stopped: a folder where it cannot be made fails the run here.
   const outcomes = new OutcomeSpool(options.outputDir, (cause) =>
     logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory"),

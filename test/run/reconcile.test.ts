@@ -139,8 +139,10 @@ describe("reconciling submits in doubt with fal's request history (real client, 
     const r = new Reconciler({ history, clock, pollMs: 15_000 });
     const digest = inputDigest(input("same"));
     r.sendStarted(digest); // job A's submit: fal has it (r-a), its answer is on the way
-    const b = r.resolve(doubtOf(V45, digest, since, { startTimeoutS: 2, maxRunTimeMs: 1000 }), never);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const doubt = doubtOf(V45, digest, since, { startTimeoutS: 2, maxRunTimeMs: 1000 });
+    const b = r.resolve(doubt, never);
+    // B waits past its bound, when it could decide, and still does not while A's answer is out.
+    while (clock.now() <= doubt.notAfter + 30_000) await new Promise((resolve) => setImmediate(resolve));
     r.sendEnded(digest, "r-a"); // A learns r-a: B's own submit never reached fal
     expect(await b).toEqual({ kind: "absent" });
   });
