@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { chmod, cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,33 +13,57 @@ const BIN = join(ROOT, "bin", "seedream-pipeline.js");
 const run = promisify(execFile);
 const tempDir = useTempDirs();
 
-/** README commands this test does not run, each with the reason and where it is covered instead. */
+/** Commands of the README and docs/ this test does not run, each with the reason and where it is covered instead. */
 const NOT_RUN: Readonly<Record<string, string>> = {
   "npm ci && npm start":
-    "installs the clone; what `npm start` runs (`seedream-pipeline run pipelines/demo.yaml --emulator`) is run here",
+    "installs the clone; what `npm start` runs (`seedream-pipeline run pipelines/demo.yaml --emulator`) is run from docs/running.md",
   "npm test": "this test is part of npm test",
   "npm ci": "the clone's own install, which every test run follows",
+  "npm link":
+    "links for the whole machine; the same bin/ is what every e2e test runs, and a PATH shim stands for it here",
   "npm pack": "test/e2e/install-anywhere.test.ts packs the project",
   "npm install -g ./seedream-pipeline-0.1.0.tgz":
     "installs for the whole machine; test/e2e/install-anywhere.test.ts installs the packed tarball into a temporary prefix",
-  "npm link": "links for the whole machine; the same bin/ is what every e2e test runs",
   "export FAL_KEY=...": "a placeholder for the user's own key",
+  "seedream-pipeline run catalog.yaml": "reaches fal itself: needs a real key, and pays",
   "seedream-pipeline run pipelines/demo.yaml": "reaches fal itself: needs a real key, and pays",
   "seedream-pipeline run pipelines/demo.yaml --fal-base-url http://127.0.0.1:8787":
     "needs a server on port 8787; --fal-base-url against an emulator on a free port is run by the e2e tests",
-  "seedream-pipeline review output/demo":
+  "seedream-pipeline review output/catalog":
     "serves until stopped; test/e2e/review.browser.test.ts drives the review app in Chromium",
+  "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --dry-run":
+    "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
+  "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog":
+    "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
+  "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --profile shop":
+    "needs the user's AWS profile and bucket; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
+  "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --endpoint https://<account>.r2.cloudflarestorage.com --region auto":
+    "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
   "seedream-pipeline emulator --port 8787 --concurrency 4 --inference-ms 5000-60000 --time-scale 0.01":
     "serves until stopped; test/e2e/cli-emulator.test.ts starts it, drives it and stops it with SIGTERM",
 };
 
-const shellBlocks = () =>
-  codeBlocks(join(ROOT, "README.md")).filter((b) => ["sh", "bash", "shell"].includes(b.lang));
+/** The README, then every page of docs/, in name order: the order a reader meets them. */
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
-describe("every shell command in the README", () => {
+const shellBlocks = () =>
+  DOCS.flatMap((doc) =>
+    codeBlocks(join(ROOT, doc))
+      .filter((b) => ["sh", "bash", "shell"].includes(b.lang))
+      .map((b) => ({ ...b, where: `${doc}:${b.line}` })),
+  );
+
+describe("every shell command in the README and docs/", () => {
   it("is run below, or allowlisted with a reason; the allowlist names only commands the README has", () => {
     const all = shellBlocks().flatMap(commandsOf);
     expect(all.length).toBeGreaterThan(10);
+    // A command the pages no longer have leaves the list, so it cannot rot.
     expect(Object.keys(NOT_RUN).filter((c) => !all.includes(c))).toEqual([]);
   });
 
@@ -54,23 +79,48 @@ describe("every shell command in the README", () => {
     );
     await chmod(join(shims, "seedream-pipeline"), 0o755);
     const ran: string[] = [];
+    // A page is read in one terminal: a `cd` in one block holds for the next blocks of that page.
+    const cwdOf = new Map<string, string>();
+    const here = join(clone, "..", "cwd");
     for (const block of shellBlocks()) {
       const commands = commandsOf(block).filter((c) => !(c in NOT_RUN));
       if (commands.length === 0) continue;
-      const script = `set -e\n${commands.join("\n")}\n`;
+      const page = block.where.split(":")[0] as string;
+      const script = `set -e\n${commands.join("\n")}\npwd > "${here}"\n`;
       const result = await run("sh", ["-c", script], {
-        cwd: clone,
+        cwd: cwdOf.get(page) ?? clone,
         env: { PATH: `${shims}:${process.env.PATH ?? ""}`, HOME: clone },
         maxBuffer: 64 * 1024 * 1024,
       }).catch((error: { code?: number; stderr?: string }) => {
-        throw new Error(`README.md:${block.line}: exit ${error.code}\n${script}\n${error.stderr ?? ""}`);
+        throw new Error(
+          `${block.where}: exit ${error.code} (a command that cannot run here belongs in NOT_RUN, with why)\n${script}\n${error.stderr ?? ""}`,
+        );
       });
-      expect(result.stderr, `README.md:${block.line}`).not.toMatch(/seedream-pipeline: /);
+      expect(result.stderr, block.where).not.toMatch(/seedream-pipeline: /);
+      cwdOf.set(page, (await readFile(here, "utf8")).trim());
       ran.push(...commands);
     }
-    expect(ran).toContain("seedream-pipeline run pipelines/demo.yaml --emulator");
-    // What the commands said they did, they did.
-    const report = JSON.parse(await readFile(join(clone, "output", "demo", "report.json"), "utf8"));
-    expect(report.totals).toMatchObject({ jobs: 6, succeeded: 6 });
+    expect(ran).toEqual(
+      expect.arrayContaining([
+        "seedream-pipeline init my-catalog",
+        "seedream-pipeline run catalog.yaml --emulator",
+        "seedream-pipeline run pipelines/demo.yaml --emulator",
+      ]),
+    );
+    // What the commands said they did, they did: the newcomer's path, then the demo.
+    const catalog = JSON.parse(
+      await readFile(join(clone, "my-catalog", "output", "catalog", "report.json"), "utf8"),
+    );
+    expect(catalog.totals).toMatchObject({ jobs: 6, succeeded: 6 });
+    const demo = JSON.parse(await readFile(join(clone, "output", "demo", "report.json"), "utf8"));
+    expect(demo.totals).toMatchObject({ jobs: 6, succeeded: 6 });
+    // The README's manifest is one that works, beside what init wrote.
+    const [manifest] = codeBlocks(join(ROOT, "README.md")).filter((b) => b.lang === "yaml");
+    await writeFile(join(clone, "my-catalog", "readme.yaml"), manifest?.text ?? "");
+    const valid = await run("sh", ["-c", "seedream-pipeline validate readme.yaml"], {
+      cwd: join(clone, "my-catalog"),
+      env: { PATH: `${shims}:${process.env.PATH ?? ""}`, HOME: clone },
+    });
+    expect(valid.stdout).toBe("readme.yaml: valid, 4 jobs, 4 images, 3 files to upload\n");
   }, 180_000);
 });
