@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { RUN_DEFAULTS } from "../run/defaults.js";
 import { durationAtLeast, parseDuration } from "./duration.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
 import { withManifestOptions } from "./manifest-commands.js";
@@ -57,7 +58,7 @@ function selectionOptions(cmd: Command): Command {
       "--keep-runs <n>",
       "run records (runs/<run-id>.json) to keep; older ones are removed",
       wholeNumber(1, 100_000),
-      30,
+      RUN_DEFAULTS.keepRuns,
     );
 }
 
@@ -68,13 +69,13 @@ function retryAndTimeOptions(cmd: Command): Command {
       "--retries <n>",
       "attempts at one step (submit, status, result, download) before a job fails",
       wholeNumber(1, 20),
-      5,
+      RUN_DEFAULTS.retry.maxAttempts,
     )
     .option(
       "--retry-backoff <duration>",
       "base of the jittered exponential backoff between attempts",
       parseDuration,
-      1000,
+      RUN_DEFAULTS.retry.baseMs,
     )
     .option(
       "--job-timeout <duration>",
@@ -85,13 +86,13 @@ function retryAndTimeOptions(cmd: Command): Command {
       "--start-timeout <duration>",
       "fal's bound on time waiting in its queue (x-fal-request-timeout, sent on every submit)",
       durationAtLeast(2000, "fal accepts only more than 1 second"),
-      600_000,
+      RUN_DEFAULTS.startTimeoutMs,
     )
     .option(
       "--max-run-time <duration>",
       "the longest a request runs at fal once started, fal's own retries and its listing included: with --start-timeout, how long a submit whose answer never came may still turn up in fal's request history before it is sent again",
       parseDuration,
-      600_000,
+      RUN_DEFAULTS.maxRunTimeMs,
     )
     .option(
       "--deadline <duration>",
@@ -102,12 +103,12 @@ function retryAndTimeOptions(cmd: Command): Command {
       "--outage-timeout <duration>",
       "end the run (exit 69) when fal stays unreachable this long; unfinished jobs are left for the next run",
       parseDuration,
-      600_000,
+      RUN_DEFAULTS.outageTimeoutMs,
     )
     .addOption(
       new Option("--deadline-action <action>", "at the deadline, let running requests finish or cancel them")
         .choices(["finish", "cancel"])
-        .default("finish"),
+        .default(RUN_DEFAULTS.deadlineAction),
     );
 }
 

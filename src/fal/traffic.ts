@@ -38,13 +38,14 @@ export class Traffic {
   readonly #listeners: Array<(e: CallEvent) => void> = [];
   readonly counts = new Map<FalOp, number>();
   rateLimited = 0;
-  /** Holds every call back while fal is away (see `OutageGate`); absent, calls are never held. */
-  outage: OutageGate | undefined;
-
-  /** `random` draws the jitter of the backoff after a 429 that names no time. */
+  /**
+   * `random` draws the jitter of the backoff after a 429 that names no time; `outage` holds every
+   * call back while fal is away (see `OutageGate`): without it, calls are never held.
+   */
   constructor(
     readonly clock: Clock,
     readonly random: () => number = Math.random,
+    readonly outage?: OutageGate,
   ) {}
 
   /** When the gate opens (epoch ms); 0 when it is open. */

@@ -15,7 +15,6 @@ export { refreshSidecar, sidecarPath, sidecarText } from "./sidecar.js";
 export { thumbnailBytes } from "./thumbnail.js";
 export { writeFileSafely } from "./write-file.js";
 export {
-  DEFAULT_KEEP_RUNS,
   pruneRuns,
   readReportJobs,
   touchedByRun,

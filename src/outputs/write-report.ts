@@ -4,9 +4,6 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { ReportJob, StreamedReport } from "../report/types.js";
 
-/** Run records kept in `runs/` when nothing else is said. */
-export const DEFAULT_KEEP_RUNS = 30;
-
 /** Bytes gathered before each write of a streamed file. */
 const CHUNK = 1 << 20;
 
@@ -84,7 +81,7 @@ export const touchedByRun = (job: ReportJob): boolean =>
 export async function writeRunReports(
   outputDir: string,
   report: StreamedReport,
-  keepRuns: number = DEFAULT_KEEP_RUNS,
+  keepRuns: number,
 ): Promise<void> {
   const touched = function* () {
     for (const job of report.jobs) if (touchedByRun(job)) yield job;

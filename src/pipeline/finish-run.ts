@@ -7,6 +7,7 @@ import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
+import { RUN_DEFAULTS } from "../run/defaults.js";
 import type { RunEnd } from "../run/run-stop.js";
 import type { ConcurrencySummary } from "../run/scheduler.js";
 import type { Orphan } from "./orphans.js";
@@ -67,7 +68,7 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
   const merged = partial ? await withUnselected(run, built) : built;
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   const report = run.decorate ? await run.decorate(whole) : whole;
-  await writeRunReports(run.outputDir, report, run.keepRuns);
+  await writeRunReports(run.outputDir, report, run.keepRuns ?? RUN_DEFAULTS.keepRuns);
   // The passes after (gallery, contact sheet, summary) read the jobs without their status
   // history, which report.json has: made anew on every pass, it was most of their cost.
   withHistory = false;

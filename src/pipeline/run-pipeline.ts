@@ -17,7 +17,7 @@ import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import type { StreamedReport } from "../report/index.js";
 import { countJobs } from "../report/merge-report.js";
-import { type ExecuteOptions, executePlan } from "../run/execute-plan.js";
+import { type ExecuteOptions, executePlan, outageGate } from "../run/execute-plan.js";
 import { decideStart, journalPhase, type ResumeOptions, startLabel } from "../run/job-resume.js";
 import { verifyImages } from "../run/resume.js";
 import type { RunEnd } from "../run/run-stop.js";
@@ -291,7 +291,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const knownRequests = [...states.values()].flatMap((s) => s.requests);
     opened.startsDecided();
 
-    const traffic = new Traffic(clock);
+    const traffic = new Traffic(clock, Math.random, outageGate(clock, logger));
     const client = createEditClient({
       target: options.access.target,
       credentials: options.access.credentials,

@@ -10,11 +10,12 @@ import type { Outcomes } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
 import { Budget, openBudget } from "./budget.js";
+import { RUN_DEFAULTS } from "./defaults.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import { runWindowed } from "./job-window.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
-import { DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
 import { type ConcurrencySummary, Scheduler, type SchedulerOptions } from "./scheduler.js";
@@ -26,20 +27,24 @@ export interface ExecuteOptions extends SchedulerOptions {
   /** The pipeline's output folder (`<output root>/<name>`). */
   readonly outputDir: string;
   readonly client: EditClient;
-  /** The gate and observer the client's calls pass through (see `createEditClient`). */
+  /**
+   * The gate and observer the client's calls pass through (see `createEditClient`), with the
+   * run's outage gate (see `outageGate`).
+   */
   readonly traffic: Traffic;
   readonly retry?: Partial<RetryPolicy>;
   /** Cancel a request at fal when it has no result this long after submit. */
   readonly jobTimeoutMs?: number;
   /**
    * fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`),
-   * sent on every submit so that a submit in doubt has a bound. @default 600
+   * sent on every submit so that a submit in doubt has a bound. @default RUN_DEFAULTS.startTimeoutMs / 1000
    */
   readonly startTimeoutS?: number;
   /**
    * The longest a request runs at fal once started (and is then listed in its history), in ms:
    * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. It must cover fal's
-   * own server-side retries and the delay before its history lists an ended request. @default 600000
+   * own server-side retries and the delay before its history lists an ended request.
+   * @default RUN_DEFAULTS.maxRunTimeMs
    */
   readonly maxRunTimeMs?: number;
   /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
@@ -51,7 +56,7 @@ export interface ExecuteOptions extends SchedulerOptions {
   /**
    * End the run when fal stays away (every call failing for a transport reason or 502/503/504)
    * this long: `ended_by: "fal_unavailable"`, every unfinished job left for the next run.
-   * @default 600000 (10 min)
+   * @default RUN_DEFAULTS.outageTimeoutMs
    */
   readonly outageTimeoutMs?: number;
   /** When the run must end (epoch ms): stop submitting, cancel what waits at fal. */
@@ -122,34 +127,15 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
   );
 }
 
-/**
- * Jobs admitted beyond those the fal slots hold, at least: ready to take a slot the moment one
- * frees, or delivering their results. When delivery falls behind, they fill this room and
- * nothing more is admitted until it catches up.
- */
-const DELIVERY_ROOM = 32;
-
-/** `x-fal-request-timeout` sent on every submit unless `startTimeoutS` says otherwise (s). */
-export const DEFAULT_START_TIMEOUT_S = 600;
-/** The longest run time of a request at fal, unless `maxRunTimeMs` says otherwise. */
-export const DEFAULT_MAX_RUN_TIME_MS = 10 * 60_000;
-
-/** fal counts as unavailable after this long away, unless `outageTimeoutMs` says otherwise. */
-export const DEFAULT_OUTAGE_TIMEOUT_MS = 10 * 60_000;
-
-/** The run's outage gate on the client's traffic, saying in the log when fal goes and comes back. */
-function outageGate(options: ExecuteOptions, clock: Clock, logger: Logger): OutageGate {
-  const gate =
-    options.traffic.outage ??
-    new OutageGate({
-      clock,
-      onChange: (away) =>
-        away
-          ? logger.error("fal is not answering: nothing is submitted; probing with backoff until it answers")
-          : logger.warn("fal answers again: resuming at full speed"),
-    });
-  options.traffic.outage = gate;
-  return gate;
+/** An outage gate for a run's traffic, saying in the log when fal goes and comes back. */
+export function outageGate(clock: Clock, logger: Logger): OutageGate {
+  return new OutageGate({
+    clock,
+    onChange: (away) =>
+      away
+        ? logger.error("fal is not answering: nothing is submitted; probing with backoff until it answers")
+        : logger.warn("fal answers again: resuming at full speed"),
+  });
 }
 
 /** What stops the run: the budget, the deadline and the signal of `options` (see `RunStop`). */
@@ -158,6 +144,7 @@ function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, 
     logger,
     inFlight,
     options.maxCostUsd === undefined ? undefined : new Budget(options.maxCostUsd),
+    options.traffic.outage,
     options.signal,
   );
   if (options.deadlineAt !== undefined) stop.armDeadline(options.deadlineAt, options.deadlineAction, clock);
@@ -203,7 +190,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   const scheduler = new Scheduler(clock, options.traffic, options);
   const progress = new Progress(plan.jobs.length, startedAt);
-  const gate = outageGate(options, clock, logger);
+  const gate = options.traffic.outage;
+  if (!gate)
+    throw new TypeError("executePlan: the traffic must carry the run's outage gate (see outageGate)");
   // Before anything that must be stopped: a folder where it cannot be made fails the run here.
   const outcomes = new OutcomeSpool(options.outputDir, (cause) =>
     logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory"),
@@ -213,7 +202,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     progress,
     clock,
     options.onProgress,
-    () => stop.outage(gate, options.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS, clock.now()),
+    () => stop.outage(gate, options.outageTimeoutMs ?? RUN_DEFAULTS.outageTimeoutMs, clock.now()),
   );
   logger.info(
     {
@@ -226,7 +215,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   );
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
-  stop.gate = gate;
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
@@ -235,7 +223,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
     const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
     // The jobs at fal, and as many again waiting for a slot or being delivered (see runWindowed).
-    const room = () => scheduler.concurrency + Math.max(DELIVERY_ROOM, scheduler.concurrency);
+    const room = () => scheduler.concurrency + Math.max(RUN_DEFAULTS.deliveryRoom, scheduler.concurrency);
     await runWindowed(plan.jobs, room, async (job) => {
       const outcome = await runJob(job, ctx, options.starts?.get(job.id));
       outcomes.set(job.id, outcome);
@@ -282,7 +270,7 @@ function jobContext(
     logger: run.logger,
     clock: run.clock,
     random: options.random ?? Math.random,
-    retry: { ...DEFAULT_RETRY, ...options.retry },
+    retry: { ...RUN_DEFAULTS.retry, ...options.retry },
     controller: run.scheduler.controller,
     changed: () => run.scheduler.changed(),
     slot: (fn) => run.scheduler.slot(fn),
@@ -296,8 +284,8 @@ function jobContext(
     inFlight: run.inFlight,
     jobTimeoutMs: options.jobTimeoutMs,
     bounds: {
-      startTimeoutS: options.startTimeoutS ?? DEFAULT_START_TIMEOUT_S,
-      maxRunTimeMs: options.maxRunTimeMs ?? DEFAULT_MAX_RUN_TIME_MS,
+      startTimeoutS: options.startTimeoutS ?? RUN_DEFAULTS.startTimeoutMs / 1000,
+      maxRunTimeMs: options.maxRunTimeMs ?? RUN_DEFAULTS.maxRunTimeMs,
     },
     reconciler,
     sendInDoubt: options.retryFailed === true,

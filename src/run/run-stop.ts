@@ -39,6 +39,8 @@ export class RunStop {
     readonly logger: Logger,
     readonly inFlight: ReadonlyMap<string, InFlight>,
     readonly budget: Budget | undefined,
+    /** The run's outage gate: an interrupt closes it, so no call waits there for fal to return. */
+    readonly gate: OutageGate | undefined,
     readonly interruptSignal?: AbortSignal,
   ) {
     if (interruptSignal?.aborted) this.interrupt();
@@ -88,9 +90,6 @@ export class RunStop {
     gate.close(new FalUnavailableError(`fal unavailable for ${minutes} min; nothing more is sent`));
     for (const f of this.inFlight.values()) f.abort(reason, true);
   }
-
-  /** The run's outage gate: an interrupt closes it, so no call waits there for fal to return. */
-  gate: OutageGate | undefined;
 
   /** SIGINT/SIGTERM: stop submitting; what runs at fal is left to the next run. */
   readonly interrupt = (): void => {

@@ -28,7 +28,7 @@ describe("report files", () => {
   it("runs/<run-id>.json holds only the jobs the run acted on, with the run's totals", async () => {
     const dir = await tempDir();
     const report = await syntheticCatalogReport(dir, { rows: 500, failed: [7], skippedEvery: 1 });
-    await writeRunReports(dir, report);
+    await writeRunReports(dir, report, 30);
     const run = JSON.parse(await readFile(join(dir, "runs", `${report.run.id}.json`), "utf8"));
     expect(run.jobs.map((j: { id: string }) => j.id)).toEqual(["sku-000003-banner"]);
     expect(run.totals).toEqual(report.totals);

@@ -1,0 +1,27 @@
+import { DEFAULT_RETRY } from "./retry-policy.js";
+
+/**
+ * Every default of a run, in one place: the engine falls back on these, and the CLI shows them
+ * as its options' defaults, so the two cannot drift apart. Imports nothing heavy: the CLI reads
+ * it before any command is loaded.
+ */
+export const RUN_DEFAULTS = {
+  /** fal's bound on time queued before processing starts (`x-fal-request-timeout`), in ms. */
+  startTimeoutMs: 600_000,
+  /** The longest a request runs at fal once started (and is then listed in its history), in ms. */
+  maxRunTimeMs: 600_000,
+  /** fal away this long ends the run (`ended_by: "fal_unavailable"`), in ms. */
+  outageTimeoutMs: 600_000,
+  /** At the deadline, running requests finish (or are canceled with `cancel`). */
+  deadlineAction: "finish",
+  /** Run records kept in `runs/`. */
+  keepRuns: 30,
+  /** Attempts of one step, new submits after fal's own failures, and the backoff between. */
+  retry: DEFAULT_RETRY,
+  /**
+   * Jobs admitted beyond those fal's slots hold: ready to take a slot the moment one frees, or
+   * delivering their results. When delivery falls behind they fill this room and nothing more is
+   * admitted until it catches up.
+   */
+  deliveryRoom: 32,
+} as const;
