@@ -1,31 +1,33 @@
 import type { Command } from "commander";
 import { PipelineError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
+import { type OutputFolderFlags, withOutputFolder } from "./output-folder-option.js";
 import type { CliIo } from "./streams.js";
 
 /** Adds `report` and `prune`: commands over an output folder that send nothing to fal. */
 export function addFolderCommands(program: Command, io: CliIo, done: (code: number) => void): void {
-  program
-    .command("report")
-    .description(
-      "rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)",
-    )
-    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
-    .action(async (folder: string) => {
-      const { reportCommand } = await import("./report-command.js");
-      done(await reportCommand(folder, io));
-    });
+  withOutputFolder(
+    program
+      .command("report")
+      .description(
+        "rebuild the gallery and contact sheet of an output folder and print its last run's summary (no fal call)",
+      ),
+  ).action(async (target: string, flags: OutputFolderFlags) => {
+    const { reportCommand } = await import("./report-command.js");
+    done(await reportCommand(target, flags, io));
+  });
 
-  program
-    .command("prune")
-    .description(
-      "list the outputs of jobs no longer in the manifest and fal originals no job uses; remove them with --yes",
-    )
-    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+  withOutputFolder(
+    program
+      .command("prune")
+      .description(
+        "list the outputs of jobs no longer in the manifest and fal originals no job uses; remove them with --yes",
+      ),
+  )
     .option("--yes", "remove them (without it, only list them: a dry run)")
-    .action(async (folder: string, flags: { yes?: boolean }) => {
+    .action(async (target: string, flags: OutputFolderFlags & { yes?: boolean }) => {
       const { pruneCommand } = await import("./prune-command.js");
-      done(await pruneCommand(folder, flags.yes === true, io));
+      done(await pruneCommand(target, flags, io));
     });
 }
 

@@ -1,13 +1,21 @@
 import { relative } from "node:path";
 import { prunePipeline } from "../pipeline/prune.js";
 import { EXIT } from "./exit-codes.js";
+import { outputFolderOf } from "./output-folder.js";
+import type { OutputFolderFlags } from "./output-folder-option.js";
 import type { CliIo } from "./streams.js";
 
 /**
- * `seedream-pipeline prune <folder> [--yes]`: lists the outputs of jobs no longer in the
+ * `seedream-pipeline prune <folder|manifest> [--yes]`: lists the outputs of jobs no longer in the
  * manifest and the unreferenced originals; removes them only with `--yes` (a dry run by default).
  */
-export async function pruneCommand(folder: string, yes: boolean, io: CliIo): Promise<number> {
+export async function pruneCommand(
+  target: string,
+  flags: OutputFolderFlags & { readonly yes?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const folder = await outputFolderOf(target, flags);
+  const yes = flags.yes === true;
   const r = await prunePipeline(folder, yes);
   const lines: string[] = [];
   for (const o of r.orphans)

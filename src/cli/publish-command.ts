@@ -1,11 +1,12 @@
-import { resolve } from "node:path";
 import { type PublishedFile, type PublishOutcome, publishOutput } from "../publish/index.js";
 import { readReportFile } from "../review/read-report-file.js";
 import { EXIT } from "./exit-codes.js";
+import { outputFolderOf } from "./output-folder.js";
+import type { OutputFolderFlags } from "./output-folder-option.js";
 import type { CliIo } from "./streams.js";
 
 /** Flags of `publish`, as commander parses them. */
-export interface PublishFlags {
+export interface PublishFlags extends OutputFolderFlags {
   readonly to: string;
   readonly all?: boolean;
   readonly dryRun?: boolean;
@@ -92,11 +93,11 @@ function jsonOutcome(o: PublishOutcome, flags: PublishFlags): string {
 }
 
 /**
- * `seedream-pipeline publish <folder> --to <dest>`: copies the approved images (or every
+ * `seedream-pipeline publish <folder|manifest> --to <dest>`: copies the approved images (or every
  * successful one with `--all`) and their derivatives and sidecars; exit 1 when a file failed.
  */
-export async function publishCommand(folder: string, flags: PublishFlags, io: CliIo): Promise<number> {
-  const outputDir = resolve(folder);
+export async function publishCommand(target: string, flags: PublishFlags, io: CliIo): Promise<number> {
+  const outputDir = await outputFolderOf(target, flags);
   const report = await readReportFile(outputDir);
   const s3 = {
     ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
@@ -130,7 +131,7 @@ export async function publishCommand(folder: string, flags: PublishFlags, io: Cl
   }
   if (o.files.length === 0 && !flags.all)
     io.stdout.write(
-      `nothing approved to publish in ${folder}: review it (seedream-pipeline review ${folder}) or publish every successful image with --all\n`,
+      `nothing approved to publish in ${target}: review it (seedream-pipeline review ${target}) or publish every successful image with --all\n`,
     );
   io.stdout.write(summaryLine(o, flags));
   io.stdout.write(staleLines(o, flags));

@@ -3,6 +3,8 @@ import { writeReview } from "../pipeline/write-review.js";
 import type { Report } from "../report/index.js";
 import { readReportFile } from "../review/read-report-file.js";
 import { EXIT } from "./exit-codes.js";
+import { outputFolderOf } from "./output-folder.js";
+import type { OutputFolderFlags } from "./output-folder-option.js";
 import type { CliIo } from "./streams.js";
 
 /** The run summary in a few lines. */
@@ -21,8 +23,9 @@ export function summaryLines(report: Report, where: string): string {
   );
 }
 
-/** `seedream-pipeline report <output folder>`: rebuild the gallery and print the last run's summary; no fal call. */
-export async function reportCommand(folder: string, io: CliIo): Promise<number> {
+/** `seedream-pipeline report <folder|manifest>`: rebuild the gallery and print the last run's summary; no fal call. */
+export async function reportCommand(target: string, flags: OutputFolderFlags, io: CliIo): Promise<number> {
+  const folder = await outputFolderOf(target, flags);
   const report = await readReportFile(folder);
   const review = await writeReview(folder, report);
   for (const w of review.warnings)

@@ -1,27 +1,28 @@
 import type { Command } from "commander";
+import { withOutputFolder } from "./output-folder-option.js";
 import { wholeNumber } from "./parse-values.js";
 import type { CliIo } from "./streams.js";
 
 /** Adds `publish` (and `review`) to the program: what happens to images after a run. */
 export function addReviewCommands(program: Command, io: CliIo, done: (code: number) => void): void {
-  program
-    .command("review")
-    .description(
-      "serve the review app on 127.0.0.1: results beside their inputs, approve or reject (a / r), until stopped",
-    )
-    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
+  withOutputFolder(
+    program
+      .command("review")
+      .description(
+        "serve the review app on 127.0.0.1: results beside their inputs, approve or reject (a / r), until stopped",
+      ),
+  )
     .option("-p, --port <port>", "port (0 picks a free one)", wholeNumber(0, 65535), 0)
-    .action(async (folder: string, flags) => {
+    .option("--open", "open the app in the browser ($BROWSER, else the system's)")
+    .action(async (target: string, flags) => {
       const { reviewCommand } = await import("./review-command.js");
-      done(await reviewCommand(folder, flags, io));
+      done(await reviewCommand(target, flags, io));
     });
 
-  program
-    .command("publish")
+  withOutputFolder(program.command("publish"))
     .description(
       "copy the approved images (with derivatives and sidecars) to a folder or S3-compatible storage; idempotent and resumable",
     )
-    .argument("<folder>", "a pipeline's output folder, e.g. output/catalog-refresh")
     .requiredOption(
       "--to <dest>",
       "a folder, or s3://bucket/prefix (credentials: the AWS environment or profile)",
@@ -57,8 +58,8 @@ export function addReviewCommands(program: Command, io: CliIo, done: (code: numb
     .option("--force-path-style", "bucket in the URL path, not the host name (MinIO, most local servers)")
     .option("--concurrency <n>", "files in flight at once", wholeNumber(1, 64), 8)
     .option("--cache-control <value>", "Cache-Control of images and derivatives", "public, max-age=86400")
-    .action(async (folder: string, flags) => {
+    .action(async (target: string, flags) => {
       const { publishCommand } = await import("./publish-command.js");
-      done(await publishCommand(folder, flags, io));
+      done(await publishCommand(target, flags, io));
     });
 }
