@@ -52,14 +52,36 @@ export async function makeGalleryThumbs(
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const CELL = 220;
-const LABEL = 28;
+/** Two lines of label under each tile. */
+const LABEL = 42;
 const TITLE = 32;
 const COLUMNS = 8;
+/** Characters of DejaVu Sans at 13 px that fit a tile's width (about 7.3 px each, with a margin). */
+const LABEL_CHARS = 28;
 
-function text(width: number, height: number, y: number, body: string, color: string, size: number): Buffer {
-  const shown = body.length > width / 7.5 ? `${body.slice(0, Math.floor(width / 7.5) - 1)}…` : body;
+/**
+ * A label in at most two lines of `width` characters: broken after a `-`, `_`, `.` or space
+ * where one is near the end of the first line; a label longer still keeps its end (the size
+ * and variant a job id ends with) after an ellipsis. Pure.
+ */
+export function labelLines(label: string, width = LABEL_CHARS): string[] {
+  if (label.length <= width) return [label];
+  const head = label.slice(0, width);
+  const cut = Math.max(...["-", "_", ".", " "].map((c) => head.lastIndexOf(c)));
+  const split = cut >= width / 2 ? cut + 1 : width;
+  const rest = label.slice(split);
+  return [label.slice(0, split).trimEnd(), rest.length <= width ? rest : `…${rest.slice(-(width - 1))}`];
+}
+
+function text(width: number, height: number, lines: readonly string[], color: string, size: number): Buffer {
+  const rows = lines
+    .map(
+      (line, i) =>
+        `<text x="${width / 2}" y="${size + 4 + i * (size + 4)}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="${color}">${escapeXml(line)}</text>`,
+    )
+    .join("");
   return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${y}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="${color}">${escapeXml(shown)}</text></svg>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${rows}</svg>`,
   );
 }
 
@@ -95,7 +117,11 @@ export async function contactSheet(
               .toBuffer();
         return [
           { input: image, left: left + 5, top: top + 5 },
-          { input: text(CELL, LABEL, 19, t.label, t.failed ? "#b91c1c" : "#111", 13), left, top: top + CELL },
+          {
+            input: text(CELL, LABEL, labelLines(t.label), t.failed ? "#b91c1c" : "#111", 13),
+            left,
+            top: top + CELL,
+          },
         ];
       }),
     ),
@@ -103,7 +129,14 @@ export async function contactSheet(
   return sharp({
     create: { width, height: TITLE + rows * (CELL + LABEL), channels: 3, background: "#ffffff" },
   })
-    .composite([{ input: text(width, TITLE, 22, title, "#111", 15), left: 0, top: 0 }, ...layers.flat()])
+    .composite([
+      {
+        input: text(width, TITLE, [title.length > 220 ? `${title.slice(0, 219)}…` : title], "#111", 15),
+        left: 0,
+        top: 0,
+      },
+      ...layers.flat(),
+    ])
     .png()
     .toBuffer();
 }

@@ -1,4 +1,5 @@
 import type { StreamedReport } from "./types.js";
+import { STATUS_WORDS } from "./words.js";
 
 /** Most tiles on a contact sheet: 8 columns × 6 rows, whatever the run's size. */
 export const CONTACT_SHEET_MAX_TILES = 48;
@@ -14,7 +15,7 @@ export interface ContactTile {
 /**
  * Chooses the contact sheet's tiles: the failures first, then what this run made, then (when
  * room is left, as on a night with nothing to do) images that were already up to date; at most
- * `max`. The title says what was left out. Pure.
+ * `max`. The title counts each kind and says how many of them the sheet shows ("48 of 84"). Pure.
  */
 export function contactTiles(
   report: StreamedReport,
@@ -23,24 +24,30 @@ export function contactTiles(
   const failed: ContactTile[] = [];
   const made: ContactTile[] = [];
   const upToDate: ContactTile[] = [];
-  let failures = 0;
-  let madeCount = 0;
+  const count = { failed: 0, made: 0, upToDate: 0 };
   for (const j of report.jobs) {
     const first = j.outputs[0];
     if (j.status === "failed" || j.status === "canceled") {
-      failures++;
+      count.failed++;
       if (failed.length < max) failed.push({ label: j.id, kind: "failed" });
     } else if (j.status === "succeeded" && first) {
-      madeCount++;
+      count.made++;
       if (made.length < max) made.push({ label: j.id, sha256: first.sha256, kind: "made" });
-    } else if (j.status === "skipped" && first && upToDate.length < max)
-      upToDate.push({ label: j.id, sha256: first.sha256, kind: "up to date" });
+    } else if (j.status === "skipped" && first) {
+      count.upToDate++;
+      if (upToDate.length < max) upToDate.push({ label: j.id, sha256: first.sha256, kind: "up to date" });
+    }
   }
   const tiles = [...failed, ...made, ...upToDate].slice(0, max);
-  const shownFailed = tiles.filter((t) => t.kind === "failed").length;
-  const shownMade = tiles.filter((t) => t.kind === "made").length;
-  const parts = [`${report.pipeline}: ${report.totals.jobs} jobs`, `${failures} failed`, `${madeCount} made`];
-  if (shownFailed < failures || shownMade < madeCount)
-    parts.push(`showing ${shownFailed} failed and ${shownMade} made (the gallery has them all)`);
+  const all = count.failed + count.made + count.upToDate;
+  const parts = [
+    `${report.pipeline}: ${report.totals.jobs} jobs`,
+    `${count.failed} ${STATUS_WORDS.failed}`,
+    `${count.made} ${STATUS_WORDS.succeeded}`,
+    `${count.upToDate} ${STATUS_WORDS.skipped}`,
+    tiles.length < all
+      ? `showing ${tiles.length} of ${all}, ${count.failed > 0 ? "failures first" : `${STATUS_WORDS.succeeded} first`} (the gallery has them all)`
+      : `showing all ${all}`,
+  ];
   return { title: parts.join(" · "), tiles };
 }

@@ -15,7 +15,7 @@ describe("writeReview", () => {
     const result = await writeReview(dir, report);
     expect(result.warnings).toEqual([]);
     const sheet = await sharp(join(dir, "contact-sheet.png")).metadata();
-    expect([sheet.format, sheet.width, sheet.height]).toEqual(["png", 1760, 1520]);
+    expect([sheet.format, sheet.width, sheet.height]).toEqual(["png", 1760, 1604]);
     const pages = (await readdir(join(dir, ".gallery", "data"))).filter((n) => n.startsWith("page-"));
     expect(pages).toHaveLength(500);
     expect((await stat(join(dir, "index.html"))).size).toBeLessThan(50_000);

@@ -15,7 +15,7 @@ describe("contactTiles", () => {
     expect(tiles.slice(0, 3)).toEqual(failed.map((i) => ({ label: syntheticJobId(i), kind: "failed" })));
     expect(new Set(tiles.slice(3).map((t) => t.kind))).toEqual(new Set(["made"]));
     expect(title).toBe(
-      "catalog: 4000 jobs · 3 failed · 2664 made · showing 3 failed and 45 made (the gallery has them all)",
+      "catalog: 4000 jobs · 3 failed · 2664 made · 1333 up to date · showing 48 of 4000, failures first (the gallery has them all)",
     );
   });
 
@@ -25,6 +25,6 @@ describe("contactTiles", () => {
     expect(tiles.map((t) => [t.label, t.kind])).toEqual(
       [0, 1, 2, 3, 4, 5].map((i) => [syntheticJobId(i), "up to date"]),
     );
-    expect(title).toBe("catalog: 6 jobs · 0 failed · 0 made");
+    expect(title).toBe("catalog: 6 jobs · 0 failed · 0 made · 6 up to date · showing all 6");
   });
 });
