@@ -32,11 +32,18 @@ const NOTES: Readonly<Record<Exclude<PreviewKind, "to-run" | "up-to-date">, stri
 /** What a run into the output folder would do, for a terminal. `where` is the folder as shown. */
 export function formatPreview(p: OutputPreview, where: string): string {
   const toRun = costOf(p.jobs["to-run"]);
+  const again = costOf(p.regenerate);
   const lines = [
     `in ${where}/, against ${describeSource(p.source)}:`,
     `  to run      ${jobs(p.jobs["to-run"].length)}, ${range(toRun.images)} images, ${range(toRun.costUsd, usd)}`,
     `  up to date  ${jobs(p.jobs["up-to-date"].length)}`,
   ];
+  if (p.regenerate.length > 0)
+    lines.splice(
+      2,
+      0,
+      `    of which ${jobs(p.regenerate.length)} rejected in review, made again with new seeds: ${range(again.images)} images, ${range(again.costUsd, usd)}`,
+    );
   for (const kind of ["resume", "failed", "in-doubt"] as const) {
     const n = p.jobs[kind].length;
     if (n > 0) lines.push(`  ${kind.replace("-", " ").padEnd(10)}  ${jobs(n)} (${NOTES[kind]})`);
@@ -51,6 +58,11 @@ export function previewJson(p: OutputPreview, where: string): Record<string, unk
     dir: where,
     against: p.source,
     to_run: { jobs: p.jobs["to-run"].length, images: toRun.images, cost_usd: toRun.costUsd },
+    regenerate: {
+      jobs: p.regenerate.length,
+      images: costOf(p.regenerate).images,
+      cost_usd: costOf(p.regenerate).costUsd,
+    },
     up_to_date: p.jobs["up-to-date"].length,
     resume: p.jobs.resume.length,
     failed: p.jobs.failed.length,

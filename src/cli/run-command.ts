@@ -128,14 +128,20 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
   }
 }
 
-/** `spent: $0.240 (6 requests completed, 1 pending, 0 in doubt); all runs: $1.200`, from the report's spend. */
-function spendLine(spend: Report["totals"]["spend"]): string {
+/**
+ * `spent: $0.240 (6 requests completed, 1 pending, 0 in doubt); all runs: $1.200`, from the
+ * report's spend. On the built-in emulator nothing is billed: the same figures are what the
+ * run would cost on fal.
+ */
+function spendLine(spend: Report["totals"]["spend"], emulated: boolean): string {
   if (!spend) return "";
   const usd = (n: number) => `$${n.toFixed(3)}`;
   const { run, all_runs: all } = spend;
   const open = run.pending.requests + run.in_doubt.requests;
   const atMost = open > 0 ? ` (up to ${usd(run.pending.cost_usd + run.in_doubt.cost_usd)} more)` : "";
-  return `spent: ${usd(run.completed.cost_usd)} for ${run.completed.requests} request${run.completed.requests === 1 ? "" : "s"} completed, ${run.pending.requests} pending, ${run.in_doubt.requests} in doubt${atMost}; all runs of this folder: ${usd(all.completed.cost_usd)}\n`;
+  const lead = emulated ? "emulated, nothing spent: on fal this would cost" : "spent:";
+  const allRuns = emulated ? "all runs of this folder would cost" : "all runs of this folder:";
+  return `${lead} ${usd(run.completed.cost_usd)} for ${run.completed.requests} request${run.completed.requests === 1 ? "" : "s"} completed, ${run.pending.requests} pending, ${run.in_doubt.requests} in doubt${atMost}; ${allRuns} ${usd(all.completed.cost_usd)}\n`;
 }
 
 /** `failed: a, b, …` for a cron summary (at most 50 ids), or nothing. */
@@ -200,7 +206,7 @@ function printSummary(
     io.stdout.write(
       `${flags.verify ? "verify: every output hashed; " : ""}${result.differs.length} file${result.differs.length === 1 ? "" : "s"} not as written${result.differs.length > 0 ? ` (made again from fal's originals): ${result.differs.slice(0, 20).join(", ")}${result.differs.length > 20 ? ", …" : ""}` : ""}\n`,
     );
-  io.stdout.write(spendLine(result.report.totals.spend));
+  io.stdout.write(spendLine(result.report.totals.spend, flags.emulator === true));
   for (const w of result.reviewWarnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
   // Each a pass over every job, so only when the totals say there are some.
   const all = result.report.totals;

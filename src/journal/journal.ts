@@ -39,6 +39,11 @@ export type JournalEntry =
       readonly request: string;
       readonly endpoint: string;
       readonly source?: string;
+      /**
+       * The seed sent, when the input had one: a rejected image made again has a seed the
+       * manifest does not hold, and the next runs must still say which made it.
+       */
+      readonly seed?: number;
     }
   | {
       readonly t: number;

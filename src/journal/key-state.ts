@@ -11,6 +11,8 @@ export interface KeyState {
   endpoint: string | undefined;
   /** Where its latest request went (`FalAccess.source`); undefined in older journals. */
   source: string | undefined;
+  /** The seed its latest request was sent with, when it had one. */
+  seed: number | undefined;
   /** What fal returned, once fetched. */
   result: unknown;
   /** Images written for the current request, by their index n. */
@@ -66,6 +68,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.request = e.request;
       s.endpoint = once(e.endpoint);
       s.source = once(e.source);
+      s.seed = e.seed;
       s.result = undefined;
       s.images = new Map();
       // A new list of its exact length: one grown by push keeps room for 16 (about 190 bytes a key).
@@ -139,6 +142,7 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
       request: undefined,
       endpoint: undefined,
       source: undefined,
+      seed: undefined,
       result: undefined,
       images: new Map(),
       requests: [],
@@ -192,6 +196,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
       request: s.request,
       endpoint: s.endpoint,
       ...source,
+      ...(s.seed === undefined ? {} : { seed: s.seed }),
     });
     if (s.result !== undefined)
       out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });

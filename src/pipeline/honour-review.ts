@@ -53,9 +53,7 @@ export class ReviewPass {
 
   /** Whether a reviewer approved an image of this job (so `--force` leaves it as it is). */
   hasApproval(job: Job): boolean {
-    for (let n = 1; n <= job.expectedImages.max; n++)
-      if (this.index.byImage.get(`${job.key}#${n}`)?.state === "approved") return true;
-    return false;
+    return hasApproval(this.index, job);
   }
 
   /**
@@ -75,13 +73,12 @@ export class ReviewPass {
         jobs.push(job);
         continue;
       }
-      const states = start.images.map((r) => ({ r, review: reviewOf(this.index, job, r.n, r.sha256) }));
-      const rejected = states.filter((s) => s.review.state === "rejected");
-      if (rejected.length === 0) {
+      const verdict = reviewVerdict(this.index, job, start.images);
+      if (verdict === "keep") {
         jobs.push(job);
         continue;
       }
-      if (states.some((s) => s.review.state === "approved")) {
+      if (verdict === "blocked") {
         this.logger.warn(
           { job: job.id },
           "a rejected image shares its request with an approved one: not made again (that would replace the approved image)",
@@ -92,7 +89,8 @@ export class ReviewPass {
       const kept = new Map<number, string>();
       const dir = join(reviewStateDir(this.outputDir), "rejected");
       await mkdir(dir, { recursive: true });
-      for (const { r } of rejected) {
+      for (const r of start.images) {
+        if (reviewOf(this.index, job, r.n, r.sha256).state !== "rejected") continue;
         const target = join(dir, `${job.id}-${r.n}-${r.sha256.slice(0, 12)}${extname(r.path)}`);
         await copyFile(join(this.outputDir, r.path), target);
         kept.set(r.n, target.slice(this.outputDir.length + 1));
@@ -178,6 +176,46 @@ export class ReviewPass {
       },
     };
   }
+}
+
+/** Whether a reviewer approved an image of this job (so `--force` leaves it as it is). Pure. */
+export function hasApproval(index: DecisionIndex, job: Job): boolean {
+  for (let n = 1; n <= job.expectedImages.max; n++)
+    if (index.byImage.get(`${job.key}#${n}`)?.state === "approved") return true;
+  return false;
+}
+
+/**
+ * What review makes of an up-to-date job's images: `regenerate` (a rejected image, decided on
+ * these bytes, and no approved one), `blocked` (a rejected image shares its request with an
+ * approved one: making it again would replace the approved image), or `keep`. Pure: `run`
+ * acts on it, `plan` and `--dry-run` tell it.
+ */
+export function reviewVerdict(
+  index: DecisionIndex,
+  job: Job,
+  images: ReadonlyArray<{ readonly n: number; readonly sha256: string }>,
+): "regenerate" | "blocked" | "keep" {
+  const states = images.map((r) => reviewOf(index, job, r.n, r.sha256).state);
+  if (!states.includes("rejected")) return "keep";
+  return states.includes("approved") ? "blocked" : "regenerate";
+}
+
+/**
+ * The plan's jobs with the seed their latest request was sent with, where it is not the
+ * manifest's: a rejected image made again was sent with a new seed the manifest does not hold,
+ * and its sidecar and report must keep saying so on every later run (else the sidecar changes
+ * and a publish sends it again). `sentSeed` gives the journal's seed of a job key. Pure.
+ */
+export function withSeedsSent(plan: Plan, sentSeed: (key: string) => number | undefined): Plan {
+  let changed = false;
+  const jobs = plan.jobs.map((job) => {
+    const seed = sentSeed(job.key);
+    if (seed === undefined || seed === job.input.seed) return job;
+    changed = true;
+    return { ...job, input: { ...job.input, seed } };
+  });
+  return changed ? { ...plan, jobs } : plan;
 }
 
 /** A seed fal accepts (a positive 31-bit integer), other than the one that made the rejected image. */

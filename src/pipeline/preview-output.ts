@@ -5,11 +5,13 @@ import { replayJournalFile } from "../journal/replay-journal.js";
 import { resultImageCount } from "../model/image-record.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
+import { indexDecisions, readDecisions } from "../review/index.js";
 import { heldAtFal } from "../run/budget.js";
 import { deliveryFor } from "../run/delivery.js";
 import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
 import { extOf } from "../run/resume.js";
 import { SourceMismatches } from "../run/source-check.js";
+import { hasApproval, reviewVerdict } from "./honour-review.js";
 
 /** What a run into an output folder would do with each job, told before it runs. */
 export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";
@@ -41,6 +43,11 @@ export interface OutputPreview {
   /** Where results would come from (`FalAccess.source`). */
   readonly source: string;
   readonly jobs: Readonly<Record<PreviewKind, readonly Job[]>>;
+  /**
+   * The up-to-date jobs with an image rejected in review: a run makes them again with new
+   * seeds (they are in `to-run` too: each is a new, paid request).
+   */
+  readonly regenerate: readonly Job[];
   /** Jobs holding a request fal may bill (to re-attach to, or in doubt): a budget reserves for them. */
   readonly heldAtFal: readonly Job[];
   /** e.g. "3 jobs were made against the emulator; regenerating for fal". */
@@ -88,14 +95,23 @@ export async function previewOutput(
     "in-doubt": [],
   };
   const held: Job[] = [];
+  const regenerate: Job[] = [];
+  const review = indexDecisions((await readDecisions(outputDir)).values());
   for (const job of plan.jobs) {
     const state = sources.use(states.get(job.key));
+    // As the run: an approved image is never made again, not even by --force.
+    const jobOptions = options.force && hasApproval(review, job) ? { ...options, force: false } : options;
     const verified =
-      state?.phase === "done" && !options.force ? await looksIntact(outputDir, job, state) : false;
-    const start = decideStart(journalPhase(state, verified), options);
+      state?.phase === "done" && !jobOptions.force ? await looksIntact(outputDir, job, state) : false;
+    const start = decideStart(journalPhase(state, verified), jobOptions);
     if (options.retryFailed && state?.phase !== "failed") continue;
+    if (start.kind === "up-to-date" && reviewVerdict(review, job, start.images) === "regenerate") {
+      jobs["to-run"].push(job);
+      regenerate.push(job);
+      continue;
+    }
     jobs[kindOf(start)].push(job);
     if (heldAtFal(start)) held.push(job);
   }
-  return { outputDir, source, jobs, heldAtFal: held, warnings: sources.warnings() };
+  return { outputDir, source, jobs, regenerate, heldAtFal: held, warnings: sources.warnings() };
 }

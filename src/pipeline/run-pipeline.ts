@@ -23,9 +23,9 @@ import { verifyImages } from "../run/resume.js";
 import type { RunEnd } from "../run/run-stop.js";
 import { pendingAtFal, SourceMismatches, stateForSource } from "../run/source-check.js";
 import { writeRunReport } from "./finish-run.js";
-import { ReviewPass } from "./honour-review.js";
+import { ReviewPass, withSeedsSent } from "./honour-review.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
-import { findOrphans } from "./orphans.js";
+import { findOrphans, pathsRewritten } from "./orphans.js";
 import { pricePlan } from "./price-plan.js";
 import { writeReview } from "./write-review.js";
 
@@ -185,8 +185,9 @@ async function startsOfRun(
     : fullPlan;
   const sources = new SourceMismatches(source);
   const differs: string[] = [];
-  const found = await startsFor(plan, outputDir, states, options, journal, sources, differs, review);
-  const { plan: runPlan, starts } = await review.regenerate(plan, found);
+  const seeded = withSeedsSent(plan, (key) => stateForSource(states.get(key), source)?.seed);
+  const found = await startsFor(seeded, outputDir, states, options, journal, sources, differs, review);
+  const { plan: runPlan, starts } = await review.regenerate(seeded, found);
   for (const path of differs.slice(0, 100))
     logger.warn({ path }, "an output is not what was written; it is made again");
   if (differs.length > 0)
@@ -279,7 +280,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       logger,
       reviewPass,
     );
-    const orphans = await findOrphans(outputDir, states, new Set(allJobs.map((j) => j.key)));
+    const currentKeys = new Set(allJobs.map((j) => j.key));
+    const rewritten = pathsRewritten(states, allJobs, currentKeys);
+    const orphans = await findOrphans(outputDir, states, currentKeys, rewritten);
     if (orphans.length > 0)
       logger.warn(
         { jobs: orphans.length, files: orphans.reduce((n, o) => n + o.paths.length, 0) },

@@ -180,6 +180,7 @@ export class JobSteps {
       job: job.id,
       request: submitted,
       endpoint: job.endpoint.id,
+      ...seedOf(job),
     });
     this.timings = { submittedAt };
     ctx.controller.submitted(submitted, submittedAt);
@@ -207,6 +208,7 @@ export class JobSteps {
         job: job.id,
         request: event.request,
         endpoint: job.endpoint.id,
+        ...seedOf(job),
       });
       this.timings = { submittedAt: phase.doubt.since };
       this.log.info(
@@ -293,4 +295,9 @@ export class JobSteps {
     const timings: JobTimings = Object.assign({}, this.timings, { finishedAt: this.ctx.clock.now() });
     return Object.assign({}, outcome, { attempts: this.attempts, retries: this.retries, timings });
   }
+}
+
+/** The seed a job's input sends, for the journal's `submitted` line. */
+function seedOf(job: Job): { seed?: number } {
+  return typeof job.input.seed === "number" ? { seed: job.input.seed } : {};
 }
