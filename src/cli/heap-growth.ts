@@ -21,6 +21,7 @@ const chosenByUser = () =>
  * `--heap-growing-percent`, read at every full collection), unless node was started with its
  * own. Process-wide, so only the CLI's bin calls it: a program that embeds `runPipeline` keeps
  * its own heap settings.
+ * @public (the bin calls it from dist/, where the unused-export check does not look)
  */
 export function limitHeapGrowth(): void {
   if (limited) return;

@@ -195,5 +195,3 @@ export function describeFalError(error: unknown): FalFailure {
       : String(error);
   return { kind: "network", message };
 }
-
-export type { Clock };

@@ -110,6 +110,6 @@ export function isEnd(phase: JobPhase): phase is EndPhase {
 }
 
 /** The request a phase holds, if any. */
-export function requestOf(phase: JobPhase): string | undefined {
+function requestOf(phase: JobPhase): string | undefined {
   return "request" in phase ? phase.request : undefined;
 }

@@ -1,6 +1,6 @@
 import type { EndpointPrice, Job, Plan, PriceAnswer } from "./types.js";
 
-export type { EndpointPrice, PriceAnswer, PriceSource } from "./types.js";
+export type { EndpointPrice, PriceAnswer } from "./types.js";
 
 /** Rounds to a hundredth of a cent: sums of decimal prices are not exact. */
 export const roundUsd = (n: number): number => Math.round(n * 10_000) / 10_000;
