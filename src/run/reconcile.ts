@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import { type HistoryEntry, inputDigest, PlatformApiError, type RequestHistory } from "../fal/index.js";
-import { type Doubt, doubtOf, type ReconcileBounds } from "../model/doubt.js";
+import type { Doubt } from "../model/doubt.js";
 
 /** What fal's request history says of a doubt. */
 export type ReconcileEvent =
