@@ -26,6 +26,9 @@ export interface RunFlags extends PlanFlags {
   readonly retryFailed?: boolean;
   readonly keepRuns?: number;
   readonly verify?: boolean;
+  /** false with --no-render. */
+  readonly render?: boolean;
+  readonly renderBacklog?: number;
   readonly retryBackoff?: number;
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
@@ -177,6 +180,8 @@ function runOptions(flags: RunFlags, startedAt: number) {
     ...(flags.retryFailed ? { retryFailed: true } : {}),
     ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
     ...(flags.verify ? { verify: true } : {}),
+    ...(flags.render === false ? { render: false } : {}),
+    ...(flags.renderBacklog !== undefined ? { renderPool: { backlog: flags.renderBacklog } } : {}),
     retry: {
       ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
       ...(flags.retryBackoff !== undefined ? { baseMs: flags.retryBackoff } : {}),
@@ -190,6 +195,18 @@ function runOptions(flags: RunFlags, startedAt: number) {
   };
 }
 
+/**
+ * The night's second stage: what is rendered, and what fal delivered (paid, kept) that is not
+ * yet, which the next run or `seedream-pipeline render` renders at no cost.
+ */
+function renderedLine(images: number, unrendered: number, where: string): string {
+  if (unrendered === 0) return `${images} images in ${where}/\n`;
+  return (
+    `${images} images rendered in ${where}/; ${unrendered} delivered by fal (paid, kept) and not rendered yet: ` +
+    `\`seedream-pipeline render ${where}\` or the next run renders them, at no cost\n`
+  );
+}
+
 /** What the run did, for a person or cron's mail: counts, where things went, which jobs failed. */
 function printSummary(
   result: Awaited<ReturnType<typeof runPipeline>>,
@@ -200,7 +217,7 @@ function printSummary(
   const t = result.runTotals;
   io.stdout.write(
     `${t.jobs} jobs: ${t.succeeded} succeeded, ${t.skipped ? `${t.skipped} up to date, ` : ""}${t.failed} failed${t.unfinished ? `, ${t.unfinished} unfinished (the next run resumes them)` : ""}${t.canceled ? `, ${t.canceled} canceled` : ""}${t.not_run ? `, ${t.not_run} not run` : ""}\n` +
-      `${t.images} images in ${where}/\nreport: ${where}/report.json\ngallery: ${where}/index.html\n`,
+      `${renderedLine(t.images, result.report.totals.unrendered_images ?? 0, where)}report: ${where}/report.json\ngallery: ${where}/index.html\n`,
   );
   if (flags.verify || result.differs.length > 0)
     io.stdout.write(

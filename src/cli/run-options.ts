@@ -55,6 +55,16 @@ function selectionOptions(cmd: Command): Command {
       "hash every output file, not only those whose size, mtime or inode changed, and say which differ",
     )
     .option(
+      "--no-render",
+      "deliver only: keep fal's originals and leave rendering to `seedream-pipeline render` (e.g. on other machines)",
+    )
+    .option(
+      "--render-backlog <n>",
+      "images kept and waiting to be rendered, at most, before delivery waits (their originals are on disk)",
+      wholeNumber(1, 10_000_000),
+      10_000,
+    )
+    .option(
       "--keep-runs <n>",
       "run records (runs/<run-id>.json) to keep; older ones are removed",
       wholeNumber(1, 100_000),

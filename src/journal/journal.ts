@@ -2,6 +2,7 @@ import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, rename, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRecord } from "../model/image-record.js";
+import type { KeptImage, RenderRecipe } from "../model/kept-image.js";
 import type { SpendCarry } from "../model/spend.js";
 
 import { readJournalFile } from "./read-journal.js";
@@ -58,6 +59,19 @@ export type JournalEntry =
       readonly key: string;
       readonly request: string;
     } & ImageRecord)
+  /**
+   * Image n of the result kept: downloaded, checked whole, hashed, its original under
+   * `.state/originals/`. fal's part of it is over; its outputs are rendered apart, as `recipe`
+   * says, and an `image` line with the recipe's settings says they are.
+   */
+  | ({
+      readonly t: number;
+      readonly type: "kept";
+      readonly key: string;
+      readonly request: string;
+      readonly n: number;
+      readonly recipe: RenderRecipe;
+    } & KeptImage)
   | { readonly t: number; readonly type: "done"; readonly key: string; readonly request: string }
   | {
       readonly t: number;

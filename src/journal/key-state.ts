@@ -1,5 +1,6 @@
 import type { Doubt } from "../model/doubt.js";
 import type { ImageRecord } from "../model/image-record.js";
+import type { PendingRender } from "../model/kept-image.js";
 import type { JournalEntry } from "./journal.js";
 
 /** Where a job (by key) stands after everything the journal says. */
@@ -17,6 +18,11 @@ export interface KeyState {
   result: unknown;
   /** Images written for the current request, by their index n. */
   images: Map<number, ImageRecord>;
+  /**
+   * Images of the current request kept and not rendered yet as their recipe says, by n; undefined
+   * for none (most keys: one map less each).
+   */
+  kept: Map<number, PendingRender> | undefined;
   /** Every request sent for the key, oldest first. */
   requests: string[];
   cause: string | undefined;
@@ -71,6 +77,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.seed = e.seed;
       s.result = undefined;
       s.images = new Map();
+      s.kept = undefined;
       // A new list of its exact length: one grown by push keeps room for 16 (about 190 bytes a key).
       s.requests = s.requests.concat(e.request);
       s.cause = undefined;
@@ -100,6 +107,23 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
         derivatives: e.derivatives,
         ...(e.stamp === undefined ? {} : { stamp: e.stamp }),
       });
+      if (s.kept?.get(e.n)?.recipe.settings === e.settings && s.kept.get(e.n)?.recipe.main.path === e.path) {
+        s.kept.delete(e.n);
+        if (s.kept.size === 0) s.kept = undefined;
+      }
+      break;
+    case "kept":
+      if (e.request !== s.request) break;
+      s.kept ??= new Map();
+      s.kept.set(e.n, {
+        n: e.n,
+        sourceUrl: e.sourceUrl,
+        original: e.original,
+        width: e.width,
+        height: e.height,
+        contentType: once(e.contentType),
+        recipe: e.recipe,
+      });
       break;
     case "done":
       if (e.request === s.request) s.phase = "done";
@@ -118,6 +142,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
         s.request = undefined;
         s.result = undefined;
         s.images = new Map();
+        s.kept = undefined;
       }
       break;
     case "canceled":
@@ -145,6 +170,7 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
       seed: undefined,
       result: undefined,
       images: new Map(),
+      kept: undefined,
       requests: [],
       cause: undefined,
       failureClass: undefined,
@@ -202,6 +228,8 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
       out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });
     for (const img of s.images.values())
       out.push({ t: now, type: "image", key: s.key, request: s.request, ...img });
+    for (const k of s.kept?.values() ?? [])
+      out.push({ t: now, type: "kept", key: s.key, request: s.request, ...k });
     if (s.phase === "done") out.push({ t: now, type: "done", key: s.key, request: s.request });
     if (s.phase === "failed")
       out.push({

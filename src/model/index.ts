@@ -8,4 +8,5 @@ export * from "./failure.js";
 export * from "./image-record.js";
 export * from "./job-outcome.js";
 export * from "./job-phase.js";
+export * from "./kept-image.js";
 export * from "./spend.js";

@@ -1,5 +1,6 @@
 import type { FailureClass, FalFailure, Stage } from "./failure.js";
 import type { SavedImage } from "./image-record.js";
+import type { PendingRender } from "./kept-image.js";
 
 /** When each step of a job happened, in epoch milliseconds from the run's clock. */
 export interface JobTimings {
@@ -51,7 +52,10 @@ export type JobOutcome =
       readonly status: "succeeded";
       readonly requestId: string;
       readonly imageUrls: readonly string[];
+      /** The images rendered (the run's report and gallery list these only). */
       readonly outputs: readonly SavedImage[];
+      /** Images paid for and kept, not rendered yet (the next `run` or `render` renders them). */
+      readonly unrendered?: readonly PendingRender[];
       readonly seed?: number;
       readonly timings: JobTimings;
     })
@@ -82,6 +86,7 @@ export type JobOutcome =
       readonly reason: string;
       readonly requestId?: string;
       readonly outputs: readonly SavedImage[];
+      readonly unrendered?: readonly PendingRender[];
     }
   | { readonly status: "not_run"; readonly reason: string; readonly requestId?: string };
 

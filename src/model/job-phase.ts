@@ -1,6 +1,7 @@
 import type { Doubt } from "./doubt.js";
-import type { ImageRecord, SavedImage } from "./image-record.js";
+import type { ImageRecord } from "./image-record.js";
 import type { JobError } from "./job-outcome.js";
+import type { PendingRender } from "./kept-image.js";
 
 /**
  * Where one job stands: the whole of a job's life, from "to submit" to one of the ends. Each
@@ -50,11 +51,11 @@ export type JobPhase =
       readonly result: unknown;
       readonly from: "fal" | "journal";
     }
-  /** Every image is written. */
+  /** Every image is kept (its outputs are rendered apart, from the originals). */
   | {
       readonly kind: "done";
       readonly request: string;
-      readonly images: readonly SavedImage[];
+      readonly images: readonly PendingRender[];
       readonly seed?: number;
     }
   /** Ended for good (until `--retry-failed`), with its cause. */
@@ -80,12 +81,16 @@ export type JobPhase =
   | { readonly kind: "in-doubt"; readonly reason: string; readonly lasting: boolean }
   /** Not sent in this run (it failed in an earlier one, or the run stopped before its turn). */
   | { readonly kind: "not-run"; readonly reason: string }
-  /** Every image is on disk as recorded: nothing to do. */
+  /**
+   * Every image is on disk as recorded, or kept and waiting to be rendered (`unrendered`):
+   * nothing to ask of fal.
+   */
   | {
       readonly kind: "up-to-date";
       readonly reason: string;
       readonly request: string;
       readonly images: readonly ImageRecord[];
+      readonly unrendered?: readonly PendingRender[];
     };
 
 /** The phases a job ends this run in. */

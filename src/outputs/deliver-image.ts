@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageSpec } from "../manifest/types.js";
 import { displayUrl, type FileStamp, type SavedImage, type WrittenFile } from "../model/image-record.js";
+import type { KeptImage } from "../model/kept-image.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
 import { stampOf } from "./file-check.js";
 import { inspectImage } from "./image-codec.js";
@@ -89,18 +90,17 @@ export async function deliverFromOriginal(
 }
 
 /**
- * Delivers one result image: downloads it (http(s) or data: only, size-capped), decodes it in
- * full and checks its type and size against what fal said (a mismatch or a broken file is an
- * error, never a written file), keeps the original under `.state/originals/`, then makes the
- * outputs.
+ * Keeps one result image: downloads it (http(s) or data: only, size-capped), decodes it in full
+ * and checks its type and size against what fal said (a mismatch or a broken file is an error,
+ * never a kept file), and keeps the original under `.state/originals/` by its hash. This is all
+ * of a job's delivery; the outputs are rendered from the kept original apart (`renderKept`).
  */
-export async function deliverImage(
+export async function keepImage(
   outputDir: string,
   claims: FalImageClaims,
-  delivery: Delivery,
   cpu: <T>(fn: () => Promise<T>) => Promise<T>,
   options: DownloadOptions = {},
-): Promise<SavedImage> {
+): Promise<KeptImage> {
   const bytes = await downloadFile(claims.url, options);
   const info = await cpu(() => inspectImage(bytes));
   if (claims.content_type && claims.content_type.split(";")[0]?.trim() !== info.contentType)
@@ -116,5 +116,28 @@ export async function deliverImage(
     ))
   )
     await writeFileSafely(keep, bytes);
-  return deliverFromOriginal(outputDir, bytes, original, displayUrl(claims.url), delivery, cpu);
+  return {
+    sourceUrl: displayUrl(claims.url),
+    original,
+    width: info.width,
+    height: info.height,
+    contentType: info.contentType,
+  };
+}
+
+/**
+ * Renders one kept image's outputs from its original under `.state/originals/` (no call to
+ * fal): read, checked against its hash, then made as `delivery` asks. Throws when the original
+ * is gone or not what was kept.
+ */
+export async function renderKept(
+  outputDir: string,
+  kept: Pick<KeptImage, "original" | "sourceUrl">,
+  delivery: Delivery,
+  cpu: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<SavedImage> {
+  const bytes = await readFile(originalFile(outputDir, kept.original));
+  if (sha256(bytes) !== kept.original.sha256)
+    throw new Error(`the kept original ${kept.original.sha256}.${kept.original.ext} is not what was kept`);
+  return deliverFromOriginal(outputDir, bytes, kept.original, kept.sourceUrl, delivery, cpu);
 }

@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 
 // libvips keeps recent operations and their pixels (50 MB, 100 operations) for re-use; every
 // image a run decodes is a new one, so the cache only holds memory (it showed as RSS growing with
@@ -28,6 +28,10 @@ const TYPES: Readonly<Record<string, { contentType: string; ext: string }>> = {
   tiff: { contentType: "image/tiff", ext: "tiff" },
 };
 
+/** sharp's format name, with AVIF told apart: libheif reads it as `heif` compressed with AV1. */
+const formatOf = (meta: Metadata): string | undefined =>
+  meta.format === "heif" && meta.compression === "av1" ? "avif" : meta.format;
+
 /**
  * Decodes an image fully (not only its header), so a truncated file is an error, and
  * returns its format and size. Throws when the bytes are not a supported image.
@@ -35,7 +39,8 @@ const TYPES: Readonly<Record<string, { contentType: string; ext: string }>> = {
 export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
   const image = sharp(bytes, { failOn: "error" });
   const meta = await image.metadata();
-  const type = meta.format ? TYPES[meta.format] : undefined;
+  const format = formatOf(meta);
+  const type = format ? TYPES[format] : undefined;
   if (!type || !meta.width || !meta.height)
     throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
   // Decoding every pixel is what finds a truncated file; the header alone does not. Asking for
@@ -46,14 +51,15 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
     .extract({ left: 0, top: meta.height - 1, width: meta.width, height: 1 })
     .raw()
     .toBuffer();
-  return { format: meta.format as string, width: meta.width, height: meta.height, ...type };
+  return { format: format as string, width: meta.width, height: meta.height, ...type };
 }
 
 /** Reads only an image's header: its format and size, fast enough for thousands of inputs. */
 export async function probeImage(bytes: Uint8Array): Promise<ImageInfo> {
   const meta = await sharp(bytes).metadata();
-  const type = meta.format ? TYPES[meta.format] : undefined;
+  const format = formatOf(meta);
+  const type = format ? TYPES[format] : undefined;
   if (!type || !meta.width || !meta.height)
     throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
-  return { format: meta.format as string, width: meta.width, height: meta.height, ...type };
+  return { format: format as string, width: meta.width, height: meta.height, ...type };
 }

@@ -1,14 +1,16 @@
 export { cleanTempFiles } from "./clean-temp-files.js";
 export {
   deliverFromOriginal,
-  deliverImage,
   type FalImageClaims,
+  keepImage,
   originalFile,
+  renderKept,
 } from "./deliver-image.js";
 
 export { checkFile, sha256File, stampOf } from "./file-check.js";
 
 export { renderOutput } from "./render-output.js";
+export { deliveryOfRecipe, outputExt, recipeOf } from "./render-recipe.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
 export { refreshSidecar, sidecarPath } from "./sidecar.js";
 export { thumbnailBytes } from "./thumbnail.js";

@@ -57,8 +57,10 @@ export interface OutputPreview {
 /** Whether every image of a finished job is at its planned path with its recorded size and settings. */
 async function looksIntact(outputDir: string, job: Job, state: KeyState): Promise<boolean> {
   const count = resultImageCount(state.result);
-  if (count === 0 || state.images.size < count || state.request === undefined) return false;
+  if (count === 0 || state.request === undefined) return false;
   for (let n = 1; n <= count; n++) {
+    // Kept and not rendered yet: rendering it costs nothing at fal.
+    if (state.kept?.has(n)) continue;
     const record = state.images.get(n);
     if (!record || record.settings !== job.output.settingsKey) return false;
     const planned = deliveryFor(job, n, state.request, undefined, 0).pathFor(extOf(record, job));

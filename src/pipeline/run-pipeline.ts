@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
@@ -13,6 +12,7 @@ import { priceBook } from "../journal/spend.js";
 import { UploadCache } from "../journal/upload-cache.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { JobPhase } from "../model/job-phase.js";
+import type { PendingRender } from "../model/kept-image.js";
 import { cleanTempFiles } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import type { StreamedReport } from "../report/index.js";
@@ -46,6 +46,8 @@ export interface RunPipelineOptions
       | "hooks"
       | "signal"
       | "onProgress"
+      | "render"
+      | "renderPool"
     > {
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns?: number;
@@ -83,7 +85,6 @@ async function startsFor(
 ): Promise<Map<string, JobPhase>> {
   const starts = new Map<string, JobPhase>();
   const limit = pLimit(8);
-  const cpu = pLimit(availableParallelism());
   await Promise.all(
     plan.jobs.map((job) =>
       limit(async () => {
@@ -96,17 +97,23 @@ async function startsFor(
         // An approved image is never made again, not even by --force.
         const jobOptions = options.force && review.hasApproval(job) ? { ...options, force: false } : options;
         let verified = false;
+        let unrendered: PendingRender[] = [];
         if (state?.phase === "done" && !jobOptions.force) {
-          const checked = await verifyImages(outputDir, job, state, (fn) => cpu(fn), options.verify);
-          if (checked) differs.push(...checked.differs);
+          const checked = await verifyImages(outputDir, job, state, options.verify);
           if (checked) {
+            differs.push(...checked.differs);
             verified = true;
+            unrendered = checked.pending;
             state.images = new Map(checked.records.map((r) => [r.n, r]));
+            const request = state.request ?? "";
             for (const r of checked.remade)
-              await journal.append({ type: "image", key: job.key, request: state.request ?? "", ...r });
+              await journal.append({ type: "image", key: job.key, request, ...r });
+            // Journaled kept with the recipe now wanted: a `render` process renders it if this run does not.
+            for (const k of checked.newlyKept)
+              await journal.append({ type: "kept", key: job.key, request, ...k });
           }
         }
-        starts.set(job.id, decideStart(journalPhase(state, verified), jobOptions));
+        starts.set(job.id, decideStart(journalPhase(state, verified, unrendered), jobOptions));
       }),
     ),
   );
@@ -154,6 +161,8 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("hooks"),
     ...pick("signal"),
     ...pick("onProgress"),
+    ...pick("render"),
+    ...pick("renderPool"),
     ...pick("retryFailed"),
     ...(options.fetch ? { downloadFetch: options.fetch } : {}),
   };

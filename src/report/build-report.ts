@@ -131,6 +131,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
       status: "skipped",
       reason: outcome.reason,
       outputs: outcome.outputs.map(outputEntry),
+      ...(outcome.unrendered?.length ? { unrendered: outcome.unrendered.length } : {}),
       timings: {},
     };
   const input = { ...job.input, image_urls: outcome.imageUrls.map(displayUrl) };
@@ -183,6 +184,7 @@ function jobEntry(job: Job, outcome: JobOutcome): ReportJob {
     ...requestId,
     status: "succeeded",
     outputs: outcome.outputs.map(outputEntry),
+    ...(outcome.unrendered?.length ? { unrendered: outcome.unrendered.length } : {}),
     ...(outcome.seed === undefined ? {} : { seed: outcome.seed }),
     timings: timings(outcome.timings),
     ...tried,
@@ -217,7 +219,8 @@ export function buildReport(plan: Plan, outcomes: Outcomes, facts: RunFacts): St
   if (!facts.spend)
     for (const job of plan.jobs) {
       const o = outcomes.get(job.id);
-      if (o?.status === "succeeded") spent += o.outputs.length * job.pricePerImageUsd;
+      if (o?.status === "succeeded")
+        spent += (o.outputs.length + (o.unrendered?.length ?? 0)) * job.pricePerImageUsd;
     }
   return {
     schema_version: 1,

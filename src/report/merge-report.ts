@@ -13,13 +13,15 @@ export function countJobs(jobs: Iterable<ReportJob>) {
     images: 0,
     bytes: 0,
   };
+  let unrendered = 0;
   for (const j of jobs) {
     c.jobs += 1;
     c[j.status] += 1;
     c.images += j.outputs.length;
+    unrendered += j.unrendered ?? 0;
     for (const o of j.outputs) c.bytes += o.bytes;
   }
-  return c;
+  return unrendered > 0 ? Object.assign(c, { unrendered_images: unrendered }) : c;
 }
 
 /**

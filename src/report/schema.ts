@@ -52,7 +52,11 @@ const job = z.strictObject({
   request_id: z.string().optional(),
   status: z.enum(["succeeded", "failed", "unfinished", "skipped", "canceled", "not_run"]),
   reason: z.string().optional(),
-  outputs: z.array(output),
+  outputs: z.array(output).describe("The images rendered: the gallery, review and publish see these only"),
+  unrendered: z
+    .int()
+    .optional()
+    .describe("Images paid for and kept, not rendered yet: the next run or `render` renders them at no cost"),
   seed: z.int().optional(),
   timings: z.strictObject({
     submitted_at: iso.optional(),
@@ -162,6 +166,7 @@ export const reportSchema = z
         not_run: z.int(),
         images: z.int(),
         bytes: z.int(),
+        unrendered_images: z.int().optional().describe("Images paid for and kept, not rendered yet"),
         estimated_cost_usd: z.strictObject({ min: z.number(), max: z.number() }),
         cost_usd: z
           .number()

@@ -76,7 +76,10 @@ export interface ReportJob {
   readonly status: "succeeded" | "failed" | "unfinished" | "skipped" | "canceled" | "not_run";
   /** Why a job was skipped (e.g. `up to date`). */
   readonly reason?: string;
+  /** The images rendered: the gallery, review and publish see these only. */
   readonly outputs: readonly ReportOutput[];
+  /** Images paid for and kept, not rendered yet (the next `run` or `render` renders them, at no cost). */
+  readonly unrendered?: number;
   readonly seed?: number;
   readonly timings: ReportTimings;
   readonly error?: {
@@ -179,8 +182,11 @@ export interface Report {
     /** Jobs the next run takes up by itself (their last try failed for a cause that is not permanent). */
     readonly unfinished: number;
     readonly not_run: number;
+    /** Images rendered (listed in the jobs' `outputs`). */
     readonly images: number;
     readonly bytes: number;
+    /** Images paid for and kept, not rendered yet; absent when none. */
+    readonly unrendered_images?: number;
     readonly estimated_cost_usd: { readonly min: number; readonly max: number };
     /**
      * The estimated spend of this run: images of the requests it sent that completed × price

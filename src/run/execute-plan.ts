@@ -9,10 +9,12 @@ import { type Logger, silentLogger } from "../log/logger.js";
 import type { Outcomes } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
+import { RenderPool, type RenderPoolOptions } from "../render/render-pool.js";
 import { Budget, openBudget } from "./budget.js";
 import { RUN_DEFAULTS } from "./defaults.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
 import { runWindowed } from "./job-window.js";
+import { NightRenders } from "./night-renders.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -84,6 +86,13 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly onProgress?: (progress: ProgressSnapshot) => void;
   /** Input files' fal URLs from earlier runs (see `UploadCache`). */
   readonly uploadCache?: UploadCache;
+  /**
+   * Render kept images in this process, apart from delivery (default), or leave them kept for
+   * `seedream-pipeline render` (`false`: e.g. render processes on other machines).
+   */
+  readonly render?: boolean;
+  /** The render pool's size and backlog bound (see `RenderPool`). */
+  readonly renderPool?: RenderPoolOptions;
 }
 
 export type { RunEnd } from "./run-stop.js";
@@ -215,6 +224,26 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   );
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
+  const pool = new RenderPool(options.renderPool);
+  const renders =
+    options.render === false
+      ? undefined
+      : new NightRenders(pool, {
+          outputDir: options.outputDir,
+          journal: options.journal,
+          logger,
+          progress,
+          outcomes,
+          changed: () => {},
+        });
+  // An interrupt or the deadline stops rendering too: what waits stays kept, for the next run or `render`.
+  const stopRendering = () => pool.stop();
+  options.signal?.addEventListener("abort", stopRendering, { once: true });
+  const renderEnd = new AbortController();
+  if (options.deadlineAt !== undefined)
+    clock.sleep(Math.max(0, options.deadlineAt - clock.now()), renderEnd.signal).then(() => {
+      if (!renderEnd.signal.aborted) stopRendering();
+    });
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
@@ -229,10 +258,17 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       outcomes.set(job.id, outcome);
       progress.ended(outcome, job.pricePerImageUsd);
       tellProgress();
+      // Waits only while the render backlog is full: fal's window never waits for rendering.
+      await renders?.take(job, outcome);
     });
+    if (renders && pool.waiting + pool.running > 0)
+      logger.info({ images: pool.waiting + pool.running }, "fal's part is over; rendering what is left");
+    await pool.idle();
   } finally {
     stopTicking();
     stop.dispose();
+    renderEnd.abort();
+    options.signal?.removeEventListener("abort", stopRendering);
   }
   const { end, message } = stop.end;
   return {

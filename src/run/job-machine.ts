@@ -1,8 +1,8 @@
 import type { Doubt } from "../model/doubt.js";
 import type { FalFailure } from "../model/failure.js";
-import type { SavedImage } from "../model/image-record.js";
 import type { JobError } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
+import type { PendingRender } from "../model/kept-image.js";
 import type { ReconcileEvent } from "./reconcile.js";
 import { needsResubmit } from "./retry-policy.js";
 
@@ -53,9 +53,9 @@ export type ResultEvent =
   | { readonly kind: "fetched"; readonly data: unknown }
   | { readonly kind: "error"; readonly error: JobError };
 
-/** How writing a result's images went. */
+/** How keeping a result's images went. */
 export type DeliveryEvent =
-  | { readonly kind: "delivered"; readonly images: readonly SavedImage[]; readonly seed?: number }
+  | { readonly kind: "delivered"; readonly images: readonly PendingRender[]; readonly seed?: number }
   | { readonly kind: "error"; readonly error: JobError };
 
 /**

@@ -1,6 +1,7 @@
 import type { KeyState } from "../journal/key-state.js";
 import type { FailureClass } from "../model/failure.js";
 import type { JobPhase } from "../model/job-phase.js";
+import type { PendingRender } from "../model/kept-image.js";
 
 /** What a run is told to do with what earlier runs left. */
 export interface ResumeOptions {
@@ -16,10 +17,15 @@ const CLASSES = new Set<string>(["retryable", "permanent", "fatal"]);
 
 /**
  * The phase the journal left a job in. Pure: `verified` says whether every image of a finished
- * job is on disk with its recorded hash at the path the manifest now gives (a finished job
- * whose files are not is delivered again from the result the journal kept).
+ * job is on disk with its recorded hash at the path the manifest now gives, or kept to be
+ * rendered (`unrendered`; a finished job whose files are neither is delivered again from the
+ * result the journal kept).
  */
-export function journalPhase(state: KeyState | undefined, verified: boolean): JobPhase {
+export function journalPhase(
+  state: KeyState | undefined,
+  verified: boolean,
+  unrendered: readonly PendingRender[] = [],
+): JobPhase {
   if (!state) return { kind: "to-submit" };
   if (state.phase === "submitting")
     return state.doubt
@@ -60,7 +66,13 @@ export function journalPhase(state: KeyState | undefined, verified: boolean): Jo
       return { kind: "delivering", request, result: state.result, from: "journal" };
     case "done":
       return verified
-        ? { kind: "up-to-date", reason: "up to date", request, images: [...state.images.values()] }
+        ? {
+            kind: "up-to-date",
+            reason: unrendered.length > 0 ? "kept: rendered from fal's originals" : "up to date",
+            request,
+            images: [...state.images.values()],
+            ...(unrendered.length > 0 ? { unrendered } : {}),
+          }
         : { kind: "delivering", request, result: state.result, from: "journal" };
     case "canceled":
       return { kind: "to-submit", note: "canceled in an earlier run" };

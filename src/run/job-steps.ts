@@ -1,12 +1,12 @@
 import { describeFalError, inputDigest, isOutageAnswer } from "../fal/index.js";
 import { type Doubt, doubtOf } from "../model/doubt.js";
 import type { FalFailure, Stage } from "../model/failure.js";
-import type { SavedImage } from "../model/image-record.js";
 import type { AttemptRecord, JobError, JobOutcome, JobTimings, RetryRecord } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
-import { deliverImage, type FalImageClaims } from "../outputs/index.js";
+import type { PendingRender } from "../model/kept-image.js";
+import { type FalImageClaims, keepImage, recipeOf } from "../outputs/index.js";
 import { falInput, type Job } from "../plan/index.js";
-import { deliveryFor, imageRecord } from "./delivery.js";
+import { deliveryFor } from "./delivery.js";
 import type { JobContext } from "./job-context.js";
 import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
 import type { ReconcileEvent } from "./reconcile.js";
@@ -248,8 +248,9 @@ export class JobSteps {
   }
 
   /**
-   * Delivers every image of a result (download, checks, original kept, outputs, sidecar),
-   * journaling each; each image retried on its own, never a new submit.
+   * Delivers every image of a result: downloaded, checked whole, hashed and its original kept,
+   * then journaled with the recipe of its outputs (`kept`); each image retried on its own, never
+   * a new submit. Rendering is not part of it: fal's window never waits for the CPU.
    */
   async deliver(phase: Extract<JobPhase, { kind: "delivering" }>): Promise<DeliveryEvent> {
     const { ctx, job } = this;
@@ -265,24 +266,26 @@ export class JobSteps {
     }
     const rawSeed = (data as { seed?: unknown }).seed;
     const seed = typeof rawSeed === "number" ? rawSeed : undefined;
-    const outputs: SavedImage[] = [];
+    const kept: PendingRender[] = [];
     for (const [i, claims] of images.entries()) {
       const delivery = deliveryFor(job, i + 1, request, seed, ctx.clock.now());
       const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
-      const saved = await this.retrying("download", () =>
+      const image = await this.retrying("download", () =>
         ctx.io(async () => {
           try {
-            return await deliverImage(ctx.outputDir, claims, delivery, ctx.cpu, options);
+            return await keepImage(ctx.outputDir, claims, ctx.cpu, options);
           } catch (error) {
             throw new Error(`image ${i + 1}: ${(error as Error).message}`);
           }
         }),
       );
-      if ("stage" in saved) return { kind: "error", error: { ...saved, kind: "output" } };
-      await ctx.journal?.append({ type: "image", key: job.key, request, ...imageRecord(i + 1, saved, job) });
-      outputs.push(saved);
+      if ("stage" in image) return { kind: "error", error: { ...image, kind: "output" } };
+      const recipe = recipeOf(delivery, job.id, job.output.settingsKey, image.original.ext);
+      const pending: PendingRender = Object.assign({ n: i + 1, recipe }, image);
+      await ctx.journal?.append({ type: "kept", key: job.key, request, ...pending });
+      kept.push(pending);
     }
-    return { kind: "delivered", images: outputs, ...(seed === undefined ? {} : { seed }) };
+    return { kind: "delivered", images: kept, ...(seed === undefined ? {} : { seed }) };
   }
 
   /**

@@ -10,7 +10,12 @@ export interface ProgressSnapshot {
   readonly running: number;
   /** Ours waiting in fal's queue. */
   readonly queued: number;
+  /** Images fal delivered (kept: downloaded, checked, their originals on disk). */
   readonly images: number;
+  /** Images rendered (their outputs written) in this run. */
+  readonly rendered: number;
+  /** Images kept and waiting to be rendered, or being rendered. */
+  readonly toRender: number;
   readonly imagesPerMinute: number;
   /** Seconds left at the current pace, when it can be told. */
   readonly etaS: number | undefined;
@@ -25,6 +30,8 @@ export class Progress {
   #failed = 0;
   #skipped = 0;
   #images = 0;
+  #rendered = 0;
+  #toRender = 0;
   #spent = 0;
   #worked = 0;
 
@@ -42,16 +49,25 @@ export class Progress {
     if (outcome.status === "canceled" || outcome.status === "not_run" || outcome.status === "unfinished")
       return;
     this.#done += 1;
+    if (outcome.status === "succeeded" || outcome.status === "skipped")
+      this.#toRender += outcome.unrendered?.length ?? 0;
     if (outcome.status === "succeeded") {
+      const images = outcome.outputs.length + (outcome.unrendered?.length ?? 0);
       this.#succeeded += 1;
-      this.#images += outcome.outputs.length;
-      this.#spent += outcome.outputs.length * pricePerImageUsd;
+      this.#images += images;
+      this.#spent += images * pricePerImageUsd;
       this.#worked += 1;
     } else if (outcome.status === "skipped") this.#skipped += 1;
     else if (outcome.status === "failed") {
       this.#failed += 1;
       this.#worked += 1;
     }
+  }
+
+  /** Counts images rendered (`ok`) or that could not be (left kept for the next run or `render`). */
+  renderEnded(ok: boolean): void {
+    this.#toRender -= 1;
+    if (ok) this.#rendered += 1;
   }
 
   snapshot(now: number, running: number, queued: number): ProgressSnapshot {
@@ -67,6 +83,8 @@ export class Progress {
       running,
       queued,
       images: this.#images,
+      rendered: this.#rendered,
+      toRender: this.#toRender,
       imagesPerMinute: (this.#images / elapsedS) * 60,
       etaS: perS > 0 && left > 0 ? left / perS : left === 0 ? 0 : undefined,
       spentUsd: Math.round(this.#spent * 10_000) / 10_000,
@@ -88,6 +106,7 @@ export function progressLine(p: ProgressSnapshot): string {
   return (
     `${pct}% ${p.done}/${p.total} done · ${p.running} running · ${p.queued} queued at fal · ${p.failed} failed` +
     `${p.skipped ? ` · ${p.skipped} up to date` : ""} · ${p.imagesPerMinute.toFixed(1)} img/min` +
-    ` · ETA ${p.etaS === undefined ? "—" : duration(p.etaS)} · $${p.spentUsd.toFixed(2)}`
+    ` · ETA ${p.etaS === undefined ? "—" : duration(p.etaS)} · $${p.spentUsd.toFixed(2)}` +
+    (p.rendered > 0 || p.toRender > 0 ? ` · ${p.rendered} rendered, ${p.toRender} to render` : "")
   );
 }

@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { KeyState } from "../journal/key-state.js";
 import { type ImageRecord, resultImageCount } from "../model/image-record.js";
-import { checkFile, deliverFromOriginal, originalFile, refreshSidecar } from "../outputs/index.js";
+import type { PendingRender } from "../model/kept-image.js";
+import { checkFile, originalFile, recipeOf, refreshSidecar } from "../outputs/index.js";
 import type { Job } from "../plan/index.js";
-import { deliveryFor, imageRecord } from "./delivery.js";
+import { deliveryFor } from "./delivery.js";
 
 /** What checking one image's files found. */
 interface Intact {
@@ -48,32 +48,43 @@ async function intact(
   };
 }
 
+/** What checking a finished job's images found. */
+export interface CheckedImages {
+  /** Images on disk as recorded (with fresh stamps where only their metadata changed). */
+  readonly records: ImageRecord[];
+  /** Records with fresh stamps, for the journal. */
+  readonly remade: ImageRecord[];
+  /** Files whose bytes were not what was written (or that are gone). */
+  readonly differs: string[];
+  /** Images to render from their kept originals, with the recipe the manifest now gives. */
+  readonly pending: PendingRender[];
+  /** Those of `pending` the journal does not hold as kept with that recipe (to journal). */
+  readonly newlyKept: PendingRender[];
+}
+
 /**
  * Checks that every image of a finished job is on disk with its recorded hashes, at the paths
- * and with the output settings the manifest now gives. An image whose files are missing,
- * changed, moved, or made with other settings is made again from fal's original kept under
- * `.state/originals/` (no call to fal). Files are read only when their size, mtime or inode
- * changed, or with `verify` (then every file is hashed); `differs` names the files whose bytes
- * were not what was written. New records (remade, or with fresh stamps) are in `remade`, for
- * the journal. Returns undefined when an original is gone too (the job must fetch the result
- * again).
+ * and with the output settings the manifest now gives. An image kept and not rendered yet, or
+ * whose files are missing, changed, moved, or made with other settings, is to be rendered again
+ * from fal's original kept under `.state/originals/` (no call to fal): it is in `pending`. Files
+ * are read only when their size, mtime or inode changed, or with `verify` (then every file is
+ * hashed). Returns undefined when an original is gone too (the job must fetch the result again).
  */
 export async function verifyImages(
   outputDir: string,
   job: Job,
   state: KeyState,
-  cpu: <T>(fn: () => Promise<T>) => Promise<T>,
   verify = false,
-): Promise<{ records: ImageRecord[]; remade: ImageRecord[]; differs: string[] } | undefined> {
+): Promise<CheckedImages | undefined> {
   const count = resultImageCount(state.result);
-  if (count === 0 || state.images.size < count || state.request === undefined) return undefined;
+  if (count === 0 || state.request === undefined) return undefined;
   const seed = (state.result as { seed?: unknown }).seed;
-  const records: ImageRecord[] = [];
-  const remade: ImageRecord[] = [];
-  const differs: string[] = [];
+  const checked: CheckedImages = { records: [], remade: [], differs: [], pending: [], newlyKept: [] };
   for (let n = 1; n <= count; n++) {
+    const kept = state.kept?.get(n);
     const record = state.images.get(n);
-    if (!record?.original) return undefined;
+    const source = kept ?? record;
+    if (!source?.original) return undefined;
     const delivery = deliveryFor(
       job,
       n,
@@ -81,36 +92,38 @@ export async function verifyImages(
       typeof seed === "number" ? seed : undefined,
       Date.now(),
     );
-    const planned = delivery.pathFor(extOf(record, job));
-    const check = await intact(outputDir, record, planned, job.output.settingsKey, verify);
-    differs.push(...check.differs);
-    if (check.ok) {
-      // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
-      await refreshSidecar(outputDir, delivery, check.refreshed ?? record);
-      records.push(check.refreshed ?? record);
-      if (check.refreshed) remade.push(check.refreshed);
-      continue;
+    if (!kept && record) {
+      const planned = delivery.pathFor(extOf(record, job));
+      const check = await intact(outputDir, record, planned, job.output.settingsKey, verify);
+      checked.differs.push(...check.differs);
+      if (check.ok) {
+        // The image is paid for and unchanged; what its sidecar says may not be (a row's price).
+        await refreshSidecar(outputDir, delivery, check.refreshed ?? record);
+        checked.records.push(check.refreshed ?? record);
+        if (check.refreshed) checked.remade.push(check.refreshed);
+        continue;
+      }
     }
-    let original: Buffer;
-    try {
-      original = await readFile(originalFile(outputDir, record.original));
-    } catch {
-      return undefined;
-    }
-    if (createHash("sha256").update(original).digest("hex") !== record.original.sha256) return undefined;
-    const saved = await deliverFromOriginal(
-      outputDir,
-      original,
-      record.original,
-      record.sourceUrl,
-      delivery,
-      cpu,
+    const here = await access(originalFile(outputDir, source.original)).then(
+      () => true,
+      () => false,
     );
-    const again = imageRecord(n, saved, job);
-    records.push(again);
-    remade.push(again);
+    if (!here) return undefined;
+    const recipe = recipeOf(delivery, job.id, job.output.settingsKey, source.original.ext);
+    const pending: PendingRender = {
+      n,
+      recipe,
+      sourceUrl: source.sourceUrl,
+      original: source.original,
+      width: kept?.width ?? source.width,
+      height: kept?.height ?? source.height,
+      contentType: kept?.contentType ?? source.contentType,
+    };
+    checked.pending.push(pending);
+    if (kept?.recipe.settings !== recipe.settings || kept.recipe.main.path !== recipe.main.path)
+      checked.newlyKept.push(pending);
   }
-  return { records, remade, differs };
+  return checked;
 }
 
 /** The extension the main output has with the job's settings. */

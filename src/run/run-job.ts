@@ -98,7 +98,8 @@ async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobS
     status: "succeeded",
     requestId: phase.request,
     imageUrls: steps.imageUrls,
-    outputs: phase.images,
+    outputs: [],
+    unrendered: phase.images,
     ...(phase.seed === undefined ? {} : { seed: phase.seed }),
   });
 }
@@ -202,7 +203,13 @@ async function inDoubt(
 async function endedBefore(phase: EndPhase, ctx: JobContext, job: Job): Promise<JobOutcome> {
   switch (phase.kind) {
     case "up-to-date":
-      return { status: "skipped", reason: phase.reason, requestId: phase.request, outputs: phase.images };
+      return {
+        status: "skipped",
+        reason: phase.reason,
+        requestId: phase.request,
+        outputs: phase.images,
+        ...(phase.unrendered?.length ? { unrendered: phase.unrendered } : {}),
+      };
     case "in-doubt":
       return inDoubt(phase, ctx, job);
     case "unfinished":

@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["publish"],
   ["review"],
   ["run"],
+  ["render"],
   ["journal"],
   ["outputs", "fal"],
   ["report"],
