@@ -1,4 +1,3 @@
-import type { ImageRecord, SavedImage } from "../model/image-record.js";
 import type { Delivery } from "../outputs/deliver-image.js";
 import { builtinVariables, type Job, renderOutputPath } from "../plan/index.js";
 
@@ -53,23 +52,5 @@ export function deliveryFor(
       pathFor: path(job.output.derivativePath, { derivative: d.name }),
     })),
     sidecar: job.output.sidecar ? sidecarOf(job, requestId, seed, createdAt) : undefined,
-  };
-}
-
-/** The journal's record of a delivered image. */
-export function imageRecord(n: number, s: SavedImage, job: Job): ImageRecord {
-  return {
-    n,
-    path: s.path,
-    sha256: s.sha256,
-    bytes: s.bytes,
-    width: s.width,
-    height: s.height,
-    contentType: s.contentType,
-    sourceUrl: s.sourceUrl,
-    original: s.original,
-    settings: job.output.settingsKey,
-    derivatives: s.derivatives,
-    ...(s.stamp === undefined ? {} : { stamp: s.stamp }),
   };
 }
