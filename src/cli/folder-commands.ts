@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { PipelineError } from "../errors.js";
 import { EXIT } from "./exit-codes.js";
 import { type OutputFolderFlags, withOutputFolder } from "./output-folder-option.js";
+import { wholeNumber } from "./parse-values.js";
+import type { RenderFlags } from "./render-command.js";
 import type { CliIo } from "./streams.js";
 
-/** Adds `report` and `prune`: commands over an output folder that send nothing to fal. */
+/** Adds `report`, `render` and `prune`: commands over an output folder that send nothing to fal. */
 export function addFolderCommands(program: Command, io: CliIo, done: (code: number) => void): void {
   withOutputFolder(
     program
@@ -16,6 +18,24 @@ export function addFolderCommands(program: Command, io: CliIo, done: (code: numb
     const { reportCommand } = await import("./report-command.js");
     done(await reportCommand(target, flags, io));
   });
+
+  withOutputFolder(
+    program
+      .command("render")
+      .description(
+        "render the images an output folder holds paid and kept but not rendered, from fal's originals (no fal call); --shard i/n splits the work between processes or machines",
+      ),
+  )
+    .option(
+      "--shard <i/n>",
+      "render only the job keys of shard i of n (e.g. 2/4); n processes split a folder exactly",
+    )
+    .option("--parallel <n>", "images rendered at once (default: one per core)", wholeNumber(1, 256))
+    .option("-q, --quiet", "only warnings and errors")
+    .action(async (target: string, flags: OutputFolderFlags & RenderFlags) => {
+      const { renderCommand } = await import("./render-command.js");
+      done(await renderCommand(target, flags, io));
+    });
 
   withOutputFolder(
     program

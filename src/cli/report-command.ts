@@ -18,7 +18,7 @@ export function summaryLines(report: Report, where: string): string {
   if (t.not_run) parts.push(`${t.not_run} not run`);
   return (
     `${report.pipeline}: run ${report.run.id} (${report.run.ended_by}), ${t.jobs} jobs: ${parts.join(", ")}\n` +
-    `${t.images} images, $${t.cost_usd.toFixed(3)} spent, ${(report.run.duration_ms / 1000).toFixed(1)} s\n` +
+    `${t.images} images${t.unrendered_images ? ` (${t.unrendered_images} more paid and kept, not rendered yet: \`seedream-pipeline render\`)` : ""}, $${t.cost_usd.toFixed(3)} spent, ${(report.run.duration_ms / 1000).toFixed(1)} s\n` +
     `gallery: ${where}/index.html\ncontact sheet: ${where}/contact-sheet.png\nreport: ${where}/report.json\n`
   );
 }

@@ -9,7 +9,14 @@ import { readJournalFile } from "./read-journal.js";
 
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
-  | { readonly t: number; readonly type: "run"; readonly run: string; readonly pid: number }
+  /** A run began; `renders: false` when it leaves rendering to `seedream-pipeline render`. */
+  | {
+      readonly t: number;
+      readonly type: "run";
+      readonly run: string;
+      readonly pid: number;
+      readonly renders?: false;
+    }
   /**
    * Spend of requests whose own lines are gone (a compaction dropped them, or `--fresh` set the
    * journal aside), so the folder's total spend still adds up (see `tallySpend`).

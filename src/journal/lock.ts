@@ -92,3 +92,41 @@ async function candidates(stateDir: string, mine: string): Promise<Owner[]> {
   }
   return owners;
 }
+
+/**
+ * Whether a run holds the output folder now (its lock is held and fresh), without taking it:
+ * for a `render` process, which works beside a run, never instead of one.
+ */
+export async function runHolds(outputDir: string): Promise<boolean> {
+  const stateDir = join(outputDir, ".state");
+  return lockfile
+    .check(stateDir, { lockfilePath: join(stateDir, "run.lock"), stale: 20_000, realpath: false })
+    .catch(() => false);
+}
+
+/**
+ * Takes one render shard of an output folder (`.state/render-<name>.lock`), so two processes
+ * never render the same shard at once: a LOCKED error names the shard when it is held.
+ */
+export async function lockRenderShard(
+  outputDir: string,
+  name: string,
+  onCompromised: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  const stateDir = join(outputDir, ".state");
+  try {
+    return await lockfile.lock(stateDir, {
+      lockfilePath: join(stateDir, `render-${name}.lock`),
+      stale: 20_000,
+      update: 5_000,
+      realpath: false,
+      onCompromised,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    throw new PipelineError(
+      "LOCKED",
+      `another process renders shard ${name} of ${outputDir}; try again when it ends`,
+    );
+  }
+}

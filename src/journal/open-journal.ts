@@ -5,6 +5,7 @@ import type { Spend } from "../model/spend.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { compactEntries, type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
+import { replayRenderLogs } from "./render-log.js";
 import { carrySpend, type PriceOf, SpendFollow, spendOf, tallySpend } from "./spend.js";
 import { StatusHistory } from "./status-history.js";
 
@@ -72,6 +73,8 @@ export async function openJournal(
       spend.add(e);
     },
   );
+  // What `render` processes rendered counts as rendered here too (their logs are beside the journal).
+  await replayRenderLogs(outputDir, (e) => replayEntry(states, e));
   let left = 0;
   for (const _ of compacted(states, clock.now())) left += 1;
   if (lines > 2 * left + 1000) {

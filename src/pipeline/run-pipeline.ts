@@ -298,7 +298,12 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         "outputs of jobs no longer in the manifest are listed in the report as orphans (`seedream-pipeline prune` removes them)",
       );
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
-    journal.appendNow({ type: "run", run: runId, pid: process.pid });
+    journal.appendNow({
+      type: "run",
+      run: runId,
+      pid: process.pid,
+      ...(options.render === false ? { renders: false as const } : {}),
+    });
 
     const knownRequests = [...states.values()].flatMap((s) => s.requests);
     opened.startsDecided();

@@ -204,8 +204,10 @@ describe("durable runs", () => {
       "submitting",
       "submitted",
       "completed",
-      "image",
+      // fal's part ends when the image is kept; it is rendered apart from the original.
+      "kept",
       "done",
+      "image",
     ]);
     expect(submits(em)).toHaveLength(3);
   });
