@@ -6,7 +6,7 @@ import type { JournalEntry } from "./journal.js";
 import { readJournalFile } from "./read-journal.js";
 
 /** Where `render` processes say what they rendered: a file per shard, beside the journal. */
-export const renderLogDir = (outputDir: string) => join(outputDir, ".state", "renders");
+const renderLogDir = (outputDir: string) => join(outputDir, ".state", "renders");
 
 type ImageEntry = Extract<JournalEntry, { type: "image" }>;
 

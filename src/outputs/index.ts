@@ -10,7 +10,7 @@ export {
 export { checkFile, sha256File, stampOf } from "./file-check.js";
 
 export { renderOutput } from "./render-output.js";
-export { deliveryOfRecipe, outputExt, recipeOf } from "./render-recipe.js";
+export { deliveryOfRecipe, recipeOf } from "./render-recipe.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
 export { refreshSidecar, sidecarPath } from "./sidecar.js";
 export { thumbnailBytes } from "./thumbnail.js";

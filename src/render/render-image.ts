@@ -6,7 +6,7 @@ import { deliveryOfRecipe, renderKept } from "../outputs/index.js";
 const direct = <T>(fn: () => Promise<T>): Promise<T> => fn();
 
 /** The journal's record of an image rendered with `settings`. */
-export function renderedRecord(n: number, s: SavedImage, settings: string): ImageRecord {
+function renderedRecord(n: number, s: SavedImage, settings: string): ImageRecord {
   return {
     n,
     path: s.path,

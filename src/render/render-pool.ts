@@ -24,7 +24,7 @@ export interface RenderPoolOptions {
 export const DEFAULT_RENDER_BACKLOG = 10_000;
 
 /** Images at once, by default: one per core. */
-export const defaultRenderParallel = (): number => Math.max(1, availableParallelism());
+const defaultRenderParallel = (): number => Math.max(1, availableParallelism());
 
 /**
  * A bounded pool for rendering kept images apart from delivery: `parallel` at once, at most

@@ -49,7 +49,7 @@ async function intact(
 }
 
 /** What checking a finished job's images found. */
-export interface CheckedImages {
+interface CheckedImages {
   /** Images on disk as recorded (with fresh stamps where only their metadata changed). */
   readonly records: ImageRecord[];
   /** Records with fresh stamps, for the journal. */
