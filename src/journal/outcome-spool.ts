@@ -13,13 +13,11 @@ const closing = new FinalizationRegistry<number>((fd) => {
 
 /**
  * This run's outcomes by job id, written to a file as each job ends and read back, one at a
- * time, as the report's passes ask for them: held in the heap until the end of the run, a
- * 100,000-job night's outcomes (their attempt, timing and image records, each list with room
- * to grow) were some 100 MB of what it held at its end. The heap keeps each outcome's place in
- * the file (a few dozen bytes); each read makes the outcome anew. Outcomes of jobs the run did
+ * time, as the report's passes ask for them, so a catalog night does not hold every outcome in
+ * the heap to its end (docs/benchmarks.md has the figures). The heap keeps each outcome's place
+ * in the file (a few dozen bytes); each read makes the outcome anew. Outcomes of jobs the run did
  * nothing for (`skipped`, `not_run`) stay in the heap: they are a few fields around image records
- * the run's start decisions hold anyway, and a no-op night of 100,000 such jobs spent 8 s (42 →
- * 50 s) writing and reading them back for no memory it did not hold already.
+ * the run's start decisions hold anyway, and spooling them only costs a no-op night time.
  *
  * The file is under `.state/` and has no name: it is removed as soon as it is opened, so the
  * system frees it when the spool's descriptor closes, which is when nothing refers to the spool

@@ -45,8 +45,8 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
     throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
   // Decoding every pixel is what finds a truncated file; the header alone does not. Asking for
   // the last row decodes every row before it (the formats are read in order), a strip at a time:
-  // the whole image decoded into one buffer was 16 MB allocated and freed per 4 MP result, and
-  // malloc kept hundreds of MB of such freed blocks resident over a night.
+  // decoding the whole image into one buffer a result left malloc holding freed blocks resident
+  // over a night.
   await image
     .extract({ left: 0, top: meta.height - 1, width: meta.width, height: 1 })
     .raw()
