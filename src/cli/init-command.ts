@@ -76,7 +76,7 @@ export async function initCommand(dir: string, io: CliIo): Promise<number> {
       `  seedream-pipeline validate ${MANIFEST}`,
       `  seedream-pipeline plan ${MANIFEST}`,
       `  seedream-pipeline run ${MANIFEST} --emulator     # a rehearsal: no key, nothing paid`,
-      "  seedream-pipeline review output/catalog",
+      `  seedream-pipeline review ${MANIFEST} --open`,
       "",
     ].join("\n"),
   );

@@ -31,6 +31,8 @@ const NOT_RUN: Readonly<Record<string, string>> = {
     "needs a server on port 8787; --fal-base-url against an emulator on a free port is run by the e2e tests",
   "seedream-pipeline review output/catalog":
     "serves until stopped; test/e2e/review.browser.test.ts drives the review app in Chromium",
+  "seedream-pipeline review catalog.yaml --open":
+    "serves until stopped and opens a browser; test/e2e/review.browser.test.ts drives the review app in Chromium",
   "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --dry-run":
     "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
   "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog":

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/run-cli.js";
+import { type CliResult, runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const tempDir = useTempDirs();
@@ -28,27 +28,41 @@ describe("seedream-pipeline init", () => {
     const cwd = await tempDir();
     const init = await runCli(["init", "my-catalog"], { cwd });
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stdout).toMatch(
-      /^wrote catalog\.yaml, products\.csv and 4 photos in my-catalog\/\nnext:\n {2}cd my-catalog\n/,
+    expect(init.stdout).toBe(
+      [
+        "wrote catalog.yaml, products.csv and 4 photos in my-catalog/",
+        "next:",
+        "  cd my-catalog",
+        "  seedream-pipeline validate catalog.yaml",
+        "  seedream-pipeline plan catalog.yaml",
+        "  seedream-pipeline run catalog.yaml --emulator     # a rehearsal: no key, nothing paid",
+        "  seedream-pipeline review catalog.yaml --open",
+        "",
+      ].join("\n"),
     );
     const dir = join(cwd, "my-catalog");
     expect(await filesUnder(dir)).toEqual(WRITTEN);
     for (const photo of WRITTEN.filter((f) => f.endsWith(".png")))
       expect((await sharp(join(dir, photo)).metadata()).format).toBe("png");
 
-    // The commands it prints next, as a newcomer types them.
-    const validate = await runCli(["validate", "catalog.yaml"], { cwd: dir });
-    expect([validate.code, validate.stdout]).toEqual([
-      0,
-      "catalog.yaml: valid, 6 jobs, 6 images, 3 files to upload\n",
-    ]);
-    const plan = await runCli(["plan", "catalog.yaml"], { cwd: dir });
-    expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(/estimated cost: \$0\.240/);
-    const run = await runCli(["run", "catalog.yaml", "--emulator", "--emulator-time-scale", "0.001"], {
-      cwd: dir,
-    });
-    expect(run.code, run.stderr).toBe(0);
+    // The commands it prints next, run as printed (review serves until stopped: the browser tests).
+    const next = init.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("  seedream-pipeline ") && !l.includes(" review "))
+      .map((l) =>
+        l
+          .replace(/\s+#.*$/, "")
+          .trim()
+          .split(" ")
+          .slice(1),
+      );
+    expect(next.map((args) => args[0])).toEqual(["validate", "plan", "run"]);
+    const results: CliResult[] = [];
+    for (const args of next) results.push(await runCli(args, { cwd: dir }));
+    const [validate, plan, run] = results;
+    for (const r of [validate, plan, run]) expect(r?.code, r?.stderr).toBe(0);
+    expect(validate?.stdout).toBe("catalog.yaml: valid, 6 jobs, 6 images, 3 files to upload\n");
+    expect(plan?.stdout).toMatch(/estimated cost: \$0\.240/);
     const report = JSON.parse(await readFile(join(dir, "output", "catalog", "report.json"), "utf8"));
     expect(report.totals).toMatchObject({ jobs: 6, succeeded: 6, failed: 0 });
     // `when: { status: active }` left the discontinued product out; outputs go one folder per SKU.
