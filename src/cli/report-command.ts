@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { relative } from "node:path";
+import { loadReviewInputs } from "../pipeline/review-inputs.js";
 import { writeReview } from "../pipeline/write-review.js";
 import type { Report } from "../report/index.js";
 import { readReportFile } from "../review/read-report-file.js";
@@ -27,7 +29,10 @@ export function summaryLines(report: Report, where: string): string {
 export async function reportCommand(target: string, flags: OutputFolderFlags, io: CliIo): Promise<number> {
   const folder = await outputFolderOf(target, flags);
   const report = await readReportFile(folder);
-  const review = await writeReview(folder, report);
+  // The gallery shows the inputs the manifest names; a manifest moved away since only leaves them out.
+  const inputs = existsSync(report.manifest) ? await loadReviewInputs(report.manifest) : undefined;
+  const review = await writeReview(folder, report, undefined, inputs);
+  if (inputs?.warning) io.stderr.write(`seedream-pipeline: ${inputs.warning}\n`);
   for (const w of review.warnings)
     io.stderr.write(`seedream-pipeline: ${w}
 `);

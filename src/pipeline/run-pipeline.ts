@@ -27,6 +27,7 @@ import { ReviewPass, withSeedsSent } from "./honour-review.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { findOrphans, pathsRewritten } from "./orphans.js";
 import { pricePlan } from "./price-plan.js";
+import { reviewInputsOf } from "./review-inputs.js";
 import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
@@ -362,7 +363,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       ...(executed.endMessage === undefined ? {} : { endMessage: executed.endMessage }),
     };
     // A gallery or contact sheet that fails is a warning naming it; never the run's failure.
-    const review = await writeReview(outputDir, result.report, logger);
+    const review = await writeReview(outputDir, result.report, logger, reviewInputsOf(allJobs));
     const runTotals = runCounts(result.report, plan);
     return { ...result, outputDir, reviewWarnings: review.warnings, differs, runTotals };
   } finally {

@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import pLimit from "p-limit";
 import type { Logger } from "../log/logger.js";
 import { contactSheet, galleryThumbPath, makeGalleryThumbs, writeFileSafely } from "../outputs/index.js";
 import { contactTiles } from "../report/contact-tiles.js";
 import { galleryFiles } from "../report/gallery.js";
 import type { StreamedReport } from "../report/index.js";
+import type { ReviewInputs } from "../review/index.js";
 import { writeGalleryData } from "./write-gallery-data.js";
 
 /** What `writeReview` made, and a warning for each part it could not make. */
@@ -20,16 +21,23 @@ function* outputsOf(report: StreamedReport) {
   for (const j of report.jobs) yield* j.outputs;
 }
 
+/** The local input images, as `makeGalleryThumbs` takes them (paths relative to the folder). */
+function* inputFiles(outputDir: string, inputs: ReviewInputs) {
+  for (const [sha256, path] of inputs.files) yield { sha256, path: relative(outputDir, path) };
+}
+
 /**
  * Writes what a person looks at after a run: the gallery (`index.html`, its pages and
- * thumbnails under `.gallery/`) and the contact sheet (`contact-sheet.png`). Each is made
- * on its own: one that fails is a warning (logged, and returned) naming it, and the other is
- * still made; the images and the report, which were paid for, are never at stake.
+ * thumbnails under `.gallery/`, the jobs' input images beside their results when `inputs`
+ * names them) and the contact sheet (`contact-sheet.png`). Each is made on its own: one that
+ * fails is a warning (logged, and returned) naming it, and the other is still made; the
+ * images and the report, which were paid for, are never at stake.
  */
 export async function writeReview(
   outputDir: string,
   report: StreamedReport,
   logger?: Logger,
+  inputs?: ReviewInputs,
 ): Promise<ReviewResult> {
   const cpu = pLimit(availableParallelism());
   const warnings: string[] = [];
@@ -45,9 +53,29 @@ export async function writeReview(
   } catch (error) {
     warn("gallery thumbnails", error);
   }
+  let inputThumbs = false;
+  if (inputs && inputs.files.size > 0)
+    try {
+      await makeGalleryThumbs(outputDir, inputFiles(outputDir, inputs), (fn) => cpu(fn));
+      inputThumbs = true;
+    } catch (error) {
+      warn("gallery thumbnails of the inputs", error);
+    }
+  const inputsOf = (key: string) =>
+    (inputs?.byKey.get(key) ?? []).flatMap((i) =>
+      i.url !== undefined
+        ? [{ thumb: i.url, source: i.source }]
+        : inputThumbs
+          ? [{ thumb: galleryThumbPath(i.sha256), source: i.source }]
+          : [],
+    );
   let gallery: string | undefined = join(outputDir, "index.html");
   try {
-    const files = galleryFiles(report, (o) => (thumbsMade ? galleryThumbPath(o.sha256) : undefined));
+    const files = galleryFiles(
+      report,
+      (o) => (thumbsMade ? galleryThumbPath(o.sha256) : undefined),
+      inputsOf,
+    );
     await writeGalleryData(outputDir, files);
     await writeFileSafely(gallery, files.html);
   } catch (error) {

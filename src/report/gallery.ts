@@ -1,6 +1,7 @@
 import { findEndpoint } from "../endpoints/index.js";
-import { GALLERY_SCRIPT, GALLERY_STYLE } from "./gallery-client.js";
+import { GALLERY_STYLE, galleryScript } from "./gallery-client.js";
 import type { Report, ReportJob, StreamedReport } from "./types.js";
+import { rowTitle, WORDS } from "./words.js";
 
 /** Jobs per data page of the gallery (`.gallery/data/page-N.js`). */
 export const GALLERY_PAGE_SIZE = 200;
@@ -28,18 +29,26 @@ export interface GalleryFiles {
 /** Where an output's gallery thumbnail is (relative to the folder), if it has one. */
 export type ThumbOf = (output: { readonly path: string; readonly sha256: string }) => string | undefined;
 
+/** A job's input images as the gallery shows them: a thumbnail (relative or a URL) and the name the manifest gives. */
+export type GalleryInputsOf = (
+  jobKey: string,
+) => ReadonlyArray<{ readonly thumb: string; readonly source: string }>;
+
 const isFailure = (j: ReportJob) => j.status === "failed" || j.status === "canceled";
 const modelOf = (endpoint: string) => findEndpoint(endpoint)?.model ?? endpoint;
 
 function groupTitle(job: ReportJob): string {
-  const rowText = Object.values(job.row ?? {})
-    .slice(0, 2)
-    .join(" · ");
-  return rowText ? `${rowText} — ${job.prompt_name}` : job.prompt_name;
+  const title = rowTitle(job.row);
+  return title ? `${title} — ${job.prompt_name}` : job.prompt_name;
 }
 
+/** Where a job's (first) image stands in review, for the decision filter. */
+const reviewOf = (job: ReportJob) =>
+  job.outputs.length === 0 ? "none" : (job.outputs[0]?.review?.state ?? "pending");
+
 /** What a page holds of one job: enough to draw its tile, in short keys (100,000 of them). */
-function tileData(job: ReportJob, thumbOf: ThumbOf) {
+function tileData(job: ReportJob, thumbOf: ThumbOf, inputsOf: GalleryInputsOf) {
+  const inputs = inputsOf(job.key);
   const message = job.status === "skipped" ? job.reason : (job.error?.message ?? job.reason);
   return {
     i: job.id,
@@ -57,17 +66,22 @@ function tileData(job: ReportJob, thumbOf: ThumbOf) {
       o.height,
       ...(o.review ? [o.review.state, o.review.note ?? o.review.lapsed ?? ""] : []),
     ]),
+    ...(inputs.length > 0 ? { n: inputs.map((x) => [x.thumb, x.source]) } : {}),
   };
 }
 
 function searchText(job: ReportJob): string {
-  return [job.id, ...Object.values(job.row ?? {}), job.prompt_name].join(" ").toLowerCase().slice(0, 200);
+  return [job.id, ...Object.values(job.row ?? {}), job.prompt_name, String(job.input.prompt ?? "")]
+    .join(" ")
+    .toLowerCase()
+    .slice(0, 300);
 }
 
 function indexScript(report: StreamedReport): string {
   const statuses: string[] = [];
   const sizes: string[] = [];
   const models: string[] = [];
+  const reviews: string[] = [];
   const code = (list: string[], v: string) => {
     let i = list.indexOf(v);
     if (i < 0) i = list.push(v) - 1;
@@ -76,14 +90,16 @@ function indexScript(report: StreamedReport): string {
   const st: number[] = [];
   const sz: number[] = [];
   const md: number[] = [];
+  const rv: number[] = [];
   const q: string[] = [];
   for (const job of report.jobs) {
     st.push(code(statuses, job.status));
     sz.push(code(sizes, job.size_name));
     md.push(code(models, modelOf(job.endpoint)));
+    rv.push(code(reviews, reviewOf(job)));
     q.push(searchText(job));
   }
-  return `galleryIndex(${scriptJson({ statuses, sizes, models, st, sz, md, q })});\n`;
+  return `galleryIndex(${scriptJson({ statuses, sizes, models, reviews, st, sz, md, rv, q })});\n`;
 }
 
 /** What fal was paid across the folder's runs, and what it still holds (pending, in doubt). */
@@ -133,24 +149,29 @@ ${failureCount === 0 ? "" : `<details class="failures"${failureCount <= 10 ? " o
  * The review gallery, paged so it stays quick at 100,000 jobs: `index.html` holds the summary
  * (totals and the failures, across every job), the filters and the pager; each page of jobs
  * is a script under `.gallery/data/` loaded with a `<script>` element, so the gallery opens
- * from disk (file://) with no server. The filters (status, size, model, text) use
- * `.gallery/data/index.js`, loaded after the first screen. Pure.
+ * from disk (file://) with no server. The filters (the review app's: decision, status, model,
+ * size, text) use `.gallery/data/index.js`, loaded after the first screen. Each group of
+ * variants shows its inputs (`inputsOf`). Pure but for reading its browser script once.
  */
-export function galleryFiles(report: StreamedReport, thumbOf: ThumbOf): GalleryFiles {
+export function galleryFiles(
+  report: StreamedReport,
+  thumbOf: ThumbOf,
+  inputsOf: GalleryInputsOf = () => [],
+): GalleryFiles {
   const scanned = scan(report);
   const n = scanned.jobs;
   const pageCount = Math.max(1, Math.ceil(n / GALLERY_PAGE_SIZE));
-  const meta = { n, pageSize: GALLERY_PAGE_SIZE, pages: pageCount };
+  const meta = { n, pageSize: GALLERY_PAGE_SIZE, pages: pageCount, words: WORDS };
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(report.pipeline)} — review</title>
 <style>${GALLERY_STYLE}</style></head><body data-busy="1">
 <header><h1>${esc(report.pipeline)} · ${esc(report.model)}</h1>
 ${summaryHtml(report, scanned)}
-<div class="filters"><select id="status"><option value="">all statuses</option></select><select id="size"><option value="">all sizes</option></select><select id="model"><option value="">all models</option></select><input id="q" type="search" placeholder="search id, row"><span class="pager"><button id="prev">‹ prev</button> <span id="where"></span> <button id="next">next ›</button></span></div></header>
+<div class="filters"><select id="review" title="decision"><option value="">every decision</option></select><select id="status" title="status"><option value="">every status</option></select><select id="model" title="model"><option value="">every model</option></select><select id="size" title="size"><option value="">every size</option></select><input id="q" type="search" placeholder="search id, row, prompt"><span class="pager"><button id="prev">‹ prev</button> <span id="where"></span> <button id="next">next ›</button></span></div></header>
 <main id="jobs"></main>
 <script type="application/json" id="meta">${scriptJson(meta)}</script>
-<script>${GALLERY_SCRIPT}</script></body></html>
+<script>${galleryScript()}</script></body></html>
 `;
   return {
     html,
@@ -161,7 +182,7 @@ ${summaryHtml(report, scanned)}
       let page = 0;
       const text = () => `galleryPage(${page}, ${scriptJson(tiles)});\n`;
       for (const job of report.jobs) {
-        tiles.push(tileData(job, thumbOf));
+        tiles.push(tileData(job, thumbOf, inputsOf));
         if (tiles.length === GALLERY_PAGE_SIZE) {
           page++;
           yield { n: page, text: text() };

@@ -65,12 +65,24 @@ output:
           ).document.images,
         ].every((i) => i.complete && i.naturalWidth > 0),
       );
-      // Every thumbnail loaded from disk.
-      const widths = await page.$$eval("img", (imgs) =>
-        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
-      );
-      expect(widths).toHaveLength(4);
-      for (const w of widths) expect(w).toBeGreaterThan(0);
+      // Every thumbnail loaded from disk: the four results, and each product's two inputs.
+      const widths = (selector: string) =>
+        page.$$eval(selector, (imgs) =>
+          imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+        );
+      const results = await widths(".variant img");
+      expect(results).toHaveLength(4);
+      for (const w of results) expect(w).toBeGreaterThan(0);
+      expect(await page.$$eval(".group h2", (els) => els.map((e) => e.textContent))).toEqual([
+        "Red runner — p",
+        "Blue boot — p",
+        "A forbidden thing — p",
+      ]);
+      const inputs = await widths(".group .inputs img");
+      expect(inputs).toHaveLength(6);
+      for (const w of inputs) expect(w).toBeGreaterThan(0);
+      // The review app's words: a status reads "made", not "succeeded".
+      expect(await page.$$eval(".variant .status", (els) => els.map((e) => e.textContent))).toContain("made");
       // Failed jobs show their error inline.
       const errors = await page.$$eval(".variant.failed .error", (els) => els.map((e) => e.textContent));
       expect(errors).toEqual([
