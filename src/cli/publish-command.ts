@@ -25,6 +25,7 @@ export interface PublishFlags extends OutputFolderFlags {
 }
 
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+const files = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
 
 /** At most 20 keys, then how many more. */
 function some(keys: readonly string[]): string {
@@ -60,8 +61,8 @@ function summaryLine(o: PublishOutcome, flags: PublishFlags): string {
   const restored = o.restored > 0 ? `, ${o.restored} missing or different there` : "";
   const checked = flags.check ? " (checked at the destination)" : "";
   return flags.dryRun
-    ? `dry run to ${o.destination}: ${o.files.filter((f) => f.outcome === "would send").length} files would be sent${restored}, ${o.present} already there${checked}; ${manifest}\n`
-    : `published to ${o.destination}: ${o.sent} files sent (${mb(o.bytesSent)})${restored}, ${o.present} already there${checked}, ${o.failed} failed; ${manifest}\n`;
+    ? `dry run to ${o.destination}: ${files(o.files.filter((f) => f.outcome === "would send").length)} would be sent${restored}, ${o.present} already there${checked}; ${manifest}\n`
+    : `published to ${o.destination}: ${files(o.sent)} sent (${mb(o.bytesSent)})${restored}, ${o.present} already there${checked}, ${o.failed} failed; ${manifest}\n`;
 }
 
 /** The outcome as one JSON document (`--json`), for scripts. */
@@ -121,7 +122,10 @@ export async function publishCommand(target: string, flags: PublishFlags, io: Cl
     onFile: (f) => {
       if (f.outcome === "failed") io.stderr.write(`seedream-pipeline: publish ${f.key}: ${f.message}\n`);
       if (flags.json) return;
-      if (f.outcome === "would send") io.stdout.write(`would send ${f.key} (${f.bytes} bytes)\n`);
+      if (f.outcome === "would send")
+        io.stdout.write(
+          `would send ${f.key} (${f.bytes} bytes${f.restored ? `, ${f.restored} there` : ""})\n`,
+        );
       if (f.restored && f.outcome === "sent") io.stdout.write(`restored ${f.key} (${f.restored} there)\n`);
     },
   });

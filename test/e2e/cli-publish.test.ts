@@ -255,14 +255,22 @@ describe("publish: checking the destination, stale files, and what is refused", 
       const trusting = await runCli(s3Args(s3, out), { env: S3_ENV });
       expect(trusting.stdout).toContain("0 files sent (0.0 MB), 18 already there, 0 failed;");
 
+      const dry = await runCli(s3Args(s3, out, "--check", "--dry-run"), { env: S3_ENV });
+      expect(dry.stdout).toContain(
+        `would send ${imagePath(report, "B2")} (${report.jobs[1]?.outputs[0]?.bytes} bytes, missing there)\n`,
+      );
+      expect(dry.stdout).toContain("1 file would be sent, 1 missing or different there, 17 already there");
+      expect(s3.puts().get(lost)).toBe(1);
+
       const before = s3.requests.length;
       const checked = await runCli(s3Args(s3, out, "--check"), { env: S3_ENV });
+      const afterCheck = s3.requests.length;
       expect(checked.code, checked.stderr).toBe(0);
       expect(checked.stdout).toContain(`restored ${imagePath(report, "B2")} (missing there)\n`);
       expect(checked.stdout).toContain(
-        "(0.1 MB), 1 missing or different there, 17 already there (checked at the destination), 0 failed; manifest publish-manifest.json unchanged",
+        "1 file sent (0.1 MB), 1 missing or different there, 17 already there (checked at the destination), 0 failed; manifest publish-manifest.json unchanged",
       );
-      const during = s3.requests.slice(before);
+      const during = s3.requests.slice(before, afterCheck);
       expect(during.filter((r) => r.method === "PUT").map((r) => r.key)).toEqual([lost]);
       expect(during.filter((r) => r.method === "HEAD")).toHaveLength(19);
       const restored = await getObject(s3, lost);
