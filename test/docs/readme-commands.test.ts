@@ -45,6 +45,12 @@ const NOT_RUN: Readonly<Record<string, string>> = {
     "serves until stopped; test/e2e/cli-emulator.test.ts starts it, drives it and stops it with SIGTERM",
 };
 
+/** Where each page's whole manifest is validated: the folder holding the files it names. */
+const MANIFEST_FOLDER: Readonly<Record<string, string>> = {
+  "README.md": "my-catalog",
+  "docs/manifest.md": "pipelines",
+};
+
 /** The README, then every page of docs/, in name order: the order a reader meets them. */
 const DOCS = [
   "README.md",
@@ -116,13 +122,25 @@ describe("every shell command in the README and docs/", () => {
     expect(catalog.totals).toMatchObject({ jobs: 6, succeeded: 6 });
     const demo = JSON.parse(await readFile(join(clone, "output", "demo", "report.json"), "utf8"));
     expect(demo.totals).toMatchObject({ jobs: 6, succeeded: 6 });
-    // The README's manifest is one that works, beside what init wrote.
-    const [manifest] = codeBlocks(join(ROOT, "README.md")).filter((b) => b.lang === "yaml");
-    await writeFile(join(clone, "my-catalog", "readme.yaml"), manifest?.text ?? "");
-    const valid = await run("sh", ["-c", "seedream-pipeline validate readme.yaml"], {
-      cwd: join(clone, "my-catalog"),
-      env: { PATH: `${shims}:${process.env.PATH ?? ""}`, HOME: clone },
-    });
-    expect(valid.stdout).toBe("readme.yaml: valid, 4 jobs, 4 images, 3 files to upload\n");
+    // Every whole manifest the pages show (a top-level name: and model:) is one that works,
+    // beside the files it names: the README's beside what init wrote, the reference beside the
+    // clone's pipelines. Fragments (a rows: or output: block alone) are not checked.
+    const manifests = DOCS.flatMap((doc) =>
+      codeBlocks(join(ROOT, doc))
+        .filter((b) => b.lang === "yaml" && /^name: /m.test(b.text) && /^model: /m.test(b.text))
+        .map((b, i) => ({ doc, text: b.text, file: `${doc.replace(/\W+/g, "-")}-${i}.yaml` })),
+    );
+    expect(manifests.map((m) => m.doc)).toEqual(["README.md", "docs/manifest.md"]);
+    for (const m of manifests) {
+      const folder = join(clone, MANIFEST_FOLDER[m.doc] ?? "");
+      await writeFile(join(folder, m.file), m.text);
+      const valid = await run("sh", ["-c", `seedream-pipeline validate ${m.file}`], {
+        cwd: folder,
+        env: { PATH: `${shims}:${process.env.PATH ?? ""}`, HOME: clone },
+      }).catch((error: { stderr?: string }) => {
+        throw new Error(`${m.doc}: its manifest does not validate\n${error.stderr ?? ""}`);
+      });
+      expect(valid.stdout, m.doc).toMatch(new RegExp(`^${m.file}: valid, \\d+ jobs`));
+    }
   }, 180_000);
 });
