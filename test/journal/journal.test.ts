@@ -82,20 +82,21 @@ describe("the run journal", () => {
       { t: 4, type: "done", key: "k1", request: "r1" },
       { t: 5, type: "submitted", key: "k2", job: "b", request: "r2", endpoint: "e" },
       { t: 6, type: "expired", key: "k2", request: "r2" },
-      { t: 7, type: "submitted", key: "k2", job: "b", request: "r3", endpoint: "e" },
+      // A rejected image made again: sent with a seed the manifest does not hold.
+      { t: 7, type: "submitted", key: "k2", job: "b", request: "r3", endpoint: "e", seed: 77 },
       { t: 8, type: "failed", key: "k3", cause: "upload failed", class: "retryable" },
     ];
     const states = replay(entries);
-    expect([...states.values()].map((s) => [s.key, s.phase, s.request, s.requests])).toEqual([
-      ["k1", "done", "r1", ["r1"]],
-      ["k2", "submitted", "r3", ["r2", "r3"]],
-      ["k3", "failed", undefined, []],
+    expect([...states.values()].map((s) => [s.key, s.phase, s.request, s.requests, s.seed])).toEqual([
+      ["k1", "done", "r1", ["r1"], undefined],
+      ["k2", "submitted", "r3", ["r2", "r3"], 77],
+      ["k3", "failed", undefined, [], undefined],
     ]);
     const again = replay(compactEntries(states, 9));
-    expect([...again.values()].map((s) => [s.key, s.phase, s.request, s.images.size])).toEqual([
-      ["k1", "done", "r1", 1],
-      ["k2", "submitted", "r3", 0],
-      ["k3", "failed", undefined, 0],
+    expect([...again.values()].map((s) => [s.key, s.phase, s.request, s.images.size, s.seed])).toEqual([
+      ["k1", "done", "r1", 1, undefined],
+      ["k2", "submitted", "r3", 0, 77],
+      ["k3", "failed", undefined, 0, undefined],
     ]);
   });
 });
