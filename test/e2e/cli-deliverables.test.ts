@@ -3,21 +3,19 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-deliverables-9f8e7d";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function manifest(output: string, prompts = "  hero: The product of Figure 1 on a white sweep.\n"): string {
   return `name: shop
 model: seedream-v4.5
@@ -44,7 +42,7 @@ async function setUp(output: string, options: EmulatorOptions = {}, prompts?: st
   const dir = await tempDir();
   await writePng(join(dir, "product.png"), 600, 450, "#335577");
   await writeFile(join(dir, "m.yaml"), manifest(output, prompts));
-  emulator = await startEmulator({ apiKeys: [KEY], inferenceMs: 10, ...options });
+  emulator = await emulators.start({ apiKeys: [KEY], inferenceMs: 10, ...options });
   const out = join(dir, "out");
   return {
     dir,

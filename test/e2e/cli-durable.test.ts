@@ -1,21 +1,19 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { finishReleasing } from "../helpers/e2e-run.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-durable-test";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** A catalog over inline rows: one job per row and size; `names` are the rows' names. */
 function manifest(names: readonly string[], extra = ""): string {
   const rows = names.map((n, i) => `  - { sku: S${i + 1}, name: "${n}" }`).join("\n");
@@ -35,7 +33,7 @@ async function setUp(names: readonly string[], options: EmulatorOptions = {}, ex
   const dir = await tempDir();
   await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
   await writeFile(join(dir, "m.yaml"), manifest(names, extra));
-  emulator = await startEmulator({
+  emulator = await emulators.start({
     apiKeys: [KEY],
     render: "fast",
     inferenceMs: { min: 10, max: 40 },

@@ -1,19 +1,17 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-source-test";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 const MANIFEST = `name: trap
 model: seedream-v4.5
 images: { studio: ./studio.png }
@@ -48,7 +46,7 @@ describe("a folder made against one fal target, run against another", () => {
       "3 jobs: 0 succeeded, 3 up to date, 0 failed",
     );
 
-    emulator = await startEmulator({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 10, max: 30 } });
+    emulator = await emulators.start({ apiKeys: [KEY], render: "fast", inferenceMs: { min: 10, max: 30 } });
     const real = await run("--fal-base-url", emulator.url);
     expect(real.code).toBe(0);
     expect(real.stdout).toContain("3 jobs: 3 succeeded, 0 failed");

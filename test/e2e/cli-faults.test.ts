@@ -1,21 +1,19 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-faults-test";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** A manifest of `prompts` × 2 sizes over one local image, and the emulator to run it on. */
 async function setUp(prompts: number, options: EmulatorOptions, extraPrompt?: string) {
   const dir = await tempDir();
@@ -26,7 +24,7 @@ async function setUp(prompts: number, options: EmulatorOptions, extraPrompt?: st
     join(dir, "m.yaml"),
     `name: faults\nmodel: seedream-v5-lite\nimages: { a: ./in.png }\nprompts:\n${lines.join("\n")}\nsizes: { s: square, l: landscape_4_3 }\n`,
   );
-  emulator = await startEmulator({ apiKeys: [KEY], render: "fast", ...options });
+  emulator = await emulators.start({ apiKeys: [KEY], render: "fast", ...options });
   return { dir, manifest: join(dir, "m.yaml"), out: join(dir, "out") };
 }
 
@@ -129,7 +127,7 @@ describe("runs against a faulty fal", () => {
       join(dir, "m.yaml"),
       "name: faults\nmodel: seedream-v4.5\nimages: { a: https://img.example/a.png }\nprompts: { a: one, b: two, c: three }\n",
     );
-    emulator = await startEmulator({ apiKeys: ["another-key"], render: "fast" });
+    emulator = await emulators.start({ apiKeys: ["another-key"], render: "fast" });
     const out = join(dir, "out");
     const r = await runCli(
       ["run", join(dir, "m.yaml"), "-o", out, "--fal-base-url", emulator.url, "-c", "1"],

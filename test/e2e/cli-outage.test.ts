@@ -1,22 +1,20 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
+
+const emulators = useEmulators();
 
 const KEY = "sk-outage-test";
 const JOBS = 16;
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** 8 prompts × 2 sizes over one local image, on an emulator of capacity 3. */
 async function setUp() {
   const dir = await tempDir();
@@ -26,7 +24,7 @@ async function setUp() {
     join(dir, "m.yaml"),
     `name: outage\nmodel: seedream-v5-lite\nimages: { a: ./in.png }\nprompts:\n${prompts}\nsizes: { s: square, l: landscape_4_3 }\n`,
   );
-  emulator = await startEmulator({
+  emulator = await emulators.start({
     apiKeys: [KEY],
     render: "fast",
     concurrency: 3,

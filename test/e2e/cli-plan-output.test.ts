@@ -1,19 +1,17 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-plan-output-test";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 const manifest = (rows: string) => `name: shop
 model: seedream-v4.5
 images: { studio: ./studio.png }
@@ -32,7 +30,7 @@ describe("plan and --dry-run with an output folder", () => {
       m,
       manifest(`{ sku: A, name: Alpha }, { sku: B, name: Beta }, { sku: C, name: forbidden }`),
     );
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       apiKeys: [KEY],
       render: "fast",
       inferenceMs: 10,

@@ -1,20 +1,18 @@
 import { access, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-prune";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 const manifest = (skus: readonly string[]) => `name: shop
 model: seedream-v4.5
 images: { studio: ./studio.png }
@@ -35,7 +33,7 @@ describe("orphans and `prune`", () => {
   it("lists a removed row's outputs as orphaned; prune is a dry run until --yes, then removes them and its original", async () => {
     const dir = await tempDir();
     await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
-    emulator = await startEmulator({ apiKeys: [KEY], inferenceMs: 10 });
+    emulator = await emulators.start({ apiKeys: [KEY], inferenceMs: 10 });
     const out = join(dir, "out");
     const folder = join(out, "shop");
     const run = () =>

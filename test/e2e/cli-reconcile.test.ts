@@ -1,24 +1,22 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { runArgs } from "../helpers/e2e-run.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { journalEntries } from "../helpers/journal.js";
 import { runCli, startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-reconcile-e2e";
 const JOBS = 6;
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** 3 prompts × 2 sizes over one local image; `bound` is --start-timeout and --max-run-time. */
 async function setUp(options: EmulatorOptions, bound: readonly [string, string]) {
   const dir = await tempDir();
@@ -28,7 +26,7 @@ async function setUp(options: EmulatorOptions, bound: readonly [string, string])
     join(dir, "m.yaml"),
     `name: doubt\nmodel: seedream-v5-lite\nimages: { a: ./in.png }\nprompts:\n${prompts}\nsizes: { s: square, l: landscape_4_3 }\n`,
   );
-  emulator = await startEmulator({ apiKeys: [KEY], render: "fast", concurrency: 3, ...options });
+  emulator = await emulators.start({ apiKeys: [KEY], render: "fast", concurrency: 3, ...options });
   const out = join(dir, "out");
   const args = runArgs(
     join(dir, "m.yaml"),

@@ -1,22 +1,20 @@
 import { copyFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import type { Report } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes, writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { serveFiles } from "../helpers/static-server.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-test-0123456789abcdef";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 async function readReport(dir: string): Promise<Report> {
   return JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as Report;
 }
@@ -56,7 +54,7 @@ sizes:
   wide: { width: 2560, height: 1440 }
 `,
     );
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       inferenceMs: { min: 20, max: 60 },
       concurrency: 2,
       apiKeys: [KEY],
@@ -162,7 +160,7 @@ sizes:
   story: portrait_16_9
 `,
       );
-      emulator = await startEmulator({ inferenceMs: 10, concurrency: 4 });
+      emulator = await emulators.start({ inferenceMs: 10, concurrency: 4 });
       const out = join(dir, "out");
       const r = await runCli(["run", join(dir, "campaign.yaml"), "-o", out, "--concurrency", "4"], {
         env: { FAL_KEY: KEY, SEEDREAM_FAL_BASE_URL: emulator.url },
@@ -204,7 +202,7 @@ sizes:
   it("rejects a bad manifest with file:line:column before sending anything", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "bad.yaml"), "name: bad\nmodel: seedream-v9\nimages: {}\nprompts: { a: hi }\n");
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const r = await runCli(
       ["run", join(dir, "bad.yaml"), "-o", join(dir, "out"), "--fal-base-url", emulator.url],
       {
@@ -220,7 +218,7 @@ sizes:
 
   it("stops at the first rejected key: exit 2, nothing submitted", async () => {
     const dir = await tempDir();
-    emulator = await startEmulator({ inferenceMs: 0, apiKeys: ["the-right-key"] });
+    emulator = await emulators.start({ inferenceMs: 0, apiKeys: ["the-right-key"] });
     const out = join(dir, "out");
     const r = await runCli(["run", "pipelines/demo.yaml", "-o", out, "--fal-base-url", emulator.url], {
       env: { FAL_KEY: KEY },

@@ -1,11 +1,14 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { runArgs } from "../helpers/e2e-run.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
+
+const emulators = useEmulators();
 
 /** A key no file or log may hold, in any of the forms it travels in. */
 const CANARY = "sk-canary-5be1c0de-9f0e-4c11-a7d2-2f6e0b9d3a71";
@@ -13,11 +16,6 @@ const FORMS = [CANARY, Buffer.from(CANARY).toString("base64"), encodeURIComponen
 
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** Every file under `dir` (dot folders included), by path relative to it. */
 async function everyFile(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -42,7 +40,7 @@ output:
   derivatives: { thumb: 256 webp }
 `,
     );
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       apiKeys: [CANARY],
       render: "fast",
       inferenceMs: 10,

@@ -1,20 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-selection";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 describe("--only, --limit and --retry-failed merge into the report and gallery", () => {
   it("a run over some jobs keeps the others as they were, in report.json and in the gallery", async () => {
     const dir = await tempDir();
@@ -33,7 +31,7 @@ rows:
 jobs: [{ id: "{{sku}}", prompt: hero, images: [studio] }]
 `,
     );
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       apiKeys: [KEY],
       render: "fast",
       inferenceMs: 10,

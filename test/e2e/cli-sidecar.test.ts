@@ -1,19 +1,17 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-sidecar-test";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** The price is a row value no prompt uses: it is not in the job key, but it is in the sidecar. */
 const manifest = (price: string) => `name: shop
 model: seedream-v4.5
@@ -29,7 +27,7 @@ describe("sidecars of up-to-date images", () => {
     const dir = await tempDir();
     await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
     await writeFile(join(dir, "m.yaml"), manifest("19.99"));
-    emulator = await startEmulator({ apiKeys: [KEY], render: "fast", inferenceMs: 10 });
+    emulator = await emulators.start({ apiKeys: [KEY], render: "fast", inferenceMs: 10 });
     const out = join(dir, "out");
     const run = () =>
       runCli(["run", join(dir, "m.yaml"), "-o", out, "--fal-base-url", emulator?.url ?? ""], {

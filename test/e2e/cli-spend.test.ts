@@ -3,12 +3,15 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { finishReleasing } from "../helpers/e2e-run.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
+
+const emulators = useEmulators();
 
 const KEY = "sk-spend-test";
 const V45 = "fal-ai/bytedance/seedream/v4.5/edit";
@@ -16,8 +19,6 @@ const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
 let proxy: Server | undefined;
 afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
   await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
   proxy = undefined;
 });
@@ -40,7 +41,7 @@ async function setUp(names: readonly string[], options: EmulatorOptions = {}, ex
   const dir = await tempDir();
   await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
   await writeFile(join(dir, "m.yaml"), manifest(names, extra));
-  emulator = await startEmulator({ apiKeys: [KEY], render: "fast", inferenceMs: 10, ...options });
+  emulator = await emulators.start({ apiKeys: [KEY], render: "fast", inferenceMs: 10, ...options });
   const out = join(dir, "out");
   const m = join(dir, "m.yaml");
   return { dir, out, m, env: { FAL_KEY: KEY }, url: emulator.url };

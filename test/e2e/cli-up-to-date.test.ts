@@ -1,21 +1,19 @@
 import { createHash } from "node:crypto";
 import { readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { runCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+const emulators = useEmulators();
+
 const KEY = "sk-up-to-date";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 async function setUp() {
   const dir = await tempDir();
   await writePng(join(dir, "studio.png"), 400, 300, "#8899aa");
@@ -33,7 +31,7 @@ jobs: [{ id: "{{sku}}", prompt: hero, images: [studio] }]
 output: { path: "{{job}}-{{n}}.{{ext}}", derivatives: { thumb: 128 webp } }
 `,
   );
-  emulator = await startEmulator({ apiKeys: [KEY], render: "fast", inferenceMs: 10 });
+  emulator = await emulators.start({ apiKeys: [KEY], render: "fast", inferenceMs: 10 });
   const out = join(dir, "out");
   const run = (...more: string[]) =>
     runCli(["run", join(dir, "m.yaml"), "-o", out, "--fal-base-url", emulator?.url ?? "", ...more], {

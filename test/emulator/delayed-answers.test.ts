@@ -1,19 +1,17 @@
 import { request } from "node:http";
 import { createFalClient } from "@fal-ai/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 const V45: string = "fal-ai/bytedance/seedream/v4.5/edit";
 const V5: string = "fal-ai/bytedance/seedream/v5/lite/edit";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function client(em: Emulator) {
   return createFalClient({ credentials: () => "test-key", fetch: redirectingFetch(em.url) });
 }
@@ -41,7 +39,7 @@ async function submitAndDie(em: Emulator, endpoint: string, input: unknown): Pro
 
 describe("emulator: submit answers held after acceptance, duplicates and billing", () => {
   it("holds a submit's answer after accepting it: a client cut off in that window never learns the id, yet the request runs", async () => {
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       inferenceMs: 0,
       render: "fast",
       faults: { delaySubmitAnswerMs: "hold" },
@@ -61,7 +59,7 @@ describe("emulator: submit answers held after acceptance, duplicates and billing
   });
 
   it("sends held answers on release, and holds them for a set time when a number is given", async () => {
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       inferenceMs: 0,
       render: "fast",
       faults: { delaySubmitAnswerMs: "hold" },
@@ -83,7 +81,7 @@ describe("emulator: submit answers held after acceptance, duplicates and billing
   });
 
   it("counts a body accepted twice (keys in any order) and bills completed images at the configured price", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", prices: { [V45]: 0.05 } });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", prices: { [V45]: 0.05 } });
     const fal = client(emulator);
     const image = await upload(emulator);
     const run = (endpoint: string, input: Record<string, unknown>) =>

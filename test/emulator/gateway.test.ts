@@ -1,13 +1,14 @@
 import { Agent, request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { Emulator } from "../../src/emulator/index.js";
+import { useEmulators } from "../helpers/emulator.js";
+
+const emulators = useEmulators();
 
 let emulator: Emulator | undefined;
 const agents: Agent[] = [];
 afterEach(async () => {
   for (const a of agents.splice(0)) a.destroy();
-  await emulator?.close();
-  emulator = undefined;
 });
 
 /** Sends a submit over `agent` and resolves with its status once the whole response is in. */
@@ -37,7 +38,7 @@ describe("the emulator's gateway counts calls sent before a 429's time", () => {
   it("counts a call sent on the connection that got the 429, before the time it named", async () => {
     // One call per 100 s: the second is refused with Retry-After: 100, so no stall of the machine
     // can make the third arrive after that time.
-    emulator = await startEmulator({ faults: { rateLimit: { perSecond: 0.01, burst: 1 } } });
+    emulator = await emulators.start({ faults: { rateLimit: { perSecond: 0.01, burst: 1 } } });
     const agent = oneConnection();
     expect(await submit(emulator, agent)).not.toBe(429);
     expect(await submit(emulator, agent)).toBe(429);
@@ -47,7 +48,7 @@ describe("the emulator's gateway counts calls sent before a 429's time", () => {
   });
 
   it("does not count a call on another connection: it may have been on its way", async () => {
-    emulator = await startEmulator({ faults: { rateLimit: { perSecond: 0.01, burst: 1 } } });
+    emulator = await emulators.start({ faults: { rateLimit: { perSecond: 0.01, burst: 1 } } });
     expect(await submit(emulator, oneConnection())).not.toBe(429);
     expect(await submit(emulator, oneConnection())).toBe(429);
     expect(await submit(emulator, oneConnection())).toBe(429);

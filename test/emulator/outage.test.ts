@@ -1,17 +1,15 @@
 import { createFalClient } from "@fal-ai/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 const V45: string = "fal-ai/bytedance/seedream/v4.5/edit";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function client(em: Emulator) {
   return createFalClient({ credentials: () => "test-key", fetch: redirectingFetch(em.url) });
 }
@@ -50,7 +48,7 @@ async function submitOne(em: Emulator, prompt: string): Promise<string> {
 
 describe("emulator outages: fal goes away and comes back with its state", () => {
   it("refuses connections while a `refuse` outage lasts; requests accepted before it finish and are served after", async () => {
-    emulator = await startEmulator({ inferenceMs: "hold", render: "fast" });
+    emulator = await emulators.start({ inferenceMs: "hold", render: "fast" });
     const fal = client(emulator);
     const id = await submitOne(emulator, "before the outage");
     emulator.outage({ kind: "refuse" });
@@ -76,7 +74,7 @@ describe("emulator outages: fal goes away and comes back with its state", () => 
   });
 
   it("answers 502/503/504 to every fal call during such an outage, accepting no submit", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast" });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast" });
     const fal = client(emulator);
     const image = await fal.storage.upload(
       new File([await pngBytes(32, 32)], "in.png", { type: "image/png" }),
@@ -108,7 +106,7 @@ describe("emulator outages: fal goes away and comes back with its state", () => 
   });
 
   it("resets every connection during a `reset` outage and drops the connections open when it began", async () => {
-    emulator = await startEmulator({ inferenceMs: "hold", render: "fast" });
+    emulator = await emulators.start({ inferenceMs: "hold", render: "fast" });
     const fal = client(emulator);
     const id = await submitOne(emulator, "streamed");
     const stream = await fal.queue.streamStatus(V45, { requestId: id, logs: false });
@@ -132,7 +130,7 @@ describe("emulator outages: fal goes away and comes back with its state", () => 
   });
 
   it("plays a scheduled outage and ends it by itself; refuses an outage it cannot play", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, outages: [{ atMs: 0, durationMs: 50, kind: "503" }] });
+    emulator = await emulators.start({ inferenceMs: 0, outages: [{ atMs: 0, durationMs: 50, kind: "503" }] });
     await emulator.waitFor((s) => s.outages.started === 1);
     await emulator.waitFor((s) => s.outages.active === null);
     expect(emulator.stats().outages.started).toBe(1);
@@ -143,7 +141,7 @@ describe("emulator outages: fal goes away and comes back with its state", () => 
     emulator.outage({ kind: "refuse" });
     await emulator.close();
     emulator = undefined;
-    await expect(startEmulator({ outages: [{ atMs: -1, durationMs: 5, kind: "reset" }] })).rejects.toThrow(
+    await expect(emulators.start({ outages: [{ atMs: -1, durationMs: 5, kind: "reset" }] })).rejects.toThrow(
       /atMs must be a number of milliseconds ≥ 0, got -1/,
     );
   });

@@ -1,18 +1,16 @@
 import { createFalClient } from "@fal-ai/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 const V45: string = "fal-ai/bytedance/seedream/v4.5/edit";
 const V5: string = "fal-ai/bytedance/seedream/v5/lite/edit";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function client(em: Emulator) {
   return createFalClient({ credentials: () => "test-key", fetch: redirectingFetch(em.url) });
 }
@@ -34,7 +32,7 @@ type Item = Record<string, unknown>;
 
 describe("emulator: fal's Platform API (request history, prices)", () => {
   it("lists an endpoint's ended requests, newest first, with payloads on request; running ones are not listed", async () => {
-    emulator = await startEmulator({ inferenceMs: "hold", concurrency: 5, render: "fast" });
+    emulator = await emulators.start({ inferenceMs: "hold", concurrency: 5, render: "fast" });
     const fal = client(emulator);
     const image = await upload(emulator);
     const ids: string[] = [];
@@ -80,7 +78,7 @@ describe("emulator: fal's Platform API (request history, prices)", () => {
   });
 
   it("pages with limit and cursor, filters by status, request id and window, and checks its query", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, concurrency: 5, render: "fast" });
+    emulator = await emulators.start({ inferenceMs: 0, concurrency: 5, render: "fast" });
     const fal = client(emulator);
     const image = await upload(emulator);
     for (const prompt of ["a", "b", "c"])
@@ -119,7 +117,7 @@ describe("emulator: fal's Platform API (request history, prices)", () => {
   });
 
   it("answers prices per endpoint: built-in by default, configured ones when given", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, prices: { "seedream-v5-lite": 0.03 } });
+    emulator = await emulators.start({ inferenceMs: 0, prices: { "seedream-v5-lite": 0.03 } });
     const both = await platform(emulator, `/v1/models/pricing?endpoint_id=${V45},${V5}`);
     expect(both).toEqual({
       status: 200,

@@ -1,21 +1,19 @@
 import { createFalClient } from "@fal-ai/client";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 const V45 = "fal-ai/bytedance/seedream/v4.5/edit";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** One square result of the emulator with `render`, downloaded: its bytes and decoded size. */
 async function oneResult(render: "fast" | "fast-large") {
-  emulator = await startEmulator({ inferenceMs: 0, render });
+  emulator = await emulators.start({ inferenceMs: 0, render });
   const fal = createFalClient({ credentials: () => "test-key", fetch: redirectingFetch(emulator.url) });
   const image = await fal.storage.upload(new File([await pngBytes(32, 32)], "in.png", { type: "image/png" }));
   const { data } = await fal.subscribe(V45, {

@@ -1,9 +1,12 @@
 import { ApiError, createFalClient, ValidationError } from "@fal-ai/client";
 import sharp from "sharp";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 // Typed as plain strings: the client's generated input types lag the API pages (v5 lite's
 // `seed` is missing there), and invalid inputs are the point of some tests.
@@ -11,11 +14,6 @@ const V45: string = "fal-ai/bytedance/seedream/v4.5/edit";
 const V5: string = "fal-ai/bytedance/seedream/v5/lite/edit";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 /** The unmodified client, pointed at the emulator through its fetch option. */
 function client(em: Emulator, credentials: string | undefined) {
   return createFalClient({ credentials: () => credentials, fetch: redirectingFetch(em.url) });
@@ -27,7 +25,7 @@ async function uploadPng(fal: ReturnType<typeof client>): Promise<string> {
 
 describe("emulator, driven by the real @fal-ai/client", () => {
   it("uploads through initiate + PUT and serves the file back", async () => {
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const fal = client(emulator, "test-key");
     const bytes = await pngBytes(64, 32);
     const url = await fal.storage.upload(new File([bytes], "x.png", { type: "image/png" }));
@@ -43,7 +41,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("runs only C requests at once; the rest wait IN_QUEUE and their queue_position counts down", async () => {
-    emulator = await startEmulator({ concurrency: 1, inferenceMs: "hold" });
+    emulator = await emulators.start({ concurrency: 1, inferenceMs: "hold" });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const ids: string[] = [];
@@ -81,7 +79,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("answers a finished request with real images at the requested size and the request id header", async () => {
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const result = await fal.subscribe(V5, {
@@ -107,7 +105,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("returns data: URIs with sync_mode, and max_images × num_images images", async () => {
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const result = await fal.subscribe(V45, {
@@ -127,7 +125,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("fails an invalid input at result time with fal's 422 detail[] shape", async () => {
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const bad = [
@@ -160,7 +158,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("cancels a queued request; cancelling a finished or unknown one is refused", async () => {
-    emulator = await startEmulator({ concurrency: 1, inferenceMs: "hold" });
+    emulator = await emulators.start({ concurrency: 1, inferenceMs: "hold" });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const first = (await fal.queue.submit(V45, { input: { prompt: "a", image_urls: [image] } })).request_id;
@@ -179,7 +177,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("answers 401 JSON without a key, and never records the key", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, apiKeys: ["right-key"] });
+    emulator = await emulators.start({ inferenceMs: 0, apiKeys: ["right-key"] });
     const none = await client(emulator, undefined)
       .queue.submit(V45, { input: { prompt: "x", image_urls: [] } })
       .catch((e: unknown) => e);
@@ -198,7 +196,7 @@ describe("emulator, driven by the real @fal-ai/client", () => {
   });
 
   it("records every request with its operation, endpoint, request id and headers", async () => {
-    emulator = await startEmulator({ inferenceMs: 0 });
+    emulator = await emulators.start({ inferenceMs: 0 });
     const fal = client(emulator, "test-key");
     const image = await uploadPng(fal);
     const r = await fal.subscribe(V5, { input: { prompt: "x", image_urls: [image] }, mode: "streaming" });

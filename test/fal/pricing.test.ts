@@ -1,10 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { loadPrices, type PlatformAccess } from "../../src/fal/index.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";
+
+const emulators = useEmulators();
 
 const V45 = "fal-ai/bytedance/seedream/v4.5/edit";
 const V5 = "fal-ai/bytedance/seedream/v5/lite/edit";
@@ -12,11 +15,6 @@ const HOUR = 3600 * 1000;
 
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function access(em: Emulator): PlatformAccess {
   return { target: { kind: "base-url", baseUrl: em.url }, credentials: "k" };
 }
@@ -27,7 +25,7 @@ function pricingCalls(em: Emulator): number {
 
 describe("loadPrices: fal's prices, cached a day in the state folder, else the built-in table", () => {
   it("asks fal once, then serves the cache for a day, then asks again", async () => {
-    emulator = await startEmulator({ prices: { [V45]: 0.03, [V5]: 0.025 } });
+    emulator = await emulators.start({ prices: { [V45]: 0.03, [V5]: 0.025 } });
     const stateDir = join(await tempDir(), ".state");
     const clock = new VirtualClock();
     const load = () =>
@@ -62,7 +60,7 @@ describe("loadPrices: fal's prices, cached a day in the state folder, else the b
   });
 
   it("falls back to the built-in price, saying why, when fal does not answer or does not list the endpoint", async () => {
-    emulator = await startEmulator();
+    emulator = await emulators.start();
     const stateDir = join(await tempDir(), ".state");
     const clock = new VirtualClock();
     emulator.outage({ kind: "503" });
@@ -96,7 +94,7 @@ describe("loadPrices: fal's prices, cached a day in the state folder, else the b
   });
 
   it("does not reuse prices cached for another target, and ignores an unreadable cache", async () => {
-    emulator = await startEmulator({ prices: { [V45]: 0.02 } });
+    emulator = await emulators.start({ prices: { [V45]: 0.02 } });
     const stateDir = join(await tempDir(), ".state");
     const clock = new VirtualClock();
     await mkdir(stateDir, { recursive: true });

@@ -1,19 +1,17 @@
 import { createFalClient } from "@fal-ai/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import { createRequestHistory, PlatformApiError } from "../../src/fal/index.js";
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
+
+const emulators = useEmulators();
 
 const V45: string = "fal-ai/bytedance/seedream/v4.5/edit";
 const KEY = "sk-history-secret";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 function fal(em: Emulator) {
   return createFalClient({ credentials: () => KEY, fetch: redirectingFetch(em.url) });
 }
@@ -43,7 +41,7 @@ async function upload(em: Emulator): Promise<string> {
 
 describe("request history client, against the emulator over HTTP", () => {
   it("lists an endpoint's requests in a window, following every page, with payloads when asked", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const image = await upload(emulator);
     const from = Date.now() - 1000;
     const ids = await runAll(emulator, ["a", "b", "c", "d", "e"], image);
@@ -73,7 +71,7 @@ describe("request history client, against the emulator over HTTP", () => {
   });
 
   it("finds the request fal accepted for an exact input sent after a time, and nothing else", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const image = await upload(emulator);
     const input = { prompt: "wanted", image_urls: [image], num_images: 1 };
     const run = (i: Record<string, unknown>) =>
@@ -96,7 +94,7 @@ describe("request history client, against the emulator over HTTP", () => {
   });
 
   it("finds a request whose submit answer never reached the client, once it has ended", async () => {
-    emulator = await startEmulator({
+    emulator = await emulators.start({
       inferenceMs: "hold",
       render: "fast",
       apiKeys: [KEY],
@@ -126,7 +124,7 @@ describe("request history client, against the emulator over HTTP", () => {
   });
 
   it("fails with PlatformApiError on a refused key or no answer, never quoting the key", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, apiKeys: [KEY] });
     const wrong = createRequestHistory({
       target: { kind: "base-url", baseUrl: emulator.url },
       credentials: "sk-wrong-secret",

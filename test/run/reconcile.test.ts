@@ -1,6 +1,6 @@
 import { createFalClient } from "@fal-ai/client";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
 import {
   createRequestHistory,
   type HistoryEntry,
@@ -11,8 +11,11 @@ import {
 import { redirectingFetch } from "../../src/fal/redirect-fetch.js";
 import { doubtOf } from "../../src/model/doubt.js";
 import { HISTORY_HORIZON_MS, Reconciler } from "../../src/run/reconcile.js";
+import { useEmulators } from "../helpers/emulator.js";
 import { pngBytes } from "../helpers/images.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";
+
+const emulators = useEmulators();
 
 const V45 = "fal-ai/bytedance/seedream/v4.5/edit";
 const KEY = "sk-reconcile-secret";
@@ -20,11 +23,6 @@ const BOUNDS = { startTimeoutS: 600, maxRunTimeMs: 300_000 };
 let IMAGE = "";
 
 let emulator: Emulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
-
 const input = (prompt: string) => ({ prompt, image_urls: [IMAGE] });
 
 /** Runs each prompt at the emulator to its end (listed in its history only then). */
@@ -49,7 +47,7 @@ const never = () => undefined;
 
 describe("reconciling submits in doubt with fal's request history (real client, emulator over HTTP)", () => {
   it("finds the request by its exact input, gives each request to one doubt, and says absent only past the bound", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const clock = new VirtualClock(Date.now() - 1000);
     const [a1, , a2] = await runAll(emulator, ["a", "b", "a"]);
     const r = reconciler(emulator, clock);
@@ -79,7 +77,7 @@ describe("reconciling submits in doubt with fal's request history (real client, 
   });
 
   it("shares one listing between the doubts that ask together", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const clock = new VirtualClock(Date.now() - 1000);
     const prompts = Array.from({ length: 20 }, (_, i) => `p${i}`);
     const ids = await runAll(emulator, prompts);
@@ -93,7 +91,7 @@ describe("reconciling submits in doubt with fal's request history (real client, 
   });
 
   it("stops waiting when the run stops, and says when the history cannot be read with this key", async () => {
-    emulator = await startEmulator({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const clock = new VirtualClock(Date.now());
     let stop: string | undefined;
     const doubt = doubtOf(V45, inputDigest(input("never sent")), clock.now(), BOUNDS);
