@@ -7,14 +7,18 @@ const esc = (s: string) =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
   );
 
-let script: string | undefined;
-/**
- * The review app's browser script (`src/browser/review-app.js`, copied beside the build by
- * `npm run build`): read once, served as `/app.js`.
- */
-export function reviewScript(): string {
-  script ??= readFileSync(new URL("../browser/review-app.js", import.meta.url), "utf8");
-  return script;
+/** The review app's browser modules (`src/browser/`, copied beside the build by `npm run build`). */
+export const REVIEW_SCRIPTS = ["review-app.js", "review-html.js", "review-keys.js"] as const;
+
+const scripts = new Map<string, string>();
+/** A browser module of the review app by name (one of `REVIEW_SCRIPTS`), read once; served under `/app/`. */
+export function reviewScript(name: (typeof REVIEW_SCRIPTS)[number]): string {
+  let text = scripts.get(name);
+  if (text === undefined) {
+    text = readFileSync(new URL(`../browser/${name}`, import.meta.url), "utf8");
+    scripts.set(name, text);
+  }
+  return text;
 }
 
 const STYLE = `
@@ -102,6 +106,6 @@ export function reviewPage(pipeline: string, token: string): string {
 <button id="d-prev" title="previous image (←)">◀</button><button id="d-next" title="next image (→)">▶</button><button id="d-close" title="close (Esc)">Close</button></div></div></div></dialog>
 <div id="toast"></div>
 <script type="application/json" id="words">${words}</script>
-<script src="/app.js"></script></body></html>
+<script type="module" src="/app/review-app.js"></script></body></html>
 `;
 }

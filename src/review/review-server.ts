@@ -8,7 +8,7 @@ import { galleryThumbPath, thumbnailBytes, writeFileSafely } from "../outputs/in
 import type { DecisionStore } from "./decision-store.js";
 import { decisionInput } from "./decisions.js";
 import { filterItems, itemFacets } from "./review-items.js";
-import { reviewPage, reviewScript } from "./review-page.js";
+import { REVIEW_SCRIPTS, reviewPage, reviewScript } from "./review-page.js";
 import type { ReviewState } from "./review-state.js";
 
 const decisionsBody = z.object({ decisions: z.array(decisionInput).min(1).max(5000) }).strict();
@@ -60,9 +60,11 @@ export function reviewApp(state: ReviewState, store: DecisionStore, token: strin
     );
     return c.html(reviewPage(state.report.pipeline, token));
   });
-  app.get("/app.js", (c) =>
-    c.body(reviewScript(), 200, { "content-type": "text/javascript; charset=utf-8" }),
-  );
+  app.get("/app/:name", (c) => {
+    const name = REVIEW_SCRIPTS.find((n) => n === c.req.param("name"));
+    if (!name) return c.text("not found", 404);
+    return c.body(reviewScript(name), 200, { "content-type": "text/javascript; charset=utf-8" });
+  });
 
   app.get("/api/items", async (c) => {
     await state.refresh();

@@ -56,6 +56,12 @@ describe("the review server", () => {
       const port = Number(new URL(server.url).port);
       const page = await (await fetch(server.url)).text();
       expect(page).toContain(`<meta name="review-token" content="${server.token}">`);
+      // The browser modules are served by name from a fixed list, as JavaScript; nothing else is.
+      const app = await fetch(`${server.url}app/review-app.js`);
+      expect([app.status, app.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
+      expect(await app.text()).toContain('from "./review-keys.js"');
+      expect((await fetch(`${server.url}app/gallery-app.js`)).status).toBe(404);
+      expect((await fetch(`${server.url}app/..%2F..%2Fpackage.json`)).status).toBe(404);
       const items = (await (await fetch(`${server.url}api/items`)).json()) as {
         items: Array<{ key: string; n: number; job: string; image?: { sha256: string }; inputs: unknown[] }>;
       };
