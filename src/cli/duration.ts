@@ -1,15 +1,15 @@
 import { InvalidArgumentError } from "commander";
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `90s`, `45m`, `1h30m`, `1500ms` (a bare number is seconds) into milliseconds. */
+/** Parses `90s`, `45m`, `1h30m`, `14d`, `1500ms` (a bare number is seconds) into milliseconds. */
 export function parseDuration(text: string): number {
   const t = text.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
   let total = 0;
   let rest = t;
   while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest);
     if (!m) throw new InvalidArgumentError(`expected a duration such as 90s, 45m or 1h30m, got "${text}"`);
     total += Number(m[1]) * (UNITS[m[2] ?? "s"] ?? 1000);
     rest = rest.slice(m[0].length);

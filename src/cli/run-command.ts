@@ -33,6 +33,10 @@ export interface RunFlags extends PlanFlags {
   readonly jobTimeout?: number;
   readonly startTimeout?: number;
   readonly maxRunTime?: number;
+  readonly mediaLifetime?: number;
+  readonly streamSilence?: number;
+  /** commander's `--no-store-io`: false when given. */
+  readonly storeIo?: boolean;
   readonly deadline?: number;
   readonly outageTimeout?: number;
   readonly deadlineAction?: "finish" | "cancel";
@@ -189,6 +193,9 @@ function runOptions(flags: RunFlags, startedAt: number) {
     ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
     ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
     ...(flags.maxRunTime !== undefined ? { maxRunTimeMs: flags.maxRunTime } : {}),
+    ...(flags.mediaLifetime !== undefined ? { mediaLifetimeS: Math.ceil(flags.mediaLifetime / 1000) } : {}),
+    ...(flags.storeIo === false ? { storeIo: false } : {}),
+    ...(flags.streamSilence !== undefined ? { streamSilenceMs: flags.streamSilence } : {}),
     ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
     ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
     ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { RUN_DEFAULTS } from "../run/defaults.js";
-import { durationAtLeast, parseDuration } from "./duration.js";
+import { durationAtLeast, formatDuration, parseDuration } from "./duration.js";
 import { EXIT_CODES_HELP } from "./exit-codes.js";
 import { withManifestOptions } from "./manifest-commands.js";
 import { concurrencyValue, positiveNumber, wholeNumber } from "./parse-values.js";
@@ -97,6 +97,26 @@ function retryAndTimeOptions(cmd: Command): Command {
       "fal's bound on time waiting in its queue (x-fal-request-timeout, sent on every submit)",
       durationAtLeast(2000, "fal accepts only more than 1 second"),
       RUN_DEFAULTS.startTimeoutMs,
+    )
+    .addOption(
+      new Option(
+        "--stream-silence <duration>",
+        "poll a request instead once its status stream has sent nothing, not even fal's keep-alive (every 15 s at most), this long",
+      )
+        .argParser(durationAtLeast(1000, "a stream is given at least a second"))
+        .default(RUN_DEFAULTS.streamSilenceMs, formatDuration(RUN_DEFAULTS.streamSilenceMs)),
+    )
+    .addOption(
+      new Option(
+        "--media-lifetime <duration>",
+        "how long fal keeps each request's generated files (X-Fal-Object-Lifecycle-Preference): long enough for a later run to collect a night's results",
+      )
+        .argParser(durationAtLeast(1000, "fal counts it in whole seconds"))
+        .default(RUN_DEFAULTS.mediaLifetimeMs, `${RUN_DEFAULTS.mediaLifetimeMs / 86_400_000}d`),
+    )
+    .option(
+      "--no-store-io",
+      "send X-Fal-Store-IO: 0 (fal keeps no inputs or outputs of the requests): a submit in doubt, or a result fal no longer serves, then waits for a person",
     )
     .option(
       "--max-run-time <duration>",

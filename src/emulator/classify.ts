@@ -4,9 +4,18 @@ import type { Operation } from "./record.js";
 /** `/{owner}/{alias}/requests/{id}` with an optional `/status`, `/status/stream` or `/cancel`. */
 const REQUEST_PATH = /^\/([^/]+)\/([^/]+)\/requests\/([^/]+?)(\/status\/stream|\/status|\/cancel)?\/?$/;
 
+/**
+ * A queue request path under `prefix` (`{prefix}/{owner}/{app}/requests/{id}…`): only the owner
+ * and app of an endpoint id, as fal documents; an endpoint's sub-path there is no route.
+ */
+function requestPath(path: string, prefix: string): RegExpExecArray | null {
+  if (prefix !== "" && !path.startsWith(`${prefix}/`)) return null;
+  return REQUEST_PATH.exec(path.slice(prefix.length));
+}
+
 /** The request id a queue path names, or undefined when the path is not a queue request path. */
-export function requestIdOf(path: string): string | undefined {
-  const m = REQUEST_PATH.exec(path);
+export function requestIdOf(path: string, prefix = ""): string | undefined {
+  const m = requestPath(path, prefix);
   return m ? (m[3] ?? "") : undefined;
 }
 
@@ -21,15 +30,15 @@ const REQUEST_SUFFIX: Record<string, Operation> = {
   "/cancel": "cancel",
 };
 
-/** Which part of fal's protocol a method and path speak to. */
-export function classify(method: string, path: string): Operation {
+/** Which part of fal's protocol a method and path speak to; queue request paths under `queuePrefix`. */
+export function classify(method: string, path: string, queuePrefix = ""): Operation {
   if (path.startsWith("/_emulator/")) return "control";
   if (path.startsWith("/files/")) return "file";
   if (path.startsWith("/storage/upload/blob/")) return "upload-put";
   if (path === "/storage/upload/initiate") return "upload-initiate";
   if (path === "/v1/models/requests/by-endpoint") return "history";
   if (path === "/v1/models/pricing") return "pricing";
-  const m = REQUEST_PATH.exec(path);
+  const m = requestPath(path, queuePrefix);
   if (m) return REQUEST_SUFFIX[m[4] ?? ""] ?? "result";
   if (method === "POST" && findEndpointByPath(path)) return "submit";
   return "unknown";

@@ -7,6 +7,7 @@ import type { HeldAnswers } from "./held-answers.js";
 import type { Ledger } from "./ledger.js";
 import type { ResolvedEmulatorOptions } from "./options.js";
 import type { Outages } from "./outages.js";
+import type { PublicUrls } from "./public-urls.js";
 import type { RecordedRequest } from "./record.js";
 import type { RequestStore } from "./request-store.js";
 import type { StatusStreams } from "./status-streams.js";
@@ -37,6 +38,8 @@ export interface EmulatorContext {
   readonly record: RecordedRequest[];
   /** The emulator's base URL, set once it listens. */
   baseUrl: string;
+  /** The URLs it gives out: at its base URL, or at fal's hosts (`falHosts`). */
+  readonly urls: PublicUrls;
 }
 
 /** One call being served. */

@@ -41,6 +41,15 @@ export interface EmulatorFaults {
    * client killed, or a connection cut, inside that window never learns the request id.
    */
   readonly delaySubmitAnswerMs?: number | "hold";
+  /**
+   * Status streams go silent: after their first event they send nothing more (no event, no
+   * keep-alive) and stay open, as a proxy that stalls a stream would leave them.
+   */
+  readonly silentStreams?: boolean;
+  /** Real ms after a request ends before the request history lists it (fal does not document it). */
+  readonly historyDelayMs?: number;
+  /** Items of the request history without `sent_at` (fields fal's reference lists) added to each page. */
+  readonly historyBadItems?: number;
 }
 
 /**

@@ -6,9 +6,14 @@ export interface StoredFile {
   readonly contentType: string;
 }
 
+interface Held extends StoredFile {
+  /** When the file expires (epoch ms), as its lifecycle preference says; never when absent. */
+  readonly expiresAt?: number;
+}
+
 /** The emulator's storage: pending uploads by token, and files by path under `/files/`. */
 export class FileStore {
-  readonly #files = new Map<string, StoredFile>();
+  readonly #files = new Map<string, Held>();
   readonly #pendingUploads = new Map<string, { path: string; contentType: string }>();
 
   /** Reserves an upload; returns the token for the PUT and the path the file will have. */
@@ -29,12 +34,18 @@ export class FileStore {
     return true;
   }
 
-  put(path: string, file: StoredFile): void {
-    this.#files.set(path, file);
+  /** Stores a file; `lifetimeMs` (real ms) makes it expire, as fal's CDN deletes expired files. */
+  put(path: string, file: StoredFile, lifetimeMs?: number): void {
+    this.#files.set(path, lifetimeMs === undefined ? file : { ...file, expiresAt: Date.now() + lifetimeMs });
   }
 
   get(path: string): StoredFile | undefined {
-    return this.#files.get(path);
+    const file = this.#files.get(path);
+    if (file?.expiresAt !== undefined && Date.now() >= file.expiresAt) {
+      this.#files.delete(path);
+      return undefined;
+    }
+    return file;
   }
 
   delete(path: string): boolean {

@@ -7,14 +7,17 @@ import {
   validateEndpointInput,
 } from "../endpoints/index.js";
 import type { FileStore } from "./files.js";
+import type { PublicUrls } from "./public-urls.js";
 import { renderResultImage } from "./render.js";
 import type { Outcome } from "./request-store.js";
 
 /** What generation needs from the emulator around it. */
 export interface GenerateContext {
   readonly files: FileStore;
-  /** The emulator's own base URL: its files are read from the store, not over HTTP. */
-  readonly baseUrl: string;
+  /** The emulator's URLs: its own files are read from the store, not over HTTP. */
+  readonly urls: PublicUrls;
+  /** How long the generated files are served (real ms), per the request's lifecycle preference. */
+  readonly mediaLifetimeMs: number | undefined;
   readonly random: () => number;
   readonly multiImage: "max" | "min";
   readonly blockedWords: readonly string[];
@@ -69,8 +72,9 @@ function plainImage(size: PixelSize, large: boolean): Promise<Buffer> {
 
 /** Fetches one input image: from the emulator's own storage, a `data:` URI, or http(s). */
 async function fetchInput(ctx: GenerateContext, url: string): Promise<Buffer> {
-  if (url.startsWith(`${ctx.baseUrl}/files/`)) {
-    const file = ctx.files.get(url.slice(ctx.baseUrl.length));
+  const own = ctx.urls.ownPath(url);
+  if (own?.startsWith("/files/")) {
+    const file = ctx.files.get(own);
     if (!file) throw new Error("file not found in storage");
     return file.bytes;
   }
@@ -180,11 +184,9 @@ export async function generate(
           });
     const fileName = `${requestId.slice(0, 8)}-${i}.png`;
     const path = `/files/results/${requestId}/${fileName}`;
-    ctx.files.put(path, { bytes, contentType: "image/png" });
+    ctx.files.put(path, { bytes, contentType: "image/png" }, ctx.mediaLifetimeMs);
     const url =
-      input.sync_mode === true
-        ? `data:image/png;base64,${bytes.toString("base64")}`
-        : `${ctx.baseUrl}${path}`;
+      input.sync_mode === true ? `data:image/png;base64,${bytes.toString("base64")}` : ctx.urls.cdn(path);
     images.push({ url, content_type: "image/png", file_name: fileName, file_size: bytes.length, ...size });
   }
   const body = endpoint.returnsSeed ? { images, seed } : { images };

@@ -53,7 +53,8 @@ function time(params: URLSearchParams, name: string, fallback: number): number |
 export function parseHistoryQuery(params: URLSearchParams, now: number): HistoryQuery | HistoryQueryError {
   const endpointId = params.get("endpoint_id");
   if (!endpointId) return { param: "endpoint_id", message: "field required" };
-  const start = time(params, "start", now - DAY_MS);
+  // fal: 24 hours ago by default, widened to 90 days when a request id is named.
+  const start = time(params, "start", now - (params.get("request_id") ? 90 : 1) * DAY_MS);
   if (typeof start !== "number") return start;
   const end = time(params, "end", now);
   if (typeof end !== "number") return end;
@@ -92,6 +93,16 @@ function statusClass(code: number): (typeof STATUS_FILTERS)[number] {
   return code < 500 ? "user_error" : "error";
 }
 
+/** How the listing departs from the plain one (faults): a delay before an ended request is listed, bad items. */
+export interface HistoryFaults {
+  /** Now (epoch ms), against which `delayMs` is counted. */
+  readonly now: number;
+  /** An ended request is listed only this long after it ended. */
+  readonly delayMs?: number;
+  /** Items without `sent_at` added to each page. */
+  readonly badItems?: number;
+}
+
 function itemOf(r: FalRequest, payloads: boolean): HistoryItem | undefined {
   const p = r.phase;
   if (p.kind !== "completed") return undefined;
@@ -104,7 +115,9 @@ function itemOf(r: FalRequest, payloads: boolean): HistoryItem | undefined {
     ended_at: iso(p.completedAt),
     status_code: p.outcome.httpStatus,
     duration: p.startedAt === undefined ? 0 : (p.completedAt - p.startedAt) / 1000,
-    ...(payloads ? { json_input: r.input, json_output: p.outcome.body } : {}),
+    // `X-Fal-Store-IO: 0`: fal keeps no payloads of the request (whether it leaves the fields out
+    // or sends them null is not documented; left out here).
+    ...(payloads && r.storeIo !== false ? { json_input: r.input, json_output: p.outcome.body } : {}),
   };
 }
 
@@ -114,13 +127,18 @@ function itemOf(r: FalRequest, payloads: boolean): HistoryItem | undefined {
  * the emulator takes the stricter reading and a client must treat "not listed" as "unknown".
  * The window applies to `ended_at`; newest first; the cursor is the next item's offset.
  */
-export function historyPage(requests: Iterable<FalRequest>, q: HistoryQuery): HistoryPage {
+export function historyPage(
+  requests: Iterable<FalRequest>,
+  q: HistoryQuery,
+  faults: HistoryFaults = { now: Number.POSITIVE_INFINITY },
+): HistoryPage {
   const items: HistoryItem[] = [];
   for (const r of requests) {
     if (r.endpoint.id !== q.endpointId || (q.requestId !== undefined && r.id !== q.requestId)) continue;
     const item = itemOf(r, q.payloads);
     if (!item) continue;
     const ended = Date.parse(item.ended_at);
+    if (faults.delayMs !== undefined && ended + faults.delayMs > faults.now) continue;
     if (ended < q.start || ended > q.end) continue;
     if (q.status !== undefined && statusClass(item.status_code) !== q.status) continue;
     items.push(item);
@@ -130,8 +148,13 @@ export function historyPage(requests: Iterable<FalRequest>, q: HistoryQuery): Hi
   const page = items.slice(q.offset, q.offset + q.limit);
   const next = q.offset + page.length;
   const hasMore = next < items.length;
+  const bad = Array.from({ length: faults.badItems ?? 0 }, (_, i) => ({
+    request_id: `bad-item-${q.offset + i}`,
+    endpoint_id: q.endpointId,
+    status_code: 200,
+  }));
   return {
-    items: page,
+    items: [...bad, ...page] as HistoryItem[],
     next_cursor: hasMore ? Buffer.from(String(next)).toString("base64") : null,
     has_more: hasMore,
   };

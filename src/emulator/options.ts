@@ -64,12 +64,51 @@ export interface EmulatorOptions {
    * @default "full"
    */
   readonly render?: "full" | "fast" | "fast-large";
+  /**
+   * A path before `/{owner}/{app}/requests/{id}` where status, result and cancel are served, and
+   * only there (the submit reply's URLs say so). fal documents that these URLs are to be taken
+   * from the reply, never built: a prefix shows that a client does. @default "" (fal's paths)
+   * @example "/q"
+   */
+  readonly queuePathPrefix?: string;
+  /**
+   * Give out fal's own URLs (`https://queue.fal.run/…`, `https://v3.fal.media/…`) for the queue,
+   * uploads and files, as fal does: only a client that sends every fal host, the CDN included,
+   * to the emulator's base URL reaches them. @default false
+   */
+  readonly falHosts?: boolean;
+  /**
+   * Real ms after completion before a request's queue result expires (status, result and cancel
+   * then answer 404; the request history keeps it, with payloads). fal speaks of about an hour.
+   * @default never
+   */
+  readonly queueResultTtlMs?: number;
+  /**
+   * Real ms a generated file is served when its submit set no `X-Fal-Object-Lifecycle-Preference`
+   * (an account's default); with the header, its `expiration_duration_seconds` applies. @default never
+   */
+  readonly defaultMediaLifetimeMs?: number;
+  /** Real ms between keep-alive comments on a status stream (fal: at least every 15 s). @default 10000 */
+  readonly streamKeepAliveMs?: number;
 }
 
 /** Options with every default filled in. */
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, "apiKeys">> & {
+export type ResolvedEmulatorOptions = Required<
+  Omit<EmulatorOptions, "apiKeys" | "queueResultTtlMs" | "defaultMediaLifetimeMs">
+> & {
   readonly apiKeys: readonly string[] | undefined;
+  readonly queueResultTtlMs: number | undefined;
+  readonly defaultMediaLifetimeMs: number | undefined;
 };
+
+/** A queue path prefix as the emulator serves it: empty, or `/` and segments, no trailing `/`. */
+function checkedPrefix(prefix: string): string {
+  if (prefix !== "" && !/^(\/[A-Za-z0-9._-]+)+$/.test(prefix))
+    throw new RangeError(
+      `emulator queuePathPrefix must be empty or like "/q", got ${JSON.stringify(prefix)}`,
+    );
+  return prefix;
+}
 
 /** Draws one inference time in emulated milliseconds; undefined for "hold". */
 export function drawInferenceMs(spec: InferenceTime, random: () => number): number | undefined {
@@ -133,6 +172,11 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     outages: checkedOutages(options.outages ?? []),
     prices: checkedPrices(options.prices ?? {}),
     render: options.render ?? "full",
+    queuePathPrefix: checkedPrefix(options.queuePathPrefix ?? ""),
+    falHosts: options.falHosts ?? false,
+    queueResultTtlMs: options.queueResultTtlMs,
+    defaultMediaLifetimeMs: options.defaultMediaLifetimeMs,
+    streamKeepAliveMs: options.streamKeepAliveMs ?? 10_000,
   };
 }
 

@@ -16,7 +16,15 @@ export async function requestHistory({ ctx, req, url, method }: Call): Promise<R
   const query = parseHistoryQuery(url.searchParams, Date.now());
   if ("param" in query)
     return json(422, { detail: [{ loc: ["query", query.param], msg: query.message, type: "value_error" }] });
-  return json(200, historyPage(ctx.store.all(), query));
+  const { historyDelayMs, historyBadItems } = ctx.faults.current;
+  return json(
+    200,
+    historyPage(ctx.store.all(), query, {
+      now: Date.now(),
+      ...(historyDelayMs === undefined ? {} : { delayMs: historyDelayMs }),
+      ...(historyBadItems === undefined ? {} : { badItems: historyBadItems }),
+    }),
+  );
 }
 
 /**

@@ -38,6 +38,19 @@ export interface FalRequest {
   resultFetchedAt?: number;
   /** The longest wait IN_QUEUE the submit allowed (`x-fal-request-timeout`), in ms. */
   startTimeoutMs?: number;
+  /** How long its generated files are served (`X-Fal-Object-Lifecycle-Preference`), in real ms. */
+  mediaLifetimeMs?: number;
+  /** false when the submit said `X-Fal-Store-IO: 0`: the history keeps no payloads of it. */
+  storeIo?: boolean;
+  /** Its queue result has expired: the queue no longer knows it, the history still does. */
+  queueExpired?: boolean;
+}
+
+/** What a submit's headers asked of the request. */
+export interface SubmitExtras {
+  readonly startTimeoutMs?: number;
+  readonly mediaLifetimeMs?: number;
+  readonly storeIo?: boolean;
 }
 
 /** What the store asks of its owner: run a request, and be told of changes. */
@@ -46,6 +59,8 @@ export interface StoreHooks {
   readonly run: (request: FalRequest) => Promise<Outcome>;
   /** Called after every change of a request (phase, logs, queue position). */
   readonly changed: (request: FalRequest) => void;
+  /** Called once when a request completes. */
+  readonly completed?: (request: FalRequest) => void;
   readonly now: () => number;
 }
 
@@ -85,7 +100,8 @@ export class RequestStore {
     return this.#queue.length;
   }
 
-  submit(endpoint: EndpointDefinition, input: unknown, startTimeoutMs?: number): FalRequest {
+  submit(endpoint: EndpointDefinition, input: unknown, extras: SubmitExtras = {}): FalRequest {
+    const { startTimeoutMs } = extras;
     const request: FalRequest = {
       id: randomUUID(),
       endpoint,
@@ -93,7 +109,7 @@ export class RequestStore {
       submittedAt: this.#hooks.now(),
       phase: { kind: "queued" },
       logs: [],
-      ...(startTimeoutMs === undefined ? {} : { startTimeoutMs }),
+      ...extras,
     };
     this.#requests.set(request.id, request);
     this.#queue.push(request);
@@ -122,6 +138,24 @@ export class RequestStore {
 
   get(id: string): FalRequest | undefined {
     return this.#requests.get(id);
+  }
+
+  /** A request as the queue knows it: not once its queue result has expired. */
+  inQueue(id: string): FalRequest | undefined {
+    const request = this.#requests.get(id);
+    return request?.queueExpired ? undefined : request;
+  }
+
+  /**
+   * Expires a completed request's queue result, as fal does after a while: status, result and
+   * cancel answer 404, while the request history still lists it with its payloads.
+   */
+  expireResult(id: string): boolean {
+    const request = this.#requests.get(id);
+    if (request?.phase.kind !== "completed" || request.queueExpired) return false;
+    request.queueExpired = true;
+    this.#hooks.changed(request);
+    return true;
   }
 
   /** Forgets a request, as fal does once its result has expired. */
@@ -174,6 +208,7 @@ export class RequestStore {
   #complete(request: FalRequest, startedAt: number | undefined, outcome: Outcome): void {
     request.phase = { kind: "completed", startedAt, completedAt: this.#hooks.now(), outcome };
     this.#hooks.changed(request);
+    this.#hooks.completed?.(request);
   }
 
   #queueShifted(): void {

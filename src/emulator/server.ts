@@ -13,6 +13,7 @@ import { collectStats, type EmulatorStats } from "./metrics.js";
 import { checkOutage, createRandom, type EmulatorOptions, resolveEmulatorOptions } from "./options.js";
 import { type OutageHooks, Outages } from "./outages.js";
 import { priceOf } from "./platform-routes.js";
+import { publicUrls } from "./public-urls.js";
 import type { RecordedRequest } from "./record.js";
 import { RequestStore } from "./request-store.js";
 import { statusBody } from "./status-body.js";
@@ -43,8 +44,13 @@ export interface Emulator {
   releaseSubmitAnswers(): number;
   /** With `inferenceMs: "hold"`: finishes one running request (the oldest, or the one named). */
   release(requestId?: string): boolean;
-  /** Forgets a completed request, as fal does when its result has expired. */
+  /** Forgets a completed request entirely (queue, history, files): fal no longer knows it at all. */
   forget(requestId: string): boolean;
+  /**
+   * Expires a completed request's queue result, as fal does after about an hour: status, result
+   * and cancel answer 404, while the request history keeps it, with its payloads, and its files stay.
+   */
+  expireResult(requestId: string): boolean;
   /** Requests running and waiting now. */
   load(): { running: number; queued: number };
   /** What the emulator measured so far. */
@@ -72,7 +78,7 @@ function createContext(options: EmulatorOptions, server: OutageHooks, watchers: 
     files,
     faults,
     random: createRandom(opts.randomSeed),
-    baseUrl: () => ctx.baseUrl,
+    urls: publicUrls(() => ctx.baseUrl, opts.falHosts),
     log: (request, message) => store.addLog(request, message),
   });
   const store = new RequestStore(opts.concurrency, {
@@ -84,6 +90,10 @@ function createContext(options: EmulatorOptions, server: OutageHooks, watchers: 
       ctx.changed();
     },
     run: (request) => worker.run(request),
+    completed: (request) => {
+      if (opts.queueResultTtlMs !== undefined)
+        setTimeout(() => store.expireResult(request.id), opts.queueResultTtlMs).unref();
+    },
   });
   const ctx: EmulatorContext = {
     opts,
@@ -91,12 +101,21 @@ function createContext(options: EmulatorOptions, server: OutageHooks, watchers: 
     files,
     store,
     worker,
-    streams: new StatusStreams((id, withLogs) => {
-      const request = store.get(id);
-      if (!request) return undefined;
-      const body = statusBody(ctx.baseUrl, request, store.queuePosition(request), withLogs);
-      return { body: JSON.stringify(body), final: request.phase.kind === "completed" };
-    }),
+    streams: new StatusStreams(
+      (id, withLogs) => {
+        const request = store.get(id);
+        if (!request) return undefined;
+        const body = statusBody(
+          ctx.urls,
+          opts.queuePathPrefix,
+          request,
+          store.queuePosition(request),
+          withLogs,
+        );
+        return { body: JSON.stringify(body), final: request.phase.kind === "completed" };
+      },
+      { keepAliveMs: opts.streamKeepAliveMs, silent: () => faults.current.silentStreams === true },
+    ),
     faults,
     gateway: new Gateway(faults),
     capacity: new Capacity(store, started, opts.capacitySchedule),
@@ -107,6 +126,7 @@ function createContext(options: EmulatorOptions, server: OutageHooks, watchers: 
     measures: { maxQueued: 0 },
     record: [],
     baseUrl: "",
+    urls: publicUrls(() => ctx.baseUrl, opts.falHosts),
   };
   return ctx;
 }
@@ -116,8 +136,10 @@ function forgetRequest(ctx: EmulatorContext, requestId: string): boolean {
   const request = ctx.store.get(requestId);
   if (!ctx.store.forget(requestId)) return false;
   const body = request?.phase.kind === "completed" ? request.phase.outcome.body : undefined;
-  for (const image of (body as { images?: { url: string }[] } | undefined)?.images ?? [])
-    if (image.url.startsWith(ctx.baseUrl)) ctx.files.delete(image.url.slice(ctx.baseUrl.length));
+  for (const image of (body as { images?: { url: string }[] } | undefined)?.images ?? []) {
+    const path = ctx.urls.ownPath(image.url);
+    if (path !== undefined) ctx.files.delete(path);
+  }
   return true;
 }
 
@@ -196,6 +218,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     releaseSubmitAnswers: () => ctx.answers.releaseAll(),
     release: (requestId) => ctx.worker.release(requestId),
     forget: (requestId) => forgetRequest(ctx, requestId),
+    expireResult: (requestId) => ctx.store.expireResult(requestId),
     load: () => ({ running: ctx.store.runningCount, queued: ctx.store.queuedCount }),
     stats: () => collectStats(ctx),
     waitFor: (predicate) => watchers.add(predicate, () => collectStats(ctx)),

@@ -1,20 +1,25 @@
+import type { PublicUrls } from "./public-urls.js";
 import type { FalRequest } from "./request-store.js";
 
-/** URLs fal puts in queue replies; the client rebuilds them itself and never reads these. */
-export function requestUrls(baseUrl: string, request: FalRequest): Record<string, string> {
+/**
+ * URLs fal puts in queue replies: owner and app only (fal's docs: not the endpoint's sub-path),
+ * under the emulator's queue prefix. The only place a request is reached: a client must use these.
+ */
+export function requestUrls(urls: PublicUrls, prefix: string, request: FalRequest): Record<string, string> {
   const [owner, alias] = request.endpoint.id.split("/");
-  const root = `${baseUrl}/${owner}/${alias}/requests/${request.id}`;
+  const root = urls.queue(`${prefix}/${owner}/${alias}/requests/${request.id}`);
   return { response_url: root, status_url: `${root}/status`, cancel_url: `${root}/cancel` };
 }
 
 /** The status JSON of a request, as fal answers it (and sends it on the status stream). */
 export function statusBody(
-  baseUrl: string,
+  publicUrls: PublicUrls,
+  prefix: string,
   request: FalRequest,
   queuePosition: number | undefined,
   withLogs: boolean,
 ): Record<string, unknown> {
-  const urls = requestUrls(baseUrl, request);
+  const urls = requestUrls(publicUrls, prefix, request);
   const phase = request.phase;
   const logs = withLogs ? request.logs : [];
   switch (phase.kind) {

@@ -13,8 +13,8 @@ export async function initiateUpload({ ctx, req }: Call): Promise<Reply> {
   const fileName = typeof meta.file_name === "string" ? meta.file_name : "upload.bin";
   const { token, path } = ctx.files.initiate(fileName, contentType);
   return json(200, {
-    upload_url: `${ctx.baseUrl}/storage/upload/blob/${token}`,
-    file_url: `${ctx.baseUrl}${path}`,
+    upload_url: ctx.urls.cdn(`/storage/upload/blob/${token}`),
+    file_url: ctx.urls.cdn(path),
   });
 }
 

@@ -2,6 +2,7 @@ import type { FaultDice } from "./fault-dice.js";
 import type { FileStore } from "./files.js";
 import { generate } from "./generate.js";
 import { drawInferenceMs, type ResolvedEmulatorOptions } from "./options.js";
+import type { PublicUrls } from "./public-urls.js";
 import type { FalRequest, Outcome } from "./request-store.js";
 
 /** What the worker needs from the emulator around it. */
@@ -11,7 +12,7 @@ export interface WorkerDeps {
   readonly faults: FaultDice;
   /** Seeded random numbers for inference times and seeds. */
   readonly random: () => number;
-  readonly baseUrl: () => string;
+  readonly urls: PublicUrls;
   readonly log: (request: FalRequest, message: string) => void;
 }
 
@@ -36,7 +37,8 @@ export class Worker {
     this.deps.log(request, `Running ${request.endpoint.model}`);
     const ctx = {
       files: this.deps.files,
-      baseUrl: this.deps.baseUrl(),
+      urls: this.deps.urls,
+      mediaLifetimeMs: request.mediaLifetimeMs ?? opts.defaultMediaLifetimeMs,
       random: this.deps.random,
       multiImage: opts.multiImage,
       blockedWords: opts.blockedWords,

@@ -1,8 +1,13 @@
-import { ApiError, createFalClient, type QueueStatus, ValidationError } from "@fal-ai/client";
-import type { Clock } from "../clock.js";
+import { ApiError, createFalClient, ValidationError } from "@fal-ai/client";
+import { type Clock, systemClock } from "../clock.js";
 import type { FalFailure } from "../model/failure.js";
+import { type FalStatus, toFalStatus } from "./fal-status.js";
+import { followStatusStream } from "./follow-stream.js";
+import { type FalRequestRef, type QueueUrls, replyUrls, streamUrlOf, usableUrl } from "./queue-urls.js";
 import { redirectingFetch } from "./redirect-fetch.js";
 import { observingFetch, type Traffic } from "./traffic.js";
+
+export type { FalStatus };
 
 /** Where fal traffic goes: fal itself, or another base URL (emulator, proxy, recorder). */
 export type FalTarget = { readonly kind: "fal" } | { readonly kind: "base-url"; readonly baseUrl: string };
@@ -14,21 +19,20 @@ export interface UploadFile {
   readonly fileName: string;
 }
 
-/** One status of a queued request. */
-export type FalStatus =
-  | { readonly status: "IN_QUEUE"; readonly queuePosition: number }
-  | { readonly status: "IN_PROGRESS" }
-  | {
-      readonly status: "COMPLETED";
-      readonly inferenceTimeS?: number;
-      /** Set when the request failed: fal's `error_type` and `error`. */
-      readonly errorType?: string;
-      readonly error?: string;
-    };
-
 export interface SubmitOptions {
   /** fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`). */
   readonly startTimeoutS?: number;
+  /**
+   * How long fal keeps the files the request generates, in seconds
+   * (`X-Fal-Object-Lifecycle-Preference: {"expiration_duration_seconds": N}`); absent, the
+   * account's default applies.
+   */
+  readonly mediaLifetimeS?: number;
+  /**
+   * false sends `X-Fal-Store-IO: 0`: fal keeps no payloads of the request, so its history cannot
+   * say what it was sent or what it returned. @default true
+   */
+  readonly storeIo?: boolean;
   /**
    * Called each time the submit is about to leave (after any gate held it, on every retry the
    * client makes): the moment from which fal may have it, for a journal to record before it goes.
@@ -36,23 +40,33 @@ export interface SubmitOptions {
   readonly onSend?: () => void;
 }
 
+/** What fal answered a submit: the request id and the URLs to reach it by. */
+export interface Submitted {
+  readonly requestId: string;
+  /** fal's `status_url`, `response_url`, `cancel_url`; undefined when the reply's could not be used. */
+  readonly urls: QueueUrls | undefined;
+  /** Why the reply's URLs were not used (the client then builds them from the endpoint id). */
+  readonly refusedUrls?: string;
+}
+
 /** The narrow part of fal this project uses; the only door to `@fal-ai/client`. */
 export interface EditClient {
   upload(file: UploadFile): Promise<string>;
-  submit(endpointId: string, input: Record<string, unknown>, options?: SubmitOptions): Promise<string>;
-  status(endpointId: string, requestId: string): Promise<FalStatus>;
+  submit(endpointId: string, input: Record<string, unknown>, options?: SubmitOptions): Promise<Submitted>;
+  status(endpointId: string, request: FalRequestRef): Promise<FalStatus>;
   /**
    * Follows the status stream (one call for the whole wait) until COMPLETED; `onUpdate` sees
-   * every status on the way. Rejects when the stream fails or `signal` aborts.
+   * every status on the way. Rejects when the stream fails, goes silent (`StreamSilentError`),
+   * or `signal` aborts.
    */
   follow(
     endpointId: string,
-    requestId: string,
+    request: FalRequestRef,
     onUpdate: (status: FalStatus) => void,
     signal?: AbortSignal,
   ): Promise<FalStatus>;
-  result(endpointId: string, requestId: string): Promise<{ data: unknown; requestId: string }>;
-  cancel(endpointId: string, requestId: string): Promise<void>;
+  result(endpointId: string, request: FalRequestRef): Promise<{ data: unknown; requestId: string }>;
+  cancel(endpointId: string, request: FalRequestRef): Promise<void>;
 }
 
 export interface EditClientOptions {
@@ -63,25 +77,46 @@ export interface EditClientOptions {
   readonly fetch?: typeof fetch;
   /** The account-wide gate and observer every call passes through. */
   readonly traffic?: Traffic;
+  /** Times the status stream's silences. @default the traffic's clock, else the system clock */
+  readonly clock?: Clock;
+  /**
+   * A status stream that sends nothing (no event, no keep-alive comment) for this long is given
+   * up, and the wait goes on by polling. fal sends a keep-alive at least every 15 s. @default 45000
+   */
+  readonly streamSilenceMs?: number;
 }
 
-export function toFalStatus(raw: QueueStatus): FalStatus {
-  switch (raw.status) {
-    case "IN_QUEUE":
-      return { status: "IN_QUEUE", queuePosition: raw.queue_position };
-    case "IN_PROGRESS":
-      return { status: "IN_PROGRESS" };
-    case "COMPLETED": {
-      const r = raw as { metrics?: { inference_time?: unknown }; error_type?: unknown; error?: unknown };
-      const t = r.metrics?.inference_time;
-      return {
-        status: "COMPLETED",
-        ...(typeof t === "number" ? { inferenceTimeS: t } : {}),
-        ...(typeof r.error_type === "string" ? { errorType: r.error_type } : {}),
-        ...(typeof r.error === "string" ? { error: r.error } : {}),
-      };
-    }
-  }
+/** Per call: where it goes instead of the URL the client built, who is told it leaves, who hears its body. */
+interface CallRoute {
+  readonly to?: string | undefined;
+  readonly onSend?: () => void;
+  readonly heard?: () => void;
+}
+
+/** A response whose body tells `heard` of every chunk (keep-alive comments included). */
+function listenedTo(response: Response, heard: () => void): Response {
+  if (!response.body) return response;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        heard();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** The URL fal gave, with the query the client built (`logs=0`). */
+function routed(built: string, to: string): URL {
+  const url = new URL(to);
+  const query = new URL(built).search;
+  if (query) url.search = query;
+  return url;
 }
 
 /** Creates the EditClient over the real `@fal-ai/client`, redirected and observed in one place. */
@@ -91,64 +126,80 @@ export function createEditClient(options: EditClientOptions): EditClient {
     options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
   const observed = (inner: typeof fetch) =>
     options.traffic ? observingFetch(options.traffic, inner) : inner;
+  const baseUrl = options.target.kind === "base-url" ? options.target.baseUrl : undefined;
+  const clock = options.clock ?? options.traffic?.clock ?? systemClock;
+  const silenceMs = options.streamSilenceMs ?? 45_000;
   // An explicit resolver keeps the client from reading FAL_KEY from the environment itself.
   const credentials = options.credentials;
   const fal = createFalClient({ credentials: () => credentials, fetch: observed(redirected) });
-  /** A client whose every send (past the gate) is told first: for one submit. */
-  const telling = (onSend: () => void) =>
+  /**
+   * A client for one call: sent to the URL fal gave for the request (the client builds its own
+   * from the endpoint id), told as it leaves, heard as its body arrives. Cheap: a few objects.
+   */
+  const clientFor = (route: CallRoute) =>
     createFalClient({
       credentials: () => credentials,
-      fetch: observed((input, init) => {
-        onSend();
-        return redirected(input, init);
+      fetch: observed(async (input, init) => {
+        route.onSend?.();
+        const built = input instanceof Request ? input.url : String(input);
+        const target = route.to === undefined ? input : routed(built, route.to);
+        const response = await redirected(
+          input instanceof Request && target !== input ? new Request(target, input) : target,
+          init,
+        );
+        return route.heard ? listenedTo(response, route.heard) : response;
       }),
     });
+  /** fal's URL for a request when it has one fit to use; else the client builds it (older journals). */
+  const urlOf = (request: FalRequestRef, pick: (urls: QueueUrls) => string) =>
+    request.urls === undefined ? undefined : usableUrl(pick(request.urls), request.id, baseUrl);
+  const at = (to: string | undefined) => (to === undefined ? fal : clientFor({ to }));
   return {
     async upload(file) {
       const blob = new File([file.bytes], file.fileName, { type: file.contentType });
       return fal.storage.upload(blob);
     },
-    async submit(endpointId, input, submitOptions = {}) {
-      const client = submitOptions.onSend ? telling(submitOptions.onSend) : fal;
-      const { request_id } = await client.queue.submit(endpointId, {
+    async submit(endpointId, input, o = {}) {
+      const client = o.onSend ? clientFor({ onSend: o.onSend }) : fal;
+      const reply = await client.queue.submit(endpointId, {
         input,
-        ...(submitOptions.startTimeoutS === undefined ? {} : { startTimeout: submitOptions.startTimeoutS }),
+        ...(o.startTimeoutS === undefined ? {} : { startTimeout: o.startTimeoutS }),
+        ...(o.mediaLifetimeS === undefined ? {} : { storageSettings: { expiresIn: o.mediaLifetimeS } }),
+        ...(o.storeIo === false ? { headers: { "X-Fal-Store-IO": "0" } } : {}),
       });
-      return request_id;
+      const urls = replyUrls(reply, reply.request_id, baseUrl);
+      return "urls" in urls
+        ? { requestId: reply.request_id, urls: urls.urls }
+        : { requestId: reply.request_id, urls: undefined, refusedUrls: urls.refused };
     },
-    async status(endpointId, requestId) {
-      return toFalStatus(await fal.queue.status(endpointId, { requestId, logs: false }));
-    },
-    async follow(endpointId, requestId, onUpdate, signal) {
-      const stream = await fal.queue.streamStatus(endpointId, { requestId, logs: false });
-      const abort = () => stream.abort();
-      signal?.addEventListener("abort", abort, { once: true });
-      let last: FalStatus | undefined;
-      // COMPLETED is known the moment its event arrives: no need to wait for the stream to close.
-      const completed = new Promise<void>((resolve) => {
-        stream.on("data", (data: QueueStatus) => {
-          last = toFalStatus(data);
-          onUpdate(last);
-          if (last.status === "COMPLETED") resolve();
-        });
+    async status(endpointId, request) {
+      const raw = await at(urlOf(request, (u) => u.status)).queue.status(endpointId, {
+        requestId: request.id,
+        logs: false,
       });
-      try {
-        await Promise.race([completed, stream.done()]);
-      } finally {
-        signal?.removeEventListener("abort", abort);
-        if (last?.status === "COMPLETED") stream.abort();
-      }
-      if (signal?.aborted) throw signal.reason ?? new Error("aborted");
-      if (last?.status === "COMPLETED") return last;
-      // The stream ended without a final status (a proxy cut it): that is a failed status call.
-      throw new Error("the status stream ended before the request completed");
+      return toFalStatus(raw);
     },
-    async result(endpointId, requestId) {
-      const r = await fal.queue.result(endpointId, { requestId });
-      return { data: r.data, requestId: r.requestId || requestId };
+    follow(endpointId, request, onUpdate, signal) {
+      return followStatusStream({
+        clock,
+        silenceMs,
+        onUpdate,
+        ...(signal ? { signal } : {}),
+        open: (heard) =>
+          clientFor({ to: urlOf(request, streamUrlOf), heard }).queue.streamStatus(endpointId, {
+            requestId: request.id,
+            logs: false,
+          }),
+      });
     },
-    async cancel(endpointId, requestId) {
-      await fal.queue.cancel(endpointId, { requestId });
+    async result(endpointId, request) {
+      const r = await at(urlOf(request, (u) => u.response)).queue.result(endpointId, {
+        requestId: request.id,
+      });
+      return { data: r.data, requestId: r.requestId || request.id };
+    },
+    async cancel(endpointId, request) {
+      await at(urlOf(request, (u) => u.cancel)).queue.cancel(endpointId, { requestId: request.id });
     },
   };
 }

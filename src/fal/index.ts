@@ -4,13 +4,15 @@ export {
   type EditClient,
   type FalStatus,
 } from "./edit-client.js";
+export { StreamSilentError } from "./follow-stream.js";
 export { FalUnavailableError, isOutageAnswer, OutageGate } from "./outage-gate.js";
 export {
   type PlatformAccess,
   PlatformApiError,
 } from "./platform-api.js";
 export { loadPrices } from "./pricing.js";
-
+export type { FalRequestRef, QueueUrls } from "./queue-urls.js";
+export { redirectingFetch } from "./redirect-fetch.js";
 export {
   createRequestHistory,
   type HistoryEntry,

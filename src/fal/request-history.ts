@@ -19,11 +19,16 @@ export interface HistoryEntry {
 /** Which requests to list. */
 export interface HistoryQuery {
   readonly endpointId: string;
-  /** Start of the window (epoch ms). fal applies it to its own ordering time (`ended_at`). */
-  readonly from: number;
+  /**
+   * Start of the window (epoch ms). fal applies it to its own ordering time (`ended_at`).
+   * Absent, fal's default: 24 hours ago, or 90 days with `requestId`.
+   */
+  readonly from?: number;
   /** End of the window (epoch ms). @default now, at fal */
   readonly to?: number;
   readonly status?: "success" | "error" | "user_error";
+  /** Only this request (`request_id=`). */
+  readonly requestId?: string;
   /** Ask for `json_input` / `json_output` (`expand=payloads`). @default false */
   readonly payloads?: boolean;
   readonly signal?: AbortSignal;
@@ -43,8 +48,18 @@ export interface FindByInputQuery {
 
 /** An account's request history at fal, as a runner reconciles with it. */
 export interface RequestHistory {
-  /** Every request of an endpoint in a window, following the pages to the end. */
+  /**
+   * Every request of an endpoint in a window, following the pages to the end. An item without
+   * the fields the runner relies on (`request_id`, `sent_at`) is skipped and counted, not fatal.
+   */
   list(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /**
+   * One request by its id (`request_id=`, with payloads), or undefined when fal does not list it:
+   * what became of a request whose queue status or result fal no longer serves.
+   */
+  findById(endpointId: string, requestId: string, signal?: AbortSignal): Promise<HistoryEntry | undefined>;
+  /** Items skipped so far for missing or unexpected fields. */
+  readonly skipped: number;
   /**
    * The earliest request sent after `sentAfter` whose input equals `input` exactly, or undefined
    * when none is listed. fal lists a request once it has ended (the emulator never lists one
@@ -98,10 +113,11 @@ function time(v: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-function entryOf(raw: RawItem, payloads: boolean): HistoryEntry {
+/** The entry an item says, or undefined when it lacks what the runner relies on (or is not an object). */
+function entryOf(raw: RawItem, payloads: boolean): HistoryEntry | undefined {
+  if (raw === null || typeof raw !== "object") return undefined;
   const sentAt = time(raw.sent_at);
-  if (typeof raw.request_id !== "string" || sentAt === undefined)
-    throw new PlatformApiError("request history: an item without request_id or sent_at", 200);
+  if (typeof raw.request_id !== "string" || raw.request_id === "" || sentAt === undefined) return undefined;
   return {
     requestId: raw.request_id,
     endpointId: typeof raw.endpoint_id === "string" ? raw.endpoint_id : "",
@@ -117,6 +133,7 @@ function entryOf(raw: RawItem, payloads: boolean): HistoryEntry {
 export function createRequestHistory(options: RequestHistoryOptions): RequestHistory {
   const pageSize = options.pageSize ?? 100;
   const maxPages = options.maxPages ?? 1000;
+  let skipped = 0;
 
   async function list(q: HistoryQuery): Promise<HistoryEntry[]> {
     const byId = new Map<string, HistoryEntry>();
@@ -128,9 +145,10 @@ export function createRequestHistory(options: RequestHistoryOptions): RequestHis
         "/models/requests/by-endpoint",
         {
           endpoint_id: q.endpointId,
-          start: new Date(q.from).toISOString(),
+          start: q.from === undefined ? undefined : new Date(q.from).toISOString(),
           end: q.to === undefined ? undefined : new Date(q.to).toISOString(),
           status: q.status,
+          request_id: q.requestId,
           expand: q.payloads ? "payloads" : undefined,
           limit: String(pageSize),
           cursor,
@@ -142,7 +160,8 @@ export function createRequestHistory(options: RequestHistoryOptions): RequestHis
       // Pages may overlap when requests end while they are read: an id is kept once.
       for (const raw of body.items as RawItem[]) {
         const entry = entryOf(raw, q.payloads === true);
-        byId.set(entry.requestId, entry);
+        if (entry) byId.set(entry.requestId, entry);
+        else skipped += 1;
       }
       if (body.has_more !== true) return [...byId.values()];
       // More, but no way to reach it: a partial listing must not pass for the whole.
@@ -156,6 +175,13 @@ export function createRequestHistory(options: RequestHistoryOptions): RequestHis
 
   return {
     list,
+    get skipped() {
+      return skipped;
+    },
+    async findById(endpointId, requestId, signal) {
+      const entries = await list({ endpointId, requestId, payloads: true, ...(signal ? { signal } : {}) });
+      return entries.find((e) => e.requestId === requestId);
+    },
     async findRequestByInput(q) {
       const skew = q.clockSkewMs ?? 60_000;
       const entries = await list({

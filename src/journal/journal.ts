@@ -3,6 +3,7 @@ import { mkdir, open, rename, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRecord } from "../model/image-record.js";
 import type { KeptImage, RenderRecipe } from "../model/kept-image.js";
+import type { QueueUrls } from "../model/queue-urls.js";
 import type { SpendCarry } from "../model/spend.js";
 
 import { readJournalFile } from "./read-journal.js";
@@ -38,6 +39,8 @@ export type JournalEntry =
       readonly digest?: string;
       /** From when fal can no longer be queuing or running it (epoch ms). */
       readonly notAfter?: number;
+      /** false: sent with `X-Fal-Store-IO: 0`, so fal's history keeps no input to find it by. */
+      readonly storeIo?: false;
     }
   | {
       readonly t: number;
@@ -52,6 +55,8 @@ export type JournalEntry =
        * manifest does not hold, and the next runs must still say which made it.
        */
       readonly seed?: number;
+      /** fal's `status_url`, `response_url`, `cancel_url` (absent in older journals, and for a request found in the history). */
+      readonly urls?: QueueUrls;
     }
   | {
       readonly t: number;

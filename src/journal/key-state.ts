@@ -1,6 +1,7 @@
 import type { Doubt } from "../model/doubt.js";
 import type { ImageRecord } from "../model/image-record.js";
 import type { PendingRender } from "../model/kept-image.js";
+import type { QueueUrls } from "../model/queue-urls.js";
 import type { JournalEntry } from "./journal.js";
 
 /** Where a job (by key) stands after everything the journal says. */
@@ -9,6 +10,8 @@ export interface KeyState {
   job: string;
   phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "unfinished" | "canceled" | "expired";
   request: string | undefined;
+  /** Where fal said `request` is reached; let go once the job is done (nothing reaches it then). */
+  urls: QueueUrls | undefined;
   endpoint: string | undefined;
   /** Where its latest request went (`FalAccess.source`); undefined in older journals. */
   source: string | undefined;
@@ -65,13 +68,20 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.source = once(e.source);
       s.doubt =
         e.endpoint !== undefined && e.digest !== undefined && e.notAfter !== undefined
-          ? { endpoint: e.endpoint, digest: e.digest, since: e.t, notAfter: e.notAfter }
+          ? {
+              endpoint: e.endpoint,
+              digest: e.digest,
+              since: e.t,
+              notAfter: e.notAfter,
+              ...(e.storeIo === false ? { noPayloads: true as const } : {}),
+            }
           : undefined;
       break;
     case "submitted":
       s.job = e.job;
       s.phase = "submitted";
       s.request = e.request;
+      s.urls = e.urls;
       s.endpoint = once(e.endpoint);
       s.source = once(e.source);
       s.seed = e.seed;
@@ -126,7 +136,10 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       });
       break;
     case "done":
-      if (e.request === s.request) s.phase = "done";
+      if (e.request === s.request) {
+        s.phase = "done";
+        s.urls = undefined;
+      }
       break;
     case "failed":
       s.phase = "failed";
@@ -140,6 +153,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       // Failed before fal accepted a request: the one before it (if any) is no longer the job's.
       if (e.request === undefined) {
         s.request = undefined;
+        s.urls = undefined;
         s.result = undefined;
         s.images = new Map();
         s.kept = undefined;
@@ -165,6 +179,7 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
       job: e.type === "submitted" || e.type === "submitting" ? e.job : "",
       phase: "submitted",
       request: undefined,
+      urls: undefined,
       endpoint: undefined,
       source: undefined,
       seed: undefined,
@@ -195,7 +210,18 @@ function submittingOf(s: KeyState, now: number): JournalEntry {
   // Its time is when the submit left: kept, since the request history is searched from it.
   if (!d) return { t: now, type: "submitting", key: s.key, job: s.job, ...source };
   const { endpoint, digest, notAfter } = d;
-  return { t: d.since, type: "submitting", key: s.key, job: s.job, ...source, endpoint, digest, notAfter };
+  const noPayloads = d.noPayloads ? { storeIo: false as const } : {};
+  return {
+    t: d.since,
+    type: "submitting",
+    key: s.key,
+    job: s.job,
+    ...source,
+    endpoint,
+    digest,
+    notAfter,
+    ...noPayloads,
+  };
 }
 
 function unfinishedOf(s: KeyState) {
@@ -223,6 +249,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
       endpoint: s.endpoint,
       ...source,
       ...(s.seed === undefined ? {} : { seed: s.seed }),
+      ...(s.urls === undefined ? {} : { urls: s.urls }),
     });
     if (s.result !== undefined)
       out.push({ t: now, type: "completed", key: s.key, request: s.request, result: s.result });

@@ -11,6 +11,11 @@ export interface Doubt {
    * accepted", and the job is sent again.
    */
   readonly notAfter: number;
+  /**
+   * Sent with `X-Fal-Store-IO: 0`: fal keeps no input of it, so its history can never find it by
+   * its input, and "not listed" would send it again even if fal has it.
+   */
+  readonly noPayloads?: true;
 }
 
 /** The bounds a doubt is reconciled within. */

@@ -9,4 +9,5 @@ export * from "./image-record.js";
 export * from "./job-outcome.js";
 export * from "./job-phase.js";
 export * from "./kept-image.js";
+export * from "./queue-urls.js";
 export * from "./spend.js";

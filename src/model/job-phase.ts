@@ -2,6 +2,7 @@ import type { Doubt } from "./doubt.js";
 import type { ImageRecord } from "./image-record.js";
 import type { JobError } from "./job-outcome.js";
 import type { PendingRender } from "./kept-image.js";
+import type { QueueUrls } from "./queue-urls.js";
 
 /**
  * Where one job stands: the whole of a job's life, from "to submit" to one of the ends. Each
@@ -33,7 +34,13 @@ export type JobPhase =
    * fal accepted the request: it waits in fal's queue or runs (one step follows both, holding
    * a slot). `attached` when an earlier run sent it.
    */
-  | { readonly kind: "submitted"; readonly request: string; readonly attached: boolean }
+  | {
+      readonly kind: "submitted";
+      readonly request: string;
+      readonly attached: boolean;
+      /** Where fal said the request is reached, as journaled (a run's start phase only). */
+      readonly urls?: QueueUrls;
+    }
   /**
    * fal reports the request COMPLETED: its result is to be fetched. `errorType` is fal's when the
    * request failed at fal; `again` when an earlier result could not be delivered and is asked for anew.
@@ -50,6 +57,8 @@ export type JobPhase =
       readonly request: string;
       readonly result: unknown;
       readonly from: "fal" | "journal";
+      /** Where fal said the request is reached, as journaled (a run's start phase only). */
+      readonly urls?: QueueUrls;
     }
   /** Every image is kept (its outputs are rendered apart, from the originals). */
   | {

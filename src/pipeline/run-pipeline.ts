@@ -3,7 +3,13 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
-import { createEditClient, createRequestHistory, type FalAccess, Traffic } from "../fal/index.js";
+import {
+  createEditClient,
+  createRequestHistory,
+  type FalAccess,
+  redirectingFetch,
+  Traffic,
+} from "../fal/index.js";
 import type { Journal } from "../journal/journal.js";
 import type { replay } from "../journal/key-state.js";
 import { lockOutput } from "../journal/lock.js";
@@ -49,6 +55,8 @@ export interface RunPipelineOptions
       | "onProgress"
       | "render"
       | "renderPool"
+      | "mediaLifetimeS"
+      | "storeIo"
     > {
   /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
   readonly keepRuns?: number;
@@ -60,6 +68,11 @@ export interface RunPipelineOptions
   readonly outputRoot?: string;
   /** Requests in flight: `auto` or a number; overrides the manifest. @default the manifest's, else "auto" */
   readonly concurrency?: number | "auto";
+  /**
+   * A status stream silent this long (no event, no keep-alive; fal sends one at least every
+   * 15 s) is given up and the request polled. @default 45000
+   */
+  readonly streamSilenceMs?: number;
   /** Stop submitting at this spend (USD); overrides the manifest's `max_cost_usd`. */
   readonly maxCostUsd?: number;
   /** Forget what earlier runs left (the journal is kept aside) and start over. */
@@ -164,9 +177,22 @@ function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
     ...pick("onProgress"),
     ...pick("render"),
     ...pick("renderPool"),
+    ...pick("mediaLifetimeS"),
+    ...pick("storeIo"),
     ...pick("retryFailed"),
-    ...(options.fetch ? { downloadFetch: options.fetch } : {}),
+    ...downloadsOf(options),
   };
+}
+
+/**
+ * The fetch for result downloads and upload checks: with a base URL, fal's CDN (`*.fal.media`)
+ * goes there too, like every other fal host, so a recording proxy sees every byte fal sends.
+ */
+function downloadsOf(options: RunPipelineOptions): Partial<ExecuteOptions> {
+  const { target } = options.access;
+  if (target.kind === "base-url")
+    return { downloadFetch: redirectingFetch(target.baseUrl, options.fetch ?? globalThis.fetch) };
+  return options.fetch ? { downloadFetch: options.fetch } : {};
 }
 
 /**
@@ -314,6 +340,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       target: options.access.target,
       credentials: options.access.credentials,
       traffic,
+      ...(options.streamSilenceMs === undefined ? {} : { streamSilenceMs: options.streamSilenceMs }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     const cap = options.maxCostUsd ?? maxCostUsd;

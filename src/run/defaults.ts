@@ -10,6 +10,13 @@ export const RUN_DEFAULTS = {
   startTimeoutMs: 600_000,
   /** The longest a request runs at fal once started (and is then listed in its history), in ms. */
   maxRunTimeMs: 600_000,
+  /**
+   * How long fal keeps a request's generated files (`X-Fal-Object-Lifecycle-Preference`), in ms:
+   * two weeks of missed nights, for a later run to collect the results of one cut short.
+   */
+  mediaLifetimeMs: 14 * 86_400_000,
+  /** A status stream silent this long (fal sends a keep-alive at least every 15 s) is polled instead, in ms. */
+  streamSilenceMs: 45_000,
   /** fal away this long ends the run (`ended_by: "fal_unavailable"`), in ms. */
   outageTimeoutMs: 600_000,
   /** At the deadline, running requests finish (or are canceled with `cancel`). */

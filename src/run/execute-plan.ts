@@ -53,6 +53,16 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly requestHistory?: RequestHistory;
   /** `--retry-failed`: a submit in doubt that fal's history cannot settle is sent again. */
   readonly retryFailed?: boolean;
+  /**
+   * How long fal keeps each request's generated files, in seconds (`X-Fal-Object-Lifecycle-Preference`):
+   * long enough for a later run to collect the results of a night cut short. @default RUN_DEFAULTS.mediaLifetimeMs / 1000
+   */
+  readonly mediaLifetimeS?: number;
+  /**
+   * false sends `X-Fal-Store-IO: 0`: fal keeps no payloads, so its request history cannot find a
+   * submit in doubt by its input nor give a lost result's output; those wait for a person. @default true
+   */
+  readonly storeIo?: boolean;
   /** Request ids that are already some job's (from the journal): never given to a doubt. */
   readonly knownRequests?: Iterable<string>;
   /**
@@ -324,8 +334,13 @@ function jobContext(
       maxRunTimeMs: options.maxRunTimeMs ?? RUN_DEFAULTS.maxRunTimeMs,
     },
     reconciler,
+    history: options.requestHistory,
     sendInDoubt: options.retryFailed === true,
     downloadFetch: options.downloadFetch,
+    falStorage: {
+      mediaLifetimeS: options.mediaLifetimeS ?? RUN_DEFAULTS.mediaLifetimeMs / 1000,
+      ...(options.storeIo === false ? { storeIo: false } : {}),
+    },
     hooks: options.hooks ?? {},
     journal: options.journal,
     budget: run.stop.budget,

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import type { EditClient } from "../fal/index.js";
+import type { EditClient, RequestHistory } from "../fal/index.js";
 import type { NewEntry } from "../journal/journal.js";
 import type { Logger } from "../log/logger.js";
 import type { ReconcileBounds } from "../model/doubt.js";
@@ -21,6 +21,14 @@ export interface InFlight {
 export interface JobHooks {
   /** A request was accepted by fal; called the moment submit returns. */
   submitted?(job: Job, requestId: string, at: number): void | Promise<void>;
+}
+
+/** What every submit asks of fal's storage: how long its files live, whether its payloads are kept. */
+export interface FalStorage {
+  /** `X-Fal-Object-Lifecycle-Preference`, in seconds; absent, the account's default. */
+  readonly mediaLifetimeS?: number;
+  /** false sends `X-Fal-Store-IO: 0`. */
+  readonly storeIo?: boolean;
 }
 
 /** What the journal needs to hear; absent, nothing is journaled. */
@@ -74,11 +82,15 @@ export interface JobContext {
   readonly jobTimeoutMs: number | undefined;
   /** fal's bound on time queued (sent on every submit) and the longest run time: a doubt's bound. */
   readonly bounds: ReconcileBounds;
+  /** fal's request history: what became of a request fal no longer serves. */
+  readonly history: RequestHistory | undefined;
   /** Looks submits in doubt up in fal's request history. */
   readonly reconciler: Reconciler;
   /** `--retry-failed`: send a submit in doubt that fal's history cannot settle. */
   readonly sendInDoubt: boolean;
   readonly downloadFetch: typeof fetch | undefined;
+  /** What every submit asks of fal's storage (see `SubmitOptions`). */
+  readonly falStorage: FalStorage;
   readonly hooks: JobHooks;
   readonly journal: JournalLike | undefined;
   readonly budget: BudgetLike | undefined;

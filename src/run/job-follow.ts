@@ -1,7 +1,8 @@
-import { describeFalError, type FalStatus } from "../fal/index.js";
+import { describeFalError, type FalStatus, StreamSilentError } from "../fal/index.js";
 import type { FalFailure } from "../model/failure.js";
 import type { FollowEvent } from "./job-machine.js";
 import { heldByOutage, type JobSteps, jobError } from "./job-steps.js";
+import { resultOf } from "./lost-request.js";
 import { backoffMs } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
 
@@ -26,7 +27,7 @@ async function stopFollowing(steps: JobSteps, requestId: string, reason: StopRea
   ctx.changed();
   if (reason.kind === "detach") return { kind: "detached", reason: reason.message };
   try {
-    await ctx.client.cancel(job.endpoint.id, requestId);
+    await ctx.client.cancel(job.endpoint.id, steps.ref(requestId));
   } catch (error) {
     steps.log.warn({ requestId, cause: describeFalError(error).message }, "cancel failed");
   }
@@ -82,8 +83,13 @@ function track(steps: JobSteps, requestId: string) {
   return { signal: abort.signal, onUpdate, release };
 }
 
-/** fal said COMPLETED: the controller hears it and the result fetch starts at once. */
-function completedNow(steps: JobSteps, requestId: string, errorType: string | undefined): FollowEvent {
+/** fal said COMPLETED: the controller hears it and the result fetch starts at once (unless `fetch` is false). */
+function completedNow(
+  steps: JobSteps,
+  requestId: string,
+  errorType: string | undefined,
+  fetch = true,
+): FollowEvent {
   const { ctx } = steps;
   const at = ctx.clock.now();
   steps.timings.completedAt = at;
@@ -91,8 +97,30 @@ function completedNow(steps: JobSteps, requestId: string, errorType: string | un
   ctx.controller.finished(requestId, at, errorType === undefined);
   ctx.changed();
   // Ask for the result now: once the slot is free the next job's submit takes the turn.
-  steps.prefetch(requestId, errorType);
+  if (fetch) steps.prefetch(requestId, errorType);
   return { kind: "completed", ...(errorType === undefined ? {} : { errorType }) };
+}
+
+/**
+ * A request whose status fal no longer serves (404): its request history says whether it ran
+ * (its output is delivered, never paid again), failed, or is unknown to fal (sent again).
+ */
+async function statusGone(steps: JobSteps, requestId: string, gone: FalFailure): Promise<FollowEvent> {
+  const { ctx } = steps;
+  const lost = await steps.lookUp(requestId);
+  if (lost.kind === "unknown" || lost.kind === "no-output" || lost.kind === "unreadable") {
+    ctx.controller.finished(requestId, ctx.clock.now(), false);
+    ctx.changed();
+    if (lost.kind === "unknown") return { kind: "expired" };
+    return { kind: "error", error: lost.error };
+  }
+  const errorType = lost.kind === "failed" ? lost.errorType : undefined;
+  const event = completedNow(steps, requestId, errorType, false);
+  steps.prefetched = {
+    request: requestId,
+    result: Promise.resolve(resultOf(lost, jobError("result", gone))),
+  };
+  return event;
 }
 
 /** How a failed status call ends the wait, or undefined when the same request is followed again. */
@@ -103,11 +131,6 @@ function statusFailed(
   attempt: number,
 ): FollowEvent | undefined {
   const { ctx } = steps;
-  // fal no longer knows the request (its record expired): only a new request can finish the job.
-  if (failure.status === 404) {
-    ctx.controller.finished(requestId, ctx.clock.now(), false);
-    return { kind: "expired" };
-  }
   const e = jobError("status", failure);
   if (e.class === "fatal") ctx.onFatal(failure.message);
   if (e.class === "retryable" && attempt < ctx.retry.maxAttempts) return undefined;
@@ -149,7 +172,7 @@ export async function followRequest(
           client: ctx.client,
           clock: ctx.clock,
           endpointId: job.endpoint.id,
-          requestId,
+          request: steps.ref(requestId),
           onUpdate,
           signal,
           mode,
@@ -158,12 +181,23 @@ export async function followRequest(
         return completedNow(steps, requestId, final.errorType);
       } catch (error) {
         if (signal.aborted) return await stopFollowing(steps, requestId, signal.reason as StopReason);
+        if (error instanceof StreamSilentError) {
+          // The connection went quiet, not the request: poll it, spending no attempt.
+          steps.log.warn(
+            { requestId, cause: error.message },
+            "status stream silent; polling the request instead",
+          );
+          mode = "poll";
+          attempt -= 1;
+          continue;
+        }
         const failure = describeFalError(error);
         if (heldByOutage(ctx, "status", failure)) {
           // The gate holds the next call until fal answers: this wait spends no attempt.
           attempt -= 1;
           continue;
         }
+        if (failure.status === 404) return await statusGone(steps, requestId, failure);
         const ended = statusFailed(steps, requestId, failure, attempt);
         if (ended) return ended;
         // A stream that keeps failing (a proxy without SSE) gives way to polling.

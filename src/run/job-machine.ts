@@ -199,10 +199,12 @@ export function afterResult(
     };
   if ("status" in error && error.status === 404)
     return resubmitOr(request, true, "fal no longer has this result (expired); sent a new one", error, facts);
+  // fal's error type: the one its status gave, else the one its request history gave.
+  const errorType = phase.errorType ?? error.errorType;
   const failure = {
     stage: "result" as const,
     failure: error as FalFailure,
-    ...(phase.errorType ? { errorType: phase.errorType } : {}),
+    ...(errorType ? { errorType } : {}),
   };
   // fal failed the request for a cause of its own (a model or runner error): a new request may succeed.
   if (needsResubmit(failure) && facts.stopped === undefined)

@@ -36,6 +36,7 @@ export function journalPhase(
         }
       : { kind: "submitting" };
   const { request } = state;
+  const urls = state.urls === undefined ? {} : { urls: state.urls };
   if (state.phase === "failed") {
     const klass = state.failureClass ?? "";
     const message = state.cause ?? "";
@@ -56,14 +57,14 @@ export function journalPhase(
       : { kind: "to-submit" };
   switch (state.phase) {
     case "submitted":
-      return { kind: "submitted", request, attached: true };
+      return { kind: "submitted", request, attached: true, ...urls };
     case "unfinished":
       // A result kept is delivered; otherwise the request is followed again (never paid twice).
       return state.result !== undefined
-        ? { kind: "delivering", request, result: state.result, from: "journal" }
-        : { kind: "submitted", request, attached: true };
+        ? { kind: "delivering", request, result: state.result, from: "journal", ...urls }
+        : { kind: "submitted", request, attached: true, ...urls };
     case "completed":
-      return { kind: "delivering", request, result: state.result, from: "journal" };
+      return { kind: "delivering", request, result: state.result, from: "journal", ...urls };
     case "done":
       return verified
         ? {

@@ -1,4 +1,10 @@
-import { describeFalError, inputDigest, isOutageAnswer } from "../fal/index.js";
+import {
+  describeFalError,
+  type FalRequestRef,
+  inputDigest,
+  isOutageAnswer,
+  type QueueUrls,
+} from "../fal/index.js";
 import { type Doubt, doubtOf } from "../model/doubt.js";
 import type { FalFailure, Stage } from "../model/failure.js";
 import type { AttemptRecord, JobError, JobOutcome, JobTimings, RetryRecord } from "../model/job-outcome.js";
@@ -9,6 +15,7 @@ import { falInput, type Job } from "../plan/index.js";
 import { deliveryFor } from "./delivery.js";
 import type { JobContext } from "./job-context.js";
 import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
+import { type LostRequest, lookUpFor, resultOf } from "./lost-request.js";
 import type { ReconcileEvent } from "./reconcile.js";
 import { backoffMs, classify, type FailureFacts } from "./retry-policy.js";
 
@@ -88,6 +95,8 @@ export class JobSteps {
   prefetched: { readonly request: string; readonly result: Promise<ResultEvent> } | undefined;
   /** The `submitted` line of the request just sent, on disk once this resolves. */
   journaled: Promise<void> | undefined;
+  /** Where fal said each of this job's requests is reached (a job has a few at most). */
+  readonly #urls = new Map<string, QueueUrls>();
 
   constructor(
     readonly job: Job,
@@ -97,6 +106,16 @@ export class JobSteps {
     readonly uploadError?: JobError,
   ) {
     this.log = ctx.logger.child({ job: job.id });
+  }
+
+  /** A request of this job as the client reaches it: by fal's URLs when it gave them. */
+  ref(request: string): FalRequestRef {
+    return { id: request, urls: this.#urls.get(request) };
+  }
+
+  /** Keeps the URLs an earlier run journaled for `request`. */
+  locate(request: string, urls: QueueUrls | undefined): void {
+    if (urls) this.#urls.set(request, urls);
   }
 
   /** Runs `step` up to the policy's attempts, backing off between; permanent and fatal failures end at once. */
@@ -150,16 +169,32 @@ export class JobSteps {
     const digest = inputDigest(input);
     const onSend = () => {
       if (!doubt) ctx.reconciler.sendStarted(digest);
-      doubt = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.bounds);
+      const made = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.bounds);
+      doubt = ctx.falStorage.storeIo === false ? { ...made, noPayloads: true } : made;
       const { endpoint, notAfter } = doubt;
-      ctx.journal?.appendNow({ type: "submitting", key: job.key, job: job.id, endpoint, digest, notAfter });
+      const noPayloads = doubt.noPayloads ? { storeIo: false as const } : {};
+      ctx.journal?.appendNow({
+        type: "submitting",
+        key: job.key,
+        job: job.id,
+        endpoint,
+        digest,
+        notAfter,
+        ...noPayloads,
+      });
     };
-    const submitted = await this.retrying("submit", () =>
-      ctx.client.submit(job.endpoint.id, input, { startTimeoutS: ctx.bounds.startTimeoutS, onSend }),
+    const answer = await this.retrying("submit", () =>
+      ctx.client.submit(job.endpoint.id, input, {
+        startTimeoutS: ctx.bounds.startTimeoutS,
+        ...ctx.falStorage,
+        onSend,
+      }),
     );
+    const accepted = "stage" in answer ? undefined : answer;
     // No doubt of the same input is decided while this answer may still name the request.
-    if (doubt) ctx.reconciler.sendEnded(digest, typeof submitted === "string" ? submitted : undefined);
-    if (typeof submitted !== "string") {
+    if (doubt) ctx.reconciler.sendEnded(digest, accepted?.requestId);
+    if (!accepted) {
+      const submitted = answer as JobError;
       // In doubt, fal may bill it: the reservation stays until the doubt is settled.
       if (submitted.kind === "in-doubt" && doubt) {
         this.log.warn(
@@ -171,6 +206,13 @@ export class JobSteps {
       ctx.budget?.settle(job, 0);
       return { kind: "error", error: submitted };
     }
+    const submitted = accepted.requestId;
+    this.locate(submitted, accepted.urls);
+    if (accepted.refusedUrls)
+      this.log.warn(
+        { requestId: submitted, cause: accepted.refusedUrls },
+        "fal's submit reply has URLs the runner will not use; reaching the request by its id",
+      );
     const submittedAt = ctx.clock.now();
     // Written at once (a kill right after loses nothing); following the request waits until it is
     // on disk (see `followRequest`), where the run can already reach the request to detach it.
@@ -181,6 +223,7 @@ export class JobSteps {
       request: submitted,
       endpoint: job.endpoint.id,
       ...seedOf(job),
+      ...(accepted.urls ? { urls: accepted.urls } : {}),
     });
     this.timings = { submittedAt };
     ctx.controller.submitted(submitted, submittedAt);
@@ -227,15 +270,23 @@ export class JobSteps {
   prefetch(request: string, errorType: string | undefined): void {
     const result = this.retrying(
       "result",
-      () => this.ctx.client.result(this.job.endpoint.id, request),
+      () => this.ctx.client.result(this.job.endpoint.id, this.ref(request)),
       errorType,
     );
     this.prefetched = {
       request,
-      result: result.then(
-        (r): ResultEvent => ("stage" in r ? { kind: "error", error: r } : { kind: "fetched", data: r.data }),
-      ),
+      result: result.then(async (r): Promise<ResultEvent> => {
+        if (!("stage" in r)) return { kind: "fetched", data: r.data };
+        // fal no longer serves the result: its request history may still have the output.
+        if ("status" in r && r.status === 404) return resultOf(await this.lookUp(request), r);
+        return { kind: "error", error: r };
+      }),
     };
+  }
+
+  /** What fal's request history says of a request whose status or result fal no longer serves. */
+  lookUp(request: string): Promise<LostRequest> {
+    return lookUpFor(this.ctx, this.job.endpoint.id, this.log, request);
   }
 
   /** The result of a completed request: the one prefetched, or asked for now. */

@@ -111,6 +111,13 @@ export class Reconciler {
     waiting?: (until: number) => void,
   ): Promise<ReconcileEvent> {
     const { history, clock } = this.options;
+    if (doubt.noPayloads)
+      return {
+        kind: "unknown",
+        reason:
+          "it was sent with X-Fal-Store-IO: 0 (--no-store-io), so fal's request history keeps no input to find it by; it waits for a person",
+        lasting: true,
+      };
     if (!history)
       return { kind: "unknown", reason: "fal's request history cannot be asked here", lasting: true };
     if (clock.now() - doubt.since > HISTORY_HORIZON_MS)

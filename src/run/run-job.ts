@@ -255,6 +255,7 @@ export async function runJob(
     Array.isArray(urls) ? urls : [],
     Array.isArray(urls) ? undefined : urls,
   );
+  if (start.kind === "submitted" || start.kind === "delivering") steps.locate(start.request, start.urls);
   let phase: JobPhase = start;
   let resubmits = 0;
   let slot: (() => void) | undefined;

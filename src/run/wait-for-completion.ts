@@ -1,12 +1,12 @@
 import type { Clock } from "../clock.js";
-import type { EditClient, FalStatus } from "../fal/index.js";
+import type { EditClient, FalRequestRef, FalStatus } from "../fal/index.js";
 
 /** How the runner learns that a request completed. */
 export interface WaitOptions {
   readonly client: EditClient;
   readonly clock: Clock;
   readonly endpointId: string;
-  readonly requestId: string;
+  readonly request: FalRequestRef;
   readonly onUpdate: (status: FalStatus) => void;
   readonly signal: AbortSignal;
   /** Follow the status stream (one call per wait) or poll. */
@@ -26,12 +26,12 @@ export function pollIntervalMs(meanJobMs: number): number {
 /** Waits until the request is COMPLETED; rejects when a status call fails or `signal` aborts. */
 export async function waitForCompletion(o: WaitOptions): Promise<FalStatus & { status: "COMPLETED" }> {
   if (o.mode === "stream") {
-    const final = await o.client.follow(o.endpointId, o.requestId, o.onUpdate, o.signal);
+    const final = await o.client.follow(o.endpointId, o.request, o.onUpdate, o.signal);
     return final as FalStatus & { status: "COMPLETED" };
   }
   for (;;) {
     if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
-    const status = await o.client.status(o.endpointId, o.requestId);
+    const status = await o.client.status(o.endpointId, o.request);
     o.onUpdate(status);
     if (status.status === "COMPLETED") return status;
     await o.clock.sleep(pollIntervalMs(o.meanJobMs()), o.signal);

@@ -11,7 +11,7 @@ function capture(): { urls: string[]; fetch: typeof fetch } {
 }
 
 describe("redirectingFetch", () => {
-  it("sends queue and storage hosts to the base URL, keeping fal's paths and queries", async () => {
+  it("sends queue, storage and CDN hosts to the base URL, keeping fal's paths and queries", async () => {
     const c = capture();
     const f = redirectingFetch("http://127.0.0.1:9999/prefix/", c.fetch);
     await f("https://queue.fal.run/fal-ai/bytedance/requests/abc/status?logs=0");
@@ -21,7 +21,7 @@ describe("redirectingFetch", () => {
     expect(c.urls).toEqual([
       "http://127.0.0.1:9999/prefix/fal-ai/bytedance/requests/abc/status?logs=0",
       "http://127.0.0.1:9999/prefix/storage/upload/initiate?storage_type=fal-cdn-v3",
-      "https://v3b.fal.media/files/b/x.png",
+      "http://127.0.0.1:9999/prefix/files/b/x.png",
       "https://images.example.com/shoe.png",
     ]);
   });

@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { ApiError } from "@fal-ai/client";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { type EditClient, type FalStatus, OutageGate, Traffic } from "../../src/fal/index.js";
+import {
+  type EditClient,
+  type FalRequestRef,
+  type FalStatus,
+  OutageGate,
+  Traffic,
+} from "../../src/fal/index.js";
 import { Journal } from "../../src/journal/journal.js";
 import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { loadPlan } from "../../src/pipeline/load-plan.js";
@@ -34,37 +40,40 @@ class ScriptedFal implements EditClient {
     this.calls.push("upload");
     return `${MEDIA}input.png`;
   }
-  async submit(_endpoint: string, input: Record<string, unknown>): Promise<string> {
+  async submit(
+    _endpoint: string,
+    input: Record<string, unknown>,
+  ): Promise<{ requestId: string; urls: undefined }> {
     const n = this.#next++;
     this.calls.push(`submit ${n}`);
     const s = this.script(n, input);
     if (s instanceof Error) throw s;
     const id = `0190a8f2-0000-7000-8000-${String(n).padStart(12, "0")}`;
     this.#requests.set(id, s);
-    return id;
+    return { requestId: id, urls: undefined };
   }
-  async status(_endpoint: string, id: string): Promise<FalStatus> {
+  async status(_endpoint: string, { id }: FalRequestRef): Promise<FalStatus> {
     this.calls.push(`status ${id.slice(-2)}`);
     const s = this.#requests.get(id);
     const next = s?.statuses.shift();
     if (next instanceof Error) throw next;
     return next ?? { status: "COMPLETED" };
   }
-  async follow(endpoint: string, id: string, onUpdate: (s: FalStatus) => void): Promise<FalStatus> {
-    this.calls.push(`follow ${id.slice(-2)}`);
+  async follow(endpoint: string, ref: FalRequestRef, onUpdate: (s: FalStatus) => void): Promise<FalStatus> {
+    this.calls.push(`follow ${ref.id.slice(-2)}`);
     for (;;) {
-      const s = await this.status(endpoint, id);
+      const s = await this.status(endpoint, ref);
       onUpdate(s);
       if (s.status === "COMPLETED") return s;
     }
   }
-  async result(_endpoint: string, id: string): Promise<{ data: unknown; requestId: string }> {
+  async result(_endpoint: string, { id }: FalRequestRef): Promise<{ data: unknown; requestId: string }> {
     this.calls.push(`result ${id.slice(-2)}`);
     const s = this.#requests.get(id);
     if (s?.result instanceof Error) throw s.result;
     return { data: s?.result ?? {}, requestId: id };
   }
-  async cancel(_endpoint: string, id: string): Promise<void> {
+  async cancel(_endpoint: string, { id }: FalRequestRef): Promise<void> {
     this.calls.push(`cancel ${id.slice(-2)}`);
   }
 }

@@ -199,7 +199,7 @@ class TimedHistory implements RequestHistory {
     this.queries.push(query);
     const now = this.clock.now();
     return this.#items
-      .filter((i) => i.endedAt <= now && i.sentAt >= query.from)
+      .filter((i) => i.endedAt <= now && i.sentAt >= (query.from ?? 0))
       .map((i) => ({
         requestId: i.id,
         endpointId: V45,
@@ -214,4 +214,10 @@ class TimedHistory implements RequestHistory {
   async findRequestByInput(): Promise<HistoryEntry | undefined> {
     throw new Error("the reconciler lists; it does not search one input at a time");
   }
+
+  async findById(): Promise<HistoryEntry | undefined> {
+    throw new Error("the reconciler lists; it does not look requests up by id");
+  }
+
+  readonly skipped = 0;
 }
