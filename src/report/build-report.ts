@@ -4,6 +4,7 @@ import type { Spend } from "../model/spend.js";
 import { type EndpointPrice, type Job, type Plan, roundUsd } from "../plan/index.js";
 import { countJobs } from "./merge-report.js";
 import {
+  type Report,
   type ReportJob,
   type ReportPrice,
   type ReportSpend,
@@ -24,7 +25,7 @@ export interface RunFacts {
     readonly peak: number;
     readonly capacityEstimate: number;
   };
-  readonly endedBy: string;
+  readonly endedBy: Report["run"]["ended_by"];
   readonly calls: Readonly<Record<string, number>>;
   readonly rateLimited: number;
   /** Each job key's status history across runs (from the journal). */

@@ -13,7 +13,7 @@ const imageReview = z
       .describe("Seed of the request that made the image again after a rejection"),
   })
   .describe("Where the image stands in review");
-const output = z.strictObject({
+export const outputSchema = z.strictObject({
   path: z.string().describe("Relative to the pipeline's output folder"),
   width: z.int(),
   height: z.int(),
@@ -37,7 +37,7 @@ const output = z.strictObject({
   review: imageReview.optional(),
 });
 
-const job = z.strictObject({
+export const jobSchema = z.strictObject({
   id: z.string(),
   key: z
     .string()
@@ -52,7 +52,9 @@ const job = z.strictObject({
   request_id: z.string().optional(),
   status: z.enum(["succeeded", "failed", "unfinished", "skipped", "canceled", "not_run"]),
   reason: z.string().optional(),
-  outputs: z.array(output).describe("The images rendered: the gallery, review and publish see these only"),
+  outputs: z
+    .array(outputSchema)
+    .describe("The images rendered: the gallery, review and publish see these only"),
   unrendered: z
     .int()
     .optional()
@@ -97,7 +99,7 @@ const job = z.strictObject({
 const spendLine = z.strictObject({ requests: z.int(), cost_usd: z.number() });
 
 /** Requests fal accepted (or may have), by how they stand, with their estimated cost. */
-const spend = z.strictObject({
+export const spendSchema = z.strictObject({
   accepted: spendLine.describe("Every request fal accepted: completed + failed + pending"),
   completed: spendLine
     .extend({ images: z.int() })
@@ -172,7 +174,7 @@ export const reportSchema = z
           .number()
           .describe("The estimated spend of this run: images of the requests it sent that completed × price"),
         spend: z
-          .strictObject({ run: spend, all_runs: spend })
+          .strictObject({ run: spendSchema, all_runs: spendSchema })
           .optional()
           .describe(
             "Requests fal accepted: those this run sent, and those of every run of the output folder",
@@ -197,7 +199,7 @@ export const reportSchema = z
       .array(z.strictObject({ job: z.string(), key: z.string(), paths: z.array(z.string()) }))
       .optional()
       .describe("Outputs of jobs no longer in the manifest; `seedream-pipeline prune` removes them"),
-    jobs: z.array(job),
+    jobs: z.array(jobSchema),
   })
   .describe("A seedream-pipeline run report");
 
