@@ -1,5 +1,6 @@
 import { findEndpoint } from "../endpoints/index.js";
 import { GALLERY_STYLE, galleryScript } from "./gallery-client.js";
+import { escapeHtml as esc, scriptJson } from "./html.js";
 import type { Report, ReportJob, StreamedReport } from "./types.js";
 import { rowTitle, WORDS } from "./words.js";
 
@@ -7,14 +8,6 @@ import { rowTitle, WORDS } from "./words.js";
 export const GALLERY_PAGE_SIZE = 200;
 /** Failures listed by name on the gallery's first screen (all are reachable with the filter). */
 const FAILURES_LISTED = 50;
-
-const esc = (s: unknown) =>
-  String(s ?? "").replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
-  );
-/** JSON that is safe inside a `<script>` element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c");
 
 /** The files of the gallery: `index.html` and the data it loads from `.gallery/data/`. */
 export interface GalleryFiles {

@@ -1,11 +1,6 @@
 import { readFileSync } from "node:fs";
+import { escapeHtml as esc, scriptJson } from "../report/html.js";
 import { WORDS } from "../report/words.js";
-
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
-  );
 
 /** The review app's browser modules (`src/browser/`, copied beside the build by `npm run build`). */
 export const REVIEW_SCRIPTS = ["review-app.js", "review-html.js", "review-keys.js"] as const;
@@ -80,7 +75,7 @@ dialog::backdrop{background:#0009}
  * page's own requests only; the words every page uses are handed to the script as JSON. Pure.
  */
 export function reviewPage(pipeline: string, token: string): string {
-  const words = JSON.stringify(WORDS).replace(/</g, "\\u003c");
+  const words = scriptJson(WORDS);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="review-token" content="${esc(token)}"><link rel="icon" href="data:,">
