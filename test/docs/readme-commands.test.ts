@@ -18,6 +18,7 @@ const NOT_RUN: Readonly<Record<string, string>> = {
   "npm ci && npm start":
     "installs the clone; what `npm start` runs (`seedream-pipeline run pipelines/demo.yaml --emulator`) is run from docs/running.md",
   "npm test": "this test is part of npm test",
+  "npm run test:unit": "the unit project, which npm test runs as one of its three",
   "npm ci": "the clone's own install, which every test run follows",
   "npm link":
     "links for the whole machine; the same bin/ is what every e2e test runs, and a PATH shim stands for it here",
