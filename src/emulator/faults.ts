@@ -50,6 +50,8 @@ export interface EmulatorFaults {
   readonly historyDelayMs?: number;
   /** Items of the request history without `sent_at` (fields fal's reference lists) added to each page. */
   readonly historyBadItems?: number;
+  /** Results state each image's `content_type`, `width` and `height` wrongly (JPEG, sides swapped). */
+  readonly misstateImages?: boolean;
 }
 
 /**

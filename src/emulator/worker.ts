@@ -22,6 +22,18 @@ const RUNNER_LOST: Outcome = {
   errorType: "runner_error",
 };
 
+/** The outcome with every image's stated type and size wrong (the bytes are unchanged). */
+function misstated(outcome: Outcome): Outcome {
+  const body = outcome.body as { images: Array<{ width: number; height: number }> };
+  const images = body.images.map((img) => ({
+    ...img,
+    content_type: "image/jpeg",
+    width: img.height,
+    height: img.width + 1,
+  }));
+  return { ...outcome, body: { ...body, images } };
+}
+
 /**
  * The emulated model: runs one request for its inference time and generates its outcome.
  * With `inferenceMs: "hold"` a request runs until `release` names it.
@@ -50,6 +62,7 @@ export class Worker {
       this.#inferenceDelay(request),
     ]);
     if (fails && outcome.httpStatus === 200) return RUNNER_LOST;
+    if (faults.current.misstateImages && outcome.httpStatus === 200) return misstated(outcome);
     if (outcome.httpStatus === 200) {
       const n = (outcome.body as { images: unknown[] }).images.length;
       this.deps.log(request, `Generated ${n} image${n === 1 ? "" : "s"}`);

@@ -133,6 +133,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
         height: e.height,
         contentType: once(e.contentType),
         recipe: e.recipe,
+        ...(e.claimsDiffer === undefined ? {} : { claimsDiffer: e.claimsDiffer }),
       });
       break;
     case "done":

@@ -27,6 +27,11 @@ export interface KeptImage {
   readonly width: number;
   readonly height: number;
   readonly contentType: string;
+  /**
+   * What fal's result said of the image (content type, width, height) that the bytes contradict:
+   * the file is kept as the bytes are, and this says how fal's word differed. Absent when it agreed.
+   */
+  readonly claimsDiffer?: string;
 }
 
 /** Image `n` of a result, kept and not yet rendered as its recipe says. */

@@ -89,10 +89,30 @@ export async function deliverFromOriginal(
   return saved;
 }
 
+/** How fal's stated content type and size differ from the decoded image, or undefined when they agree. */
+function claimsDiffer(
+  claims: FalImageClaims,
+  info: { contentType: string; width: number; height: number },
+): string | undefined {
+  const said: string[] = [];
+  const is: string[] = [];
+  const type = claims.content_type?.split(";")[0]?.trim();
+  if (type && type !== info.contentType) {
+    said.push(type);
+    is.push(info.contentType);
+  }
+  if ((claims.width && claims.width !== info.width) || (claims.height && claims.height !== info.height)) {
+    said.push(`${claims.width ?? "?"}x${claims.height ?? "?"}`);
+    is.push(`${info.width}x${info.height}`);
+  }
+  return said.length === 0 ? undefined : `fal said ${said.join(" ")}, the file is ${is.join(" ")}`;
+}
+
 /**
  * Keeps one result image: downloads it (http(s) or data: only, size-capped), decodes it in full
- * and checks its type and size against what fal said (a mismatch or a broken file is an error,
- * never a kept file), and keeps the original under `.state/originals/` by its hash. This is all
+ * (bytes that do not decode are an error, never a kept file) and keeps the original under
+ * `.state/originals/` by its hash. The bytes are the image: a type or size fal stated that they
+ * contradict is returned in `claimsDiffer`, for the caller to warn of and record. This is all
  * of a job's delivery; the outputs are rendered from the kept original apart (`renderKept`).
  */
 export async function keepImage(
@@ -103,10 +123,7 @@ export async function keepImage(
 ): Promise<KeptImage> {
   const bytes = await downloadFile(claims.url, options);
   const info = await cpu(() => inspectImage(bytes));
-  if (claims.content_type && claims.content_type.split(";")[0]?.trim() !== info.contentType)
-    throw new Error(`fal said ${claims.content_type}, the file is ${info.contentType}`);
-  if ((claims.width && claims.width !== info.width) || (claims.height && claims.height !== info.height))
-    throw new Error(`fal said ${claims.width}x${claims.height}, the file is ${info.width}x${info.height}`);
+  const differ = claimsDiffer(claims, info);
   const original = { sha256: sha256(bytes), ext: info.ext };
   const keep = originalFile(outputDir, original);
   if (
@@ -122,6 +139,7 @@ export async function keepImage(
     width: info.width,
     height: info.height,
     contentType: info.contentType,
+    ...(differ === undefined ? {} : { claimsDiffer: differ }),
   };
 }
 

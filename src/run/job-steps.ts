@@ -331,6 +331,12 @@ export class JobSteps {
         }),
       );
       if ("stage" in image) return { kind: "error", error: { ...image, kind: "output" } };
+      // Journaled with the kept image below; the file is the bytes fal sent.
+      if (image.claimsDiffer)
+        this.log.warn(
+          { request, n: i + 1, differs: image.claimsDiffer },
+          "fal's stated type or size is not the downloaded image's: kept as the bytes are",
+        );
       const recipe = recipeOf(delivery, job.id, job.output.settingsKey, image.original.ext);
       const pending: PendingRender = Object.assign({ n: i + 1, recipe }, image);
       await ctx.journal?.append({ type: "kept", key: job.key, request, ...pending });

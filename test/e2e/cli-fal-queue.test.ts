@@ -178,6 +178,23 @@ describe("fal's queue as documented: its URLs, its history, its lifetimes", () =
     expect(submitted(em)).toHaveLength(1);
   });
 
+  it("an image whose stated type and size differ from its bytes is kept as the bytes are, with a warning, and journaled", async () => {
+    const { out, args } = await setUp(1, { inferenceMs: 20, faults: { misstateImages: true } });
+    const r = await runCli(args, { env: { FAL_KEY: KEY } });
+    expect(r.code, warnings(r.stderr)).toBe(0);
+    expect(r.stderr).toContain(
+      "fal's stated type or size is not the downloaded image's: kept as the bytes are",
+    );
+    const rep = await report(out);
+    expect(rep.totals.succeeded).toBe(1);
+    const meta = await sharp(join(out, "queue", rep.jobs[0]?.outputs[0]?.path ?? "")).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(["png", 1920, 1920]);
+    const kept = (await journalEntries(join(out, "queue"))).find((e) => e.type === "kept");
+    expect(kept?.type === "kept" && kept.claimsDiffer).toBe(
+      "fal said image/jpeg 1920x1921, the file is image/png 1920x1920",
+    );
+  });
+
   it("results outlive an account whose files expire at once: every submit asks fal to keep its files 14 days", async () => {
     const { out, args, em } = await setUp(2, { inferenceMs: 20, defaultMediaLifetimeMs: 1 });
     const r = await runCli(args, { env: { FAL_KEY: KEY } });
