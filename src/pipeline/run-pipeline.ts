@@ -112,8 +112,16 @@ async function startsFor(
         const jobOptions = options.force && review.hasApproval(job) ? { ...options, force: false } : options;
         let verified = false;
         let unrendered: PendingRender[] = [];
-        if (state?.phase === "done" && !jobOptions.force) {
+        // A run killed after keeping every image but before journaling `done` left the job
+        // `completed`: its images are kept (or rendered since, by `render`) all the same, and
+        // need no download again (verifyImages says whether every one is).
+        const keptAll = state?.phase === "completed" && (state.kept !== undefined || state.images.size > 0);
+        if ((state?.phase === "done" || keptAll) && state && !jobOptions.force) {
           const checked = await verifyImages(outputDir, job, state, options.verify);
+          if (checked && keptAll && state.request !== undefined) {
+            await journal.append({ type: "done", key: job.key, request: state.request });
+            state.phase = "done";
+          }
           if (checked) {
             differs.push(...checked.differs);
             verified = true;

@@ -27,6 +27,8 @@ export interface NightRendersDeps {
  * run's window is given back once its images are in the backlog, not once they are rendered.
  */
 export class NightRenders {
+  #fullSaid = false;
+
   constructor(
     readonly pool: RenderPool,
     readonly deps: NightRendersDeps,
@@ -36,8 +38,16 @@ export class NightRenders {
   async take(job: Job, outcome: JobOutcome): Promise<void> {
     if (outcome.status !== "succeeded" && outcome.status !== "skipped") return;
     const request = outcome.requestId;
-    for (const pending of outcome.unrendered ?? [])
+    for (const pending of outcome.unrendered ?? []) {
+      if (this.pool.full && !this.#fullSaid) {
+        this.#fullSaid = true;
+        this.deps.logger.warn(
+          { backlog: this.pool.backlog },
+          "the render backlog is full: delivery waits for rendering (--render-backlog; or --no-render and `render` elsewhere)",
+        );
+      }
       await this.pool.add(() => this.#render(job, request ?? "", pending));
+    }
   }
 
   async #render(job: Job, request: string, pending: PendingRender): Promise<void> {

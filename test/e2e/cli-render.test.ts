@@ -1,0 +1,177 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import type { JournalEntry } from "../../src/journal/journal.js";
+import { readJournalFile } from "../../src/journal/read-journal.js";
+import { shardOfKey } from "../../src/render/shard.js";
+import type { Report } from "../../src/report/index.js";
+import { runArgs } from "../helpers/e2e-run.js";
+import { writePng } from "../helpers/images.js";
+import { journalEntries } from "../helpers/journal.js";
+import { runCli, startCli } from "../helpers/run-cli.js";
+import { useTempDirs } from "../helpers/temp-dir.js";
+
+const KEY = "sk-render-test";
+const tempDir = useTempDirs();
+
+/** A catalog of `rows` one-image jobs made as AVIF with an AVIF and a WebP derivative: heavy to render. */
+async function setUp(rows: number) {
+  const dir = await tempDir();
+  await writePng(join(dir, "in.png"), 320, 240, "#aa7744");
+  const list = Array.from({ length: rows }, (_, i) => `  - { sku: P${i} }`).join("\n");
+  await writeFile(
+    join(dir, "m.yaml"),
+    `name: night\nmodel: seedream-v5-lite\nimages: { a: ./in.png }\nprompts: { p: "Product {{sku}}" }\nsizes: { s: square }\nrows:\n${list}\njobs: [{ id: "{{sku}}", prompt: p }]\noutput:\n  format: avif\n  sidecar: true\n  derivatives:\n    large: 600 avif\n    thumb: 200 webp\n`,
+  );
+  const emulator = await startEmulator({
+    apiKeys: [KEY],
+    concurrency: 4,
+    inferenceMs: { min: 10, max: 40 },
+    render: "fast",
+  });
+  const out = join(dir, "out");
+  return { dir, emulator, out, folder: join(out, "night"), manifest: join(dir, "m.yaml") };
+}
+
+/** Every fal call the emulator answered (submits, status, results, file downloads). */
+const falCalls = (em: Emulator) =>
+  Object.entries(em.stats().calls)
+    .filter(([op]) => op !== "control")
+    .reduce((n, [, v]) => n + v, 0);
+
+/** The image lines of every render log under `.state/renders/`, by file. */
+async function renderLogs(
+  folder: string,
+): Promise<Map<string, Array<Extract<JournalEntry, { type: "image" }>>>> {
+  const dir = join(folder, ".state", "renders");
+  const logs = new Map<string, Array<Extract<JournalEntry, { type: "image" }>>>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const lines: Array<Extract<JournalEntry, { type: "image" }>> = [];
+    await readJournalFile<JournalEntry>(join(dir, name), (e) => {
+      if (e.type === "image") lines.push(e);
+    });
+    logs.set(name, lines);
+  }
+  return logs;
+}
+
+/** Every output a record names decodes whole, at the size it says. */
+async function expectWhole(
+  folder: string,
+  paths: ReadonlyArray<{ path: string; width: number; height: number }>,
+) {
+  for (const p of paths) {
+    const bytes = await readFile(join(folder, p.path));
+    const { info } = await sharp(bytes, { failOn: "error" }).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([p.width, p.height]);
+  }
+}
+
+describe("rendering apart from delivery", () => {
+  it("a run SIGKILLed with its render backlog full is finished by `render` alone: 0 fal calls, every output whole", async () => {
+    const { emulator, out, folder, manifest } = await setUp(8);
+    try {
+      const run = startCli(
+        [...runArgs(manifest, out, emulator.url), "--render-backlog", "2", "--concurrency", "4"],
+        { env: { FAL_KEY: KEY } },
+      );
+      let stderr = "";
+      await new Promise<void>((resolve) => {
+        run.child.stderr?.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes("the render backlog is full")) resolve();
+        });
+        void run.done.then(() => resolve());
+      });
+      run.child.kill("SIGKILL");
+      await run.done;
+      const entries = await journalEntries(folder);
+      const kept = entries.filter((e) => e.type === "kept");
+      const renderedByRun = entries.filter((e) => e.type === "image").length;
+      // Paid and kept, with some not rendered: the backlog was full when the run was killed.
+      expect(kept.length).toBeGreaterThanOrEqual(3);
+      expect(renderedByRun).toBeLessThan(kept.length);
+
+      const before = falCalls(emulator);
+      const r = await runCli(["render", folder], { env: {} });
+      expect(r.code, r.stderr).toBe(0);
+      expect(falCalls(emulator)).toBe(before);
+      const logs = await renderLogs(folder);
+      const lines = [...logs.values()].flat();
+      expect(lines).toHaveLength(kept.length - renderedByRun);
+      expect(r.stdout).toContain(`shard 1/1: ${lines.length} images rendered`);
+      for (const line of lines) {
+        await expectWhole(folder, [line, ...line.derivatives]);
+        const sidecar = JSON.parse(await readFile(join(folder, `${line.path}.json`), "utf8")) as {
+          image: { sha256: string };
+        };
+        expect(sidecar.image.sha256).toBe(line.sha256);
+      }
+
+      // The next run finds them rendered: nothing more to render for what was kept, nothing paid twice.
+      const again = await runCli(runArgs(manifest, out, emulator.url), { env: { FAL_KEY: KEY } });
+      expect(again.code, again.stderr).toBe(0);
+      expect(emulator.stats().submits).toMatchObject({ accepted: 8, duplicates: 0 });
+      const report = JSON.parse(await readFile(join(folder, "report.json"), "utf8")) as Report;
+      expect(report.totals.unrendered_images).toBeUndefined();
+      for (const job of report.jobs) {
+        expect(job.outputs).toHaveLength(1);
+        await expectWhole(folder, [job.outputs[0] as Report["jobs"][number]["outputs"][number]]);
+      }
+      const all = await journalEntries(folder);
+      const renderedTwice = all.filter((e) => e.type === "image").length;
+      expect(
+        renderedTwice,
+        JSON.stringify(
+          all.map((e) => [e.type, "key" in e ? e.key.slice(0, 6) : "", "path" in e ? e.path : ""]),
+        ),
+      ).toBe(renderedByRun + (8 - kept.length));
+    } finally {
+      await emulator.close();
+    }
+  }, 300_000);
+
+  it("3 render shards in parallel, beside a run that delivers without rendering, render every image exactly once", async () => {
+    const { emulator, out, folder, manifest } = await setUp(12);
+    try {
+      const run = startCli([...runArgs(manifest, out, emulator.url), "--no-render"], {
+        env: { FAL_KEY: KEY, LOG_LEVEL: "info" },
+      });
+      // The shards start once the run holds the folder and its journal is open.
+      await new Promise<void>((resolve) => {
+        let seen = "";
+        run.child.stderr?.on("data", (d: Buffer) => {
+          seen += d.toString();
+          if (seen.includes("run started")) resolve();
+        });
+        void run.done.then(() => resolve());
+      });
+      const shards = [1, 2, 3].map((i) => startCli(["render", folder, "--shard", `${i}/3`], { env: {} }));
+      const delivered = await run.done;
+      expect(delivered.code, delivered.stderr).toBe(0);
+      expect(delivered.stdout).toContain("12 delivered by fal (paid, kept) and not rendered yet");
+      for (const s of shards) {
+        const r = await s.done;
+        expect(r.code, r.stderr).toBe(0);
+      }
+      const kept = (await journalEntries(folder)).filter((e) => e.type === "kept");
+      expect(kept).toHaveLength(12);
+      const logs = await renderLogs(folder);
+      expect([...logs.keys()].sort()).toEqual(["1-of-3.jsonl", "2-of-3.jsonl", "3-of-3.jsonl"]);
+      // Each image of each kept job in exactly one shard's log, the shard its key falls to.
+      const seen = new Map<string, number>();
+      for (const [name, lines] of logs)
+        for (const line of lines) {
+          expect(name).toBe(`${shardOfKey(line.key, 3)}-of-3.jsonl`);
+          seen.set(`${line.key}/${line.n}`, (seen.get(`${line.key}/${line.n}`) ?? 0) + 1);
+          await expectWhole(folder, [line, ...line.derivatives]);
+        }
+      expect([...seen.keys()].sort()).toEqual(kept.map((k) => `${k.key}/${k.n}`).sort());
+      expect([...seen.values()].every((c) => c === 1)).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  }, 300_000);
+});
