@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
+import { silentLogger } from "../log/logger.js";
+import { ReviewPass } from "../pipeline/honour-review.js";
 import { loadReviewInputs } from "../pipeline/review-inputs.js";
 import { writeReview } from "../pipeline/write-review.js";
 import type { Report } from "../report/index.js";
@@ -25,13 +27,24 @@ export function summaryLines(report: Report, where: string): string {
   );
 }
 
-/** `seedream-pipeline report <folder|manifest>`: rebuild the gallery and print the last run's summary; no fal call. */
+/**
+ * `seedream-pipeline report <folder|manifest>`: rebuild the gallery and contact sheet (with the
+ * review decisions as they stand now) and print the last run's summary; no fal call.
+ */
 export async function reportCommand(target: string, flags: OutputFolderFlags, io: CliIo): Promise<number> {
   const folder = await outputFolderOf(target, flags);
   const report = await readReportFile(folder);
   // The gallery shows the inputs the manifest names; a manifest moved away since only leaves them out.
   const inputs = existsSync(report.manifest) ? await loadReviewInputs(report.manifest) : undefined;
-  const review = await writeReview(folder, report, undefined, inputs);
+  // The review decisions as they stand now (made since the run, in the review app).
+  const decorated = await (await ReviewPass.open(folder, silentLogger())).decorate(report);
+  const regenerated = report.review?.regenerated ?? [];
+  const review = await writeReview(
+    folder,
+    { ...decorated, ...(decorated.review ? { review: { ...decorated.review, regenerated } } : {}) },
+    undefined,
+    inputs,
+  );
   if (inputs?.warning) io.stderr.write(`seedream-pipeline: ${inputs.warning}\n`);
   for (const w of review.warnings)
     io.stderr.write(`seedream-pipeline: ${w}

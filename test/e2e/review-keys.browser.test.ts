@@ -7,7 +7,7 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { readDecisions } from "../../src/review/decision-store.js";
 import { CHROMIUM, ensureChromium } from "../helpers/chromium.js";
 import { runReviewManifest, writeReviewManifest } from "../helpers/review-run.js";
-import { startCli, until } from "../helpers/run-cli.js";
+import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const KEY = "sk-review-keys";
@@ -215,6 +215,51 @@ describe.skipIf(missing !== undefined)(
           `${JOBS[4]}:approved:`,
         ].sort(),
       );
+
+      // The gallery, rebuilt by `report`, has the review app's words and decision filter, and
+      // shows each product with its inputs, readable at 1280×720.
+      const report = await runCli(["report", run.out]);
+      expect(report.code, report.stderr).toBe(0);
+      const gallery = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+      });
+      try {
+        const page = await gallery.newPage({ viewport: { width: 1280, height: 720 } });
+        await page.goto(`file://${join(run.out, "index.html")}`);
+        await page.waitForSelector('body[data-busy="0"]');
+        expect(await page.$$eval(".group h2", (els) => els.map((e) => e.textContent))).toEqual(
+          ROWS.map((r) => `${r.name} — hero`),
+        );
+        expect(await page.$$eval(".group .inputs img", (els) => els.length)).toBe(2 * ROWS.length);
+        const ids = await page.$$eval(".variant code", (els) =>
+          els.map((e) => {
+            const b = e as unknown as { scrollWidth: number; clientWidth: number; textContent: string };
+            return { text: b.textContent, whole: b.scrollWidth <= b.clientWidth };
+          }),
+        );
+        expect(ids).toEqual(JOBS.map((text) => ({ text, whole: true })));
+        await page.screenshot({ path: join(SHOTS, "gallery-1280x720.png") });
+        await page.selectOption("#review", "rejected");
+        await page.waitForSelector('body[data-busy="0"]');
+        await page.waitForFunction(
+          () =>
+            (globalThis as unknown as { location: { hash: string } }).location.hash === "#review=rejected",
+        );
+        await page.waitForSelector('body[data-busy="0"]');
+        expect(await page.$$eval(".variant code", (els) => els.map((e) => e.textContent))).toEqual([
+          JOBS[2],
+          JOBS[3],
+        ]);
+        expect(await page.$$eval("#review option", (els) => els.map((e) => e.textContent))).toEqual([
+          "every decision",
+          "approved",
+          "rejected",
+          "pending",
+        ]);
+      } finally {
+        await gallery.close();
+      }
     });
   },
 );
