@@ -122,6 +122,25 @@ describe("fal's queue as documented: its URLs, its history, its lifetimes", () =
     }
   });
 
+  it("a history that lists ended requests only after a delay: a submit whose answer never came is found once listed, within the bound, and paid once", async () => {
+    const { out, args, em } = await setUp(
+      2,
+      { inferenceMs: 20, faults: { dropSubmitAnswerRate: 1, historyDelayMs: 1500 } },
+      "--start-timeout",
+      "5m",
+      "--max-run-time",
+      "5m",
+    );
+    const r = await runCli(args, { env: { FAL_KEY: KEY } });
+    expect(r.code, warnings(r.stderr)).toBe(0);
+    expect(r.stderr).toContain("in doubt, being reconciled: waiting for fal's request history");
+    expect(
+      r.stderr.match(/found in fal's request history: following it, not sending again/g),
+    ).toHaveLength(2);
+    expect((await report(out)).totals.succeeded).toBe(2);
+    expect(em.stats().submits).toMatchObject({ accepted: 2, duplicates: 0, unanswered: 2 });
+  });
+
   it("--no-store-io: a completed request fal no longer serves waits for a person, and says why (0 new submits)", async () => {
     const { out, args, em } = await setUp(1, { inferenceMs: "hold" }, "--no-store-io");
     const [a] = await interruptedWhileRunning(args, em, 1);
