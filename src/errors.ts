@@ -5,6 +5,8 @@ export type ErrorCode =
   | "FAL_CREDENTIALS_MISSING"
   | "FAL_AUTH"
   | "OUTPUT_FAILED"
+  /** The state folder cannot be trusted: a symlink in it, a damaged or forged journal line. */
+  | "STATE_UNTRUSTED"
   | "LOCKED";
 
 /** An expected failure: the CLI prints its one-line message and exits with its code. */

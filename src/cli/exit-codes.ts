@@ -27,6 +27,7 @@ const BY_CODE: Readonly<Record<ErrorCode, number>> = {
   FAL_CREDENTIALS_MISSING: EXIT.usage,
   FAL_AUTH: EXIT.usage,
   OUTPUT_FAILED: EXIT.internal,
+  STATE_UNTRUSTED: EXIT.usage,
   LOCKED: EXIT.locked,
 };
 
@@ -49,7 +50,8 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0    every job succeeded or was up to date
   1    the run finished, some jobs failed or are unfinished (see report.json)
-  2    manifest, usage or credential error (nothing was sent), or fal rejected the key
+  2    manifest, usage or credential error (nothing was sent), fal rejected the key, or the
+       output folder's state cannot be trusted (a symlink in it, a damaged journal line)
   3    stopped by --deadline or the budget (--max-cost): the rest is reported as not run
   69   fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
   70   unexpected internal error

@@ -22,6 +22,7 @@ export interface RunFlags extends PlanFlags {
   readonly notifyUrl?: string;
   readonly maxCost?: number;
   readonly fresh?: boolean;
+  readonly repairJournal?: boolean;
   readonly force?: boolean;
   readonly retryFailed?: boolean;
   readonly keepRuns?: number;
@@ -180,6 +181,7 @@ function runOptions(flags: RunFlags, startedAt: number) {
     ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
     ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
     ...(flags.fresh ? { fresh: true } : {}),
+    ...(flags.repairJournal ? { repairJournal: true } : {}),
     ...(flags.force ? { force: true } : {}),
     ...(flags.retryFailed ? { retryFailed: true } : {}),
     ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),

@@ -31,6 +31,10 @@ function spendAndLogOptions(cmd: Command): Command {
       positiveNumber,
     )
     .option("--fresh", "forget what earlier runs left in this output folder and start over")
+    .option(
+      "--repair-journal",
+      "set a damaged journal aside and go on with the lines that pass the checks, keeping every paid request they name",
+    )
     .option("-q, --quiet", "only warnings and errors; no progress")
     .option("--log-file <path>", "also write every log line, as JSON, to this file")
     .option(

@@ -1,11 +1,12 @@
-import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
-import { mkdir, open, rename, truncate } from "node:fs/promises";
+import { closeSync, constants, fdatasync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRecord } from "../model/image-record.js";
 import type { KeptImage, RenderRecipe } from "../model/kept-image.js";
 import type { QueueUrls } from "../model/queue-urls.js";
 import type { SpendCarry } from "../model/spend.js";
 
+import { entryProblem } from "./entry-check.js";
 import { readJournalFile } from "./read-journal.js";
 
 /** A line of the run journal: what happened to a job (by key), in order. */
@@ -125,7 +126,9 @@ export type NewEntry = JournalEntry extends infer E
 /** Writes `entries` as the file at `path`, a megabyte at a time, atomically (temp, fsync, rename). */
 async function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
   const tmp = `${path}.compact`;
-  const file = await open(tmp, "w");
+  // A new file, never one already there (it could be a link out of the folder).
+  await rm(tmp, { force: true });
+  const file = await open(tmp, "wx");
   try {
     let buffer = "";
     for (const e of entries) {
@@ -141,6 +144,15 @@ async function writeLines(path: string, entries: Iterable<JournalEntry>): Promis
     await file.close();
   }
   await rename(tmp, path);
+}
+
+/** Opens the journal for appending, never through a symlink (checked before: a race is an error). */
+function openAppend(path: string): number {
+  return openSync(
+    path,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0),
+    0o644,
+  );
 }
 
 /**
@@ -179,6 +191,7 @@ export class Journal {
     clock: () => number = Date.now,
     source?: string,
     onEntry?: (entry: JournalEntry) => void,
+    check: (entry: unknown) => string | undefined = (e) => entryProblem(e),
   ): Promise<{ journal: Journal; entries: JournalEntry[]; lines: number }> {
     const dir = join(outputDir, ".state");
     await mkdir(dir, { recursive: true });
@@ -190,9 +203,11 @@ export class Journal {
         ((e) => {
           entries.push(e);
         }),
+      { check },
     );
-    if (read.validBytes < read.size) await truncate(path, read.validBytes);
-    const journal = new Journal(path, openSync(path, "a"), clock, source, onEntry);
+    const fd = openAppend(path);
+    if (read.validBytes < read.size) ftruncateSync(fd, read.validBytes);
+    const journal = new Journal(path, fd, clock, source, onEntry);
     return { journal, entries, lines: read.lines };
   }
 
@@ -208,7 +223,7 @@ export class Journal {
   async compact(entries: Iterable<JournalEntry>): Promise<void> {
     await writeLines(this.path, entries);
     closeSync(this.#fd);
-    this.#fd = openSync(this.path, "a");
+    this.#fd = openAppend(this.path);
   }
 
   /**

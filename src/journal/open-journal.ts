@@ -2,10 +2,12 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock } from "../clock.js";
 import type { Spend } from "../model/spend.js";
+import { entryProblem, type ResultCheck } from "./entry-check.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { compactEntries, type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
 import { replayRenderLogs } from "./render-log.js";
+import { repairJournal } from "./repair-journal.js";
 import { carrySpend, type PriceOf, SpendFollow, spendOf, tallySpend } from "./spend.js";
 import { StatusHistory } from "./status-history.js";
 
@@ -30,10 +32,10 @@ function* compacted(states: ReadonlyMap<string, KeyState>, now: number): Generat
 }
 
 /** Sets the journal aside for `--fresh`; the new one starts with the spend the old one said. */
-async function setAside(outputDir: string, clock: Clock, priceOf: PriceOf): Promise<void> {
+async function setAside(outputDir: string, clock: Clock, priceOf: PriceOf, check: Check): Promise<void> {
   const path = journalPath(outputDir);
   const before = new SpendFollow();
-  await readJournalFile<JournalEntry>(path, (e) => before.add(e));
+  await readJournalFile<JournalEntry>(path, (e) => before.add(e), { check });
   await rename(path, join(outputDir, ".state", `journal-${clock.now()}.jsonl`)).catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
@@ -57,8 +59,11 @@ export async function openJournal(
   clock: Clock,
   source: string,
   priceOf: PriceOf,
+  options: OpenJournalOptions = {},
 ) {
-  if (fresh) await setAside(outputDir, clock, priceOf);
+  const check: Check = (e) => entryProblem(e, options.checkResult);
+  const repair = options.repair ? await repairJournal(outputDir, check, clock.now()) : undefined;
+  if (fresh) await setAside(outputDir, clock, priceOf, check);
   const states = new Map<string, KeyState>();
   const spend = new SpendFollow();
   const history = new StatusHistory();
@@ -72,6 +77,7 @@ export async function openJournal(
       history.add(e);
       spend.add(e);
     },
+    check,
   );
   // What `render` processes rendered counts as rendered here too (their logs are beside the journal).
   await replayRenderLogs(outputDir, (e) => replayEntry(states, e));
@@ -103,7 +109,17 @@ export async function openJournal(
     replaying = false;
     states.clear();
   };
-  return { journal, states, facts, startsDecided };
+  return { journal, states, facts, startsDecided, repair };
+}
+
+type Check = (entry: unknown) => string | undefined;
+
+/** How the journal is read back. */
+export interface OpenJournalOptions {
+  /** Why a result a `completed` line holds is not one fal could have sent (its URLs); undefined when it is. */
+  readonly checkResult?: ResultCheck;
+  /** Set a damaged journal aside and keep every request it can read (`--repair-journal`). */
+  readonly repair?: boolean;
 }
 
 /** The spend of one run (the requests it sent) and of every run of the output folder. */

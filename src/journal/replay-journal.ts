@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { entryProblem } from "./entry-check.js";
 import type { JournalEntry } from "./journal.js";
 import { type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
@@ -9,8 +10,10 @@ import { readJournalFile } from "./read-journal.js";
  */
 export async function replayJournalFile(outputDir: string): Promise<Map<string, KeyState>> {
   const states = new Map<string, KeyState>();
-  await readJournalFile<JournalEntry>(join(outputDir, ".state", "journal.jsonl"), (e) =>
-    replayEntry(states, e),
+  await readJournalFile<JournalEntry>(
+    join(outputDir, ".state", "journal.jsonl"),
+    (e) => replayEntry(states, e),
+    { check: (e) => entryProblem(e) },
   );
   return states;
 }

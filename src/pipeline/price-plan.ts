@@ -1,5 +1,7 @@
+import { dirname } from "node:path";
 import type { Clock } from "../clock.js";
 import { loadPrices, type PlatformAccess } from "../fal/index.js";
+import { checkStateFolder } from "../journal/state-folder.js";
 import {
   type Job,
   type Plan,
@@ -35,6 +37,8 @@ export async function pricePlan(
   options: PricePlanOptions,
 ): Promise<{ plan: Plan; allJobs: Job[] }> {
   const ids = plan.prices.map((p) => p.endpointId);
+  // `plan` reads and writes the cache too: its folder is checked as a run's is.
+  await checkStateFolder(dirname(options.stateDir));
   const quotes = await loadPrices({
     endpointIds: ids,
     access: options.access ? { timeoutMs: options.timeoutMs ?? 10_000, ...options.access } : undefined,

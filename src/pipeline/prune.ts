@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { PipelineError } from "../errors.js";
 import { lockOutput } from "../journal/lock.js";
 import { replayJournalFile } from "../journal/replay-journal.js";
+import { checkStateFolder } from "../journal/state-folder.js";
 import { readReportJobs, stampOf } from "../outputs/index.js";
 import { findOrphans, type Orphan, removeFiles, unreferencedOriginals } from "./orphans.js";
 
@@ -21,6 +22,7 @@ export interface PruneResult {
  * `remove`, deletes them. Holds the folder's run lock meanwhile, so it never races a run.
  */
 export async function prunePipeline(outputDir: string, remove: boolean): Promise<PruneResult> {
+  await checkStateFolder(outputDir);
   const release = await lockOutput(outputDir, () => {});
   try {
     const currentKeys = new Set<string>();

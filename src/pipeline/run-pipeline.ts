@@ -15,6 +15,7 @@ import type { replay } from "../journal/key-state.js";
 import { lockOutput } from "../journal/lock.js";
 import { openJournal } from "../journal/open-journal.js";
 import { priceBook } from "../journal/spend.js";
+import { checkStateFolder } from "../journal/state-folder.js";
 import { UploadCache } from "../journal/upload-cache.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { JobPhase } from "../model/job-phase.js";
@@ -33,6 +34,8 @@ import { ReviewPass, withSeedsSent } from "./honour-review.js";
 import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { findOrphans, pathsRewritten } from "./orphans.js";
 import { pricePlan } from "./price-plan.js";
+import { logRepair } from "./repair-log.js";
+import { replayedResultCheck } from "./replayed-results.js";
 import { reviewInputsOf } from "./review-inputs.js";
 import { writeReview } from "./write-review.js";
 
@@ -77,6 +80,11 @@ export interface RunPipelineOptions
   readonly maxCostUsd?: number;
   /** Forget what earlier runs left (the journal is kept aside) and start over. */
   readonly fresh?: boolean;
+  /**
+   * Set a damaged journal aside and go on with every line that passes the checks, keeping each
+   * request a dropped line names (see `repairJournal`).
+   */
+  readonly repairJournal?: boolean;
   /** Where fal traffic goes (see `resolveFalAccess`). */
   readonly access: FalAccess;
   readonly logger?: Logger;
@@ -299,6 +307,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     },
     "seedream-pipeline run",
   );
+  await checkStateFolder(outputDir);
   await mkdir(join(outputDir, ".state"), { recursive: true });
   const release = await lockOutput(outputDir, (error) =>
     logger.error({ cause: error.message }, "the run lock was lost"),
@@ -310,7 +319,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
     const source = options.access.source ?? options.access.description;
     const priceOf = priceBook(allJobs, fullPlan.prices);
-    const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf);
+    const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf, {
+      checkResult: replayedResultCheck(options.access.target),
+      repair: options.repairJournal === true,
+    });
+    if (opened.repair) logRepair(opened.repair, logger);
     const { states } = opened;
     journal = opened.journal;
     const reviewPass = await ReviewPass.open(outputDir, logger);

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
+import { checkStateFolder } from "../journal/state-folder.js";
 import { writeFileSafely } from "../outputs/index.js";
 import type { Destination } from "./destination.js";
 import { DEFAULT_DATA_CACHE, type PublishItem } from "./plan-publish.js";
@@ -84,6 +85,7 @@ interface Sender {
  */
 export async function publish(options: PublishOptions): Promise<PublishResult> {
   const now = options.now ?? Date.now;
+  await checkStateFolder(options.outputDir);
   const statePath = publishStatePath(options.outputDir, options.destination.id);
   const journal = options.dryRun ? undefined : await PublishJournal.open(statePath);
   const known = journal?.known ?? (await PublishJournal.read(statePath)).known;

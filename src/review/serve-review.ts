@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { checkStateFolder } from "../journal/state-folder.js";
 import { DecisionStore } from "./decision-store.js";
 import { type LoadReviewInputs, noReviewInputs } from "./review-inputs.js";
 import { type ReviewServer, startReviewServer } from "./review-server.js";
@@ -22,6 +23,7 @@ export async function serveReview(
   options: ServeReviewOptions,
 ): Promise<ReviewServer & { readonly warnings: readonly string[] }> {
   const outputDir = resolve(options.outputDir);
+  await checkStateFolder(outputDir);
   const store = await DecisionStore.open(outputDir);
   const state = await ReviewState.open(outputDir, store, options.loadInputs ?? noReviewInputs);
   const server = await startReviewServer(state, store, options.port ?? 0);

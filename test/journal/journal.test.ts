@@ -9,6 +9,8 @@ import { Budget } from "../../src/run/budget.js";
 import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
+/** A request id of fal's form (a UUID), numbered. */
+const rid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const tempDir = useTempDirs();
 const img = {
   path: "a-1.png",
@@ -27,8 +29,13 @@ describe("the run journal", () => {
   it("drops a torn last line and cuts the file back to whole lines", async () => {
     const dir = await tempDir();
     const { journal } = await Journal.open(dir, () => 1);
-    journal.appendNow({ type: "submitted", key: "k1", job: "a", request: "r1", endpoint: "e" });
-    await journal.append({ type: "completed", key: "k1", request: "r1", result: { images: [{ url: "u" }] } });
+    journal.appendNow({ type: "submitted", key: "k1", job: "a", request: rid(1), endpoint: "e" });
+    await journal.append({
+      type: "completed",
+      key: "k1",
+      request: rid(1),
+      result: { images: [{ url: "u" }] },
+    });
     journal.close();
     const path = join(dir, ".state", "journal.jsonl");
     await appendFile(path, '{"t":2,"type":"image","key":"k1","req');
@@ -40,7 +47,7 @@ describe("the run journal", () => {
   it("shares one write between appends of the same tick, all on disk when they resolve", async () => {
     const dir = await tempDir();
     const { journal } = await Journal.open(dir, () => 5);
-    await Promise.all([1, 2, 3].map((i) => journal.append({ type: "done", key: `k${i}`, request: `r${i}` })));
+    await Promise.all([1, 2, 3].map((i) => journal.append({ type: "done", key: `k${i}`, request: rid(i) })));
     journal.close();
     expect(await journalEntries(dir)).toHaveLength(3);
   });
@@ -51,7 +58,7 @@ describe("the run journal", () => {
     // Lines of about 2 KB, past the 1 MB a read takes, so lines are split across reads.
     const result = { images: [{ url: `u${"x".repeat(2000)}` }] };
     for (let i = 0; i < 1200; i++)
-      await journal.append({ type: "completed", key: `k${i}`, request: "r", result });
+      await journal.append({ type: "completed", key: `k${i}`, request: rid(0), result });
     journal.close();
     await appendFile(join(dir, ".state", "journal.jsonl"), '{"t":2,"type":"do');
     const seen: string[] = [];
@@ -66,10 +73,10 @@ describe("the run journal", () => {
     expect(seen.slice(0, 2)).toEqual(["k0", "k1"]);
     expect(seen.at(-1)).toBe("k1199");
     // What the run appends is handed on too, so the replayed states stay up to date.
-    await opened.journal.append({ type: "done", key: "k5", request: "r" });
+    await opened.journal.append({ type: "done", key: "k5", request: rid(0) });
     expect(seen.at(-1)).toBe("k5");
-    await opened.journal.compact([{ t: 4, type: "done", key: "k9", request: "r" }]);
-    await opened.journal.append({ type: "done", key: "k10", request: "r" });
+    await opened.journal.compact([{ t: 4, type: "done", key: "k9", request: rid(0) }]);
+    await opened.journal.append({ type: "done", key: "k10", request: rid(0) });
     opened.journal.close();
     expect((await journalEntries(dir)).map((e) => ("key" in e ? e.key : ""))).toEqual(["k9", "k10"]);
   });

@@ -8,6 +8,8 @@ import { journalEntries } from "../helpers/journal.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 import { VirtualClock } from "../helpers/virtual-clock.js";
 
+/** A request id of fal's form (a UUID), numbered. */
+const rid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 const tempDir = useTempDirs();
 const EP = "fal-ai/bytedance/seedream/v4.5/edit";
 const priceOf: PriceOf = () => ({ usd: 0.04, most: 1 });
@@ -17,10 +19,10 @@ function history(n: number): JournalEntry[] {
   const out: JournalEntry[] = [{ t: 0, type: "run", run: "r1", pid: 1 }];
   for (let i = 0; i < n; i++) {
     out.push({ t: i, type: "submitting", key: "k", job: "a" });
-    out.push({ t: i, type: "submitted", key: "k", job: "a", request: `q${i}`, endpoint: EP });
+    out.push({ t: i, type: "submitted", key: "k", job: "a", request: rid(i), endpoint: EP });
   }
-  out.push({ t: n, type: "completed", key: "k", request: `q${n - 1}`, result: { images: [{ url: "u" }] } });
-  out.push({ t: n, type: "done", key: "k", request: `q${n - 1}` });
+  out.push({ t: n, type: "completed", key: "k", request: rid(n - 1), result: { images: [{ url: "u" }] } });
+  out.push({ t: n, type: "done", key: "k", request: rid(n - 1) });
   return out;
 }
 

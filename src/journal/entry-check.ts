@@ -1,0 +1,97 @@
+import { unsafeOutputPath } from "../plan/output-path.js";
+
+/**
+ * Checks a journal line before it is replayed. The journal is a file in the output folder that
+ * anything with access to it can edit; a line it holds is trusted no more than fal's answer it
+ * records: a request id of fal's form (it goes into URLs), paths under the output folder, hashes
+ * that are hashes (they name files under `.state/originals/`), counts that are counts.
+ */
+
+/** fal's request ids are UUIDs; anything else could be a path (`../../x`) once in a URL. */
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SHA256 = /^[0-9a-f]{64}$/;
+const EXT = /^[a-z0-9]{1,5}$/;
+
+/** Why a result that a `completed` line holds is not one to use; from the run (it knows fal's address). */
+export type ResultCheck = (result: unknown) => string | undefined;
+
+type Fields = Record<string, unknown>;
+
+const text = (v: unknown, max = 4096) => typeof v === "string" && v.length <= max;
+const count = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+const amount = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+
+function requestProblem(e: Fields, required: boolean): string | undefined {
+  if (e.request === undefined && !required) return undefined;
+  return typeof e.request === "string" && REQUEST_ID.test(e.request)
+    ? undefined
+    : `request id ${JSON.stringify(String(e.request).slice(0, 60))} is not of fal's form (a UUID)`;
+}
+
+function pathProblem(path: unknown): string | undefined {
+  if (typeof path !== "string" || path === "") return "an image path that is not text";
+  const unsafe = unsafeOutputPath(path);
+  return unsafe === undefined ? undefined : `image path: ${unsafe}`;
+}
+
+function imageProblem(e: Fields): string | undefined {
+  if (!count(e.n) || (e.n as number) < 1) return "an image number that is not a positive integer";
+  const original = e.original as Fields | null;
+  if (typeof original !== "object" || original === null || !SHA256.test(String(original.sha256)))
+    return "an original that is not a SHA-256";
+  if (!EXT.test(String(original.ext))) return "an original's extension that is not one";
+  if (!SHA256.test(String(e.sha256))) return "an image hash that is not a SHA-256";
+  if (!Array.isArray(e.derivatives)) return "derivatives that are not a list";
+  for (const p of [e.path, ...e.derivatives.map((d) => (d as Fields | null)?.path)]) {
+    const problem = pathProblem(p);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const SPENT_COUNTS = ["accepted", "completed", "images", "failed", "pending", "in_doubt"] as const;
+const SPENT_USD = ["completed_usd", "pending_usd", "in_doubt_usd"] as const;
+
+function byType(e: Fields, checkResult: ResultCheck | undefined): string | undefined {
+  switch (e.type) {
+    case "run":
+      return text(e.run, 200) && count(e.pid) ? undefined : "a run line without its id and pid";
+    case "spent":
+      // A forged negative spend would understate what the folder cost and loosen the budget.
+      return SPENT_COUNTS.every((k) => count(e[k])) && SPENT_USD.every((k) => amount(e[k]))
+        ? undefined
+        : "a spend that is not a count or an amount ≥ 0";
+    case "submitting":
+      return text(e.job) ? undefined : "a submit without its job";
+    case "submitted":
+      return text(e.job) && text(e.endpoint, 200)
+        ? requestProblem(e, true)
+        : "a request without its job or endpoint";
+    case "completed":
+      return requestProblem(e, true) ?? checkResult?.(e.result);
+    case "image":
+      return requestProblem(e, true) ?? imageProblem(e);
+    case "done":
+    case "expired":
+      return requestProblem(e, true);
+    case "canceled":
+      return requestProblem(e, true) ?? (text(e.cause) ? undefined : "a cancel without its cause");
+    case "failed":
+    case "unfinished":
+      return (
+        requestProblem(e, false) ??
+        (text(e.cause) && text(e.class, 100) ? undefined : "a failure without its cause")
+      );
+    default:
+      return `an unknown entry type ${JSON.stringify(String(e.type).slice(0, 40))}`;
+  }
+}
+
+/** Why `value` (a parsed journal line) is not a journal entry to replay, or undefined when it is. */
+export function entryProblem(value: unknown, checkResult?: ResultCheck): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a journal entry";
+  const e = value as Fields;
+  if (typeof e.t !== "number" || !Number.isFinite(e.t)) return "an entry without its time";
+  if (e.type !== "run" && e.type !== "spent" && !text(e.key, 200)) return "an entry without its key";
+  return byType(e, checkResult);
+}
