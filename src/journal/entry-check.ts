@@ -12,8 +12,14 @@ const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 const SHA256 = /^[0-9a-f]{64}$/;
 const EXT = /^[a-z0-9]{1,5}$/;
 
-/** Why a result that a `completed` line holds is not one to use; from the run (it knows fal's address). */
-export type ResultCheck = (result: unknown) => string | undefined;
+/**
+ * Why a result that a `completed` line holds is not one to use, given where its request went
+ * (`source` of the key's `submitted` line); from the run, which knows fal's address.
+ */
+export type ResultCheck = (result: unknown, source: string | undefined) => string | undefined;
+
+/** Where each key's request went, as far as the lines before say. */
+export type SourceOf = (key: string) => string | undefined;
 
 type Fields = Record<string, unknown>;
 
@@ -52,7 +58,7 @@ function imageProblem(e: Fields): string | undefined {
 const SPENT_COUNTS = ["accepted", "completed", "images", "failed", "pending", "in_doubt"] as const;
 const SPENT_USD = ["completed_usd", "pending_usd", "in_doubt_usd"] as const;
 
-function byType(e: Fields, checkResult: ResultCheck | undefined): string | undefined {
+function byType(e: Fields, checkResult: ResultCheck | undefined, sourceOf: SourceOf): string | undefined {
   switch (e.type) {
     case "run":
       return text(e.run, 200) && count(e.pid) ? undefined : "a run line without its id and pid";
@@ -68,7 +74,7 @@ function byType(e: Fields, checkResult: ResultCheck | undefined): string | undef
         ? requestProblem(e, true)
         : "a request without its job or endpoint";
     case "completed":
-      return requestProblem(e, true) ?? checkResult?.(e.result);
+      return requestProblem(e, true) ?? checkResult?.(e.result, sourceOf(String(e.key)));
     case "image":
       return requestProblem(e, true) ?? imageProblem(e);
     case "done":
@@ -88,10 +94,14 @@ function byType(e: Fields, checkResult: ResultCheck | undefined): string | undef
 }
 
 /** Why `value` (a parsed journal line) is not a journal entry to replay, or undefined when it is. */
-export function entryProblem(value: unknown, checkResult?: ResultCheck): string | undefined {
+export function entryProblem(
+  value: unknown,
+  checkResult?: ResultCheck,
+  sourceOf: SourceOf = () => undefined,
+): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a journal entry";
   const e = value as Fields;
   if (typeof e.t !== "number" || !Number.isFinite(e.t)) return "an entry without its time";
   if (e.type !== "run" && e.type !== "spent" && !text(e.key, 200)) return "an entry without its key";
-  return byType(e, checkResult);
+  return byType(e, checkResult, sourceOf);
 }

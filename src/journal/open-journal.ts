@@ -61,10 +61,13 @@ export async function openJournal(
   priceOf: PriceOf,
   options: OpenJournalOptions = {},
 ) {
-  const check: Check = (e) => entryProblem(e, options.checkResult);
-  const repair = options.repair ? await repairJournal(outputDir, check, clock.now()) : undefined;
-  if (fresh) await setAside(outputDir, clock, priceOf, check);
+  const repair = options.repair
+    ? await repairJournal(outputDir, options.checkResult, clock.now())
+    : undefined;
+  if (fresh) await setAside(outputDir, clock, priceOf, (e) => entryProblem(e));
   const states = new Map<string, KeyState>();
+  // A result is checked against where its key's request went: the lines before it say.
+  const check: Check = (e) => entryProblem(e, options.checkResult, (key) => states.get(key)?.source);
   const spend = new SpendFollow();
   const history = new StatusHistory();
   let replaying = true;

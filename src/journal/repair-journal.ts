@@ -1,5 +1,6 @@
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { entryProblem, type ResultCheck } from "./entry-check.js";
 import { openStateFile } from "./read-journal.js";
 
 /** A line the repair did not keep, and the fal requests it named. */
@@ -48,7 +49,7 @@ function salvage(text: string, request: string, t: number): string | undefined {
 
 /**
  * Repairs an output folder's journal: the file as it was is renamed aside, and a new one keeps
- * every line that passes `check`, in order. Of the others, each fal request id read in them is
+ * every line that passes the replay checks (`entryProblem`, results by `checkResult`), in order. Of the others, each fal request id read in them is
  * kept when another line holds it (its `submitted` line is there: the next run re-attaches and
  * fetches the result again, never paying twice), salvaged as a `submitted` line when the line
  * still says its key, job and endpoint, and otherwise listed as unplaced (the caller prints it:
@@ -56,9 +57,11 @@ function salvage(text: string, request: string, t: number): string | undefined {
  */
 export async function repairJournal(
   outputDir: string,
-  check: (entry: unknown) => string | undefined,
+  checkResult: ResultCheck | undefined,
   now: number,
 ): Promise<JournalRepair | undefined> {
+  const sources = new Map<string, string | undefined>();
+  const check = (entry: unknown) => entryProblem(entry, checkResult, (key) => sources.get(key));
   const path = join(outputDir, ".state", "journal.jsonl");
   const source = await openStateFile(path);
   if (!source) return undefined;
@@ -77,8 +80,10 @@ export async function repairJournal(
       const entry = parse(text);
       const reason = entry === undefined ? "a line that is not JSON" : check(entry);
       if (reason === undefined) {
-        const request = (entry as { request?: unknown }).request;
+        const { request, type, key, source } = entry as Record<string, unknown>;
         if (typeof request === "string") held.add(request);
+        if ((type === "submitted" || type === "submitting") && typeof key === "string")
+          sources.set(key, typeof source === "string" ? source : undefined);
         await out.write(`${text}\n`);
         kept += 1;
         continue;

@@ -320,7 +320,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const source = options.access.source ?? options.access.description;
     const priceOf = priceBook(allJobs, fullPlan.prices);
     const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf, {
-      checkResult: replayedResultCheck(options.access.target),
+      checkResult: replayedResultCheck(options.access.target, source),
       repair: options.repairJournal === true,
     });
     if (opened.repair) logRepair(opened.repair, logger);

@@ -88,7 +88,7 @@ describe("a folder made against one fal target, run against another", () => {
       type: "submitted",
       key: a?.key,
       job: "A-square",
-      request: "req-running-at-fal",
+      request: "5e1f0c2a-7b3d-4c8e-9a6f-0d2b4e6f8a10",
       endpoint: "fal-ai/bytedance/seedream/v4.5/edit",
       source: "fal",
     };
@@ -101,7 +101,7 @@ describe("a folder made against one fal target, run against another", () => {
     const jobA = rep.jobs.find((j) => j.id === "A-square");
     expect(jobA?.status).toBe("not_run");
     expect(jobA?.error?.message).toMatch(
-      /^its request req-running-at-fal is pending at fal .*a run against fal collects it/,
+      /^its request 5e1f0c2a-7b3d-4c8e-9a6f-0d2b4e6f8a10 is pending at fal .*a run against fal collects it/,
     );
     expect(rep.jobs.filter((j) => j.id !== "A-square").map((j) => j.status)).toEqual(["skipped", "skipped"]);
     expect(r.code).toBe(1);
