@@ -40,19 +40,36 @@ function pathProblem(path: unknown): string | undefined {
   return unsafe === undefined ? undefined : `image path: ${unsafe}`;
 }
 
-function imageProblem(e: Fields): string | undefined {
+function originalProblem(e: Fields): string | undefined {
   if (!count(e.n) || (e.n as number) < 1) return "an image number that is not a positive integer";
   const original = e.original as Fields | null;
   if (typeof original !== "object" || original === null || !SHA256.test(String(original.sha256)))
     return "an original that is not a SHA-256";
-  if (!EXT.test(String(original.ext))) return "an original's extension that is not one";
-  if (!SHA256.test(String(e.sha256))) return "an image hash that is not a SHA-256";
-  if (!Array.isArray(e.derivatives)) return "derivatives that are not a list";
-  for (const p of [e.path, ...e.derivatives.map((d) => (d as Fields | null)?.path)]) {
+  return EXT.test(String(original.ext)) ? undefined : "an original's extension that is not one";
+}
+
+function pathsProblem(main: unknown, derivatives: unknown): string | undefined {
+  if (!Array.isArray(derivatives)) return "derivatives that are not a list";
+  for (const p of [main, ...derivatives.map((d) => (d as Fields | null)?.path)]) {
     const problem = pathProblem(p);
     if (problem) return problem;
   }
   return undefined;
+}
+
+function imageProblem(e: Fields): string | undefined {
+  return (
+    originalProblem(e) ??
+    (SHA256.test(String(e.sha256)) ? undefined : "an image hash that is not a SHA-256") ??
+    pathsProblem(e.path, e.derivatives)
+  );
+}
+
+/** A `kept` line: fal's image kept, with the recipe of the files a render makes of it. */
+function keptProblem(e: Fields): string | undefined {
+  const recipe = e.recipe as Fields | null;
+  if (typeof recipe !== "object" || recipe === null) return "a kept image without its recipe";
+  return originalProblem(e) ?? pathsProblem((recipe.main as Fields | null)?.path, recipe.derivatives);
 }
 
 const SPENT_COUNTS = ["accepted", "completed", "images", "failed", "pending", "in_doubt"] as const;
@@ -77,6 +94,8 @@ function byType(e: Fields, checkResult: ResultCheck | undefined, sourceOf: Sourc
       return requestProblem(e, true) ?? checkResult?.(e.result, sourceOf(String(e.key)));
     case "image":
       return requestProblem(e, true) ?? imageProblem(e);
+    case "kept":
+      return requestProblem(e, true) ?? keptProblem(e);
     case "done":
     case "expired":
       return requestProblem(e, true);

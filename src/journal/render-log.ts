@@ -2,6 +2,7 @@ import { closeSync, fdatasync, openSync, writeSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRecord } from "../model/image-record.js";
+import { entryProblem } from "./entry-check.js";
 import type { JournalEntry } from "./journal.js";
 import { readJournalFile } from "./read-journal.js";
 
@@ -26,9 +27,13 @@ export async function replayRenderLogs(
     throw error;
   });
   for (const name of names.filter((n) => /^[\w.-]+\.jsonl$/.test(n)).sort())
-    await readJournalFile<JournalEntry>(join(dir, name), (e) => {
-      if (e?.type === "image" && typeof e.key === "string" && typeof e.request === "string") onEntry(e);
-    });
+    await readJournalFile<JournalEntry>(
+      join(dir, name),
+      (e) => {
+        if (e?.type === "image" && typeof e.key === "string" && typeof e.request === "string") onEntry(e);
+      },
+      { check: (e) => entryProblem(e) },
+    );
 }
 
 /**

@@ -14,6 +14,7 @@ const FOLDERS = [
   ".state/review",
   ".state/review/rejected",
   ".state/publish",
+  ".state/renders",
   "runs",
   ".gallery",
 ] as const;
@@ -28,7 +29,14 @@ const FILES = [
   "contact-sheet.png",
 ] as const;
 /** Folders whose every entry is the runner's own (a link among them is refused too). */
-const OWN_ENTRIES = [".state", ".state/originals", ".state/review", ".state/publish", "runs"] as const;
+const OWN_ENTRIES = [
+  ".state",
+  ".state/originals",
+  ".state/review",
+  ".state/publish",
+  ".state/renders",
+  "runs",
+] as const;
 
 function untrusted(path: string, why: string, want: "file" | "folder"): PipelineError {
   return new PipelineError(
