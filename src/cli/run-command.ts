@@ -253,14 +253,29 @@ function printSummary(
 }
 
 /**
+ * How long after the first SIGINT/SIGTERM the run may take to stop on its own: past it, the
+ * process exits (cron and service managers kill at 10 s; the journal is whole then too).
+ */
+const STOP_GRACE_MS = 8000;
+
+/**
  * First SIGINT/SIGTERM: stop submitting, journal what is in flight, write the report, exit
- * 130/143. A second SIGINT exits at once (the journal is whole: every line is one write).
+ * 130/143. A second SIGINT exits at once (the journal is whole: every line is one write), and so
+ * does a run still not stopped `STOP_GRACE_MS` after the first signal, whatever it was doing.
  */
 function stopOnSignals(io: CliIo) {
   const interrupt = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled === "SIGINT" && signal === "SIGINT") process.exit(EXIT.sigint);
+    const code = signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
+    if (signalled === "SIGINT" && signal === "SIGINT") process.exit(code);
+    if (signalled === undefined)
+      setTimeout(() => {
+        io.stderr.write(
+          `seedream-pipeline: still stopping ${STOP_GRACE_MS / 1000} s after ${signal}: exiting now (the next run picks up from the journal)\n`,
+        );
+        process.exit(code);
+      }, STOP_GRACE_MS).unref();
     signalled ??= signal;
     io.stderr.write(
       `seedream-pipeline: ${signal}: stopping (in-flight requests are kept for the next run)\n`,

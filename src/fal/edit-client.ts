@@ -1,11 +1,20 @@
 import { ApiError, createFalClient, ValidationError } from "@fal-ai/client";
 import { type Clock, systemClock } from "../clock.js";
 import type { FalFailure } from "../model/failure.js";
+import {
+  cappedResponse,
+  checkRequestId,
+  FalAnswerRefusedError,
+  isFalRequestId,
+  MAX_ANSWER_BYTES,
+  MAX_STREAM_BYTES,
+} from "./answer-rules.js";
 import { type FalStatus, toFalStatus } from "./fal-status.js";
 import { followStatusStream } from "./follow-stream.js";
 import { type FalRequestRef, type QueueUrls, replyUrls, streamUrlOf, usableUrl } from "./queue-urls.js";
 import { redirectingFetch } from "./redirect-fetch.js";
-import { observingFetch, type Traffic } from "./traffic.js";
+import type { SecretScrubber } from "./secrets.js";
+import { falOp, observingFetch, type Traffic } from "./traffic.js";
 
 export type { FalStatus };
 
@@ -53,7 +62,8 @@ export interface Submitted {
 export interface EditClient {
   upload(file: UploadFile): Promise<string>;
   submit(endpointId: string, input: Record<string, unknown>, options?: SubmitOptions): Promise<Submitted>;
-  status(endpointId: string, request: FalRequestRef): Promise<FalStatus>;
+  /** One status call; `signal` ends a call that hangs (the wait it is part of ended). */
+  status(endpointId: string, request: FalRequestRef, signal?: AbortSignal): Promise<FalStatus>;
   /**
    * Follows the status stream (one call for the whole wait) until COMPLETED; `onUpdate` sees
    * every status on the way. Rejects when the stream fails, goes silent (`StreamSilentError`),
@@ -84,6 +94,60 @@ export interface EditClientOptions {
    * up, and the wait goes on by polling. fal sends a keep-alive at least every 15 s. @default 45000
    */
   readonly streamSilenceMs?: number;
+  /** Scrubs the credentials from every answer, before the client reads it (a key fal echoes). */
+  readonly secrets?: SecretScrubber;
+}
+
+/** How long a call may take to be answered, and its body read (a stream is bounded by its follow). */
+const CALL_TIMEOUT_MS = { upload: 600_000, other: 120_000 } as const;
+
+/** A fal call that had no answer in its time: a transport failure (a submit is then in doubt). */
+class NoAnswerError extends Error {
+  constructor(ms: number) {
+    super(`no answer from fal in ${ms / 1000} s`);
+    this.name = "NoAnswerError";
+  }
+}
+
+/** Calls `inner` with a time bound on the answer and its body (not on a status stream). */
+async function answerWithin(
+  op: ReturnType<typeof falOp>,
+  inner: typeof fetch,
+  input: Parameters<typeof fetch>[0],
+  init: Parameters<typeof fetch>[1],
+): Promise<Response> {
+  if (op === "stream") return inner(input, init);
+  const ms = op === "upload" ? CALL_TIMEOUT_MS.upload : CALL_TIMEOUT_MS.other;
+  const timeout = AbortSignal.timeout(ms);
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  try {
+    return await inner(input, { ...init, signal });
+  } catch (error) {
+    if (timeout.aborted && !init?.signal?.aborted) throw new NoAnswerError(ms);
+    throw error;
+  }
+}
+
+/**
+ * Every answer cut off at its cap (a status stream at its own) and scrubbed of the credentials,
+ * before the client reads a byte of it: nothing fal sends can fill the heap or carry the key in.
+ */
+function guardedFetch(inner: typeof fetch, secrets: SecretScrubber | undefined): typeof fetch {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const op = falOp(url, init?.method ?? (input instanceof Request ? input.method : "GET"));
+    const response = await answerWithin(op, inner, input, init);
+    const cap = op === "stream" ? MAX_STREAM_BYTES : MAX_ANSWER_BYTES;
+    const capped = cappedResponse(response, cap, () =>
+      op === "stream"
+        ? new Error(`the status stream passed ${cap} bytes: dropped`)
+        : new FalAnswerRefusedError(
+            "answer-size",
+            `fal's ${op} answer is over the ${cap / 1024 / 1024} MiB cap on an answer: refused unread`,
+          ),
+    );
+    return secrets ? secrets.response(capped) : capped;
+  };
 }
 
 /** Per call: where it goes instead of the URL the client built, who is told it leaves, who hears its body. */
@@ -91,6 +155,8 @@ interface CallRoute {
   readonly to?: string | undefined;
   readonly onSend?: () => void;
   readonly heard?: () => void;
+  /** Also aborts the call (and its body): closes a stream whatever ended its follow. */
+  readonly signal?: AbortSignal;
 }
 
 /** A response whose body tells `heard` of every chunk (keep-alive comments included). */
@@ -122,8 +188,10 @@ function routed(built: string, to: string): URL {
 /** Creates the EditClient over the real `@fal-ai/client`, redirected and observed in one place. */
 export function createEditClient(options: EditClientOptions): EditClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const redirected =
-    options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch;
+  const redirected = guardedFetch(
+    options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch,
+    options.secrets,
+  );
   const observed = (inner: typeof fetch) =>
     options.traffic ? observingFetch(options.traffic, inner) : inner;
   const baseUrl = options.target.kind === "base-url" ? options.target.baseUrl : undefined;
@@ -143,9 +211,13 @@ export function createEditClient(options: EditClientOptions): EditClient {
         route.onSend?.();
         const built = input instanceof Request ? input.url : String(input);
         const target = route.to === undefined ? input : routed(built, route.to);
+        const signal =
+          route.signal && init?.signal
+            ? AbortSignal.any([init.signal, route.signal])
+            : (route.signal ?? init?.signal);
         const response = await redirected(
           input instanceof Request && target !== input ? new Request(target, input) : target,
-          init,
+          signal ? { ...init, signal } : init,
         );
         return route.heard ? listenedTo(response, route.heard) : response;
       }),
@@ -167,38 +239,52 @@ export function createEditClient(options: EditClientOptions): EditClient {
         ...(o.mediaLifetimeS === undefined ? {} : { storageSettings: { expiresIn: o.mediaLifetimeS } }),
         ...(o.storeIo === false ? { headers: { "X-Fal-Store-IO": "0" } } : {}),
       });
-      const urls = replyUrls(reply, reply.request_id, baseUrl);
+      const requestId = checkRequestId(reply.request_id, "the request id of fal's submit answer");
+      const urls = replyUrls(reply, requestId, baseUrl);
       return "urls" in urls
-        ? { requestId: reply.request_id, urls: urls.urls }
-        : { requestId: reply.request_id, urls: undefined, refusedUrls: urls.refused };
+        ? { requestId, urls: urls.urls }
+        : { requestId, urls: undefined, refusedUrls: urls.refused };
     },
-    async status(endpointId, request) {
+    async status(endpointId, request, signal) {
+      checkRequestId(request.id);
       const raw = await at(urlOf(request, (u) => u.status)).queue.status(endpointId, {
         requestId: request.id,
         logs: false,
+        ...(signal ? { abortSignal: signal } : {}),
       });
       return toFalStatus(raw);
     },
-    follow(endpointId, request, onUpdate, signal) {
-      return followStatusStream({
-        clock,
-        silenceMs,
-        onUpdate,
-        ...(signal ? { signal } : {}),
-        open: (heard) =>
-          clientFor({ to: urlOf(request, streamUrlOf), heard }).queue.streamStatus(endpointId, {
-            requestId: request.id,
-            logs: false,
-          }),
-      });
+    async follow(endpointId, request, onUpdate, signal) {
+      checkRequestId(request.id);
+      // The client's own abort does nothing once its stream failed (garbage, a cut), and leaves
+      // the connection open: this one closes it whatever ended the follow.
+      const connection = new AbortController();
+      try {
+        return await followStatusStream({
+          clock,
+          silenceMs,
+          onUpdate,
+          ...(signal ? { signal } : {}),
+          open: (heard) =>
+            clientFor({
+              to: urlOf(request, streamUrlOf),
+              heard,
+              signal: connection.signal,
+            }).queue.streamStatus(endpointId, { requestId: request.id, logs: false }),
+        });
+      } finally {
+        connection.abort();
+      }
     },
     async result(endpointId, request) {
+      checkRequestId(request.id);
       const r = await at(urlOf(request, (u) => u.response)).queue.result(endpointId, {
         requestId: request.id,
       });
-      return { data: r.data, requestId: r.requestId || request.id };
+      return { data: r.data, requestId: isFalRequestId(r.requestId) ? r.requestId : request.id };
     },
     async cancel(endpointId, request) {
+      checkRequestId(request.id);
       await at(urlOf(request, (u) => u.cancel)).queue.cancel(endpointId, { requestId: request.id });
     },
   };
@@ -218,6 +304,7 @@ function detailMessage(detail: unknown): string | undefined {
 
 /** Turns anything a fal call threw into a FalFailure. */
 export function describeFalError(error: unknown): FalFailure {
+  if (error instanceof FalAnswerRefusedError) return { kind: "refused", message: error.message };
   if (error instanceof ApiError) {
     const body = error.body as { detail?: unknown; error_type?: unknown } | undefined;
     const message = detailMessage(body?.detail) ?? error.message;

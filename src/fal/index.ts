@@ -1,3 +1,4 @@
+export { FalAnswerRefusedError } from "./answer-rules.js";
 export {
   createEditClient,
   describeFalError,
@@ -26,6 +27,8 @@ export {
   type FalAccess,
   falSource,
   resolveFalAccess,
+  scrubberFor,
 } from "./resolve-access.js";
 
+export { checkResultImages, checkResultUrl } from "./result-urls.js";
 export { Traffic } from "./traffic.js";

@@ -53,6 +53,7 @@ export class OutageGate {
   #failedProbes = 0;
   #nextProbeAt = 0;
   #closed: Error | undefined;
+  readonly #closing = new AbortController();
   #wake: (() => void) | undefined;
   #woken: Promise<void> | undefined;
 
@@ -126,7 +127,13 @@ export class OutageGate {
   /** Gives up on fal: every waiting and later call is refused with `error`, unsent. */
   close(error: Error): void {
     this.#closed = error;
+    if (!this.#closing.signal.aborted) this.#closing.abort(error);
     this.#notify();
+  }
+
+  /** Aborted (with the closing error) once the gate is closed: ends any other wait for fal. */
+  get closedSignal(): AbortSignal {
+    return this.#closing.signal;
   }
 
   #wakeSignal(): Promise<void> {

@@ -1,5 +1,7 @@
+import { cappedResponse, MAX_ANSWER_BYTES } from "./answer-rules.js";
 import type { FalTarget } from "./edit-client.js";
 import { redirectingFetch } from "./redirect-fetch.js";
+import type { SecretScrubber } from "./secrets.js";
 
 /** fal's Platform API; with a base-URL target the call goes there instead, path kept. */
 export const PLATFORM_API_BASE = "https://api.fal.ai/v1";
@@ -13,6 +15,8 @@ export interface PlatformAccess {
   readonly fetch?: typeof fetch;
   /** Longest wait for one call, in ms. @default 30000 */
   readonly timeoutMs?: number;
+  /** Scrubs the credentials from every answer (see `scrubberFor`). */
+  readonly secrets?: SecretScrubber;
 }
 
 /** A Platform API call that failed: no answer (`status` undefined) or a non-2xx one. The key is never in it. */
@@ -57,7 +61,18 @@ export async function platformGet(
         : String(error);
     throw new PlatformApiError(`GET ${path}: no answer (${why})`, undefined, { cause: error });
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    const capped = cappedResponse(
+      response,
+      MAX_ANSWER_BYTES,
+      () => new Error(`the answer is over the ${MAX_ANSWER_BYTES / 1024 / 1024} MiB cap`),
+    );
+    text = await (access.secrets ? access.secrets.response(capped) : capped).text();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new PlatformApiError(`GET ${path}: ${why}`, response.status, { cause: error });
+  }
   if (!response.ok) {
     let detail = text.slice(0, 200);
     try {

@@ -89,9 +89,33 @@ async function askFal(access: PlatformAccess, ids: readonly string[]): Promise<M
     if (!row) out.set(id, "fal's pricing endpoint does not list it");
     else if (row.unit !== "image" || row.currency !== "USD" || typeof row.unit_price !== "number")
       out.set(id, `fal prices it per ${String(row.unit)} in ${String(row.currency)}, not per image in USD`);
-    else out.set(id, row.unit_price);
+    else {
+      const problem = priceProblem(id, row.unit_price);
+      out.set(id, problem === undefined ? row.unit_price : `fal's pricing endpoint answered ${problem}`);
+    }
   }
   return out;
+}
+
+/** How far from the built-in price a price may be, either way, and still be believed. */
+const PRICE_FACTOR = 10;
+/** The most an image of an endpoint not in the built-in table is believed to cost. */
+const MAX_UNKNOWN_PRICE_USD = 5;
+
+/**
+ * Why `usd` is not a price to budget with, or undefined when it is: not finite, ≤ 0, or more
+ * than `PRICE_FACTOR` times off what the endpoint is known to cost. A price of 0 or less would
+ * turn the budget off; fal's answer, or a cache file, may hold anything.
+ */
+export function priceProblem(endpointId: string, usd: unknown): string | undefined {
+  if (typeof usd !== "number" || !Number.isFinite(usd) || usd <= 0)
+    return `${String(usd)} per image, not a price (not a finite number > 0)`;
+  const known = findEndpoint(endpointId)?.pricePerImageUsd;
+  if (known === undefined)
+    return usd > MAX_UNKNOWN_PRICE_USD ? `$${usd} per image, over $${MAX_UNKNOWN_PRICE_USD}` : undefined;
+  if (usd < known / PRICE_FACTOR || usd > known * PRICE_FACTOR)
+    return `$${usd} per image, more than ${PRICE_FACTOR} times off its known $${known}`;
+  return undefined;
 }
 
 /**
@@ -110,7 +134,13 @@ export async function loadPrices(options: LoadPricesOptions): Promise<Map<string
   const stale: string[] = [];
   for (const id of new Set(options.endpointIds)) {
     const c = cached[id];
-    if (c && now - c.fetchedAt >= 0 && now - c.fetchedAt < maxAge)
+    // A cached price passes the checks fal's answer passed (the file may have been edited).
+    if (
+      c &&
+      now - c.fetchedAt >= 0 &&
+      now - c.fetchedAt < maxAge &&
+      priceProblem(id, c.unitPriceUsd) === undefined
+    )
       quotes.set(id, {
         endpointId: id,
         unitPriceUsd: c.unitPriceUsd,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import { isFalRequestId } from "./answer-rules.js";
 import { type PlatformAccess, PlatformApiError, platformGet } from "./platform-api.js";
 
 /** One request in fal's history (`GET /v1/models/requests/by-endpoint`), times in epoch ms. */
@@ -117,7 +118,9 @@ function time(v: unknown): number | undefined {
 function entryOf(raw: RawItem, payloads: boolean): HistoryEntry | undefined {
   if (raw === null || typeof raw !== "object") return undefined;
   const sentAt = time(raw.sent_at);
-  if (typeof raw.request_id !== "string" || raw.request_id === "" || sentAt === undefined) return undefined;
+  // An id not of fal's form would be put in status and result URLs: such an item is no request.
+  if (typeof raw.request_id !== "string" || !isFalRequestId(raw.request_id) || sentAt === undefined)
+    return undefined;
   return {
     requestId: raw.request_id,
     endpointId: typeof raw.endpoint_id === "string" ? raw.endpoint_id : "",

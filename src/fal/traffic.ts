@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
+import { FalAnswerRefusedError } from "./answer-rules.js";
 import { isOutageAnswer, type OutageGate, type Pass } from "./outage-gate.js";
-import { retryAfterDeadline } from "./retry-after.js";
+import { MAX_RETRY_AFTER_MS, retryAfterDeadline } from "./retry-after.js";
 
 /** Which part of fal a call spoke to. */
 export type FalOp = "submit" | "status" | "stream" | "result" | "cancel" | "upload" | "other";
@@ -122,14 +123,22 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
     const op = falOp(url, init?.method ?? (input instanceof Request ? input.method : "GET"));
     const gate = traffic.outage;
     const pass: Pass | undefined = gate ? await gate.enter(init?.signal ?? undefined) : undefined;
-    await traffic.beforeSend(init?.signal ?? undefined);
+    // A closed gate (the run interrupted, or given up on fal) also ends a wait for a Retry-After.
+    const closed = gate?.closedSignal;
+    const waitSignal =
+      init?.signal && closed ? AbortSignal.any([init.signal, closed]) : (init?.signal ?? closed);
+    await traffic.beforeSend(waitSignal ?? undefined);
+    if (closed?.aborted) throw closed.reason;
     const sentAt = traffic.clock.now();
     try {
       const response = await inner(input, init);
-      if (pass) gate?.settle(pass, isOutageAnswer(response.status));
       const at = traffic.clock.now();
-      const retryAt =
+      const asked =
         response.status === 429 ? retryAfterDeadline(response.headers.get("retry-after"), at) : undefined;
+      // A wait past the cap (or a date in 9999) is fal saying it is away, not a rate limit.
+      const tooLong = asked !== undefined && asked - at > MAX_RETRY_AFTER_MS;
+      const retryAt = tooLong ? at + MAX_RETRY_AFTER_MS : asked;
+      if (pass) gate?.settle(pass, isOutageAnswer(response.status) || tooLong);
       traffic.observe({
         op,
         sentAt,
@@ -146,8 +155,9 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
       const code = errorCode(error);
       const aborted =
         error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
-      // An abort is ours (a stop, a stream closed at COMPLETED), not fal's silence.
-      if (pass) gate?.settle(pass, !aborted);
+      // An abort is ours (a stop, a stream closed at COMPLETED), not fal's silence; an answer
+      // refused (over its cap) was an answer.
+      if (pass) gate?.settle(pass, !aborted && !(error instanceof FalAnswerRefusedError));
       if (op === "submit" && !aborted && (code === undefined || !NOT_SENT.has(code)))
         throw new SubmitInDoubtError(
           `the connection broke after the request was sent (${code ?? (error instanceof Error ? error.message : String(error))})`,

@@ -147,9 +147,11 @@ export function tallySpend(
   for (const r of requests.values()) {
     const { usd, most } = priceOf(r.key, r.endpoint);
     const one = { ...empty(), accepted: 1 };
-    if (r.state === "completed")
-      count({ ...one, completed: 1, images: r.images, completed_usd: r.images * usd }, r.run);
-    else if (r.state === "failed") count({ ...one, failed: 1 }, r.run);
+    if (r.state === "completed") {
+      // A result listing more images than the job asks for is refused unwritten: never billed past that.
+      const images = Math.min(r.images, most);
+      count({ ...one, completed: 1, images, completed_usd: images * usd }, r.run);
+    } else if (r.state === "failed") count({ ...one, failed: 1 }, r.run);
     else count({ ...one, pending: 1, pending_usd: most * usd }, r.run);
   }
   for (const [key, at] of doubts) {

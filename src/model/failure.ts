@@ -17,7 +17,8 @@ export type FailureClass =
 
 /** What went wrong in one fal call, as data for the report. */
 export interface FalFailure {
-  readonly kind: "validation" | "auth" | "http" | "network" | "in-doubt";
+  /** `refused`: fal's answer broke one of the runner's rules (see `FalAnswerRefusedError`). */
+  readonly kind: "validation" | "auth" | "http" | "network" | "in-doubt" | "refused";
   readonly status?: number;
   readonly message: string;
   readonly requestId?: string;

@@ -8,6 +8,7 @@ import {
   createRequestHistory,
   type FalAccess,
   redirectingFetch,
+  scrubberFor,
   Traffic,
 } from "../fal/index.js";
 import type { Journal } from "../journal/journal.js";
@@ -163,7 +164,12 @@ async function pricedPlan(
 ) {
   const { target, credentials } = options.access;
   const priced = await pricePlan(loaded.plan, loaded.allJobs, {
-    access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    access: {
+      target,
+      credentials,
+      secrets: scrubberFor(options.access),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    },
     stateDir: join(outputDir, ".state"),
     clock,
   });
@@ -357,9 +363,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     opened.startsDecided();
 
     const traffic = new Traffic(clock, Math.random, outageGate(clock, logger));
+    const secrets = scrubberFor(options.access);
     const client = createEditClient({
       target: options.access.target,
       credentials: options.access.credentials,
+      secrets,
       traffic,
       ...(options.streamSilenceMs === undefined ? {} : { streamSilenceMs: options.streamSilenceMs }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -379,9 +387,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       requestHistory: createRequestHistory({
         target: options.access.target,
         credentials: options.access.credentials,
+        secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
       knownRequests,
+      falTarget: options.access.description,
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
       ...(cap === undefined ? {} : { maxCostUsd: cap }),

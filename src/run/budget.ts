@@ -65,7 +65,8 @@ export class Budget implements BudgetLike {
 
   settle(job: Job, images: number): void {
     this.#reserved.delete(job.id);
-    this.#committed += images * job.pricePerImageUsd;
+    // Never more images than the job asks for (more are refused), never a negative price.
+    this.#committed += Math.min(images, job.expectedImages.max) * Math.max(0, job.pricePerImageUsd);
   }
 
   keep(job: Job): void {

@@ -26,6 +26,8 @@ import { type UploadResults, uploadInputs } from "./upload-inputs.js";
 /** Options of one run of a plan. */
 export interface ExecuteOptions extends SchedulerOptions {
   readonly plan: Plan;
+  /** Where fal traffic goes (`fal`, or a base URL): result files are downloaded from there only. */
+  readonly falTarget: string;
   /** The pipeline's output folder (`<output root>/<name>`). */
   readonly outputDir: string;
   readonly client: EditClient;
@@ -341,6 +343,7 @@ function jobContext(
       mediaLifetimeS: options.mediaLifetimeS ?? RUN_DEFAULTS.mediaLifetimeMs / 1000,
       ...(options.storeIo === false ? { storeIo: false } : {}),
     },
+    falTarget: options.falTarget,
     hooks: options.hooks ?? {},
     journal: options.journal,
     budget: run.stop.budget,

@@ -91,6 +91,8 @@ export interface JobContext {
   readonly downloadFetch: typeof fetch | undefined;
   /** What every submit asks of fal's storage (see `SubmitOptions`). */
   readonly falStorage: FalStorage;
+  /** Where fal traffic goes (`fal`, or a base URL): results are downloaded from there only (see `checkResultUrl`). */
+  readonly falTarget: string;
   readonly hooks: JobHooks;
   readonly journal: JournalLike | undefined;
   readonly budget: BudgetLike | undefined;

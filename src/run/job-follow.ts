@@ -13,6 +13,9 @@ import { waitForCompletion } from "./wait-for-completion.js";
  */
 type StopReason = { readonly kind: "timeout" | "stop" | "detach"; readonly message: string };
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** `300 ms`, `90 s`, `10 min`: a duration for a message. */
 function formatMs(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -54,18 +57,18 @@ function track(steps: JobSteps, requestId: string) {
       abort.abort({ kind: detach ? "detach" : "stop", message } satisfies StopReason),
   };
   ctx.inFlight.set(job.id, entry);
-  const timeoutMs = ctx.jobTimeoutMs;
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            abort.abort({
-              kind: "timeout",
-              message: `no result ${formatMs(timeoutMs)} after submit; canceled at fal`,
-            } satisfies StopReason),
-          timeoutMs,
-        );
+  // Without a job timeout, a request still not done past fal's start timeout and the longest
+  // run time never will be: whatever fal's status says, the wait ends there.
+  const bound = ctx.bounds.startTimeoutS * 1000 + ctx.bounds.maxRunTimeMs;
+  const timeoutMs = ctx.jobTimeoutMs ?? bound;
+  const message =
+    ctx.jobTimeoutMs === undefined
+      ? `not completed ${formatMs(timeoutMs)} after submit, past fal's start timeout and the longest run time; canceled at fal`
+      : `no result ${formatMs(timeoutMs)} after submit; canceled at fal`;
+  const timer = setTimeout(
+    () => abort.abort({ kind: "timeout", message } satisfies StopReason),
+    Math.min(timeoutMs, MAX_TIMER_MS),
+  );
   const onUpdate = (s: FalStatus) => {
     const at = ctx.clock.now();
     if (s.status === "IN_QUEUE") ctx.controller.queued(requestId, at, s.queuePosition);
@@ -77,7 +80,7 @@ function track(steps: JobSteps, requestId: string) {
     ctx.changed();
   };
   const release = () => {
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     ctx.inFlight.delete(job.id);
   };
   return { signal: abort.signal, onUpdate, release };

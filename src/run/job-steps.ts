@@ -1,5 +1,8 @@
 import {
+  checkResultImages,
+  checkResultUrl,
   describeFalError,
+  FalAnswerRefusedError,
   type FalRequestRef,
   inputDigest,
   isOutageAnswer,
@@ -268,9 +271,15 @@ export class JobSteps {
 
   /** Starts fetching a completed request's result (kept in `prefetched`). */
   prefetch(request: string, errorType: string | undefined): void {
+    const { ctx, job } = this;
     const result = this.retrying(
       "result",
-      () => this.ctx.client.result(this.job.endpoint.id, this.ref(request)),
+      async () => {
+        const r = await ctx.client.result(job.endpoint.id, this.ref(request));
+        // Refused before it is journaled or any of it written (a permanent error naming the rule).
+        checkResultImages(r.data, job.expectedImages.max, ctx.falTarget);
+        return r;
+      },
       errorType,
     );
     this.prefetched = {
@@ -308,6 +317,8 @@ export class JobSteps {
     const { request, result: data } = phase;
     let images: FalImageClaims[];
     try {
+      // A result replayed from the journal passes the same checks as one fal just sent.
+      checkResultImages(data, job.expectedImages.max, ctx.falTarget);
       images = resultImages(data);
     } catch (error) {
       return {
@@ -320,13 +331,19 @@ export class JobSteps {
     const kept: PendingRender[] = [];
     for (const [i, claims] of images.entries()) {
       const delivery = deliveryFor(job, i + 1, request, seed, ctx.clock.now());
-      const options = ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {};
+      const options = {
+        ...(ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {}),
+        checkUrl: (url: string) => checkResultUrl(url, ctx.falTarget),
+      };
       const image = await this.retrying("download", () =>
         ctx.io(async () => {
           try {
             return await keepImage(ctx.outputDir, claims, ctx.cpu, options);
           } catch (error) {
-            throw new Error(`image ${i + 1}: ${(error as Error).message}`);
+            const message = `image ${i + 1}: ${(error as Error).message}`;
+            // A refused URL stays refused (permanent): downloading it again would be refused again.
+            if (error instanceof FalAnswerRefusedError) throw new FalAnswerRefusedError(error.rule, message);
+            throw new Error(message);
           }
         }),
       );

@@ -25,6 +25,8 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 export function classify(facts: FailureFacts): FailureClass {
   const f = facts.failure;
   if (f.kind === "output") return "retryable";
+  // fal's answer broke one of the runner's rules: the same answer would come again.
+  if (f.kind === "refused") return "permanent";
   if (f.kind === "auth" || f.status === 401 || f.status === 403) return "fatal";
   // fal may have accepted it: sending it again could pay twice.
   if (f.kind === "in-doubt") return "permanent";

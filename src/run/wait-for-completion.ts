@@ -31,7 +31,7 @@ export async function waitForCompletion(o: WaitOptions): Promise<FalStatus & { s
   }
   for (;;) {
     if (o.signal.aborted) throw o.signal.reason ?? new Error("aborted");
-    const status = await o.client.status(o.endpointId, o.request);
+    const status = await o.client.status(o.endpointId, o.request, o.signal);
     o.onUpdate(status);
     if (status.status === "COMPLETED") return status;
     await o.clock.sleep(pollIntervalMs(o.meanJobMs()), o.signal);

@@ -139,6 +139,7 @@ async function run(
     random: () => 0.5,
     journal,
     downloadFetch: mediaFetch(served),
+    falTarget: "fal",
     concurrency,
     runId: "run-1",
   });
