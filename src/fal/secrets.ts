@@ -66,9 +66,10 @@ export class SecretScrubber {
   }
 
   /**
-   * A stream that scrubs bytes as they pass, holding back `overlap` bytes so a form cut between
-   * two chunks is still found. Bytes are read as latin1 (one char a byte, the forms are ASCII),
-   * so any encoding passes through unchanged but for the forms.
+   * A stream that scrubs bytes as they pass, holding back what follows the last newline (at most
+   * `overlap` bytes) so a form cut between two chunks is still found: no form holds a newline,
+   * so a status stream's events pass at once. Bytes are read as latin1 (one char a byte, the
+   * forms are ASCII), so any encoding passes through unchanged but for the forms.
    */
   stream(): TransformStream<Uint8Array, Uint8Array> {
     let held = "";
@@ -76,7 +77,7 @@ export class SecretScrubber {
     return new TransformStream<Uint8Array, Uint8Array>({
       transform: (chunk, controller) => {
         const text = this.scrub(held + Buffer.from(chunk).toString("latin1"));
-        const cut = Math.max(0, text.length - keep);
+        const cut = Math.max(0, text.length - keep, text.lastIndexOf("\n") + 1);
         held = text.slice(cut);
         if (cut > 0) controller.enqueue(Buffer.from(text.slice(0, cut), "latin1"));
       },

@@ -1,12 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { finishReleasing } from "../helpers/e2e-run.js";
 import { useEmulators } from "../helpers/emulator.js";
+import { type HostileFal, sendJson, startHostileFal } from "../helpers/hostile-fal.js";
 import { writePng } from "../helpers/images.js";
 import { runCli, startCli, until } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
@@ -17,9 +16,9 @@ const KEY = "sk-spend-test";
 const V45 = "fal-ai/bytedance/seedream/v4.5/edit";
 const tempDir = useTempDirs();
 let emulator: Emulator | undefined;
-let proxy: Server | undefined;
+let proxy: HostileFal | undefined;
 afterEach(async () => {
-  await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+  await proxy?.close();
   proxy = undefined;
 });
 
@@ -56,24 +55,13 @@ const accepted = (em: Emulator) => em.requests.filter((r) => r.op === "submit" &
 
 /** A proxy to `target` whose pricing endpoint fails (503), as fal's may while its queue answers. */
 async function pricingDown(target: string): Promise<string> {
-  const to = new URL(target);
-  proxy = createServer((req, res) => {
-    if ((req.url ?? "").startsWith("/v1/models/pricing")) {
-      res.writeHead(503, { "content-type": "application/json" }).end('{"detail":"pricing is down"}');
-      return;
-    }
-    const upstream = httpRequest(
-      { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+  const h = await startHostileFal(target, (req, res) => {
+    if (!(req.url ?? "").startsWith("/v1/models/pricing")) return false;
+    sendJson(res, 503, { detail: "pricing is down" });
+    return true;
   });
-  await new Promise<void>((resolve) => proxy?.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = h;
+  return h.url;
 }
 
 describe("spend: every request fal accepted, priced from fal's pricing endpoint", () => {

@@ -47,6 +47,15 @@ describe("SecretScrubber", () => {
     expect(text).toBe('data: {"echo":"[redacted]","é":"ü"}\n\n');
   });
 
+  it("passes each line of a stream on as it arrives (a status event is not held for the next)", async () => {
+    const reader = new TransformStream<Uint8Array, Uint8Array>();
+    const out = reader.readable.pipeThrough(scrubber.stream()).getReader();
+    const writer = reader.writable.getWriter();
+    void writer.write(Buffer.from('data: {"status":"IN_PROGRESS"}\n\n'));
+    const { value } = await out.read();
+    expect(Buffer.from(value ?? []).toString()).toBe('data: {"status":"IN_PROGRESS"}\n\n');
+  });
+
   it("scrubs an answer's headers and body", async () => {
     const response = scrubber.response(
       new Response(`{"detail":"bad key ${KEY}"}`, {
