@@ -7,7 +7,7 @@ import { followStatusStream } from "./follow-stream.js";
 import { guardedFetch } from "./guarded-fetch.js";
 import { type FalRequestRef, type QueueUrls, replyUrls, streamUrlOf, usableUrl } from "./queue-urls.js";
 import { redirectingFetch } from "./redirect-fetch.js";
-import type { SecretScrubber } from "./secrets.js";
+import { type SecretScrubber, scrubberFor } from "./secrets.js";
 import { observingFetch, type Traffic } from "./traffic.js";
 
 export type { FalStatus };
@@ -88,7 +88,10 @@ export interface EditClientOptions {
    * up, and the wait goes on by polling. fal sends a keep-alive at least every 15 s. @default 45000
    */
   readonly streamSilenceMs?: number;
-  /** Scrubs the credentials from every answer, before the client reads it (a key fal echoes). */
+  /**
+   * Scrubs the credentials from every answer, before the client reads it (a key fal echoes).
+   * @default the credentials sent (none for the built-in emulator's stand-in key)
+   */
   readonly secrets?: SecretScrubber;
 }
 
@@ -132,7 +135,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
   const redirected = guardedFetch(
     options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch,
-    options.secrets,
+    options.secrets ?? scrubberFor(options.credentials),
   );
   const observed = (inner: typeof fetch) =>
     options.traffic ? observingFetch(options.traffic, inner) : inner;

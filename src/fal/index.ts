@@ -27,7 +27,6 @@ export {
   type FalAccess,
   falSource,
   resolveFalAccess,
-  scrubberFor,
 } from "./resolve-access.js";
 
 export { checkResultImages, checkResultUrl } from "./result-urls.js";

@@ -1,7 +1,7 @@
 import { cappedResponse, MAX_ANSWER_BYTES } from "./answer-rules.js";
 import type { FalTarget } from "./edit-client.js";
 import { redirectingFetch } from "./redirect-fetch.js";
-import type { SecretScrubber } from "./secrets.js";
+import { type SecretScrubber, scrubberFor } from "./secrets.js";
 
 /** fal's Platform API; with a base-URL target the call goes there instead, path kept. */
 export const PLATFORM_API_BASE = "https://api.fal.ai/v1";
@@ -15,7 +15,7 @@ export interface PlatformAccess {
   readonly fetch?: typeof fetch;
   /** Longest wait for one call, in ms. @default 30000 */
   readonly timeoutMs?: number;
-  /** Scrubs the credentials from every answer (see `scrubberFor`). */
+  /** Scrubs the credentials from every answer. @default the credentials sent (see `scrubberFor`) */
   readonly secrets?: SecretScrubber;
 }
 
@@ -68,7 +68,7 @@ export async function platformGet(
       MAX_ANSWER_BYTES,
       () => new Error(`the answer is over the ${MAX_ANSWER_BYTES / 1024 / 1024} MiB cap`),
     );
-    text = await (access.secrets ? access.secrets.response(capped) : capped).text();
+    text = await (access.secrets ?? scrubberFor(access.credentials)).response(capped).text();
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new PlatformApiError(`GET ${path}: ${why}`, response.status, { cause: error });

@@ -1,6 +1,6 @@
 import { PipelineError } from "../errors.js";
 import type { FalTarget } from "./edit-client.js";
-import { SecretScrubber } from "./secrets.js";
+import { EMULATOR_CREDENTIALS } from "./secrets.js";
 
 /** Where fal traffic goes and with which credentials; `description` is safe to print. */
 export interface FalAccess {
@@ -74,7 +74,7 @@ export function resolveFalAccess(choice: AccessChoice): FalAccess {
     // The emulator accepts any key; a real FAL_KEY is not sent to it.
     return {
       target: { kind: "base-url", baseUrl: choice.emulatorUrl },
-      credentials: "emulator",
+      credentials: EMULATOR_CREDENTIALS,
       description: choice.emulatorUrl,
       source: "emulator",
     };
@@ -96,12 +96,4 @@ export function resolveFalAccess(choice: AccessChoice): FalAccess {
       "FAL_KEY is not set: export FAL_KEY to run against fal, or pass --emulator to run against the built-in emulator",
     );
   return { target: { kind: "fal" }, credentials, description: "fal", source: "fal" };
-}
-
-/**
- * What is scrubbed from every answer of fal's: the credentials sent with `access`; none for the
- * built-in emulator, whose stand-in key is not a secret (and a word of ordinary text).
- */
-export function scrubberFor(access: Pick<FalAccess, "credentials" | "source">): SecretScrubber {
-  return new SecretScrubber(access.source === "emulator" ? [] : [access.credentials]);
 }

@@ -102,3 +102,11 @@ export class SecretScrubber {
     });
   }
 }
+
+/** The key the built-in emulator is sent: a stand-in, not a secret (and a word of ordinary text). */
+export const EMULATOR_CREDENTIALS = "emulator";
+
+/** What is scrubbed from fal's answers when the caller says nothing: the credentials sent, but the emulator's. */
+export function scrubberFor(credentials: string | undefined): SecretScrubber {
+  return new SecretScrubber(credentials === EMULATOR_CREDENTIALS ? [] : [credentials]);
+}

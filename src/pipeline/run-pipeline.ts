@@ -8,7 +8,6 @@ import {
   createRequestHistory,
   type FalAccess,
   redirectingFetch,
-  scrubberFor,
   Traffic,
 } from "../fal/index.js";
 import type { Journal } from "../journal/journal.js";
@@ -164,12 +163,7 @@ async function pricedPlan(
 ) {
   const { target, credentials } = options.access;
   const priced = await pricePlan(loaded.plan, loaded.allJobs, {
-    access: {
-      target,
-      credentials,
-      secrets: scrubberFor(options.access),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    },
+    access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
     stateDir: join(outputDir, ".state"),
     clock,
   });
@@ -363,11 +357,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     opened.startsDecided();
 
     const traffic = new Traffic(clock, Math.random, outageGate(clock, logger));
-    const secrets = scrubberFor(options.access);
     const client = createEditClient({
       target: options.access.target,
       credentials: options.access.credentials,
-      secrets,
       traffic,
       ...(options.streamSilenceMs === undefined ? {} : { streamSilenceMs: options.streamSilenceMs }),
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -387,7 +379,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       requestHistory: createRequestHistory({
         target: options.access.target,
         credentials: options.access.credentials,
-        secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),
       knownRequests,
