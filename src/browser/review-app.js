@@ -39,6 +39,11 @@ let offset = 0;
 let focus = 0;
 /** The index of the image in the large view, or -1. */
 let open = -1;
+/**
+ * Whether the large view is showing. The dialog says so: Esc closes it before its `close`
+ * event (which resets `open`) is handled, and a key pressed in between must act on the grid.
+ */
+const inView = () => dialog.open && open >= 0;
 /** @type {{ review: Record<string, number>, status: Record<string, number>, model: Record<string, number>, size: Record<string, number> } | null} */
 let facets = null;
 /** Notes typed and not yet saved, by image: they outlive Esc, moving away and a reload of the list. */
@@ -143,7 +148,7 @@ async function load(want) {
   }
   el("warn").textContent = body.warnings.join(" · ");
   draw();
-  if (open >= 0) {
+  if (inView()) {
     if (items.length) show(focus);
     else close();
   }
@@ -274,15 +279,15 @@ function close() {
 /** @param {number} by */
 function move(by) {
   if (!items.length) return;
-  const next = Math.max(0, Math.min(items.length - 1, (open >= 0 ? open : focus) + by));
-  if (open >= 0) show(next);
+  const next = Math.max(0, Math.min(items.length - 1, (inView() ? open : focus) + by));
+  if (inView()) show(next);
   else {
     focus = next;
     draw();
   }
 }
 
-const current = () => items[open >= 0 ? open : focus];
+const current = () => items[inView() ? open : focus];
 const columns = () => getComputedStyle(el("grid")).gridTemplateColumns.split(" ").length;
 const typedNote = () => note.value.trim();
 
@@ -290,18 +295,18 @@ const typedNote = () => note.value.trim();
 const decideCurrent = (/** @type {"approved" | "rejected"} */ state) =>
   serial(() => {
     const it = current();
-    return it && decide([it], state, open >= 0 ? typedNote() : "");
+    return it && decide([it], state, inView() ? typedNote() : "");
   });
 bindKeys(
   { dialog, note, panel },
   {
     approve: () => decideCurrent("approved"),
-    reject: () => (open >= 0 ? decideCurrent("rejected") : serial(() => show(focus, true))),
+    reject: () => (inView() ? decideCurrent("rejected") : serial(() => show(focus, true))),
     rejectWithNote: () => decideCurrent("rejected"),
     undo: () => serial(undoLast),
     move: (by) =>
       serial(() => {
-        const rows = open >= 0 ? 1 : columns();
+        const rows = inView() ? 1 : columns();
         move({ left: -1, right: 1, up: -rows, down: rows }[by]);
       }),
     enlarge: () => serial(() => show(focus)),
