@@ -42,6 +42,12 @@ const NOT_RUN: Readonly<Record<string, string>> = {
     "needs the user's AWS profile and bucket; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
   "seedream-pipeline publish output/catalog-refresh --to s3://shop-images/catalog --endpoint https://<account>.r2.cloudflarestorage.com --region auto":
     "needs the user's bucket and credentials; test/e2e/cli-publish.test.ts publishes to a local S3-compatible server",
+  "seedream-pipeline run catalog.yaml --no-render":
+    "reaches fal itself: needs a real key, and pays; test/e2e/cli-render.test.ts runs --no-render against the emulator",
+  "seedream-pipeline render output/catalog --shard 1/4":
+    "renders the folder of the run above (which reaches fal); test/e2e/cli-render.test.ts renders an emulator run's folder in shards",
+  "seedream-pipeline render output/catalog --shard 2/4":
+    "renders the folder of the run above (which reaches fal); test/e2e/cli-render.test.ts renders an emulator run's folder in shards",
   "seedream-pipeline emulator --port 8787 --concurrency 4 --inference-ms 5000-60000 --time-scale 0.01":
     "serves until stopped; test/e2e/cli-emulator.test.ts starts it, drives it and stops it with SIGTERM",
 };
