@@ -1,10 +1,11 @@
 // `npm run bench`: every benchmark figure the issues ask for, printed and written as JSON
 // under output/bench/. `npm run bench -- plan` runs one group; `npm run bench -- scale --jobs
 // 20000` the scale benchmark at another size (`--render fast-large`: results of about 1.7 MB
-// each, as real ones). With no group named, every group but `scale` (which takes long at
-// 100,000 jobs) runs.
+// each, as real ones); `npm run bench -- delivery` rendering apart from delivery. With no group
+// named, every group but `scale` and `delivery` (both long: 100,000 jobs, hundreds of AVIFs) runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { benchDelivery, formatDelivery } from "./delivery-bench.js";
 import { benchHeap, formatHeap } from "./heap-bench.js";
 import { benchPlan, formatPlanFigures } from "./plan-bench.js";
 import { benchPostprocess, formatPostprocess } from "./postprocess-bench.js";
@@ -33,6 +34,10 @@ const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
     );
     return { text: formatScheduling(results, scale), data: { scale, results } };
   },
+  delivery: async () => {
+    const f = await benchDelivery((line) => console.log(line));
+    return { text: formatDelivery(f), data: f };
+  },
   scale: async () => {
     const at = process.argv.indexOf("--jobs");
     const jobs = Number(at > 0 ? process.argv[at + 1] : (process.env.BENCH_SCALE_JOBS ?? 100_000));
@@ -47,7 +52,9 @@ const wanted = process.argv.slice(2).filter((a) => a in groups);
 const results: Record<string, unknown> = {
   machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
 };
-for (const name of wanted.length > 0 ? wanted : Object.keys(groups).filter((g) => g !== "scale")) {
+for (const name of wanted.length > 0
+  ? wanted
+  : Object.keys(groups).filter((g) => g !== "scale" && g !== "delivery")) {
   const group = groups[name];
   if (!group) continue;
   const { text, data } = await group();
