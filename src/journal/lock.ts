@@ -130,3 +130,18 @@ export async function lockRenderShard(
     );
   }
 }
+
+/** Whether a `render` process holds a shard of the output folder now (see `lockRenderShard`). */
+export async function renderShardsHold(outputDir: string): Promise<boolean> {
+  const stateDir = join(outputDir, ".state");
+  const names = (await readdir(stateDir).catch(() => [] as string[])).filter((n) =>
+    /^render-.+\.lock$/.test(n),
+  );
+  for (const name of names) {
+    const held = await lockfile
+      .check(stateDir, { lockfilePath: join(stateDir, name), stale: 20_000, realpath: false })
+      .catch(() => false);
+    if (held) return true;
+  }
+  return false;
+}

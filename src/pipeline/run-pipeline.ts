@@ -12,7 +12,7 @@ import {
 } from "../fal/index.js";
 import type { Journal } from "../journal/journal.js";
 import type { replay } from "../journal/key-state.js";
-import { lockOutput } from "../journal/lock.js";
+import { lockOutput, renderShardsHold } from "../journal/lock.js";
 import { openJournal } from "../journal/open-journal.js";
 import { priceBook } from "../journal/spend.js";
 import { checkStateFolder } from "../journal/state-folder.js";
@@ -346,11 +346,18 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
         "outputs of jobs no longer in the manifest are listed in the report as orphans (`seedream-pipeline prune` removes them)",
       );
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
+    // `render` processes at work on the folder render what this run keeps: rendering here too
+    // would make images twice.
+    const renders = options.render !== false && !(await renderShardsHold(outputDir));
+    if (options.render !== false && !renders)
+      logger.warn(
+        "`seedream-pipeline render` is at work on this folder: this run only delivers (as --no-render)",
+      );
     journal.appendNow({
       type: "run",
       run: runId,
       pid: process.pid,
-      ...(options.render === false ? { renders: false as const } : {}),
+      ...(renders ? {} : { renders: false as const }),
     });
 
     const knownRequests = [...states.values()].flatMap((s) => s.requests);
@@ -367,6 +374,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const cap = options.maxCostUsd ?? maxCostUsd;
     const executed = await executePlan({
       ...passedOn(options),
+      render: renders,
       plan,
       outputDir,
       client,
