@@ -82,8 +82,9 @@ function busyShare(reqs: readonly RequestTimeline[], slots: number): number {
 }
 
 async function requests(url: string): Promise<RequestTimeline[]> {
-  const stats = (await (await fetch(`${url}/_emulator/stats`)).json()) as { requests: RequestTimeline[] };
-  return stats.requests;
+  // A fresh connection each time: a kept-alive one may have been closed by the server meanwhile.
+  const answer = await fetch(`${url}/_emulator/stats`, { headers: { connection: "close" } });
+  return ((await answer.json()) as { requests: RequestTimeline[] }).requests;
 }
 
 /** fal's busy share with outputs kept as sent, then with AVIF + a 1200 px AVIF and a 400 px WebP. */
