@@ -175,6 +175,35 @@ describe("downloads go only where fal's results live", () => {
     expect(entries.filter((e) => e.type === "completed")).toHaveLength(1);
   });
 
+  it("never fetches a forged result URL replayed from the journal", async () => {
+    const em = await emulator();
+    const internal = await internalService();
+    // First run: the result's file is not there yet (503), so the job is left with its result journaled.
+    const h = await hostile(em, (req, res, at) => {
+      if (req.url === "/files/later.png") {
+        sendJson(res, 503, { detail: "not yet" });
+        return true;
+      }
+      return resultWith([`${at.self}/files/later.png`])(req, res, at);
+    });
+    const m = await manifest(1);
+    const first = await run(runArgs(m.path, m.out, h.url, "--retries", "1"));
+    expect(first.code).toBe(1);
+    const journal = join(m.out, "hostile", ".state", "journal.jsonl");
+    const text = await readFile(journal, "utf8");
+    expect(text).toContain(`${h.url}/files/later.png`);
+    // The journal is edited to point the kept result at another service on this machine.
+    await writeFile(journal, text.split(`${h.url}/files/later.png`).join(`${internal.url}/internal/admin`));
+    const submits = h.sent.filter(isSubmitPath).length;
+    const again = await run(runArgs(m.path, m.out, h.url));
+
+    // The journal's replay holds its lines to the same rule: the run stops, naming the line.
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/journal\.jsonl:\d+: a result URL fal would not send/);
+    expect(internal.hits).toEqual([]);
+    expect(h.sent.filter(isSubmitPath)).toHaveLength(submits);
+  });
+
   it("stops reading a 1 GB chunked result file at the 100 MiB cap, without buffering it whole", async () => {
     const em = await emulator();
     let body: { written(): number } | undefined;
