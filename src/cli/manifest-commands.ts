@@ -17,7 +17,14 @@ export function addManifestCommands(program: Command, io: CliIo, done: (code: nu
     program
       .command("validate")
       .description("check a manifest: exit 0 and a summary, or every error (file:line:column) and exit 2")
-      .argument("<manifest>", "YAML pipeline or standalone CSV"),
+      .argument("<manifest>", "YAML pipeline or standalone CSV")
+      .option("--emulator", "check against the schemas the built-in emulator serves (the shipped snapshots)")
+      .addOption(
+        new Option(
+          "--fal-base-url <url>",
+          "read each model's schema from this base URL's Model Search API instead of fal's",
+        ).env("SEEDREAM_FAL_BASE_URL"),
+      ),
   ).action(async (manifest: string, flags) => {
     const { validateCommand } = await import("./plan-command.js");
     done(await validateCommand(manifest, flags, io));

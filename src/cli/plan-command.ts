@@ -1,10 +1,18 @@
 import { join, relative, resolve } from "node:path";
 import { systemClock } from "../clock.js";
-import { credentialsFromEnv, falSource } from "../fal/index.js";
+import { credentialsFromEnv, falSource, type PlatformAccess } from "../fal/index.js";
 import { type LoadPlanOptions, loadPlan } from "../pipeline/load-plan.js";
 import { type OutputPreview, type PreviewKind, previewOutput } from "../pipeline/preview-output.js";
 import { type PricePlanOptions, pricePlan } from "../pipeline/price-plan.js";
-import { formatPlanSummary, type Plan, roundUsd, summarizePlan, writePlanJson } from "../plan/index.js";
+import { falEndpoints } from "../pipeline/resolve-endpoints.js";
+import {
+  formatPlanSummary,
+  type Plan,
+  roundUsd,
+  schemaLine,
+  summarizePlan,
+  writePlanJson,
+} from "../plan/index.js";
 import { EXIT } from "./exit-codes.js";
 import { costOf, formatPreview, previewJson } from "./format-preview.js";
 import type { CliIo } from "./streams.js";
@@ -27,6 +35,37 @@ export interface PreviewFlags {
   readonly retryFailed?: boolean;
   /** `--max-cost` (over the manifest's `max_cost_usd`): a plan that costs more is warned about. */
   readonly maxCost?: number;
+}
+
+/**
+ * Whether and how `plan` and `validate` ask fal (prices, model schemas): where a run with these
+ * flags would send its traffic. The built-in emulator serves the shipped snapshots and the
+ * built-in prices, and fal is not asked without a key.
+ */
+function falAsk(flags: PreviewFlags, io: CliIo): { access: PlatformAccess | undefined; notAsked?: string } {
+  if (flags.emulator)
+    return { access: undefined, notAsked: "the built-in emulator serves the shipped snapshots" };
+  const source = falSource({ ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}), env: io.env });
+  const credentials = credentialsFromEnv(io.env);
+  if (source !== "fal") return { access: { target: { kind: "base-url", baseUrl: source }, credentials } };
+  if (credentials === undefined)
+    return { access: undefined, notAsked: "FAL_KEY is not set: fal's Model Search API was not asked" };
+  return { access: { target: { kind: "fal" }, credentials } };
+}
+
+/**
+ * Where `plan` and `validate` read each model's schema: fal's Model Search API where a run with
+ * these flags would send its traffic, the output folder's cache of it, else the shipped snapshots.
+ */
+function schemaOptions(flags: PreviewFlags, io: CliIo): Pick<LoadPlanOptions, "endpoints"> {
+  return {
+    endpoints: falEndpoints({
+      ...falAsk(flags, io),
+      outputRoot: resolve(flags.output ?? "output"),
+      clock: systemClock,
+      makeStateDir: false,
+    }),
+  };
 }
 
 /** Turns the shared flags into loadPlan options. */
@@ -60,20 +99,20 @@ async function previewFor(plan: Plan, flags: PreviewFlags, io: CliIo): Promise<O
  * the built-in prices, and fal is not asked without a key.
  */
 function priceOptions(plan: Plan, flags: PreviewFlags, io: CliIo): PricePlanOptions {
-  const common = {
+  const ask = falAsk(flags, io);
+  return {
     stateDir: resolve(join(flags.output ?? "output", plan.name, ".state")),
     clock: systemClock,
     makeStateDir: false,
+    access: ask.access,
+    ...(ask.access !== undefined
+      ? {}
+      : {
+          notAsked: flags.emulator
+            ? "the built-in emulator charges the built-in prices"
+            : "FAL_KEY is not set: fal's prices were not asked",
+        }),
   };
-  if (flags.emulator)
-    return { ...common, access: undefined, notAsked: "the built-in emulator charges the built-in prices" };
-  const source = falSource({ ...(flags.falBaseUrl ? { baseUrl: flags.falBaseUrl } : {}), env: io.env });
-  const credentials = credentialsFromEnv(io.env);
-  if (source !== "fal")
-    return { ...common, access: { target: { kind: "base-url", baseUrl: source }, credentials } };
-  if (credentials === undefined)
-    return { ...common, access: undefined, notAsked: "FAL_KEY is not set: fal's prices were not asked" };
-  return { ...common, access: { target: { kind: "fal" }, credentials } };
 }
 
 /**
@@ -115,7 +154,7 @@ export async function planCommand(
   flags: PlanFlags & PreviewFlags,
   io: CliIo,
 ): Promise<number> {
-  const loaded = await loadPlan(manifest, planOptions(flags, io));
+  const loaded = await loadPlan(manifest, { ...planOptions(flags, io), ...schemaOptions(flags, io) });
   const { plan } = await pricePlan(loaded.plan, loaded.allJobs, priceOptions(loaded.plan, flags, io));
   const preview = await previewFor(plan, flags, io);
   warnOverCap(flags.maxCost ?? loaded.maxCostUsd, flags.maxCost !== undefined, plan, preview, io);
@@ -140,13 +179,18 @@ export async function planCommand(
 }
 
 /** `seedream-pipeline validate`: exit 0 and a one-line summary, or every error and exit 2. */
-export async function validateCommand(manifest: string, flags: PlanFlags, io: CliIo): Promise<number> {
-  const { plan } = await loadPlan(manifest, planOptions(flags, io));
+export async function validateCommand(
+  manifest: string,
+  flags: PlanFlags & Pick<PreviewFlags, "emulator" | "falBaseUrl">,
+  io: CliIo,
+): Promise<number> {
+  const { plan } = await loadPlan(manifest, { ...planOptions(flags, io), ...schemaOptions(flags, io) });
   const s = summarizePlan(plan);
   const images = s.images.min === s.images.max ? `${s.images.min}` : `${s.images.min}–${s.images.max}`;
   io.stdout.write(
     `${manifest}: valid, ${s.jobs} jobs, ${images} images, ${s.uploads.files} files to upload\n`,
   );
+  for (const schema of s.schemas) io.stdout.write(`${schemaLine(schema)}\n`);
   for (const w of s.warnings) io.stderr.write(`warning: ${w}\n`);
   return EXIT.ok;
 }

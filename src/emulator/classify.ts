@@ -1,4 +1,4 @@
-import { findEndpointByPath } from "../endpoints/index.js";
+import { ENDPOINTS, type EndpointDefinition, findEndpointByPath } from "../endpoints/index.js";
 import type { Operation } from "./record.js";
 
 /** `/{owner}/{alias}/requests/{id}` with an optional `/status`, `/status/stream` or `/cancel`. */
@@ -31,15 +31,21 @@ const REQUEST_SUFFIX: Record<string, Operation> = {
 };
 
 /** Which part of fal's protocol a method and path speak to; queue request paths under `queuePrefix`. */
-export function classify(method: string, path: string, queuePrefix = ""): Operation {
+export function classify(
+  method: string,
+  path: string,
+  queuePrefix = "",
+  endpoints: readonly EndpointDefinition[] = ENDPOINTS,
+): Operation {
   if (path.startsWith("/_emulator/")) return "control";
   if (path.startsWith("/files/")) return "file";
   if (path.startsWith("/storage/upload/blob/")) return "upload-put";
   if (path === "/storage/upload/initiate") return "upload-initiate";
   if (path === "/v1/models/requests/by-endpoint") return "history";
   if (path === "/v1/models/pricing") return "pricing";
+  if (path === "/v1/models") return "models";
   const m = requestPath(path, queuePrefix);
   if (m) return REQUEST_SUFFIX[m[4] ?? ""] ?? "result";
-  if (method === "POST" && findEndpointByPath(path)) return "submit";
+  if (method === "POST" && findEndpointByPath(path, endpoints)) return "submit";
   return "unknown";
 }

@@ -3,6 +3,7 @@ import {
   type EndpointDefinition,
   type FalFieldError,
   type PixelSize,
+  ratioSize,
   resolvePixelSize,
   validateEndpointInput,
 } from "../endpoints/index.js";
@@ -117,7 +118,9 @@ async function loadInputs(
       const why = error instanceof Error ? error.message : String(error);
       return validation([
         {
-          loc: ["body", "image_urls", i + offset],
+          loc: endpoint.imageField.list
+            ? ["body", endpoint.imageField.name, i + offset]
+            : ["body", endpoint.imageField.name],
           msg: `Could not load image from URL: ${why}`,
           type: "value_error",
         },
@@ -131,6 +134,34 @@ function imageCount(ctx: GenerateContext, input: Record<string, unknown>): numbe
   const generations = typeof input.num_images === "number" ? input.num_images : 1;
   const perGeneration = typeof input.max_images === "number" ? input.max_images : 1;
   return generations * (ctx.multiImage === "max" ? perGeneration : 1);
+}
+
+/** A square of about a megapixel, or the input's aspect ratio at that area: what another model renders for a size the emulator has no table for. */
+const OTHER_MODEL_AREA = 1024 * 1024;
+
+/** The size a request asks for (its value, for the caption) and the pixels the emulator renders for it. */
+function renderedSize(
+  endpoint: EndpointDefinition,
+  input: Record<string, unknown>,
+  firstSize: PixelSize | undefined,
+): { sizeValue: string | PixelSize; size: PixelSize } {
+  const field = endpoint.sizeField;
+  const fallback = (firstSize && ratioSize(`${firstSize.width}:${firstSize.height}`, OTHER_MODEL_AREA)) ?? {
+    width: 1024,
+    height: 1024,
+  };
+  if (field?.kind === "width_height") {
+    const width = input[field.width];
+    const height = input[field.height];
+    if (typeof width === "number" && typeof height === "number")
+      return { sizeValue: { width, height }, size: { width, height } };
+    return { sizeValue: "default", size: fallback };
+  }
+  const sent = field ? (input[field.name] as string | PixelSize | undefined) : undefined;
+  const sizeValue = sent ?? endpoint.defaultImageSize;
+  if (field?.kind === "aspect_ratio" && typeof sizeValue === "string")
+    return { sizeValue, size: ratioSize(sizeValue, OTHER_MODEL_AREA) ?? fallback };
+  return { sizeValue, size: resolvePixelSize(endpoint, sizeValue, firstSize) ?? fallback };
 }
 
 /**
@@ -162,14 +193,15 @@ export async function generate(
       },
       errorType: "content_policy_violation",
     };
-  const loaded = await loadInputs(ctx, endpoint, input.image_urls as string[]);
+  const field = input[endpoint.imageField.name];
+  const urls = Array.isArray(field) ? (field as string[]) : field === undefined ? [] : [field as string];
+  const loaded = await loadInputs(ctx, endpoint, urls);
   if ("httpStatus" in loaded) return loaded;
-  const sizeValue = (input.image_size as string | PixelSize | undefined) ?? endpoint.defaultImageSize;
-  const size = resolvePixelSize(endpoint, sizeValue, loaded.firstSize);
-  if (!size)
-    return validation([{ loc: ["body", "image_size"], msg: "unknown image size", type: "value_error" }]);
+  const { sizeValue, size } = renderedSize(endpoint, input, loaded.firstSize);
   const count = imageCount(ctx, input);
-  const seed = typeof input.seed === "number" ? input.seed : Math.floor(ctx.random() * 2 ** 31);
+  // A seed the schema does not take is ignored (what fal does with an unknown field is undocumented).
+  const seed =
+    endpoint.inputs.seed && typeof input.seed === "number" ? input.seed : Math.floor(ctx.random() * 2 ** 31);
   const sizeLabel = typeof sizeValue === "string" ? sizeValue : "custom";
   const images: GeneratedImage[] = [];
   for (let i = 0; i < count; i++) {

@@ -134,7 +134,8 @@ export function historyPage(
 ): HistoryPage {
   const items: HistoryItem[] = [];
   for (const r of requests) {
-    if (r.endpoint.id !== q.endpointId || (q.requestId !== undefined && r.id !== q.requestId)) continue;
+    const named = r.endpoint.id === q.endpointId || r.endpoint.aliases.includes(q.endpointId);
+    if (!named || (q.requestId !== undefined && r.id !== q.requestId)) continue;
     const item = itemOf(r, q.payloads);
     if (!item) continue;
     const ended = Date.parse(item.ended_at);

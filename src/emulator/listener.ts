@@ -13,7 +13,12 @@ function recordCall(ctx: EmulatorContext, req: IncomingMessage, url: URL): Recor
     method: req.method ?? "GET",
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
-    op: classify(req.method ?? "GET", url.pathname, ctx.opts.queuePathPrefix),
+    op: classify(
+      req.method ?? "GET",
+      url.pathname,
+      ctx.opts.queuePathPrefix,
+      ctx.opts.models.map((m) => m.endpoint),
+    ),
     status: 0,
     headers: safeHeaders(req.headers),
     hadAuthorization: req.headers.authorization !== undefined,

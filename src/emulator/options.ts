@@ -1,5 +1,6 @@
 import { findEndpoint } from "../endpoints/index.js";
 import type { CapacityStep, EmulatorFaults, ScheduledOutage } from "./faults.js";
+import { type EmulatorModel, type ServedModel, servedModels } from "./models.js";
 
 /**
  * How long one request runs, in emulated milliseconds (before `timeScale`).
@@ -90,13 +91,22 @@ export interface EmulatorOptions {
   readonly defaultMediaLifetimeMs?: number;
   /** Real ms between keep-alive comments on a status stream (fal: at least every 15 s). @default 10000 */
   readonly streamKeepAliveMs?: number;
+  /**
+   * Models served besides the shipped Seedream snapshots (or replacing one of the same id): any
+   * fal image-edit endpoint, with its OpenAPI document; `GET /v1/models` answers them and the
+   * queue runs them. @default []
+   * @example [{ endpointId: "bytedance/seedream/v5/pro/edit", openapi: { … } }]
+   */
+  readonly models?: readonly EmulatorModel[];
 }
 
 /** Options with every default filled in. */
 export type ResolvedEmulatorOptions = Required<
-  Omit<EmulatorOptions, "apiKeys" | "queueResultTtlMs" | "defaultMediaLifetimeMs">
+  Omit<EmulatorOptions, "apiKeys" | "queueResultTtlMs" | "defaultMediaLifetimeMs" | "models">
 > & {
   readonly apiKeys: readonly string[] | undefined;
+  /** Every model served, the shipped ones included. */
+  readonly models: readonly ServedModel[];
   readonly queueResultTtlMs: number | undefined;
   readonly defaultMediaLifetimeMs: number | undefined;
 };
@@ -177,6 +187,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     queueResultTtlMs: options.queueResultTtlMs,
     defaultMediaLifetimeMs: options.defaultMediaLifetimeMs,
     streamKeepAliveMs: options.streamKeepAliveMs ?? 10_000,
+    models: servedModels(options.models ?? []),
   };
 }
 

@@ -55,7 +55,10 @@ function namedRequest(ctx: Call["ctx"], entry: RecordedRequest, url: URL): strin
  * answer may be held back by `delaySubmitAnswerMs`; the request is accepted all the same.
  */
 export async function submit({ ctx, req, url, method, entry }: Call): Promise<Reply | undefined> {
-  const endpoint = findEndpointByPath(url.pathname);
+  const endpoint = findEndpointByPath(
+    url.pathname,
+    ctx.opts.models.map((m) => m.endpoint),
+  );
   if (!endpoint) return json(404, { detail: `No route for ${method} ${url.pathname}` });
   Object.assign(entry, { endpoint: endpoint.id });
   const denied = authorize(req, ctx.opts.apiKeys);

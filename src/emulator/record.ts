@@ -10,6 +10,7 @@ export type Operation =
   | "file"
   | "history"
   | "pricing"
+  | "models"
   | "control"
   | "unknown";
 

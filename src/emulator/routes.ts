@@ -1,7 +1,7 @@
 import type { Call } from "./context.js";
 import { json, type Reply } from "./http.js";
 import { collectStats } from "./metrics.js";
-import { pricing, requestHistory } from "./platform-routes.js";
+import { modelSearch, pricing, requestHistory } from "./platform-routes.js";
 import { cancel, result, status, submit } from "./queue-routes.js";
 import type { Operation } from "./record.js";
 import { initiateUpload, putUpload, serveFile } from "./storage-routes.js";
@@ -33,6 +33,7 @@ const ROUTES: Readonly<Record<Operation, { readonly methods?: readonly string[];
   cancel: { route: cancel },
   history: { route: requestHistory },
   pricing: { route: pricing },
+  models: { route: modelSearch },
   unknown: { route: notFound },
 };
 

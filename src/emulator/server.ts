@@ -121,7 +121,7 @@ function createContext(options: EmulatorOptions, server: OutageHooks, watchers: 
     capacity: new Capacity(store, started, opts.capacitySchedule),
     outages: new Outages(opts.outages, server),
     answers: new HeldAnswers(() => faults.current),
-    ledger: new Ledger((id) => priceOf(opts.prices, id) ?? 0),
+    ledger: new Ledger((id) => priceOf(opts.prices, opts.models, id) ?? 0),
     changed: () => watchers.check(() => collectStats(ctx)),
     measures: { maxQueued: 0 },
     record: [],

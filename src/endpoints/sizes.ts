@@ -1,4 +1,6 @@
-import type { EndpointDefinition, PixelSize } from "./types.js";
+import { FAL_DEFAULT_SIZE } from "./from-schema.js";
+import { knownEndpoint } from "./registry.js";
+import type { EndpointDefinition, ImageSizeValue, PixelSize } from "./types.js";
 
 /**
  * Pixels for each `image_size` enum value. fal does not publish what Seedream renders for
@@ -45,16 +47,72 @@ export function scaleToArea(size: PixelSize, area: number): PixelSize {
   return { width: round16(size.width * factor), height: round16(size.height * factor) };
 }
 
+/** A `W:H` ratio as a number, or undefined when the text is not one. */
+function ratioOf(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(text);
+  return m ? Number(m[1]) / Number(m[2]) : undefined;
+}
+
+/** The pixels of a `W:H` ratio at about `area` pixels (what the emulator renders for an aspect-ratio endpoint). */
+export function ratioSize(ratio: string, area: number): PixelSize | undefined {
+  const r = ratioOf(ratio);
+  return r === undefined ? undefined : scaleToArea({ width: r * 1000, height: 1000 }, area);
+}
+
+/** The ratio of an endpoint's aspect-ratio enum that a `WIDTHxHEIGHT` size has (within 1 %), if any. */
+export function matchingRatio(endpoint: EndpointDefinition, size: PixelSize): string | undefined {
+  const wanted = size.width / size.height;
+  return endpoint.sizeEnum.find((v) => {
+    const r = ratioOf(v);
+    return r !== undefined && Math.abs(r / wanted - 1) < 0.01;
+  });
+}
+
 /**
- * The pixels an endpoint renders for an `image_size` value, or undefined for an enum value
- * the endpoint does not know. `firstInput` (the first input image's size) decides the
- * aspect ratio of the `auto_*` sizes; without it they are square.
+ * The input fields that carry a size for this endpoint's schema: `image_size`, the aspect ratio
+ * a `WIDTHxHEIGHT` size has, or `width` and `height`; none for the endpoint's own default. Why
+ * not, when the schema has no place for the size.
+ */
+export function sizeInput(
+  endpoint: EndpointDefinition,
+  value: ImageSizeValue,
+): { fields: Record<string, unknown> } | { error: string } {
+  const field = endpoint.sizeField;
+  if (value === FAL_DEFAULT_SIZE && !endpoint.sizeEnum.includes(value)) return { fields: {} };
+  if (!field) return { error: `${endpoint.model} takes no size (its schema has no size field)` };
+  switch (field.kind) {
+    case "image_size":
+      return { fields: { [field.name]: value } };
+    case "aspect_ratio": {
+      if (typeof value === "string") return { fields: { [field.name]: value } };
+      const ratio = matchingRatio(endpoint, value);
+      return ratio
+        ? { fields: { [field.name]: ratio } }
+        : {
+            error: `${value.width}x${value.height} has none of ${endpoint.model}'s aspect ratios (${endpoint.sizeEnum.join(", ")})`,
+          };
+    }
+    case "width_height":
+      return typeof value === "string"
+        ? {
+            error: `${endpoint.model} takes sizes as WIDTHxHEIGHT only (its schema has \`${field.width}\` and \`${field.height}\`)`,
+          }
+        : { fields: { [field.width]: value.width, [field.height]: value.height } };
+  }
+}
+
+/**
+ * The pixels an endpoint renders for a size value, or undefined when that cannot be known
+ * before the run (an enum value the endpoint does not know, an aspect ratio, fal's own default).
+ * `firstInput` (the first input image's size) decides the aspect ratio of the `auto_*` sizes;
+ * without it they are square.
  */
 export function resolvePixelSize(
   endpoint: EndpointDefinition,
-  value: string | PixelSize,
+  value: ImageSizeValue,
   firstInput?: PixelSize,
 ): PixelSize | undefined {
+  if (endpoint.sizeField?.kind === "aspect_ratio") return undefined;
   if (typeof value !== "string") {
     const rule = endpoint.customSize;
     if (rule.kind === "area-rescaled") {
@@ -64,7 +122,8 @@ export function resolvePixelSize(
     }
     return { width: value.width, height: value.height };
   }
-  if (!endpoint.sizeEnum.includes(value)) return undefined;
+  // The pixel table is Seedream's; what another model renders for an enum name is its own.
+  if (!endpoint.sizeEnum.includes(value) || !knownEndpoint(endpoint.id)) return undefined;
   const fixed = FIXED_ENUM_SIZES[value];
   if (fixed) return fixed;
   const side = AUTO_ENUM_SIDES[value];

@@ -11,13 +11,13 @@ function isInteger(v: unknown): v is number {
 function checkRange(
   field: string,
   value: number,
-  range: { readonly min: number; readonly max: number },
+  range: { readonly min?: number | undefined; readonly max?: number | undefined },
 ): FalFieldError[] {
-  if (value < range.min)
+  if (range.min !== undefined && value < range.min)
     return [
       err(field, `ensure this value is greater than or equal to ${range.min}`, "value_error.number.not_ge"),
     ];
-  if (value > range.max)
+  if (range.max !== undefined && value > range.max)
     return [
       err(field, `ensure this value is less than or equal to ${range.max}`, "value_error.number.not_le"),
     ];
@@ -34,7 +34,16 @@ function checkKind(
     case "string":
       return typeof v === "string" ? [] : [err(field, "str type expected", "type_error.str")];
     case "integer":
-      return isInteger(v) ? [] : [err(field, "value is not a valid integer", "type_error.integer")];
+      if (!isInteger(v)) return [err(field, "value is not a valid integer", "type_error.integer")];
+      return checkRange(field, v, kind);
+    case "number":
+      if (typeof v !== "number" || !Number.isFinite(v))
+        return [err(field, "value is not a valid number", "type_error.number")];
+      return checkRange(field, v, kind);
+    case "image_url":
+      return typeof v === "string" ? [] : [err(field, "str type expected", "type_error.str")];
+    case "any":
+      return [];
     case "boolean":
       return typeof v === "boolean"
         ? []
@@ -55,32 +64,49 @@ function checkKind(
         typeof u === "string" ? [] : [err([field, i], "str type expected", "type_error.str")],
       );
     case "image_size":
-      return checkImageSize(endpoint, v);
+      return checkImageSize(endpoint, field, v);
   }
 }
 
-function checkImageSize(endpoint: EndpointDefinition, v: unknown): FalFieldError[] {
+function checkImageSize(endpoint: EndpointDefinition, field: string, v: unknown): FalFieldError[] {
+  // The enum and custom rules are the size field's, whatever its name.
   if (typeof v === "string") {
     return endpoint.sizeEnum.includes(v)
       ? []
       : [
           err(
-            "image_size",
+            field,
             `value is not a valid enumeration member; permitted: ${endpoint.sizeEnum.map((x) => `'${x}'`).join(", ")}`,
             "type_error.enum",
           ),
         ];
   }
   if (typeof v !== "object" || v === null)
-    return [err("image_size", "value is not a valid dict", "type_error.dict")];
+    return [err(field, "value is not a valid dict", "type_error.dict")];
   const { width, height } = v as { width?: unknown; height?: unknown };
   const bad: FalFieldError[] = [];
   if (!isInteger(width) || width < 1)
-    bad.push(err(["image_size", "width"], "value is not a valid positive integer", "type_error.integer"));
+    bad.push(err([field, "width"], "value is not a valid positive integer", "type_error.integer"));
   if (!isInteger(height) || height < 1)
-    bad.push(err(["image_size", "height"], "value is not a valid positive integer", "type_error.integer"));
+    bad.push(err([field, "height"], "value is not a valid positive integer", "type_error.integer"));
   if (bad.length > 0 || !isInteger(width) || !isInteger(height)) return bad;
   const rule = endpoint.customSize;
+  if (rule.kind === "none")
+    return [
+      err(
+        field,
+        `${endpoint.model} takes no custom size; permitted: ${endpoint.sizeEnum.join(", ")}`,
+        "type_error.enum",
+      ),
+    ];
+  if (rule.kind === "sides" && [width, height].some((s) => s < rule.minSide || s > rule.maxSide))
+    return [
+      err(
+        field,
+        `width and height must be between ${rule.minSide} and ${rule.maxSide}; got ${width}x${height}`,
+        "value_error",
+      ),
+    ];
   if (rule.kind === "sides-or-area") {
     const sidesOk = [width, height].every((s) => s >= rule.minSide && s <= rule.maxSide);
     const area = width * height;
@@ -88,7 +114,7 @@ function checkImageSize(endpoint: EndpointDefinition, v: unknown): FalFieldError
     if (!sidesOk && !areaOk)
       return [
         err(
-          "image_size",
+          field,
           `width and height must be between ${rule.minSide} and ${rule.maxSide}, or total pixels between ${rule.minArea} and ${rule.maxArea}; got ${width}x${height}`,
           "value_error",
         ),
@@ -114,10 +140,6 @@ export function validateEndpointInput(endpoint: EndpointDefinition, input: unkno
     }
     errors.push(...checkKind(endpoint, field, kind, v));
   }
-  if (isInteger(body.num_images))
-    errors.push(...checkRange("num_images", body.num_images, endpoint.numImages));
-  if (isInteger(body.max_images))
-    errors.push(...checkRange("max_images", body.max_images, endpoint.maxImages));
   if (endpoint.maxTotalImages !== undefined) {
     const inputs = Array.isArray(body.image_urls) ? body.image_urls.length : 0;
     const perGeneration = isInteger(body.max_images) ? body.max_images : 1;

@@ -32,15 +32,20 @@ export class PlatformApiError extends Error {
   }
 }
 
-/** `GET {PLATFORM_API_BASE}{path}?{query}` with the key; resolves with the JSON body of a 2xx answer. */
+/**
+ * `GET {PLATFORM_API_BASE}{path}?{query}` with the key (a list value repeats its parameter);
+ * resolves with the JSON body of a 2xx answer of at most `maxBytes`.
+ */
 export async function platformGet(
   access: PlatformAccess,
   path: string,
-  query: Readonly<Record<string, string | undefined>>,
+  query: Readonly<Record<string, string | readonly string[] | undefined>>,
   signal?: AbortSignal,
+  maxBytes = MAX_ANSWER_BYTES,
 ): Promise<unknown> {
   const url = new URL(`${PLATFORM_API_BASE}${path}`);
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries(query))
+    for (const one of v === undefined ? [] : typeof v === "string" ? [v] : v) url.searchParams.append(k, one);
   const base = access.fetch ?? globalThis.fetch;
   const fetchImpl = access.target.kind === "base-url" ? redirectingFetch(access.target.baseUrl, base) : base;
   const timeout = AbortSignal.timeout(access.timeoutMs ?? 30_000);
@@ -65,8 +70,8 @@ export async function platformGet(
   try {
     const capped = cappedResponse(
       response,
-      MAX_ANSWER_BYTES,
-      () => new Error(`the answer is over the ${MAX_ANSWER_BYTES / 1024 / 1024} MiB cap`),
+      maxBytes,
+      () => new Error(`the answer is over the ${maxBytes / 1024 / 1024} MiB cap`),
     );
     text = await (access.secrets ?? scrubberFor(access.credentials)).response(capped).text();
   } catch (error) {

@@ -61,7 +61,7 @@ async function readCache(path: string, target: string): Promise<CacheFile["price
 
 function builtIn(endpointId: string, note?: string): PriceQuote | undefined {
   const endpoint = findEndpoint(endpointId);
-  if (!endpoint) return undefined;
+  if (endpoint?.pricePerImageUsd === undefined) return undefined;
   return {
     endpointId,
     unitPriceUsd: endpoint.pricePerImageUsd,

@@ -1,6 +1,7 @@
-import { ENDPOINTS, type EndpointDefinition, findEndpoint, modelNames } from "../endpoints/index.js";
+import type { EndpointDefinition } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
-import { closest, unknownModel } from "./suggest.js";
+import type { ManifestModels } from "./models.js";
+import { closest } from "./suggest.js";
 
 /** Columns a standalone CSV row sets through its own fields, not as endpoint inputs. */
 export const OWN_COLUMNS = ["id", "prompt", "image_urls", "image_size", "model"];
@@ -13,10 +14,11 @@ export function checkCsvHeader(
   columns: readonly string[],
   file: string,
   model: string | undefined,
+  models: ManifestModels,
   issues: ManifestIssue[],
 ): EndpointDefinition | undefined {
   const at = (column: number, field: string) => ({ file, line: 1, column, field });
-  const known = [...new Set([...OWN_COLUMNS, ...ENDPOINTS.flatMap((e) => Object.keys(e.inputs))])];
+  const known = [...new Set([...OWN_COLUMNS, ...models.all().flatMap((e) => Object.keys(e.inputs))])];
   const missing = ["prompt", "image_urls"].filter((c) => !columns.includes(c));
   const unknown = columns.filter((c) => !known.includes(c));
   for (const [i, column] of columns.entries()) {
@@ -38,11 +40,7 @@ export function checkCsvHeader(
       issues.push({ ...at(1, ""), message: "no model: pass --model or add a `model` column" });
     return undefined;
   }
-  const fallback = findEndpoint(model);
-  if (!fallback)
-    issues.push({
-      ...at(1, "--model"),
-      message: unknownModel(model, modelNames()),
-    });
+  const fallback = models.find(model);
+  if (!fallback) issues.push({ ...at(1, "--model"), message: models.unknown(model) });
   return fallback;
 }

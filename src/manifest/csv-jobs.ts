@@ -1,9 +1,9 @@
-import { type EndpointDefinition, findEndpoint, type InputKind, modelNames } from "../endpoints/index.js";
+import type { EndpointDefinition, InputKind } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
 import { OWN_COLUMNS } from "./csv-header.js";
 import { envRefusal } from "./env-access.js";
+import { type ManifestModels, schemaNamed } from "./models.js";
 import { checkSize, sizeValue } from "./sizes.js";
-import { unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { JobTemplate, Located, Row, TemplateField } from "./types.js";
 
@@ -18,6 +18,10 @@ function typed(kind: InputKind, text: string): { value: unknown } | { error: str
       return /^-?\d+$/.test(text)
         ? { value: Number(text) }
         : { error: `expected a whole number, got \`${text}\`` };
+    case "number":
+      return /^-?\d+(\.\d+)?$/.test(text)
+        ? { value: Number(text) }
+        : { error: `expected a number, got \`${text}\`` };
     case "boolean": {
       const t = text.toLowerCase();
       if (t === "true" || t === "1" || t === "yes") return { value: true };
@@ -44,6 +48,7 @@ export class CsvJobBuilder {
     readonly file: string,
     readonly columns: readonly string[],
     readonly fallback: EndpointDefinition | undefined,
+    readonly models: ManifestModels,
     readonly environment: Readonly<Record<string, string | undefined>>,
   ) {}
 
@@ -77,7 +82,9 @@ export class CsvJobBuilder {
       if (OWN_COLUMNS.includes(column) || text === "") continue;
       const kind = endpoint.inputs[column];
       if (!kind) {
-        this.issues.push(issue(row.cellAt(column), `\`${column}\` is not an input of ${endpoint.model}`));
+        this.issues.push(
+          issue(row.cellAt(column), `\`${column}\` is not an input of ${schemaNamed(endpoint)}`),
+        );
         continue;
       }
       const v = typed(kind, text);
@@ -94,9 +101,9 @@ export class CsvJobBuilder {
   build(row: Row): JobTemplate | undefined {
     const cell = (c: string) => (row.vars[c] ?? "").trim();
     const modelText = cell("model");
-    const endpoint = modelText ? findEndpoint(modelText) : this.fallback;
+    const endpoint = modelText ? this.models.find(modelText) : this.fallback;
     if (!endpoint) {
-      this.issues.push(issue(row.cellAt("model"), unknownModel(modelText, modelNames())));
+      this.issues.push(issue(row.cellAt("model"), this.models.unknown(modelText)));
       return undefined;
     }
     const idText = cell("id") || `row${row.index}`;
@@ -114,7 +121,7 @@ export class CsvJobBuilder {
     if (sources.length === 0)
       this.issues.push(issue(row.cellAt("image_urls"), "no input images: an edit needs at least one"));
     const size = sizeValue(cell("image_size") || endpoint.defaultImageSize);
-    const sizeCheck = checkSize(endpoint, size);
+    const sizeCheck = checkSize(endpoint, size, this.models.all());
     if (sizeCheck.error) this.issues.push(issue(row.cellAt("image_size"), sizeCheck.error));
     if (sizeCheck.warning)
       this.warnings.push(`${this.file}:${row.at.line}: image_size: ${sizeCheck.warning}`);

@@ -1,4 +1,5 @@
 import { extname, resolve } from "node:path";
+import type { EndpointResolver } from "../endpoints/index.js";
 import { LIMITS } from "./limits.js";
 import { readRegularFile } from "./read-bounded.js";
 import { type CsvManifestOptions, readCsvManifest } from "./read-csv-manifest.js";
@@ -8,6 +9,11 @@ import type { ReadResult } from "./types.js";
 export interface ReadManifestOptions extends CsvManifestOptions {
   /** The environment `{{env.NAME}}` reads. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Resolves the model names the manifest uses to endpoints and their schemas (fal's Model
+   * Search API, its cache, or the shipped snapshots). @default the shipped snapshots only
+   */
+  readonly endpoints?: EndpointResolver;
 }
 
 /**
@@ -40,6 +46,6 @@ export async function readManifest(
     };
   const text = read.bytes.toString("utf8");
   return csv
-    ? readCsvManifest(file, manifestPath, text, options, env)
-    : await readYamlManifest(file, manifestPath, text, env);
+    ? await readCsvManifest(file, manifestPath, text, options, env, options.endpoints)
+    : await readYamlManifest(file, manifestPath, text, env, options.endpoints);
 }

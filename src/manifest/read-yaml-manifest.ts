@@ -1,10 +1,10 @@
-import { findEndpoint, modelNames } from "../endpoints/index.js";
+import { type EndpointResolver, shippedResolver } from "../endpoints/index.js";
 import type { ManifestIssue } from "../errors.js";
 import { envRefusal, secretRefusal } from "./env-access.js";
 import { fieldName, type Locator } from "./locate.js";
+import { ManifestModels } from "./models.js";
 import { outputSettings } from "./output-settings.js";
 import type { RawManifest } from "./schema.js";
-import { unknownModel } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { Located, ReadResult } from "./types.js";
 import { parseYamlManifest } from "./yaml-document.js";
@@ -63,14 +63,28 @@ function readEnv(
 }
 
 /** Prices by endpoint id; an unknown model is an issue. */
-function pricesOf(raw: RawManifest, at: Locator, issues: ManifestIssue[]): Record<string, number> {
+function pricesOf(
+  raw: RawManifest,
+  at: Locator,
+  models: ManifestModels,
+  issues: ManifestIssue[],
+): Record<string, number> {
   const prices: Record<string, number> = {};
   for (const [model, price] of Object.entries(raw.prices ?? {})) {
-    const e = findEndpoint(model);
+    const e = models.find(model);
     if (e) prices[e.id] = price;
-    else issues.push(toIssue(at(["prices", model], { key: true }), unknownModel(model, modelNames())));
+    else issues.push(toIssue(at(["prices", model], { key: true }), models.unknown(model)));
   }
   return prices;
+}
+
+/** Every model name a raw manifest uses: its own, its jobs', and the keys of `prices`. */
+function namesIn(raw: RawManifest): string[] {
+  return [
+    raw.model,
+    ...(raw.jobs ?? []).flatMap((j) => (j.model ? [j.model] : [])),
+    ...Object.keys(raw.prices ?? {}),
+  ];
 }
 
 // Long only by the Manifest it assembles at the end; each check before it is one call.
@@ -80,20 +94,18 @@ export async function readYamlManifest(
   displayFile: string,
   rawText: string,
   env: Readonly<Record<string, string | undefined>>,
+  resolver: EndpointResolver = shippedResolver,
 ): Promise<ReadResult> {
   const parsed = parseYamlManifest(rawText, displayFile);
   if ("issues" in parsed) return { ok: false, issues: parsed.issues };
   const { raw, at } = parsed;
 
   const issues: ManifestIssue[] = [];
-  const warnings: string[] = [];
-  const endpoint = findEndpoint(raw.model);
-  if (!endpoint)
-    return {
-      ok: false,
-      issues: [toIssue(at(["model"]), unknownModel(raw.model, modelNames()))],
-    };
-  const prices = pricesOf(raw, at, issues);
+  const models = new ManifestModels(await resolver(namesIn(raw), raw.name));
+  const warnings: string[] = [...models.resolved.warnings];
+  const endpoint = models.find(raw.model);
+  if (!endpoint) return { ok: false, issues: [toIssue(at(["model"]), models.unknown(raw.model))] };
+  const prices = pricesOf(raw, at, models, issues);
 
   const read = await readManifestRows(raw, file, at, issues);
   if ("failed" in read) return { ok: false, issues: [...issues, ...read.failed] };
@@ -102,7 +114,7 @@ export async function readYamlManifest(
     error: (where: Located, message: string) => issues.push(toIssue(where, message)),
     warn: (message: string) => warnings.push(message),
   };
-  const builder = new JobBuilder(raw, endpoint, at, findings, raw.rows !== undefined);
+  const builder = new JobBuilder(raw, endpoint, models, at, findings, raw.rows !== undefined);
   const jobs = builder.all();
   const outputPath = builder.template(
     raw.output?.path ?? DEFAULT_OUTPUT_PATH,

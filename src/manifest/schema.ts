@@ -202,7 +202,8 @@ function inputsJsonSchema(): Record<string, unknown> {
                   }
                 : { type: "string" };
     }
-  return { type: "object", properties, additionalProperties: false };
+  // Any other fal image-edit endpoint may be named by its id, with the inputs its schema has.
+  return { type: "object", properties };
 }
 
 /**
@@ -213,12 +214,17 @@ export function manifestJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(manifestSchema, { io: "input" }) as {
     properties: Record<string, Record<string, unknown>>;
   };
-  const models = ENDPOINTS.flatMap((e) => [e.model, e.id]);
+  const models = {
+    anyOf: [
+      { enum: ENDPOINTS.flatMap((e) => [e.model, e.id, ...e.aliases]) },
+      { type: "string", pattern: "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$", description: "any fal endpoint id" },
+    ],
+  };
   const props = schema.properties;
-  props.model = { ...props.model, enum: models };
+  props.model = { ...props.model, ...models };
   props.defaults = { ...props.defaults, ...inputsJsonSchema() };
   const jobs = props.jobs as { items: { properties: Record<string, Record<string, unknown>> } };
-  jobs.items.properties.model = { ...jobs.items.properties.model, enum: models };
+  jobs.items.properties.model = { ...jobs.items.properties.model, ...models };
   jobs.items.properties.input = { ...jobs.items.properties.input, ...inputsJsonSchema() };
   return {
     ...schema,

@@ -1,13 +1,9 @@
-import {
-  type EndpointDefinition,
-  findEndpoint,
-  modelNames,
-  validateEndpointInput,
-} from "../endpoints/index.js";
+import { type EndpointDefinition, validateEndpointInput } from "../endpoints/index.js";
 import type { Locator } from "./locate.js";
+import { type ManifestModels, schemaNamed } from "./models.js";
 import type { RawJob, RawManifest } from "./schema.js";
 import { checkSize, sizeValue } from "./sizes.js";
-import { didYouMean, hintOrList, unknownModel } from "./suggest.js";
+import { didYouMean, hintOrList } from "./suggest.js";
 import { compileTemplate, isTemplateError } from "./template.js";
 import type { ImageEntry, JobTemplate, Located, SizeVariant, TemplateField } from "./types.js";
 
@@ -33,6 +29,7 @@ export class JobBuilder {
   constructor(
     readonly raw: RawManifest,
     readonly endpoint: EndpointDefinition,
+    readonly models: ManifestModels,
     readonly at: Locator,
     readonly findings: Findings,
     readonly hasRows: boolean,
@@ -59,11 +56,12 @@ export class JobBuilder {
     const defaults = this.raw.defaults ?? {};
     const size = defaults.image_size;
     if (typeof size === "string" || (typeof size === "object" && size !== null)) {
-      const { error } = checkSize(this.endpoint, sizeValue(size as string));
+      const { error } = checkSize(this.endpoint, sizeValue(size as string), this.models.all());
       if (error) this.findings.error(this.at(["defaults", "image_size"]), error);
       this.#checkedSizes.add(`${this.endpoint.id}|default`);
     }
-    const input: Record<string, unknown> = { prompt: "x", image_urls: ["x"] };
+    const images = this.endpoint.imageField;
+    const input: Record<string, unknown> = { prompt: "x", [images.name]: images.list ? ["x"] : "x" };
     for (const [key, value] of Object.entries(defaults))
       if (key in this.endpoint.inputs && !(key in OWN_FIELDS)) input[key] = value;
     for (const e of validateEndpointInput(this.endpoint, input)) {
@@ -122,7 +120,7 @@ export class JobBuilder {
         this.raw.sizes && v.name in this.raw.sizes
           ? this.at(["sizes", v.name])
           : this.at(job ? [...path, "sizes"] : ["model"]);
-      const { error, warning } = checkSize(endpoint, v.value);
+      const { error, warning } = checkSize(endpoint, v.value, this.models.all());
       if (error) this.findings.error(where, error);
       if (warning)
         this.findings.warn(`${where.file}:${where.line}:${where.column}: ${where.field}: ${warning}`);
@@ -151,7 +149,7 @@ export class JobBuilder {
           const other = known.includes(key) ? "" : didYouMean(key, known);
           this.findings.error(
             this.at([...at, key], { key: true }),
-            `\`${key}\` is not an input of ${endpoint.model}${other}`,
+            `\`${key}\` is not an input of ${schemaNamed(endpoint)}${other}`,
           );
         } else {
           input[key] = value;
@@ -161,6 +159,11 @@ export class JobBuilder {
     }
     if (job?.seeds && input.seed !== undefined)
       this.findings.error(this.at([...path, "seeds"]), "`seeds` and an input `seed` exclude each other");
+    else if (job?.seeds && endpoint.inputs.seed === undefined)
+      this.findings.error(
+        this.at([...path, "seeds"]),
+        `\`seeds\` sets the input \`seed\`, which is not an input of ${schemaNamed(endpoint)}`,
+      );
     return { input, inputAt };
   }
 
@@ -191,9 +194,9 @@ export class JobBuilder {
     const jobAt = this.at(path);
     let endpoint = this.endpoint;
     if (job?.model) {
-      const found = findEndpoint(job.model);
+      const found = this.models.find(job.model);
       if (!found) {
-        this.findings.error(this.at([...path, "model"]), unknownModel(job.model, modelNames()));
+        this.findings.error(this.at([...path, "model"]), this.models.unknown(job.model));
         return undefined;
       }
       endpoint = found;

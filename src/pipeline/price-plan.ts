@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import type { Clock } from "../clock.js";
+import { PipelineError } from "../errors.js";
 import { loadPrices, type PlatformAccess } from "../fal/index.js";
 import { checkStateFolder } from "../journal/state-folder.js";
 import {
@@ -56,4 +57,17 @@ export async function pricePlan(
     });
   const prices = settlePrices(plan.prices, answers);
   return { plan: repricePlan(plan, prices), allJobs: repriceJobs(allJobs, prices) };
+}
+
+/**
+ * Throws when an endpoint has no price (one only fal's pricing endpoint can price, and it did
+ * not): a night whose cost cannot be known is not started, the budget and the report would be wrong.
+ */
+export function refuseUnpriced(prices: Plan["prices"]): void {
+  for (const p of prices)
+    if (p.source === "none")
+      throw new PipelineError(
+        "MANIFEST_INVALID",
+        `no price per image for ${p.endpointId}${p.note ? ` (${p.note})` : ""}: set it in the manifest's \`prices\``,
+      );
 }

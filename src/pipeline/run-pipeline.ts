@@ -31,12 +31,12 @@ import type { RunEnd } from "../run/run-stop.js";
 import { pendingAtFal, SourceMismatches, stateForSource } from "../run/source-check.js";
 import { writeRunReport } from "./finish-run.js";
 import { ReviewPass, withSeedsSent } from "./honour-review.js";
-import { type LoadPlanOptions, loadPlan } from "./load-plan.js";
+import type { LoadPlanOptions } from "./load-plan.js";
 import { findOrphans, pathsRewritten } from "./orphans.js";
-import { pricePlan } from "./price-plan.js";
 import { logRepair } from "./repair-log.js";
 import { replayedResultCheck } from "./replayed-results.js";
 import { reviewInputsOf } from "./review-inputs.js";
+import { loadRunPlan, pricedPlan } from "./run-plan.js";
 import { writeReview } from "./write-review.js";
 
 /** Options of `runPipeline`. */
@@ -148,31 +148,6 @@ async function startsFor(
     ),
   );
   return starts;
-}
-
-/**
- * The plan priced from fal's pricing endpoint where the run's fal traffic goes (cached a day
- * in the state folder), else the manifest's or built-in prices; each said in the log.
- */
-async function pricedPlan(
-  loaded: { plan: Plan; allJobs: Plan["jobs"] },
-  outputDir: string,
-  options: RunPipelineOptions,
-  clock: Clock,
-  logger: Logger,
-) {
-  const { target, credentials } = options.access;
-  const priced = await pricePlan(loaded.plan, loaded.allJobs, {
-    access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
-    stateDir: join(outputDir, ".state"),
-    clock,
-  });
-  for (const p of priced.plan.prices) {
-    const fields = { endpoint: p.endpointId, usd: p.unitPriceUsd, source: p.source };
-    if (p.note === undefined) logger.info(fields, "price per image");
-    else logger.warn({ ...fields, note: p.note }, "fal's price could not be had; using this one");
-  }
-  return priced;
 }
 
 /** The run options `executePlan` takes as they are. */
@@ -291,7 +266,7 @@ export interface PipelineResult {
 export async function runPipeline(options: RunPipelineOptions): Promise<PipelineResult> {
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
-  const loaded = await loadPlan(options.manifestPath, options);
+  const loaded = await loadRunPlan(options);
   const { concurrency, maxCostUsd } = loaded;
   const logger = options.logger ?? silentLogger();
   for (const warning of loaded.plan.warnings) logger.warn(warning);

@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { validateEndpointInput } from "../endpoints/index.js";
+import { sizeInput, validateEndpointInput } from "../endpoints/index.js";
 import { didYouMean, hintOrList } from "../manifest/suggest.js";
 import { renderTemplate } from "../manifest/template.js";
 import type { JobTemplate, Located, Manifest, Row, SizeVariant, TemplateField } from "../manifest/types.js";
@@ -153,9 +153,11 @@ class Expander {
     const variants: Variant[] = [];
     for (const size of template.sizes)
       for (const seed of template.seeds ?? [undefined]) {
+        // A size the schema has no place for was reported by the reader: nothing to send.
+        const mapped = sizeInput(template.endpoint, size.value);
         const rest = orderInput(template.endpoint, {
           prompt: "",
-          image_size: size.value,
+          ...("fields" in mapped ? mapped.fields : {}),
           ...template.input,
           ...(seed === undefined ? {} : { seed }),
         });
@@ -185,10 +187,13 @@ class Expander {
         const prompt = this.render(template.prompt, row);
         const imageKeys = this.images(imageFields, row);
         if (baseId === undefined || prompt === undefined || imageKeys === undefined) continue;
-        if (imageKeys.length > template.endpoint.maxInputImages)
+        const most = template.endpoint.maxInputImages;
+        if (imageKeys.length > most)
           this.issues.add(
             template.imagesAt,
-            `${imageKeys.length} input images; ${template.endpoint.model} takes at most ${template.endpoint.maxInputImages} (fal would silently drop the first ${imageKeys.length - template.endpoint.maxInputImages})`,
+            template.endpoint.imageField.list
+              ? `${imageKeys.length} input images; ${template.endpoint.model} takes at most ${most} (fal would silently drop the first ${imageKeys.length - most})`
+              : `${imageKeys.length} input images; ${template.endpoint.model} takes one (\`${template.endpoint.imageField.name}\`)`,
           );
         for (const variant of variants) {
           const seedText = variant.seed === undefined ? "" : String(variant.seed);
@@ -254,13 +259,18 @@ class Expander {
     const key = `${template.index}|${variant.size.name}|${variant.seed}|${imageCount}`;
     if (this.#checked.has(key)) return;
     this.#checked.add(key);
+    const images = template.endpoint.imageField;
     const placeholders = Array.from(
       { length: Math.min(imageCount, template.endpoint.maxInputImages) },
       () => "x",
     );
-    for (const e of validateEndpointInput(template.endpoint, { ...input, image_urls: placeholders })) {
+    const mapped = sizeInput(template.endpoint, variant.size.value);
+    const sizeFields = "fields" in mapped ? Object.keys(mapped.fields) : [];
+    const sent = { ...input, [images.name]: images.list ? placeholders : "x" };
+    for (const e of validateEndpointInput(template.endpoint, sent)) {
       const field = String(e.loc[1] ?? "");
-      if (field === "image_urls" || field === "prompt" || field === "image_size") continue;
+      // The images, the prompt and the size were checked where they are written.
+      if (field === images.name || field === "prompt" || sizeFields.includes(field)) continue;
       this.issues.add(template.inputAt[field] ?? template.at, `${e.msg} (model ${template.endpoint.model})`);
     }
   }

@@ -13,5 +13,12 @@ export {
 } from "./prices.js";
 export type { Selection } from "./select.js";
 export { settleRows, skippedWarnings } from "./settle-rows.js";
-export { formatPlanSummary, planJson, summarizePlan, writePlanJson } from "./summarize.js";
+export {
+  formatPlanSummary,
+  planJson,
+  schemaLine,
+  schemasInForce,
+  summarizePlan,
+  writePlanJson,
+} from "./summarize.js";
 export type { Job, Plan, SkippedRow, Upload } from "./types.js";

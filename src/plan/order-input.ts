@@ -6,9 +6,9 @@ export function orderInput(
   input: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const images = endpoint.imageField.name;
   for (const key of ["prompt", "image_size", ...Object.keys(endpoint.inputs)])
-    if (key !== "image_urls" && input[key] !== undefined) out[key] = input[key];
-  for (const [k, v] of Object.entries(input))
-    if (!(k in out) && k !== "image_urls" && v !== undefined) out[k] = v;
+    if (key !== images && input[key] !== undefined) out[key] = input[key];
+  for (const [k, v] of Object.entries(input)) if (!(k in out) && k !== images && v !== undefined) out[k] = v;
   return out;
 }

@@ -32,13 +32,16 @@ function imageIdentity(ref: ImageRef): { sha256: string } | { url: string } {
   return ref.kind === "file" ? { sha256: ref.sha256 } : { url: ref.url };
 }
 
-/** The job key: sha256 over the endpoint, the canonical input and the input images' identities. */
+/**
+ * The job key: sha256 over the endpoint's stable identity (not its current id: a rename must
+ * not make a catalog new), the canonical input and the input images' identities.
+ */
 export function jobKey(
-  endpointId: string,
+  endpointIdentity: string,
   input: Readonly<Record<string, unknown>>,
   images: readonly ImageRef[],
 ): string {
-  const material = canonicalJson({ endpoint: endpointId, input, images: images.map(imageIdentity) });
+  const material = canonicalJson({ endpoint: endpointIdentity, input, images: images.map(imageIdentity) });
   return createHash("sha256").update(material).digest("hex");
 }
 
@@ -90,7 +93,7 @@ function toJob(
   const perGeneration = integer(draft.input.max_images, 1);
   return {
     id: draft.id,
-    key: jobKey(draft.endpoint.id, draft.input, refs),
+    key: jobKey(draft.endpoint.identity, draft.input, refs),
     endpoint: draft.endpoint,
     promptName: draft.template.promptName,
     sizeName: draft.sizeName,
@@ -102,7 +105,7 @@ function toJob(
     expectedSize:
       autoSize && !firstSize ? undefined : resolvePixelSize(draft.endpoint, draft.sizeValue, firstSize),
     expectedImages: { min: generations, max: generations * perGeneration },
-    pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd,
+    pricePerImageUsd: manifest.prices[draft.endpoint.id] ?? draft.endpoint.pricePerImageUsd ?? 0,
     seed: draft.seed,
     outputPath: manifest.outputPath,
     output: jobOutput(manifest, draft.sizeName, outputs),
@@ -162,5 +165,6 @@ export function planPipeline(input: PlanInput, selection: Selection = {}): Plan 
 
 /** The exact input sent to fal: the job's input with the image URLs last, as the API pages show it. */
 export function falInput(job: Job, imageUrls: readonly string[]): Record<string, unknown> {
-  return { ...job.input, image_urls: [...imageUrls] };
+  const field = job.endpoint.imageField;
+  return { ...job.input, [field.name]: field.list ? [...imageUrls] : imageUrls[0] };
 }

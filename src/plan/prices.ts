@@ -26,11 +26,15 @@ export function manifestPrices(jobs: readonly Job[], fromManifest: Readonly<Reco
     const id = job.endpoint.id;
     if (out.has(id)) continue;
     const own = fromManifest[id];
+    const builtIn = job.endpoint.pricePerImageUsd;
     out.set(
       id,
-      own === undefined
-        ? { endpointId: id, unitPriceUsd: job.endpoint.pricePerImageUsd, source: "built-in" }
-        : { endpointId: id, unitPriceUsd: own, source: "manifest" },
+      own !== undefined
+        ? { endpointId: id, unitPriceUsd: own, source: "manifest" }
+        : builtIn !== undefined
+          ? { endpointId: id, unitPriceUsd: builtIn, source: "built-in" }
+          : // Only fal's pricing endpoint can price it (a run refuses while it has not).
+            { endpointId: id, unitPriceUsd: 0, source: "none" },
     );
   }
   return [...out.values()];

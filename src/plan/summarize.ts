@@ -1,4 +1,4 @@
-import { findEndpoint } from "../endpoints/index.js";
+import { type EndpointDefinition, findEndpoint, schemaOrigin } from "../endpoints/index.js";
 import { formatIssue } from "../errors.js";
 import { displayUrl } from "../model/image-record.js";
 import { type EndpointPrice, roundUsd } from "./prices.js";
@@ -25,6 +25,8 @@ export interface PlanSummary {
   readonly estimatedCostUsd: { readonly min: number; readonly max: number };
   /** The price per image of each endpoint, and where it came from. */
   readonly prices: readonly EndpointPrice[];
+  /** The schema in force for each endpoint the plan uses, and where it came from. */
+  readonly schemas: readonly SchemaInForce[];
   readonly warnings: readonly string[];
   /** Rows left out (`on_invalid_row: skip`): where, and each issue as one line. */
   readonly skipped: readonly {
@@ -32,6 +34,40 @@ export interface PlanSummary {
     readonly at: string;
     readonly issues: readonly string[];
   }[];
+}
+
+/** Which schema an endpoint is validated and sized against. */
+export interface SchemaInForce {
+  readonly model: string;
+  readonly endpoint: string;
+  readonly status: "active" | "deprecated";
+  /** fal's Model Search API now, its cached answer, or the snapshot shipped in the package. */
+  readonly source: "fal" | "cache" | "snapshot";
+  /** When fal gave it (ISO 8601), for `fal` and `cache`. */
+  readonly fetched_at?: string;
+}
+
+function schemaInForce(e: EndpointDefinition): SchemaInForce {
+  const at = e.schema.fetchedAt;
+  return {
+    model: e.model,
+    endpoint: e.id,
+    status: e.status,
+    source: e.schema.source,
+    ...(at === undefined ? {} : { fetched_at: new Date(at).toISOString() }),
+  };
+}
+
+/** The endpoints a plan uses (its own first), each once. */
+function endpointsOf(plan: Plan): EndpointDefinition[] {
+  const out = new Map<string, EndpointDefinition>([[plan.endpoint.id, plan.endpoint]]);
+  for (const job of plan.jobs) if (!out.has(job.endpoint.id)) out.set(job.endpoint.id, job.endpoint);
+  return [...out.values()];
+}
+
+/** The schema in force of each endpoint a plan uses. Pure. */
+export function schemasInForce(plan: Plan): SchemaInForce[] {
+  return endpointsOf(plan).map(schemaInForce);
 }
 
 /** Summarizes a plan for `plan` and `validate`: groups by model, prompt and size. Pure. */
@@ -88,6 +124,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
     uploads: { files: plan.uploads.length, bytes: plan.uploads.reduce((n, u) => n + u.bytes, 0) },
     estimatedCostUsd: plan.estimatedCostUsd,
     prices: plan.prices,
+    schemas: schemasInForce(plan),
     warnings: plan.warnings,
     skipped: plan.skipped.map((s) => ({
       row: s.row,
@@ -108,6 +145,7 @@ const SOURCES: Readonly<Record<EndpointPrice["source"], string>> = {
   cache: "from fal's pricing endpoint (cached under a day)",
   manifest: "from the manifest's prices",
   "built-in": "built in",
+  none: "unknown: only fal's pricing endpoint can price it (or the manifest's `prices`)",
 };
 
 /** `price: seedream-v4.5 $0.040 per image, from fal's pricing endpoint`, and why not fal's. */
@@ -115,6 +153,15 @@ function priceLine(p: EndpointPrice): string {
   const name = findEndpoint(p.endpointId)?.model ?? p.endpointId;
   const note = p.note === undefined ? "" : ` (${p.note})`;
   return `price: ${name} $${p.unitPriceUsd.toFixed(3)} per image, ${SOURCES[p.source]}${note}`;
+}
+
+/** `schema: seedream-v5-lite (bytedance/seedream/v5/lite/edit) from the snapshot shipped with seedream-pipeline`. */
+export function schemaLine(e: SchemaInForce): string {
+  const named = e.model === e.endpoint ? e.endpoint : `${e.model} (${e.endpoint})`;
+  const origin = schemaOrigin({
+    schema: { source: e.source, ...(e.fetched_at ? { fetchedAt: Date.parse(e.fetched_at) } : {}) },
+  });
+  return `schema: ${named} from ${origin}${e.status === "deprecated" ? "; deprecated at fal" : ""}`;
 }
 
 /** The plan as a table for a terminal. */
@@ -147,6 +194,7 @@ export function formatPlanSummary(s: PlanSummary): string {
     `inputs to upload: ${s.uploads.files} file${s.uploads.files === 1 ? "" : "s"} (${bytes(s.uploads.bytes)})`,
     `estimated cost: ${range(s.estimatedCostUsd, usd)}`,
     ...s.prices.map(priceLine),
+    ...s.schemas.map(schemaLine),
     ...s.warnings.map((w) => `warning: ${w}`),
     "",
   ].join("\n");
@@ -162,7 +210,9 @@ function jobJson(j: Plan["jobs"][number]): Record<string, unknown> {
     ...(j.rowIndex > 0 ? { row: j.rowIndex } : {}),
     input: {
       ...j.input,
-      image_urls: j.images.map((r) => (r.kind === "url" ? displayUrl(r.url) : `file:${r.path}`)),
+      [j.endpoint.imageField.name]: ((urls) => (j.endpoint.imageField.list ? urls : urls[0]))(
+        j.images.map((r) => (r.kind === "url" ? displayUrl(r.url) : `file:${r.path}`)),
+      ),
     },
     expected_size: j.expectedSize ?? null,
     expected_images: j.expectedImages,

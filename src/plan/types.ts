@@ -75,7 +75,7 @@ export interface Plan {
  * folder's copy of its answer (`cache`, at most a day old), the manifest's `prices`, or the
  * built-in table.
  */
-export type PriceSource = "fal" | "cache" | "manifest" | "built-in";
+export type PriceSource = "fal" | "cache" | "manifest" | "built-in" | "none";
 
 /** The price per image a plan uses for one endpoint, and where it came from. */
 export interface EndpointPrice {

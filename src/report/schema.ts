@@ -146,9 +146,9 @@ export const reportSchema = z
             endpoint: z.string(),
             unit_price_usd: z.number(),
             source: z
-              .enum(["fal", "cache", "manifest", "built-in"])
+              .enum(["fal", "cache", "manifest", "built-in", "none"])
               .describe(
-                "fal's pricing endpoint now, its answer cached under a day, the manifest's `prices`, or the built-in table",
+                "fal's pricing endpoint now, its answer cached under a day, the manifest's `prices`, the built-in table, or none (an endpoint only fal can price, counted at 0: a run refuses to send it)",
               ),
             fetched_at: iso.optional(),
             note: z.string().optional().describe("Why fal's price is not used"),

@@ -31,7 +31,7 @@ export function reviewItems(
       inputs: inputsOf(job.key),
       ...(seed === undefined ? {} : { seed }),
       ...(job.request_id === undefined ? {} : { requestId: job.request_id }),
-      ...(endpoint ? { priceUsd: endpoint.pricePerImageUsd } : {}),
+      ...(endpoint?.pricePerImageUsd === undefined ? {} : { priceUsd: endpoint.pricePerImageUsd }),
       ...(job.error
         ? { error: job.error.message }
         : job.reason && job.status !== "skipped"

@@ -46,9 +46,12 @@ describe("warnings a user sees", () => {
     const dir = await tempDir();
     const files = nightly("");
     await writeFiles(dir, { ...files, "rows.csv": files["rows.csv"].replaceAll(",Active", ",active") });
-    const { code, out, err } = await cli(["validate", join(dir, "m.yaml")]);
+    const { code, out, err } = await cli(["validate", join(dir, "m.yaml"), "--emulator"]);
     expect(code).toBe(0);
-    expect(out).toBe(`${join(dir, "m.yaml")}: valid, 0 jobs, 0 images, 0 files to upload\n`);
+    expect(out).toBe(
+      `${join(dir, "m.yaml")}: valid, 0 jobs, 0 images, 0 files to upload\n` +
+        "schema: seedream-v4.5 (fal-ai/bytedance/seedream/v4.5/edit) from the snapshot shipped with seedream-pipeline\n",
+    );
     expect(err.replaceAll(dir, "<dir>").split("\n")).toEqual([
       "warning: <dir>/m.yaml:7:70: jobs[0].when: matches none of the 3 rows of <dir>/rows.csv, so this job makes nothing: `status` is Active, values seen: active (did you mean `active`?)",
       "warning: <dir>/m.yaml: the manifest makes no jobs: nothing will be sent",

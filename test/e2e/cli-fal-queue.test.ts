@@ -72,6 +72,7 @@ describe("fal's queue as documented: its URLs, its history, its lifetimes", () =
     const ops = new Set(em.requests.map((q) => q.op));
     expect([...ops].sort()).toEqual([
       "file",
+      "models",
       "pricing",
       "result",
       "status-stream",
@@ -80,15 +81,16 @@ describe("fal's queue as documented: its URLs, its history, its lifetimes", () =
       "upload-put",
     ]);
     expect(em.requests.filter((q) => q.status >= 400)).toEqual([]);
+    // v5 lite at fal's current id (#23): owner bytedance, app seedream.
     for (const q of em.requests.filter((q) => ["result", "status-stream"].includes(q.op)))
-      expect(q.path.startsWith("/q/fal-ai/bytedance/requests/")).toBe(true);
+      expect(q.path.startsWith("/q/bytedance/seedream/requests/")).toBe(true);
     expect(em.requests.filter((q) => q.op === "file" && q.path.startsWith("/files/results/"))).toHaveLength(
       2,
     );
     const journal = await journalEntries(join(out, "queue"));
     for (const e of journal.filter((e) => e.type === "submitted"))
       expect(e.type === "submitted" && e.urls?.status).toBe(
-        `https://queue.fal.run/q/fal-ai/bytedance/requests/${e.type === "submitted" ? e.request : ""}/status`,
+        `https://queue.fal.run/q/bytedance/seedream/requests/${e.type === "submitted" ? e.request : ""}/status`,
       );
   });
 

@@ -23,7 +23,9 @@ describe("resolvePixelSize", () => {
 
   it("rescales custom sizes on v5 lite into its area range, keeping the aspect ratio", () => {
     expect(resolvePixelSize(v5, { width: 1280, height: 720 })).toEqual({ width: 2560, height: 1440 });
-    expect(resolvePixelSize(v5, { width: 4096, height: 4096 })).toEqual({ width: 3072, height: 3072 });
+    // The current schema's range reaches 4096×4096 (it was 3072×3072).
+    expect(resolvePixelSize(v5, { width: 4096, height: 4096 })).toEqual({ width: 4096, height: 4096 });
+    expect(resolvePixelSize(v5, { width: 8192, height: 4096 })).toEqual({ width: 5792, height: 2896 });
     expect(resolvePixelSize(v45, { width: 1280, height: 720 })).toEqual({ width: 1280, height: 720 });
   });
 

@@ -18,14 +18,14 @@ describe("validateEndpointInput", () => {
         num_images: 1,
         max_images: 1,
         enable_safety_checker: true,
-        enhance_prompt_mode: "standard",
       }),
     ).toEqual([]);
   });
 
   it("knows each model's own auto size", () => {
     expect(validateEndpointInput(v45, { ...base, image_size: "auto_3K" })[0]?.type).toBe("type_error.enum");
-    expect(validateEndpointInput(v5, { ...base, image_size: "auto_4K" })[0]?.type).toBe("type_error.enum");
+    // The current v5 lite schema (fal's, and the shipped snapshot) takes auto_4K.
+    expect(validateEndpointInput(v5, { ...base, image_size: "auto_4K" })).toEqual([]);
     expect(validateEndpointInput(v5, { ...base, image_size: "auto_3K" })).toEqual([]);
   });
 
@@ -58,20 +58,17 @@ describe("validateEndpointInput", () => {
   });
 
   it("reports every missing or mistyped field at once", () => {
-    expect(validateEndpointInput(v5, { num_images: 0, seed: "x", enhance_prompt_mode: "slow" })).toEqual([
+    // In the schema's order of fields (image_urls last, as fal's page has it).
+    expect(validateEndpointInput(v45, { num_images: 0, seed: "x", sync_mode: "yes" })).toEqual([
       { loc: ["body", "prompt"], msg: "field required", type: "value_error.missing" },
-      { loc: ["body", "image_urls"], msg: "field required", type: "value_error.missing" },
-      { loc: ["body", "seed"], msg: "value is not a valid integer", type: "type_error.integer" },
-      {
-        loc: ["body", "enhance_prompt_mode"],
-        msg: "value is not a valid enumeration member; permitted: 'standard', 'fast'",
-        type: "type_error.enum",
-      },
       {
         loc: ["body", "num_images"],
         msg: "ensure this value is greater than or equal to 1",
         type: "value_error.number.not_ge",
       },
+      { loc: ["body", "seed"], msg: "value is not a valid integer", type: "type_error.integer" },
+      { loc: ["body", "sync_mode"], msg: "value could not be parsed to a boolean", type: "type_error.bool" },
+      { loc: ["body", "image_urls"], msg: "field required", type: "value_error.missing" },
     ]);
   });
 });

@@ -106,14 +106,14 @@ export const BAD_CASES: readonly BadCase[] = [
     name: "an unknown model that starts a valid one: that one is meant, every name listed",
     files: { "m.yaml": `name: bad\nmodel: seedream-v5\n${ok}`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:2:8: model: unknown model `seedream-v5`, did you mean `seedream-v5-lite`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+      "<dir>/m.yaml:2:8: model: unknown model `seedream-v5`, did you mean `seedream-v5-lite`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, bytedance/seedream/v5/lite/edit, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {
     name: "an unknown model, with a hint",
     files: { "m.yaml": `name: bad\nmodel: seedream-v4\n${ok}`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:2:8: model: unknown model `seedream-v4`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+      "<dir>/m.yaml:2:8: model: unknown model `seedream-v4`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, bytedance/seedream/v5/lite/edit, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {
@@ -124,10 +124,20 @@ export const BAD_CASES: readonly BadCase[] = [
     ],
   },
   {
-    name: "v5 lite has no auto_4K",
-    files: { "m.yaml": `name: bad\nmodel: seedream-v5-lite\n${ok}sizes:\n  big: auto_4K\n`, "a.png": png() },
+    name: "a seed on v5 lite, whose current schema has none (#23)",
+    files: { "m.yaml": `name: bad\nmodel: seedream-v5-lite\ndefaults:\n  seed: 7\n${ok}`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:8:8: sizes.big: `auto_4K` is a seedream-v4.5 size; seedream-v5-lite has no `auto_4K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_3K, or WIDTHxHEIGHT",
+      "<dir>/m.yaml:4:3: defaults.seed: `seed` is not an input of seedream-v5-lite (bytedance/seedream/v5/lite/edit)",
+    ],
+  },
+  {
+    name: "seeds on v5 lite, whose current schema has no seed (#23)",
+    files: {
+      "m.yaml": `name: bad\nmodel: seedream-v5-lite\n${ok}jobs:\n  - prompt: p\n    seeds: [1, 2]\n`,
+      "a.png": png(),
+    },
+    expected: [
+      "<dir>/m.yaml:9:12: jobs[0].seeds: `seeds` sets the input `seed`, which is not an input of seedream-v5-lite (bytedance/seedream/v5/lite/edit)",
     ],
   },
   {
@@ -150,10 +160,10 @@ export const BAD_CASES: readonly BadCase[] = [
     expected: ["<dir>/m.yaml:8:35: sizes.s.depth: unknown key `depth`"],
   },
   {
-    name: "enhance_prompt_mode is v5 lite only",
+    name: "enhance_prompt_mode is in neither current schema",
     files: { "m.yaml": `${head}defaults:\n  enhance_prompt_mode: fast\n${ok}`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:4:3: defaults.enhance_prompt_mode: `enhance_prompt_mode` is not an input of seedream-v4.5",
+      "<dir>/m.yaml:4:3: defaults.enhance_prompt_mode: `enhance_prompt_mode` is not an input of seedream-v4.5 (fal-ai/bytedance/seedream/v4.5/edit)",
     ],
   },
   {
@@ -380,7 +390,7 @@ export const BAD_CASES: readonly BadCase[] = [
     name: "a price for an unknown model",
     files: { "m.yaml": `${head}${ok}prices:\n  seedream-v6: 0.1\n`, "a.png": png() },
     expected: [
-      "<dir>/m.yaml:8:3: prices.seedream-v6: unknown model `seedream-v6`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+      "<dir>/m.yaml:8:3: prices.seedream-v6: unknown model `seedream-v6`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, bytedance/seedream/v5/lite/edit, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {
@@ -399,7 +409,7 @@ export const BAD_CASES: readonly BadCase[] = [
       "<dir>/jobs.csv:2:5: num_images: expected a whole number, got `two`",
       "<dir>/jobs.csv:3:2: prompt: empty prompt",
       "<dir>/jobs.csv:3:4: image_size: `auto_3K` is a seedream-v5-lite size; seedream-v4.5 has no `auto_3K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_4K, or WIDTHxHEIGHT",
-      "<dir>/jobs.csv:4:6: model: unknown model `seedream-v9`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+      "<dir>/jobs.csv:4:6: model: unknown model `seedream-v9`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, bytedance/seedream/v5/lite/edit, fal-ai/bytedance/seedream/v5/lite/edit",
     ],
   },
   {
@@ -414,7 +424,7 @@ export const BAD_CASES: readonly BadCase[] = [
     },
     expected: [
       "<dir>/m.yaml:4:15: defaults.num_images: ensure this value is greater than or equal to 1 (model seedream-v4.5)",
-      "<dir>/m.yaml:5:3: defaults.enhance_prompt_mode: `enhance_prompt_mode` is not an input of seedream-v4.5",
+      "<dir>/m.yaml:5:3: defaults.enhance_prompt_mode: `enhance_prompt_mode` is not an input of seedream-v4.5 (fal-ai/bytedance/seedream/v4.5/edit)",
       "<dir>/m.yaml:7:7: images.a[0]: file not found: <dir>/missing.png",
       "<dir>/m.yaml:11:8: sizes.big: `auto_3K` is a seedream-v5-lite size; seedream-v4.5 has no `auto_3K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_4K, or WIDTHxHEIGHT",
     ],
@@ -491,11 +501,11 @@ export const BAD_CASES: readonly BadCase[] = [
   {
     name: "defaults are checked against the model even when every job overrides them",
     files: {
-      "m.yaml": `name: bad\nmodel: seedream-v5-lite\ndefaults:\n  image_size: auto_4K\n  num_images: 99\nimages: { a: ./a.png }\nprompts: { p: hi }\njobs:\n  - prompt: p\n    sizes: [auto_2K]\n    input: { num_images: 1 }\n`,
+      "m.yaml": `name: bad\nmodel: seedream-v5-lite\ndefaults:\n  image_size: auto_8K\n  num_images: 99\nimages: { a: ./a.png }\nprompts: { p: hi }\njobs:\n  - prompt: p\n    sizes: [auto_2K]\n    input: { num_images: 1 }\n`,
       "a.png": png(),
     },
     expected: [
-      "<dir>/m.yaml:4:15: defaults.image_size: `auto_4K` is a seedream-v4.5 size; seedream-v5-lite has no `auto_4K`: use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_3K, or WIDTHxHEIGHT",
+      "<dir>/m.yaml:4:15: defaults.image_size: `auto_8K` is not an image_size of seedream-v5-lite, did you mean `auto_2K`?; use one of square_hd, square, portrait_4_3, portrait_16_9, landscape_4_3, landscape_16_9, auto_2K, auto_3K, auto_4K, or WIDTHxHEIGHT",
       "<dir>/m.yaml:5:15: defaults.num_images: ensure this value is less than or equal to 6 (model seedream-v5-lite)",
     ],
   },

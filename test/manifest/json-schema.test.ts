@@ -10,14 +10,17 @@ describe("the manifest's JSON Schema", () => {
 
   it("offers the models and the endpoint inputs for autocompletion", () => {
     const schema = manifestJsonSchema() as {
-      properties: Record<string, { enum?: string[]; properties?: object }>;
+      properties: Record<string, { anyOf?: { enum?: string[]; pattern?: string }[]; properties?: object }>;
     };
-    expect(schema.properties.model?.enum).toEqual([
+    // The short names and every id of the shipped endpoints, or any other fal endpoint id (#23).
+    expect(schema.properties.model?.anyOf?.[0]?.enum).toEqual([
       "seedream-v4.5",
       "fal-ai/bytedance/seedream/v4.5/edit",
       "seedream-v5-lite",
+      "bytedance/seedream/v5/lite/edit",
       "fal-ai/bytedance/seedream/v5/lite/edit",
     ]);
+    expect(schema.properties.model?.anyOf?.[1]?.pattern).toBe("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$");
     expect(Object.keys(schema.properties.defaults?.properties ?? {})).toEqual([
       "image_size",
       "num_images",
@@ -25,7 +28,6 @@ describe("the manifest's JSON Schema", () => {
       "seed",
       "sync_mode",
       "enable_safety_checker",
-      "enhance_prompt_mode",
     ]);
   });
 });

@@ -45,7 +45,7 @@ describe("loadPlan", () => {
     expect((error as Error).message.replaceAll(dir, "<dir>").split("\n")).toEqual([
       "<dir>/m.yaml:3:14: images.a: file not found: <dir>/gone.png",
       "<dir>/m.yaml:4:15: prompts.p: `{{nope}}` is not a variable of any row",
-      "<dir>/m.yaml:5:11: prices.seedream-v9: unknown model `seedream-v9`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, fal-ai/bytedance/seedream/v5/lite/edit",
+      "<dir>/m.yaml:5:11: prices.seedream-v9: unknown model `seedream-v9`, did you mean `seedream-v4.5`? models: seedream-v4.5, fal-ai/bytedance/seedream/v4.5/edit, seedream-v5-lite, bytedance/seedream/v5/lite/edit, fal-ai/bytedance/seedream/v5/lite/edit",
     ]);
   });
 });

@@ -83,7 +83,6 @@ describe("planPipeline over the examples", () => {
         'Place the sneaker from Figure 2 in the studio of Figure 1 and put the logo from Figure 3 at the top. Add the headline "Run the city" in a clean sans-serif, with clear contrast but not overly eye-catching.',
       image_size: "square_hd",
       max_images: 2,
-      enhance_prompt_mode: "fast",
     });
     expect(v5[0]?.expectedImages).toEqual({ min: 1, max: 2 });
     expect(plan.estimatedCostUsd).toEqual({ min: 0.69, max: 0.9 });
@@ -140,7 +139,7 @@ prompts:
 sizes:
   auto: auto_4K
 `,
-      "v5.csv": `prompt,image_urls,image_size,num_images,max_images,enable_safety_checker,enhance_prompt_mode\n"${prompt5}",${urls5.join("|")},auto_2K,1,1,true,standard\n`,
+      "v5.csv": `prompt,image_urls,image_size,num_images,max_images,enable_safety_checker\n"${prompt5}",${urls5.join("|")},auto_2K,1,1,true\n`,
     });
     const [v45] = (await planOf(join(dir, "v45.yaml"))).jobs;
     const [v5] = (await planOf(join(dir, "v5.csv"), { model: "seedream-v5-lite" })).jobs;
@@ -161,7 +160,6 @@ sizes:
         num_images: 1,
         max_images: 1,
         enable_safety_checker: true,
-        enhance_prompt_mode: "standard",
         image_urls: urls5,
       }),
     );
