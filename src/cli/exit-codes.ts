@@ -12,6 +12,8 @@ export const EXIT = {
   stopped: 3,
   /** fal stayed unreachable past --outage-timeout (EX_UNAVAILABLE): the next run resumes. */
   unavailable: 69,
+  /** The output folder cannot be written: full, read-only, over quota, a name too long (EX_CANTCREAT). */
+  unwritable: 73,
   /** Another run holds the output folder (EX_TEMPFAIL: try again later). */
   locked: 75,
   /** Interrupted by SIGINT / SIGTERM (128 + signal). */
@@ -31,6 +33,30 @@ const BY_CODE: Readonly<Record<ErrorCode, number>> = {
   LOCKED: EXIT.locked,
 };
 
+/** What each system error that makes an output folder unwritable means, in a few words. */
+const UNWRITABLE: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENAMETOOLONG: "a file name is too long",
+};
+
+/**
+ * A one-line cause for a write that failed because of the output folder (not a bug), or
+ * undefined: `cannot write <path>: the file system is read-only (EROFS)`.
+ */
+function unwritableCause(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const { code, path } = e as NodeJS.ErrnoException;
+    const what = code === undefined ? undefined : UNWRITABLE[code];
+    if (what !== undefined)
+      return `cannot write ${path ?? "the output folder"}: ${what} (${code}): the run stopped, and the next run picks up from the journal`;
+  }
+  return undefined;
+}
+
 /**
  * The one place errors become exit codes and messages: an expected error prints its
  * message (one line per issue); an unexpected one prints its stack.
@@ -39,6 +65,11 @@ export function reportError(error: unknown, write: (text: string) => void): numb
   if (error instanceof PipelineError) {
     write(`seedream-pipeline: ${error.message.split("\n").join("\nseedream-pipeline: ")}\n`);
     return BY_CODE[error.code];
+  }
+  const unwritable = unwritableCause(error);
+  if (unwritable) {
+    write(`seedream-pipeline: ${unwritable}\n`);
+    return EXIT.unwritable;
   }
   write(
     `seedream-pipeline: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
@@ -55,6 +86,8 @@ Exit codes:
   3    stopped by --deadline or the budget (--max-cost): the rest is reported as not run
   69   fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
   70   unexpected internal error
+  73   the output folder cannot be written (full, read-only, over quota): the cause is printed;
+       what fal finished is journaled, and the next run delivers it
   75   another run holds the output folder (try again later)
   130  interrupted (SIGINT): the next run picks up where this one stopped
   143  terminated (SIGTERM): likewise`;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import pLimit from "p-limit";
 import { type Clock, systemClock } from "../clock.js";
 import {
@@ -92,6 +92,21 @@ export interface RunPipelineOptions
   readonly clock?: Clock;
   /** The fetch under every fal call. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+}
+
+/** Makes a folder and its parents; an error says why (a read-only file system: EROFS, not ENOENT). */
+async function makeFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // Node's recursive mkdir says ENOENT on a read-only file system: one level at a time says EROFS.
+    const parent = dirname(path);
+    if (parent !== path) await makeFolder(parent);
+    await mkdir(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
 }
 
 /** How each job starts, from the journal and the files on disk. */
@@ -283,7 +298,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     "seedream-pipeline run",
   );
   await checkStateFolder(outputDir);
-  await mkdir(join(outputDir, ".state"), { recursive: true });
+  await makeFolder(join(outputDir, ".state"));
   const release = await lockOutput(outputDir, (error) =>
     logger.error({ cause: error.message }, "the run lock was lost"),
   );
