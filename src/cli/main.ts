@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { addDoctorCommand } from "./doctor-options.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
 import { addFolderCommands, addSchemaCommand } from "./folder-commands.js";
@@ -24,6 +25,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   addInitCommand(program, io, done);
   addManifestCommands(program, io, done);
   addRunCommand(program, io, done);
+  addDoctorCommand(program, io, done);
 
   addFolderCommands(program, io, done);
   addReviewCommands(program, io, done);

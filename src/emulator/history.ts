@@ -93,6 +93,22 @@ function statusClass(code: number): (typeof STATUS_FILTERS)[number] {
   return code < 500 ? "user_error" : "error";
 }
 
+/** The fields a Seedream edit takes when left out, as the model runs them (fal's schema defaults). */
+const INPUT_DEFAULTS: Readonly<Record<string, unknown>> = {
+  num_images: 1,
+  max_images: 1,
+  sync_mode: false,
+  enable_safety_checker: true,
+};
+
+function inputOf(input: unknown, as: HistoryInput): unknown {
+  if (as === "as-sent" || input === null || typeof input !== "object") return input;
+  return { ...INPUT_DEFAULTS, ...(input as Record<string, unknown>) };
+}
+
+/** What the history gives as `json_input` (see `EmulatorOptions.historyInput`). */
+export type HistoryInput = "as-sent" | "with-defaults";
+
 /** How the listing departs from the plain one (faults): a delay before an ended request is listed, bad items. */
 export interface HistoryFaults {
   /** Now (epoch ms), against which `delayMs` is counted. */
@@ -101,9 +117,11 @@ export interface HistoryFaults {
   readonly delayMs?: number;
   /** Items without `sent_at` added to each page. */
   readonly badItems?: number;
+  /** What `json_input` is (see `EmulatorOptions.historyInput`). @default "as-sent" */
+  readonly input?: HistoryInput;
 }
 
-function itemOf(r: FalRequest, payloads: boolean): HistoryItem | undefined {
+function itemOf(r: FalRequest, payloads: boolean, as: HistoryInput): HistoryItem | undefined {
   const p = r.phase;
   if (p.kind !== "completed") return undefined;
   const iso = (t: number) => new Date(t).toISOString();
@@ -117,7 +135,9 @@ function itemOf(r: FalRequest, payloads: boolean): HistoryItem | undefined {
     duration: p.startedAt === undefined ? 0 : (p.completedAt - p.startedAt) / 1000,
     // `X-Fal-Store-IO: 0`: fal keeps no payloads of the request (whether it leaves the fields out
     // or sends them null is not documented; left out here).
-    ...(payloads && r.storeIo !== false ? { json_input: r.input, json_output: p.outcome.body } : {}),
+    ...(payloads && r.storeIo !== false
+      ? { json_input: inputOf(r.input, as), json_output: p.outcome.body }
+      : {}),
   };
 }
 
@@ -136,7 +156,7 @@ export function historyPage(
   for (const r of requests) {
     const named = r.endpoint.id === q.endpointId || r.endpoint.aliases.includes(q.endpointId);
     if (!named || (q.requestId !== undefined && r.id !== q.requestId)) continue;
-    const item = itemOf(r, q.payloads);
+    const item = itemOf(r, q.payloads, faults.input ?? "as-sent");
     if (!item) continue;
     const ended = Date.parse(item.ended_at);
     if (faults.delayMs !== undefined && ended + faults.delayMs > faults.now) continue;

@@ -58,6 +58,13 @@ export interface EmulatorOptions {
    */
   readonly prices?: Readonly<Record<string, number>>;
   /**
+   * What the request history gives as a request's `json_input`: the body `as-sent`, or
+   * `with-defaults`, the input as the model ran it, every optional field it left out filled
+   * with the endpoint's default (fal does not document which one its history keeps, so a
+   * runner must not rely on either without checking). @default "as-sent"
+   */
+  readonly historyInput?: "as-sent" | "with-defaults";
+  /**
    * `full` renders each image from the job's inputs with its prompt drawn on; `fast` serves
    * one cached image per size (same protocol and sizes), for benchmarks of thousands of jobs;
    * `fast-large` the same with a band of noise, so each PNG is the size of a real result (about
@@ -181,6 +188,7 @@ export function resolveEmulatorOptions(options: EmulatorOptions = {}): ResolvedE
     capacitySchedule: options.capacitySchedule ?? [],
     outages: checkedOutages(options.outages ?? []),
     prices: checkedPrices(options.prices ?? {}),
+    historyInput: options.historyInput ?? "as-sent",
     render: options.render ?? "full",
     queuePathPrefix: checkedPrefix(options.queuePathPrefix ?? ""),
     falHosts: options.falHosts ?? false,

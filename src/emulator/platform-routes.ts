@@ -65,6 +65,7 @@ export async function requestHistory({ ctx, req, url, method }: Call): Promise<R
     200,
     historyPage(ctx.store.all(), query, {
       now: Date.now(),
+      input: ctx.opts.historyInput,
       ...(historyDelayMs === undefined ? {} : { delayMs: historyDelayMs }),
       ...(historyBadItems === undefined ? {} : { badItems: historyBadItems }),
     }),

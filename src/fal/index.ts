@@ -11,9 +11,10 @@ export { FalUnavailableError, isOutageAnswer, OutageGate } from "./outage-gate.j
 export {
   type PlatformAccess,
   PlatformApiError,
+  platformGet,
 } from "./platform-api.js";
 export { loadPrices } from "./pricing.js";
-export type { FalRequestRef, QueueUrls } from "./queue-urls.js";
+export { type FalRequestRef, type QueueUrls, streamUrlOf } from "./queue-urls.js";
 export { redirectingFetch } from "./redirect-fetch.js";
 export {
   createRequestHistory,

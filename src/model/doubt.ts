@@ -30,3 +30,14 @@ export interface ReconcileBounds {
 export function doubtOf(endpoint: string, digest: string, since: number, bounds: ReconcileBounds): Doubt {
   return { endpoint, digest, since, notAfter: since + bounds.startTimeoutS * 1000 + bounds.maxRunTimeMs };
 }
+
+/** What `doctor --live` verified of fal's request history, per endpoint (see the fal profile). */
+export interface HistoryTrust {
+  /**
+   * Undefined when fal's history was seen listing this endpoint's requests by the exact input
+   * sent, so "not listed" means "never accepted"; else why that cannot be relied on.
+   */
+  unverified(endpoint: string): string | undefined;
+  /** How long after a request ends fal was measured to list it (ms): added to a doubt's bound. */
+  listingDelayMs(endpoint: string): number;
+}

@@ -63,3 +63,10 @@ export async function probeImage(bytes: Uint8Array): Promise<ImageInfo> {
     throw new Error(`not a supported image (format ${meta.format ?? "unknown"})`);
   return { format: format as string, width: meta.width, height: meta.height, ...type };
 }
+
+/** A PNG of one colour: a small input for a check that must send an image. */
+export function solidPng(width: number, height: number, colour: string): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
+}

@@ -10,6 +10,7 @@ import {
   redirectingFetch,
   Traffic,
 } from "../fal/index.js";
+import { FAL_PROFILE_FILE, historyTrust, readFalProfile, userProfilePath } from "../journal/fal-profile.js";
 import type { Journal } from "../journal/journal.js";
 import type { replay } from "../journal/key-state.js";
 import { lockOutput, renderShardsHold } from "../journal/lock.js";
@@ -273,6 +274,24 @@ export interface PipelineResult {
 }
 
 /**
+ * What `doctor --live` verified of this target's request history (the output folder's fal
+ * profile, else the user's), said in the log when a doubt could not rely on it.
+ */
+async function profileTrust(outputDir: string, options: RunPipelineOptions, logger: Logger) {
+  const target = options.access.source ?? options.access.description;
+  const paths = [join(outputDir, ".state", FAL_PROFILE_FILE), userProfilePath(process.env)];
+  const found = await readFalProfile(paths, target);
+  if (found)
+    logger.info({ profile: found.path, endpoints: Object.keys(found.profile.endpoints) }, "fal profile");
+  else
+    logger.info(
+      { target },
+      "no fal profile for this target: a submit in doubt that fal's history does not list waits for a person (`seedream-pipeline doctor --live` verifies the history)",
+    );
+  return historyTrust(found);
+}
+
+/**
  * Reads, plans and runs a manifest, durably: one run at a time per output folder (a lock), a
  * journal of every step under `.state/`, and a run that picks up where an earlier one stopped
  * (re-attaching to its requests, writing what it fetched, skipping what is up to date).
@@ -381,6 +400,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       }),
       knownRequests,
       falTarget: options.access.description,
+      historyTrust: await profileTrust(outputDir, options, logger),
       uploadCache: await UploadCache.open(outputDir),
       concurrency: options.concurrency ?? concurrency ?? "auto",
       ...(cap === undefined ? {} : { maxCostUsd: cap }),

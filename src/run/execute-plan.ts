@@ -6,6 +6,7 @@ import { type EditClient, OutageGate, type RequestHistory, type Traffic } from "
 import { OutcomeSpool } from "../journal/outcome-spool.js";
 import type { UploadCache } from "../journal/upload-cache.js";
 import { type Logger, silentLogger } from "../log/logger.js";
+import type { HistoryTrust } from "../model/doubt.js";
 import type { Outcomes } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
@@ -53,6 +54,8 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly maxRunTimeMs?: number;
   /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
   readonly requestHistory?: RequestHistory;
+  /** What `doctor --live` verified of that history (see `ReconcilerOptions.trust`). */
+  readonly historyTrust?: HistoryTrust;
   /** `--retry-failed`: a submit in doubt that fal's history cannot settle is sent again. */
   readonly retryFailed?: boolean;
   /**
@@ -309,7 +312,11 @@ function jobContext(
 ): JobContext {
   const io = pLimit(4);
   const cpu = pLimit(availableParallelism());
-  const reconciler = new Reconciler({ history: options.requestHistory, clock: run.clock });
+  const reconciler = new Reconciler({
+    history: options.requestHistory,
+    clock: run.clock,
+    ...(options.historyTrust ? { trust: options.historyTrust } : {}),
+  });
   for (const request of options.knownRequests ?? []) reconciler.claim(request);
   return {
     client: options.client,

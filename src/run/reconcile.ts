@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import { type HistoryEntry, inputDigest, PlatformApiError, type RequestHistory } from "../fal/index.js";
-import type { Doubt } from "../model/doubt.js";
+import type { Doubt, HistoryTrust } from "../model/doubt.js";
 
 /** What fal's request history says of a doubt. */
 export type ReconcileEvent =
@@ -25,6 +25,13 @@ export interface ReconcilerOptions {
   readonly skewMs?: number;
   /** How long past `notAfter` an unreadable history is tried before the doubt is left for the next run. @default 300000 */
   readonly graceMs?: number;
+  /**
+   * What `doctor --live` verified of the history (the fal profile): where matching by input is
+   * not verified, "not listed" is never read as "never accepted" (the doubt waits for a person),
+   * and the measured listing delay is added to each doubt's bound. Undefined: the engine on its
+   * own trusts the history as fal's emulator plays it; a run always passes the profile's.
+   */
+  readonly trust?: HistoryTrust;
 }
 
 /** What has been listed of one endpoint's history. */
@@ -144,6 +151,8 @@ export class Reconciler {
     waiting: ((until: number) => void) | undefined,
   ): Promise<ReconcileEvent> {
     const { clock } = this.options;
+    // fal lists a request some time after it ends: the delay doctor --live measured is waited too.
+    const notAfter = doubt.notAfter + (this.options.trust?.listingDelayMs(doubt.endpoint) ?? 0);
     let failingSince: number | undefined;
     let failures = 0;
     let polls = 0;
@@ -151,7 +160,7 @@ export class Reconciler {
       const reason = stopped();
       if (reason !== undefined) return { kind: "unknown", reason, lasting: false };
       const askedAt = clock.now();
-      const deciding = askedAt >= doubt.notAfter;
+      const deciding = askedAt >= notAfter;
       try {
         await this.#fresh(
           history,
@@ -170,7 +179,7 @@ export class Reconciler {
         if (lastingFailure(error)) return { kind: "unknown", reason: why, lasting: true };
         failingSince ??= askedAt;
         failures += 1;
-        if (askedAt >= doubt.notAfter + this.#graceMs && askedAt - failingSince >= this.#graceMs)
+        if (askedAt >= notAfter + this.#graceMs && askedAt - failingSince >= this.#graceMs)
           return { kind: "unknown", reason: why, lasting: false };
         // 1 s, 2 s, 4 s … up to the poll interval: an outage of a few seconds costs a few seconds.
         await clock.sleep(Math.min(this.#pollMs, 1000 * 2 ** (failures - 1)), signal);
@@ -180,10 +189,18 @@ export class Reconciler {
       const busy = this.#sending.has(doubt.digest);
       const found = busy ? undefined : this.#take(view, doubt);
       if (found) return { kind: "found", request: found };
-      if (deciding && !busy) return { kind: "absent" };
-      if (polls === 0) waiting?.(doubt.notAfter);
+      if (deciding && !busy) {
+        const unverified = this.options.trust?.unverified(doubt.endpoint);
+        if (unverified === undefined) return { kind: "absent" };
+        return {
+          kind: "unknown",
+          reason: `not listed in fal's request history, but ${unverified}, so "not listed" may not mean "never accepted"; it waits for a person`,
+          lasting: true,
+        };
+      }
+      if (polls === 0) waiting?.(notAfter);
       // 2 s, 4 s, 8 s … up to the poll interval: a request that ends soon is found soon.
-      const untilBound = deciding ? this.#pollMs : doubt.notAfter - askedAt;
+      const untilBound = deciding ? this.#pollMs : notAfter - askedAt;
       await clock.sleep(Math.min(this.#pollMs, 2000 * 2 ** polls, untilBound), signal);
       polls += 1;
     }

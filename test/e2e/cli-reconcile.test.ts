@@ -4,7 +4,7 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
-import { runArgs } from "../helpers/e2e-run.js";
+import { runArgs, verifiedByDoctor } from "../helpers/e2e-run.js";
 import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { journalEntries } from "../helpers/journal.js";
@@ -39,7 +39,7 @@ async function setUp(options: EmulatorOptions, bound: readonly [string, string])
     "--max-run-time",
     bound[1],
   );
-  return { out, args, em: emulator };
+  return { out, args, em: emulator, manifest: join(dir, "m.yaml") };
 }
 
 async function report(out: string): Promise<Report> {
@@ -97,20 +97,25 @@ describe("submits whose answer never came back, reconciled with fal's request hi
   });
 
   it("SIGKILL after a submit that fal never accepted: the next run says it waits, then sends it once the bound has passed", async () => {
-    const { out, args, em } = await setUp({ inferenceMs: 20, faults: { resetSubmitRate: 1 } }, ["2s", "2s"]);
+    const { out, args, em, manifest } = await setUp({ inferenceMs: 20, faults: { resetSubmitRate: 1 } }, [
+      "2s",
+      "2s",
+    ]);
+    // doctor --live verified that fal's history lists a request by its exact input (its request: 1 accepted).
+    await verifiedByDoctor(em, manifest, out, KEY, { resetSubmitRate: 1 });
     const run = startCli(args, { env: { FAL_KEY: KEY } });
     await em.waitFor(() => em.requests.filter((r) => r.op === "submit").length >= 3);
     run.child.kill("SIGKILL");
     await run.done;
     em.setFaults({});
-    expect(em.stats().submits.accepted).toBe(0);
+    expect(em.stats().submits.accepted).toBe(1);
 
     const again = await runCli(args, { env: { FAL_KEY: KEY } });
     expect(again.code, warnings(again.stderr)).toBe(0);
     expect(again.stderr).toContain("in doubt, being reconciled: waiting for fal's request history");
     expect(again.stderr).toContain("fal never accepted it");
     await expectAllDelivered(out);
-    expect(em.stats().submits).toMatchObject({ accepted: JOBS, duplicates: 0, unanswered: 0 });
+    expect(em.stats().submits).toMatchObject({ accepted: JOBS + 1, duplicates: 0, unanswered: 0 });
   });
 
   it("a connection broken after fal accepted the submit: found in the same run, followed, paid once", async () => {
@@ -126,7 +131,11 @@ describe("submits whose answer never came back, reconciled with fal's request hi
   });
 
   it("a connection broken before fal accepted the submit: looked up, then sent again in the same run once the bound has passed", async () => {
-    const { out, args, em } = await setUp({ inferenceMs: 20, faults: { resetSubmitRate: 1 } }, ["2s", "1s"]);
+    const { out, args, em, manifest } = await setUp({ inferenceMs: 20, faults: { resetSubmitRate: 1 } }, [
+      "2s",
+      "1s",
+    ]);
+    await verifiedByDoctor(em, manifest, out, KEY, { resetSubmitRate: 1 });
     const run = startCli(args, { env: { FAL_KEY: KEY } });
     await em.waitFor(() => em.requests.filter((r) => r.op === "submit").length >= 3);
     em.setFaults({});
@@ -134,8 +143,8 @@ describe("submits whose answer never came back, reconciled with fal's request hi
     expect(r.code, warnings(r.stderr)).toBe(0);
     expect(r.stderr).toContain("fal never accepted it");
     await expectAllDelivered(out);
-    // The cut-off submits were never accepted; each job's body was accepted once.
-    expect(em.stats().submits).toMatchObject({ accepted: JOBS, duplicates: 0, unanswered: 0 });
-    expect(em.requests.filter((q) => q.op === "submit").length).toBeGreaterThan(JOBS);
+    // The cut-off submits were never accepted; each job's body was accepted once (and doctor's).
+    expect(em.stats().submits).toMatchObject({ accepted: JOBS + 1, duplicates: 0, unanswered: 0 });
+    expect(em.requests.filter((q) => q.op === "submit").length).toBeGreaterThan(JOBS + 1);
   });
 });

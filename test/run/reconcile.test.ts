@@ -76,6 +76,39 @@ describe("reconciling submits in doubt with fal's request history (real client, 
     });
   });
 
+  it("with a fal profile: waits its measured listing delay past the bound, and where matching is unverified never says absent", async () => {
+    emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
+    const history = createRequestHistory({
+      target: { kind: "base-url", baseUrl: emulator.url },
+      credentials: KEY,
+    });
+    const start = Date.now();
+    const doubt = doubtOf(V45, inputDigest(input("never sent")), start, BOUNDS);
+    const delayMs = 40_000;
+    const verified = { unverified: () => undefined, listingDelayMs: () => delayMs };
+    const clock = new VirtualClock(start);
+    const waits: number[] = [];
+    const absent = await new Reconciler({ history, clock, trust: verified }).resolve(
+      doubt,
+      never,
+      undefined,
+      (until) => waits.push(until),
+    );
+    expect(absent).toEqual({ kind: "absent" });
+    expect(waits).toEqual([doubt.notAfter + delayMs]);
+    expect(clock.now()).toBeGreaterThanOrEqual(doubt.notAfter + delayMs);
+
+    const why =
+      "doctor --live found that fal's request history does not list a request by the exact input sent";
+    const unverified = { unverified: () => why, listingDelayMs: () => 0 };
+    const left = await new Reconciler({ history, clock: new VirtualClock(start), trust: unverified }).resolve(
+      doubt,
+      never,
+    );
+    expect(left).toMatchObject({ kind: "unknown", lasting: true });
+    expect(left.kind === "unknown" && left.reason).toContain(why);
+  });
+
   it("shares one listing between the doubts that ask together", async () => {
     emulator = await emulators.start({ inferenceMs: 0, render: "fast", apiKeys: [KEY] });
     const clock = new VirtualClock(Date.now() - 1000);
