@@ -33,7 +33,13 @@ async function profileOf(out: string) {
     target: string;
     endpoints: Record<
       string,
-      { history_lists_input: boolean; submit_urls: boolean; metadata_matches: boolean }
+      {
+        history_lists_input: boolean;
+        submit_urls: boolean;
+        metadata_matches: boolean;
+        keep_alive_seen: boolean;
+        listing_delay_ms?: number;
+      }
     >;
   };
 }
