@@ -96,7 +96,6 @@ function statusClass(code: number): (typeof STATUS_FILTERS)[number] {
 /** The fields a Seedream edit takes when left out, as the model runs them (fal's schema defaults). */
 const INPUT_DEFAULTS: Readonly<Record<string, unknown>> = {
   num_images: 1,
-  max_images: 1,
   sync_mode: false,
   enable_safety_checker: true,
 };

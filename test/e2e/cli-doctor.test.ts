@@ -59,6 +59,7 @@ describe("seedream-pipeline doctor", () => {
     expect(r.stdout).toMatch(/^ok {3}key: accepted/m);
     expect(r.stdout).toContain(`ok   pricing: ${V5} $0.035/image`);
     expect(r.stdout).toContain(`ok   ${V5}: request history: readable with this key's scope`);
+    expect(r.stdout).toContain(`ok   ${V5}: model: active, an OpenAPI schema`);
     // No profile yet: the night will not read "not listed" as "never accepted".
     expect(r.stdout).toContain(
       `warn ${V5}: the night assumes: fal's request history has not been verified to list a request by the exact input sent`,
