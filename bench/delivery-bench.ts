@@ -178,7 +178,10 @@ async function benchThroughput(dir: string, count: number, log: (l: string) => v
   }
   const cores = availableParallelism();
   const results: DeliveryFigures["throughput"][number][] = [];
-  for (const format of ["png", "webp", "avif", "jpeg"] as const) {
+  const formats = (process.env.BENCH_RENDER_FORMATS ?? "png,webp,avif,jpeg").split(",") as Array<
+    ImageSpec["format"]
+  >;
+  for (const format of formats) {
     log(`delivery: render throughput, ${format}…`);
     const ext = EXT[format] as string;
     let best = { perS: 0, parallel: 1 };
@@ -295,15 +298,25 @@ async function benchShards(dir: string, jobs: number, log: (l: string) => void) 
  * `npm run bench -- delivery`: fal's busy share with heavy rendering beside outputs kept as sent
  * (BENCH_DELIVERY_JOBS, default 160; 8 slots; inference 1.5–2.5 s; 2048² results), render
  * throughput against a plain sharp loop per format (BENCH_RENDER_IMAGES, default 12), and
- * `render` shards 1, 2 and 4 as processes (BENCH_SHARD_JOBS, default 48).
+ * `render` shards 1, 2 and 4 as processes (BENCH_SHARD_JOBS, default 48). BENCH_RENDER_FORMATS and
+ * BENCH_DELIVERY_PARTS pick some of it.
  */
 export async function benchDelivery(log: (line: string) => void = () => {}): Promise<DeliveryFigures> {
   const dir = await mkdtemp(join(tmpdir(), "seedream-bench-delivery-"));
   const before = loadavg()[0] as number;
   try {
-    const busy = await benchBusy(dir, Number(process.env.BENCH_DELIVERY_JOBS ?? 160), 8, log);
-    const throughput = await benchThroughput(dir, Number(process.env.BENCH_RENDER_IMAGES ?? 12), log);
-    const shards = await benchShards(dir, Number(process.env.BENCH_SHARD_JOBS ?? 48), log);
+    // BENCH_DELIVERY_PARTS=throughput,shards: only those parts (on a busy machine, one at a time).
+    const parts = (process.env.BENCH_DELIVERY_PARTS ?? "busy,throughput,shards").split(",");
+    const none = { wallS: 0, busyShare: 0 };
+    const busy = parts.includes("busy")
+      ? await benchBusy(dir, Number(process.env.BENCH_DELIVERY_JOBS ?? 160), 8, log)
+      : { jobs: 0, slots: 8, asSent: none, avif: none };
+    const throughput = parts.includes("throughput")
+      ? await benchThroughput(dir, Number(process.env.BENCH_RENDER_IMAGES ?? 12), log)
+      : [];
+    const shards = parts.includes("shards")
+      ? await benchShards(dir, Number(process.env.BENCH_SHARD_JOBS ?? 48), log)
+      : [];
     return {
       cores: availableParallelism(),
       load: { before, after: loadavg()[0] as number },
