@@ -17,7 +17,7 @@ export interface EndpointRules {
 }
 
 /** What `defineEndpoint` is given: the ids, fal's status and the schema in force. */
-export interface EndpointFacts {
+interface EndpointFacts {
   readonly id: string;
   readonly aliases: readonly string[];
   readonly identity: string;

@@ -24,6 +24,5 @@ export type {
   ImageSizeValue,
   InputKind,
   PixelSize,
-  SchemaSource,
 } from "./types.js";
 export { validateEndpointInput } from "./validate-input.js";

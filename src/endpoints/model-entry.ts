@@ -44,7 +44,7 @@ export function modelItem(entry: ModelEntry): Record<string, unknown> {
 }
 
 /** What `endpointFromEntry` is told besides the entry. */
-export interface EntryContext {
+interface EntryContext {
   readonly source: SchemaSource;
   readonly fetchedAt?: number;
   /** The project's rules, for the Seedream endpoints. */

@@ -60,7 +60,7 @@ export function ratioSize(ratio: string, area: number): PixelSize | undefined {
 }
 
 /** The ratio of an endpoint's aspect-ratio enum that a `WIDTHxHEIGHT` size has (within 1 %), if any. */
-export function matchingRatio(endpoint: EndpointDefinition, size: PixelSize): string | undefined {
+function matchingRatio(endpoint: EndpointDefinition, size: PixelSize): string | undefined {
   const wanted = size.width / size.height;
   return endpoint.sizeEnum.find((v) => {
     const r = ratioOf(v);

@@ -7,7 +7,7 @@ import { type ModelAnswer, type ModelEntry, modelItem, parseModelItem } from "..
 import { type PlatformAccess, platformGet } from "./platform-api.js";
 
 /** What `loadModels` needs. */
-export interface LoadModelsOptions {
+interface LoadModelsOptions {
   /** Endpoint ids to look up (a renamed endpoint's ids all together: one call asks for them all). */
   readonly endpointIds: readonly string[];
   /** How to reach fal; undefined uses only the cache. */

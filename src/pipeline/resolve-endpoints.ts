@@ -4,7 +4,7 @@ import { type EndpointResolver, idsToAsk, resolveNames } from "../endpoints/inde
 import { loadModels, type PlatformAccess } from "../fal/index.js";
 
 /** How endpoint schemas are asked of fal for a manifest. */
-export interface FalEndpointsOptions {
+interface FalEndpointsOptions {
   /** How to reach fal's Model Search API; undefined asks nothing (the cache, else the shipped snapshots). */
   readonly access: PlatformAccess | undefined;
   /** Why fal is not asked, when `access` is undefined (e.g. the built-in emulator). */

@@ -8,7 +8,7 @@ import { pricePlan, refuseUnpriced } from "./price-plan.js";
 import { runEndpoints } from "./resolve-endpoints.js";
 
 /** What loading and pricing a run's plan needs of the run's options. */
-export interface RunPlanOptions extends LoadPlanOptions {
+interface RunPlanOptions extends LoadPlanOptions {
   readonly manifestPath: string;
   readonly access: FalAccess;
   readonly fetch?: typeof fetch;
@@ -17,7 +17,7 @@ export interface RunPlanOptions extends LoadPlanOptions {
 }
 
 /** A run's plan, loaded: and fal's answers about its models, to cache once the state folder is there. */
-export interface RunPlan extends LoadedPlan {
+interface RunPlan extends LoadedPlan {
   readonly saveSchemas: () => Promise<void>;
 }
 

@@ -37,7 +37,7 @@ export interface PlanSummary {
 }
 
 /** Which schema an endpoint is validated and sized against. */
-export interface SchemaInForce {
+interface SchemaInForce {
   readonly model: string;
   readonly endpoint: string;
   readonly status: "active" | "deprecated";
