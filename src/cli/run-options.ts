@@ -62,11 +62,14 @@ function selectionOptions(cmd: Command): Command {
       "--no-render",
       "deliver only: keep fal's originals and leave rendering to `seedream-pipeline render` (e.g. on other machines)",
     )
-    .option(
-      "--render-backlog <n>",
-      "images kept and waiting to be rendered, at most, before delivery waits (their originals are on disk)",
-      wholeNumber(1, 10_000_000),
-      10_000,
+    .addOption(
+      new Option(
+        "--render-backlog <n>",
+        "images kept and waiting to be rendered, at most, before delivery waits (their originals are on disk)",
+      )
+        .argParser(wholeNumber(1, 10_000_000))
+        // A count, not milliseconds: said with its unit, as the duration defaults are.
+        .default(10_000, "10,000 images"),
     )
     .option(
       "--keep-runs <n>",

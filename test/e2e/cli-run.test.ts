@@ -236,7 +236,7 @@ sizes:
     const table = r.stdout.slice(r.stdout.indexOf("Exit codes:"));
     // One row per code, the meanings in one column.
     expect([...table.matchAll(/^ {2}(\d+) +/gm)].map((m) => [m[1], m[0].length])).toEqual(
-      ["0", "1", "2", "3", "69", "70", "75", "130", "143"].map((c) => [c, 7]),
+      ["0", "1", "2", "3", "69", "70", "73", "75", "130", "143"].map((c) => [c, 7]),
     );
     expect(table).toContain("69   fal stayed unreachable past --outage-timeout");
   });
