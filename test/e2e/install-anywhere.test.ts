@@ -67,6 +67,6 @@ describe("installed from its tarball, used from anywhere", () => {
     const init = await run(bin, ["init", "starter"], { cwd: elsewhere, env });
     expect(init.stdout).toMatch(/^wrote catalog\.yaml, products\.csv and 4 photos in starter\//);
     const starter = await run(bin, ["validate", "catalog.yaml"], { cwd: join(elsewhere, "starter"), env });
-    expect(starter.stdout).toBe("catalog.yaml: valid, 6 jobs, 6 images, 3 files to upload\n");
+    expect(starter.stdout).toMatch(/^catalog\.yaml: valid, 6 jobs, 6 images, 3 files to upload\n/);
   }, 240_000);
 });
