@@ -171,6 +171,7 @@ function exitCodeOf(
   if (end === "interrupted") return signalled === "SIGTERM" ? EXIT.sigterm : EXIT.sigint;
   if (end === "budget" || end === "deadline") return EXIT.stopped;
   if (end === "fal_unavailable") return EXIT.unavailable;
+  if (end === "output_unwritable") return EXIT.unwritable;
   return t.failed + t.unfinished + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
 }
 

@@ -132,6 +132,7 @@ export const reportSchema = z
         "interrupted",
         "credentials_rejected",
         "fal_unavailable",
+        "output_unwritable",
       ]),
       concurrency: z.strictObject({
         mode: z.enum(["auto", "fixed"]),

@@ -250,6 +250,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           progress,
           outcomes,
           changed: () => {},
+          failed: (error) => {
+            if (UNWRITABLE.test((error as NodeJS.ErrnoException).code ?? "")) stop.unwritable(error.message);
+          },
         });
   // An interrupt or the deadline stops rendering too: what waits stays kept, for the next run or `render`.
   const stopRendering = () => pool.stop();
@@ -270,6 +273,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const room = () => scheduler.concurrency + Math.max(RUN_DEFAULTS.deliveryRoom, scheduler.concurrency);
     await runWindowed(plan.jobs, room, async (job) => {
       const outcome = await runJob(job, ctx, options.starts?.get(job.id));
+      const message =
+        "error" in outcome ? (outcome as { error?: { message?: string } }).error?.message : undefined;
+      if (message !== undefined && UNWRITABLE.test(message)) stop.unwritable(message);
       outcomes.set(job.id, outcome);
       progress.ended(outcome, job.pricePerImageUsd);
       tellProgress();
@@ -296,6 +302,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     ...(message === undefined ? {} : { endMessage: message }),
   };
 }
+
+/** A write that failed for want of room or rights: the run stops paying for results it cannot store. */
+const UNWRITABLE = /\b(ENOSPC|EDQUOT|EROFS|ENAMETOOLONG)\b/;
 
 /** What every job of the run shares. */
 function jobContext(

@@ -18,6 +18,8 @@ export interface NightRendersDeps {
   readonly outcomes: Outcomes & { set(id: string, outcome: JobOutcome): void };
   /** Told after each image rendered (or not). */
   readonly changed: () => void;
+  /** Told of each image that could not be rendered (a full disk stops the run's submits). */
+  readonly failed?: (error: Error) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class NightRenders {
         { job: job.id, n: pending.n, cause: (error as Error).message },
         "could not render an image: it stays kept, for the next run or `seedream-pipeline render`",
       );
+      deps.failed?.(error as Error);
     } finally {
       deps.progress.renderEnded(ok);
       deps.changed();

@@ -12,7 +12,9 @@ export type RunEnd =
   | "budget"
   | "interrupted"
   /** fal stayed away past `--outage-timeout`: every unfinished job is left for the next run. */
-  | "fal_unavailable";
+  | "fal_unavailable"
+  /** The output folder could not be written (full, read-only): nothing more is paid for. */
+  | "output_unwritable";
 
 /**
  * Why a run stops submitting, once it does: fal rejected the credentials, the deadline passed
@@ -88,6 +90,22 @@ export class RunStop {
       "fal unavailable past --outage-timeout: ending the run; every unfinished job is left for the next run",
     );
     gate.close(new FalUnavailableError(`fal unavailable for ${minutes} min; nothing more is sent`));
+    for (const f of this.inFlight.values()) f.abort(reason, true);
+  }
+
+  /**
+   * A write to the output folder failed for want of room or rights (ENOSPC, EROFS, …): every
+   * result fal makes from here would be paid for and not stored, so nothing more is submitted,
+   * and what runs at fal is left (journaled) for the next run to deliver.
+   */
+  unwritable(cause: string): void {
+    if (this.#stop) return;
+    const reason = `not submitted: the output folder cannot be written (${cause})`;
+    this.#stop = { end: "output_unwritable", reason, message: cause };
+    this.logger.error(
+      { cause, inFlight: this.inFlight.size },
+      "the output folder cannot be written: no more submits; what runs at fal is left to the next run",
+    );
     for (const f of this.inFlight.values()) f.abort(reason, true);
   }
 
