@@ -9,7 +9,6 @@ import {
   redirectingFetch,
   Traffic,
 } from "../fal/index.js";
-import { FAL_PROFILE_FILE, historyTrust, readFalProfile, userProfilePath } from "../journal/fal-profile.js";
 import type { Journal } from "../journal/journal.js";
 import { lockOutput, renderShardsHold } from "../journal/lock.js";
 import { openJournal } from "../journal/open-journal.js";
@@ -29,6 +28,7 @@ import { ReviewPass } from "./honour-review.js";
 import { decideStarts } from "./job-starts.js";
 import type { LoadPlanOptions } from "./load-plan.js";
 import { findOrphans, pathsRewritten } from "./orphans.js";
+import { profileTrust } from "./profile-trust.js";
 import { logRepair } from "./repair-log.js";
 import { replayedResultCheck } from "./replayed-results.js";
 import { reviewInputsOf } from "./review-inputs.js";
@@ -170,24 +170,6 @@ export interface PipelineResult {
   readonly differs: readonly string[];
   /** The counts over the jobs this run took (the report's totals cover every job of the manifest). */
   readonly runTotals: ReturnType<typeof countJobs>;
-}
-
-/**
- * What `doctor --live` verified of this target's request history (the output folder's fal
- * profile, else the user's), said in the log when a doubt could not rely on it.
- */
-async function profileTrust(outputDir: string, options: RunPipelineOptions, logger: Logger) {
-  const target = options.access.source ?? options.access.description;
-  const paths = [join(outputDir, ".state", FAL_PROFILE_FILE), userProfilePath(process.env)];
-  const found = await readFalProfile(paths, target);
-  if (found)
-    logger.info({ profile: found.path, endpoints: Object.keys(found.profile.endpoints) }, "fal profile");
-  else
-    logger.info(
-      { target },
-      "no fal profile for this target: a submit in doubt that fal's history does not list waits for a person (`seedream-pipeline doctor --live` verifies the history)",
-    );
-  return historyTrust(found);
 }
 
 /**
