@@ -1,3 +1,4 @@
+import { isFalRequestId } from "../fal/answer-rules.js";
 import { unsafeOutputPath } from "../plan/output-path.js";
 
 /**
@@ -7,8 +8,6 @@ import { unsafeOutputPath } from "../plan/output-path.js";
  * that are hashes (they name files under `.state/originals/`), counts that are counts.
  */
 
-/** fal's request ids are UUIDs; anything else could be a path (`../../x`) once in a URL. */
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256 = /^[0-9a-f]{64}$/;
 const EXT = /^[a-z0-9]{1,5}$/;
 
@@ -29,7 +28,7 @@ const amount = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v 
 
 function requestProblem(e: Fields, required: boolean): string | undefined {
   if (e.request === undefined && !required) return undefined;
-  return typeof e.request === "string" && REQUEST_ID.test(e.request)
+  return isFalRequestId(e.request)
     ? undefined
     : `request id ${JSON.stringify(String(e.request).slice(0, 60))} is not of fal's form (a UUID)`;
 }

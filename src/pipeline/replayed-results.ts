@@ -1,26 +1,7 @@
 import type { FalAccess } from "../fal/index.js";
+import { resultUrlProblem } from "../fal/result-urls.js";
 
 type FalTarget = FalAccess["target"];
-
-/**
- * Where a replayed result's images may be fetched from: the same hosts as a live answer's
- * (https on fal's media hosts, or the base URL's origin, or a `data:` URI). A `completed` line
- * naming any other URL was not written by this runner from fal's answer: the journal was edited.
- */
-// TODO(#24): use h-hfal's `resultUrlProblem` (src/fal/result-urls.ts) once it is on main.
-function urlProblem(url: string, target: FalTarget): string | undefined {
-  if (url.startsWith("data:")) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "not a URL";
-  }
-  if (target.kind === "base-url" && parsed.origin === new URL(target.baseUrl).origin) return undefined;
-  if (parsed.protocol === "https:" && parsed.port === "" && /(^|\.)fal\.media$/i.test(parsed.hostname))
-    return undefined;
-  return `${parsed.origin} is neither fal's media hosts nor the base URL's origin`;
-}
 
 /** The built-in emulator, on whatever loopback port it had that night. */
 function loopbackHttp(url: string): boolean {
@@ -50,7 +31,8 @@ export function replayedResultCheck(
       const url = (image as { url?: unknown } | null)?.url;
       if (typeof url !== "string") return "a result image without its URL";
       if (source === "emulator" && loopbackHttp(url)) continue;
-      const problem = urlProblem(url, target);
+      // The same rule as a live answer's: a completed line naming another URL was edited in.
+      const problem = resultUrlProblem(url, target.kind === "fal" ? "fal" : target.baseUrl);
       if (problem) return `a result URL fal would not send (${problem})`;
     }
     return undefined;
