@@ -1,5 +1,5 @@
 import { resultImageCount } from "../model/image-record.js";
-import type { Spend, SpendCarry, SpendLine } from "../model/spend.js";
+import type { Spend, SpendCarry } from "../model/spend.js";
 import type { Job } from "../plan/index.js";
 import type { JournalEntry } from "./journal.js";
 import { once } from "./key-state.js";

@@ -124,6 +124,6 @@ export function isEnd(phase: JobPhase): phase is EndPhase {
 }
 
 /** The request a phase holds, if any. */
-function requestOf(phase: JobPhase): string | undefined {
+function _requestOf(phase: JobPhase): string | undefined {
   return "request" in phase ? phase.request : undefined;
 }

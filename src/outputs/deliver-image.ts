@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageSpec } from "../manifest/types.js";
-import { displayUrl, type FileStamp, type SavedImage, type WrittenFile } from "../model/image-record.js";
+import { displayUrl, type SavedImage, type WrittenFile } from "../model/image-record.js";
 import type { KeptImage } from "../model/kept-image.js";
 import { type DownloadOptions, downloadFile } from "./download.js";
 import { stampOf } from "./file-check.js";

@@ -25,7 +25,7 @@ export const REVIEW_WORDS = {
 export const WORDS = { status: STATUS_WORDS, review: REVIEW_WORDS } as const;
 
 /** The word for a status; an unknown one (a newer report) is shown as it is. */
-const statusWord = (status: string): string => (STATUS_WORDS as Record<string, string>)[status] ?? status;
+const _statusWord = (status: string): string => (STATUS_WORDS as Record<string, string>)[status] ?? status;
 
 const TITLE_COLUMNS = ["name", "title", "product_name", "product", "label"];
 

@@ -136,9 +136,9 @@ describe("fal's queue as documented: its URLs, its history, its lifetimes", () =
     const r = await runCli(args, { env: { FAL_KEY: KEY } });
     expect(r.code, warnings(r.stderr)).toBe(0);
     expect(r.stderr).toContain("in doubt, being reconciled: waiting for fal's request history");
-    expect(
-      r.stderr.match(/found in fal's request history: following it, not sending again/g),
-    ).toHaveLength(2);
+    expect(r.stderr.match(/found in fal's request history: following it, not sending again/g)).toHaveLength(
+      2,
+    );
     expect((await report(out)).totals.succeeded).toBe(2);
     expect(em.stats().submits).toMatchObject({ accepted: 2, duplicates: 0, unanswered: 2 });
   });
