@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import ts from "typescript";
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importsOf, sourceFiles } from "./source-files.js";
 
 const SRC = resolve("src");
 
@@ -13,23 +13,6 @@ const MAX_LINES = 400;
  * back under the limit: the test fails on a stale entry, so the list cannot rot.
  */
 const OVER_LIMIT_ALLOWED: Readonly<Record<string, string>> = {};
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
-  );
-}
-
-/** Every relative import of a file (static, re-exports, `import()` types), resolved to a .ts file in src/. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  // `import("./x.js").T` in a type position is an import too, and preProcessFile misses it.
-  for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1] as string);
-  return found
-    .filter((spec) => spec.startsWith("."))
-    .map((spec) => resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
-}
 
 /** The import graph of src/, by path relative to src/. */
 function importGraph(): Map<string, string[]> {

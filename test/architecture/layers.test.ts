@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import ts from "typescript";
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importsOf, sourceFiles } from "./source-files.js";
 
 const SRC = resolve("src");
 
@@ -37,27 +37,11 @@ const EMULATOR_IMPORTS = new Set(["endpoints"]);
 /** No room of src/ may hold more than this share of its lines. */
 const MAX_ROOM_SHARE = 0.2;
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
-  );
-}
-
 /** The room of a file: its top folder under src/, or the file's name for a file at the top. */
 function roomOf(file: string): string {
   const rel = relative(SRC, file);
   const [head, ...rest] = rel.split("/");
   return rest.length > 0 ? (head as string) : rel.replace(/\.ts$/, "");
-}
-
-/** Every relative import of a file (static, type-only, re-exports and `import()`), resolved. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.push(m[1] as string);
-  return found
-    .filter((spec) => spec.startsWith("."))
-    .map((spec) => resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
 }
 
 const rank = new Map(LAYERS.flatMap((line, i) => line.map((room) => [room, i] as const)));
