@@ -225,7 +225,7 @@ describe("the budget counts what fal holds, and sends nothing it cannot pay for"
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("seedream-pipeline: the budget is spent: 2 jobs not run\n");
     expect(r.stderr).toContain('"msg":"the budget cannot pay for a single job: nothing is uploaded or sent"');
-    expect(em.requests.map((c) => c.op)).toEqual(["pricing"]);
+    expect(em.requests.map((c) => c.op)).toEqual(["models", "pricing"]);
     const report = await readReport(out);
     expect(report.run.ended_by).toBe("budget");
     expect(report.totals).toMatchObject({ jobs: 2, not_run: 2, cost_usd: 0 });
@@ -247,7 +247,7 @@ describe("the budget counts what fal holds, and sends nothing it cannot pay for"
     );
     const enough = await runCli(["plan", m, "--fal-base-url", url, "--max-cost", "0.12"], { env });
     expect(enough.stderr).toBe("");
-    // Prices were asked; nothing was uploaded or sent.
-    expect(new Set((emulator as Emulator).requests.map((c) => c.op))).toEqual(new Set(["pricing"]));
+    // The model's schema and the prices were asked; nothing was uploaded or sent.
+    expect(new Set((emulator as Emulator).requests.map((c) => c.op))).toEqual(new Set(["models", "pricing"]));
   });
 });
