@@ -24,7 +24,7 @@ describe.skipIf(!existsSync(TMUX))("on a terminal (tmux)", () => {
     await emulator?.close();
   });
 
-  it("shows one live progress line: done, running, queued at fal, failed, images per minute, ETA, spend", async () => {
+  it("shows one live progress line: done, running, queued at fal, failed, images per minute, ETA, spend, and what is still to render", async () => {
     const dir = await tempDir();
     await writePng(join(dir, "a.png"), 200, 150);
     await writeFile(
@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(TMUX))("on a terminal (tmux)", () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines)
       expect(line).toMatch(
-        /^\d+% \d+\/6 done · \d+ running · \d+ queued at fal · 0 failed · [\d.]+ img\/min · ETA (—|\d+m?\d*s) · \$\d+\.\d\d$/,
+        /^\d+% \d+\/6 done · \d+ running · \d+ queued at fal · 0 failed · [\d.]+ img\/min · ETA (—|\d+m?\d*s) · \$\d+\.\d\d( · \d+ rendered, \d+ to render)?$/,
       );
     // One line, redrawn: the final screen holds the last progress line once, then the summary.
     const final = screens.at(-1) ?? "";
