@@ -1,14 +1,69 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
+import { resultUrlProblem } from "../fal/result-urls.js";
+import type { Logger } from "../log/logger.js";
+import { readRegularFile } from "../manifest/read-bounded.js";
 import { writeFileSafely } from "../outputs/index.js";
 
 /** fal keeps uploaded files about 7 days; a cached URL is trusted for less, and checked. */
 export const UPLOAD_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
 
-interface Entry {
-  readonly url: string;
+/** The largest `.state/uploads.json` read: a few hundred bytes an input, for thousands of inputs. */
+export const MAX_UPLOAD_CACHE_BYTES = 4 * 1024 * 1024;
+/** The most entries kept: more inputs than a night's manifest holds; past it, the file is not one we wrote. */
+export const MAX_UPLOAD_CACHE_ENTRIES = 20_000;
+
+const entrySchema = z.strictObject({
+  url: z.string().max(2048),
   /** When it was uploaded (epoch ms). */
-  readonly at: number;
+  at: z.number().int().nonnegative(),
+});
+type Entry = z.infer<typeof entrySchema>;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Where the cache is read for: the fal target its URLs must belong to, and where warnings go. */
+export interface UploadCacheOptions {
+  /** `fal`, or the base URL whose origin an uploaded file's URL may have (see `resultUrlProblem`). */
+  readonly target: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The entries of the file's text that are fit to use, and a sentence for each that is not. The
+ * file is the runner's own but lies in a folder anyone may edit: a URL in it is sent to fal as
+ * our input (and asked with a HEAD), so it must be one fal would have given us — on its media
+ * hosts over https, or on the base URL's origin — never another service of this machine.
+ */
+export function parseUploadCache(
+  text: string,
+  target: string,
+): { entries: Map<string, Entry>; dropped: string[] } {
+  const entries = new Map<string, Entry>();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { entries, dropped: ["not JSON"] };
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return { entries, dropped: ["not an object"] };
+  const all = Object.entries(raw);
+  if (all.length > MAX_UPLOAD_CACHE_ENTRIES)
+    return { entries, dropped: [`${all.length} entries, over the ${MAX_UPLOAD_CACHE_ENTRIES} limit`] };
+  const dropped: string[] = [];
+  for (const [key, value] of all) {
+    const shown = `${key.slice(0, 12)}…`;
+    const parsed = entrySchema.safeParse(value);
+    if (!SHA256.test(key)) dropped.push("a key that is not a content hash");
+    else if (!parsed.success) dropped.push(`${shown}: not {url, at}`);
+    else {
+      const problem = resultUrlProblem(parsed.data.url, target);
+      if (parsed.data.url.startsWith("data:")) dropped.push(`${shown}: a data: URI, not an uploaded file`);
+      else if (problem !== undefined) dropped.push(`${shown}: URL refused (${problem})`);
+      else entries.set(key, parsed.data);
+    }
+  }
+  return { entries, dropped };
 }
 
 /**
@@ -21,14 +76,28 @@ export class UploadCache {
     readonly entries: Map<string, Entry>,
   ) {}
 
-  static async open(outputDir: string): Promise<UploadCache> {
+  /**
+   * Reads the cache, keeping only entries that pass `parseUploadCache`; what is dropped is warned
+   * about once and its input uploaded again. A bad cache never fails a run.
+   */
+  static async open(outputDir: string, options: UploadCacheOptions): Promise<UploadCache> {
     const path = join(outputDir, ".state", "uploads.json");
-    let entries = new Map<string, Entry>();
-    try {
-      entries = new Map(Object.entries(JSON.parse(await readFile(path, "utf8")) as Record<string, Entry>));
-    } catch {
-      // None yet, or unreadable: uploads are made again.
+    const read = await readRegularFile(path, MAX_UPLOAD_CACHE_BYTES);
+    if ("refused" in read) {
+      // None yet is the ordinary case; anything else is said, and the inputs uploaded again.
+      if (!read.refused.startsWith("file not found"))
+        options.logger?.warn(
+          { path },
+          `cached uploads not used (${read.refused}): inputs are uploaded again`,
+        );
+      return new UploadCache(path, new Map());
     }
+    const { entries, dropped } = parseUploadCache(read.bytes.toString("utf8"), options.target);
+    if (dropped.length > 0)
+      options.logger?.warn(
+        { path },
+        `${dropped.length} cached upload${dropped.length === 1 ? "" : "s"} dropped (${dropped.slice(0, 3).join("; ")}${dropped.length > 3 ? "; …" : ""}): ${dropped.length === 1 ? "its input is" : "their inputs are"} uploaded again`,
+      );
     return new UploadCache(path, entries);
   }
 

@@ -282,7 +282,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       knownRequests,
       falTarget: options.access.description,
       historyTrust: await profileTrust(outputDir, options, logger),
-      uploadCache: await UploadCache.open(outputDir),
+      uploadCache: await UploadCache.open(outputDir, { target: options.access.description, logger }),
       concurrency: options.concurrency ?? concurrency ?? "auto",
       ...(cap === undefined ? {} : { maxCostUsd: cap }),
     });

@@ -233,6 +233,50 @@ describe("downloads go only where fal's results live", () => {
   });
 });
 
+describe("cached uploads are checked like results", () => {
+  it("a tampered .state/uploads.json entry on another port of 127.0.0.1 is neither asked nor sent: warned, uploaded again", async () => {
+    const em = await emulator();
+    const internal = await internalService();
+    const h = await hostile(em, () => false);
+    const m = await manifest(1);
+    const first = await run(runArgs(m.path, m.out, h.url));
+    expect(first.code).toBe(0);
+    const cachePath = join(m.out, "hostile", ".state", "uploads.json");
+    const cache = JSON.parse(await readFile(cachePath, "utf8")) as Record<
+      string,
+      { url: string; at: number }
+    >;
+    const [hash, entry] = Object.entries(cache)[0] ?? [];
+    expect(entry?.url.startsWith(`${h.url}/`)).toBe(true);
+    const uploads = () => em.requests.filter((r) => r.op === "upload-initiate").length;
+    expect(uploads()).toBe(1);
+    // The cached URL made another service's; a second row needs the input again.
+    const forged = `${internal.url}/files/studio.png`;
+    await writeFile(cachePath, JSON.stringify({ [hash as string]: { ...entry, url: forged } }));
+    await writeFile(
+      m.path,
+      (await readFile(m.path, "utf8")).replace("rows: [{ sku: S1 }]", "rows: [{ sku: S1 }, { sku: S2 }]"),
+    );
+    const submitted = h.sent.filter(isSubmitPath).length;
+    const second = await run(runArgs(m.path, m.out, h.url));
+
+    expect(second.code).toBe(0);
+    expect(internal.hits).toEqual([]);
+    expect(second.stderr).toMatch(
+      /1 cached upload dropped \([0-9a-f]{12}…: URL refused \(http, not https, off fal's base URL\)\): its input is uploaded again/,
+    );
+    expect(uploads()).toBe(2);
+    // What fal was sent as the image: the new upload's URL, never the forged one.
+    const sent = h.sent.filter(isSubmitPath).slice(submitted);
+    expect(sent.map((s) => (JSON.parse(s.body) as { image_urls: string[] }).image_urls)).toEqual([
+      [expect.stringMatching(new RegExp(`^${h.url}/`))],
+    ]);
+    expect(sent.some((s) => s.body.includes(internal.url))).toBe(false);
+    const after = JSON.parse(await readFile(cachePath, "utf8")) as Record<string, { url: string }>;
+    expect(after[hash as string]?.url.startsWith(`${h.url}/`)).toBe(true);
+  });
+});
+
 describe("a result answer is bounded", () => {
   it("refuses a result listing 2,000 images for one asked: nothing written, journaled or counted as spent", async () => {
     const em = await emulator();
