@@ -1,11 +1,12 @@
 import { relative } from "node:path";
 import { PipelineError } from "../errors.js";
 import { createLogger } from "../log/logger.js";
-import { renderFolder } from "../render/render-folder.js";
+import { type RenderFolderResult, renderFolder } from "../render/render-folder.js";
 import { parseShard } from "../render/shard.js";
 import { EXIT } from "./exit-codes.js";
 import { outputFolderOf } from "./output-folder.js";
 import type { OutputFolderFlags } from "./output-folder-option.js";
+import { rebuildReview } from "./report-command.js";
 import type { CliIo } from "./streams.js";
 
 /** `render`'s flags. */
@@ -47,13 +48,17 @@ export async function renderCommand(
       signal: interrupt.signal,
       ...(shard === undefined ? {} : { shard }),
       ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
+      // The gallery and contact sheet show what report.json lists: made again with it.
+      onReport: async () => {
+        await rebuildReview(folder, io);
+      },
     });
     const where = relative(process.cwd(), folder) || ".";
     io.stdout.write(
       `${where}: shard ${r.shard.index}/${r.shard.count}: ${r.rendered} images rendered` +
         `${r.failed ? `, ${r.failed} could not be (they stay kept; see the log)` : ""}` +
         `${r.otherShards ? `; ${r.otherShards} kept images belong to other shards` : ""}\n` +
-        "the next run lists them in report.json (no fal call for them)\n",
+        reportLine(r.report),
     );
     if (interrupt.signal.aborted) return EXIT.sigterm;
     return r.failed > 0 ? EXIT.jobsFailed : EXIT.ok;
@@ -61,4 +66,10 @@ export async function renderCommand(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** What report.json (and the gallery made from it) says now. */
+function reportLine(report: RenderFolderResult["report"]): string {
+  if (report === undefined) return "report.json had nothing waiting to render (a run writes it as it ends)\n";
+  return `report.json and the gallery list them${report.unrendered ? `; ${report.unrendered} images are still kept, not rendered` : ": every kept image is rendered"}\n`;
 }

@@ -28,15 +28,13 @@ export function summaryLines(report: Report, where: string): string {
 }
 
 /**
- * `seedream-pipeline report <folder|manifest>`: rebuild the gallery and contact sheet (with the
- * review decisions as they stand now) and print the last run's summary; no fal call.
+ * Makes the gallery and contact sheet again from `<folder>/report.json`, with the review
+ * decisions as they stand now (made since the run, in the review app); warnings go to stderr.
  */
-export async function reportCommand(target: string, flags: OutputFolderFlags, io: CliIo): Promise<number> {
-  const folder = await outputFolderOf(target, flags);
+export async function rebuildReview(folder: string, io: CliIo): Promise<Report> {
   const report = await readReportFile(folder);
   // The gallery shows the inputs the manifest names; a manifest moved away since only leaves them out.
   const inputs = existsSync(report.manifest) ? await loadReviewInputs(report.manifest) : undefined;
-  // The review decisions as they stand now (made since the run, in the review app).
   const decorated = await (await ReviewPass.open(folder, silentLogger())).decorate(report);
   const regenerated = report.review?.regenerated ?? [];
   const review = await writeReview(
@@ -46,9 +44,17 @@ export async function reportCommand(target: string, flags: OutputFolderFlags, io
     inputs,
   );
   if (inputs?.warning) io.stderr.write(`seedream-pipeline: ${inputs.warning}\n`);
-  for (const w of review.warnings)
-    io.stderr.write(`seedream-pipeline: ${w}
-`);
+  for (const w of review.warnings) io.stderr.write(`seedream-pipeline: ${w}\n`);
+  return report;
+}
+
+/**
+ * `seedream-pipeline report <folder|manifest>`: rebuild the gallery and contact sheet (with the
+ * review decisions as they stand now) and print the last run's summary; no fal call.
+ */
+export async function reportCommand(target: string, flags: OutputFolderFlags, io: CliIo): Promise<number> {
+  const folder = await outputFolderOf(target, flags);
+  const report = await rebuildReview(folder, io);
   io.stdout.write(summaryLines(report, relative(process.cwd(), folder) || "."));
   return EXIT.ok;
 }

@@ -145,3 +145,35 @@ export async function renderShardsHold(outputDir: string): Promise<boolean> {
   }
   return false;
 }
+
+/**
+ * Takes the folder's report (`.state/report.lock`) while `report.json` is read, brought up to
+ * date and written again, so two `render` processes ending together never write over what the
+ * other added. Waits for a holder (each holds it for a read and a write) up to `waitMs`.
+ */
+export async function lockReport(
+  outputDir: string,
+  onCompromised: (error: Error) => void,
+  waitMs = 120_000,
+): Promise<() => Promise<void>> {
+  const stateDir = join(outputDir, ".state");
+  const retries = Math.max(1, Math.ceil(waitMs / 500));
+  try {
+    // Keyed by report.json, not .state: proper-lockfile holds one lock per path in a process,
+    // and a run holds .state's (run.lock) while it writes its report.
+    return await lockfile.lock(join(outputDir, "report.json"), {
+      lockfilePath: join(stateDir, "report.lock"),
+      stale: 20_000,
+      update: 5_000,
+      realpath: false,
+      onCompromised,
+      retries: { retries, factor: 1, minTimeout: 500, maxTimeout: 500 },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    throw new PipelineError(
+      "LOCKED",
+      `another process has held the report of ${outputDir} for over ${Math.round(waitMs / 1000)} s`,
+    );
+  }
+}

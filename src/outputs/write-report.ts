@@ -15,7 +15,7 @@ const CHUNK = 1 << 20;
 export async function writeReportFile(
   path: string,
   report: StreamedReport,
-  jobs: Iterable<ReportJob> = report.jobs,
+  jobs: Iterable<ReportJob> | AsyncIterable<ReportJob> = report.jobs,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   // The temporary name ends in digits, as write-file-atomic's do, so cleanTempFiles finds it.
@@ -26,7 +26,7 @@ export async function writeReportFile(
     const headText = JSON.stringify(head, null, 2);
     let buffer = `${headText.slice(0, -2)},\n  "jobs": [`;
     let first = true;
-    for (const job of jobs) {
+    for await (const job of jobs) {
       buffer += `${first ? "\n" : ",\n"}${JSON.stringify(job)}`;
       first = false;
       if (buffer.length >= CHUNK) {

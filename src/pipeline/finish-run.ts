@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Traffic } from "../fal/index.js";
+import { lockReport } from "../journal/lock.js";
 import type { RunSpend } from "../journal/open-journal.js";
 import type { Logger } from "../log/logger.js";
 import type { JobOutcome, Outcomes } from "../model/job-outcome.js";
@@ -68,7 +69,16 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
   const merged = partial ? await withUnselected(run, built) : built;
   const whole = run.orphans && run.orphans.length > 0 ? { ...merged, orphans: run.orphans } : merged;
   const report = run.decorate ? await run.decorate(whole) : whole;
-  await writeRunReports(run.outputDir, report, run.keepRuns ?? RUN_DEFAULTS.keepRuns);
+  // Under the report's lock: a `render` process bringing report.json up to date never writes
+  // an older report over this one (see `reportRenders`).
+  const release = await lockReport(run.outputDir, (error) =>
+    run.logger.error({ cause: error.message }, "the report's lock was lost"),
+  );
+  try {
+    await writeRunReports(run.outputDir, report, run.keepRuns ?? RUN_DEFAULTS.keepRuns);
+  } finally {
+    await release();
+  }
   // The passes after (gallery, contact sheet, summary) read the jobs without their status
   // history, which report.json has: made anew on every pass, it was most of their cost.
   withHistory = false;

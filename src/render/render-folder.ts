@@ -2,15 +2,14 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { type Clock, systemClock } from "../clock.js";
 import { PipelineError } from "../errors.js";
-import type { JournalEntry } from "../journal/journal.js";
-import { type KeyState, replayEntry } from "../journal/key-state.js";
 import { lockRenderShard, runHolds } from "../journal/lock.js";
-import { readJournalFile } from "../journal/read-journal.js";
-import { RenderLog, replayRenderLogs } from "../journal/render-log.js";
+import { RenderLog } from "../journal/render-log.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import type { PendingRender } from "../model/kept-image.js";
+import { readFolderStates } from "./folder-states.js";
 import { renderPending } from "./render-image.js";
 import { RenderPool } from "./render-pool.js";
+import { type ReportRendersResult, reportRenders } from "./report-renders.js";
 import { ownsKey, type Shard, shardName, WHOLE } from "./shard.js";
 
 /** Options of `renderFolder`. */
@@ -27,6 +26,11 @@ export interface RenderFolderOptions {
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /**
+   * Once report.json says what is rendered, and before another process may write it again: for
+   * what is made from the report (the CLI's gallery and contact sheet).
+   */
+  readonly onReport?: (report: ReportRendersResult) => Promise<void>;
 }
 
 /** What `renderFolder` did. */
@@ -38,6 +42,8 @@ export interface RenderFolderResult {
   readonly failed: number;
   /** Kept images of other shards, not rendered yet, at the last look. */
   readonly otherShards: number;
+  /** What report.json says now; undefined when there is none, or it had nothing waiting to render. */
+  readonly report: ReportRendersResult | undefined;
 }
 
 interface Look {
@@ -48,15 +54,9 @@ interface Look {
   readonly runRenders: boolean;
 }
 
-/** Reads the journal and the render logs (never writing to them) and lists what waits. */
+/** What waits: this shard's images kept and not rendered, and how many are other shards'. */
 async function look(folder: string, shard: Shard, skip: ReadonlySet<string>): Promise<Look> {
-  const states = new Map<string, KeyState>();
-  let runRenders = true;
-  await readJournalFile<JournalEntry>(join(folder, ".state", "journal.jsonl"), (e) => {
-    if (e.type === "run") runRenders = e.renders !== false;
-    replayEntry(states, e);
-  });
-  await replayRenderLogs(folder, (e) => replayEntry(states, e));
+  const { states, runRenders } = await readFolderStates(folder);
   const mine: Look["mine"] = [];
   let others = 0;
   for (const s of states.values()) {
@@ -142,5 +142,8 @@ export async function renderFolder(options: RenderFolderOptions): Promise<Render
     log.close();
     await release();
   }
-  return { shard, rendered, failed: failedHere.size, otherShards: others };
+  // Every shard brings the report up to date with what every process rendered: the last to end
+  // leaves it whole.
+  const report = await reportRenders(folder, logger, options.onReport);
+  return { shard, rendered, failed: failedHere.size, otherShards: others, report };
 }

@@ -6,6 +6,7 @@ import { countJobs } from "./merge-report.js";
 import {
   type Report,
   type ReportJob,
+  type ReportOutput,
   type ReportPrice,
   type ReportSpend,
   type ReportTimings,
@@ -79,7 +80,8 @@ function timings(t: JobTimings): ReportTimings {
   return out as ReportTimings;
 }
 
-function outputEntry(o: SavedImage) {
+/** An image as the report lists it among a job's outputs. */
+export function outputEntry(o: SavedImage): ReportOutput {
   return {
     path: o.path,
     width: o.width,

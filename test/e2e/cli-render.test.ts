@@ -133,6 +133,49 @@ describe("rendering apart from delivery", () => {
     }
   }, 300_000);
 
+  it("`render` after a run with --no-render brings report.json and the gallery up to date: every output listed and whole", async () => {
+    const { emulator, out, folder, manifest } = await setUp(4);
+    try {
+      const run = await runCli([...runArgs(manifest, out, emulator.url), "--no-render"], {
+        env: { FAL_KEY: KEY },
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const before = JSON.parse(await readFile(join(folder, "report.json"), "utf8")) as Report;
+      expect(before.totals).toMatchObject({ succeeded: 4, images: 0, unrendered_images: 4 });
+
+      const r = await runCli(["render", folder], { env: {} });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("report.json and the gallery list them: every kept image is rendered");
+      const report = JSON.parse(await readFile(join(folder, "report.json"), "utf8")) as Report;
+      expect(report.totals.unrendered_images).toBeUndefined();
+      expect(report.totals).toMatchObject({ jobs: 4, succeeded: 4, images: 4 });
+      expect(report.run.id).toBe(before.run.id);
+      const logged = [...(await renderLogs(folder)).values()].flat();
+      let bytes = 0;
+      for (const job of report.jobs) {
+        expect(job.unrendered).toBeUndefined();
+        expect(job.outputs).toHaveLength(1);
+        const output = job.outputs[0] as Report["jobs"][number]["outputs"][number];
+        const line = logged.find((l) => l.key === job.key);
+        expect(output).toMatchObject({ path: line?.path, sha256: line?.sha256, content_type: "image/avif" });
+        expect(output.derivatives?.map((d) => d.name)).toEqual(["large", "thumb"]);
+        await expectWhole(folder, [output, ...(output.derivatives ?? [])]);
+        bytes += output.bytes;
+      }
+      expect(report.totals.bytes).toBe(bytes);
+      // The gallery is made from the report: it now shows each rendered image.
+      const gallery = await readFile(join(folder, ".gallery", "data", "page-1.js"), "utf8");
+      for (const job of report.jobs) expect(gallery).toContain(job.outputs[0]?.path);
+      // Rendering again finds nothing to do and leaves the report as it is.
+      const again = await runCli(["render", folder], { env: {} });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain("0 images rendered");
+      expect(JSON.parse(await readFile(join(folder, "report.json"), "utf8"))).toEqual(report);
+    } finally {
+      await emulator.close();
+    }
+  }, 300_000);
+
   it("3 render shards in parallel, beside a run that delivers without rendering, render every image exactly once", async () => {
     const { emulator, out, folder, manifest } = await setUp(12);
     try {
@@ -170,6 +213,16 @@ describe("rendering apart from delivery", () => {
         }
       expect([...seen.keys()].sort()).toEqual(kept.map((k) => `${k.key}/${k.n}`).sort());
       expect([...seen.values()].every((c) => c === 1)).toBe(true);
+      // The shards ended one after the other, each adding to report.json what was rendered.
+      const report = JSON.parse(await readFile(join(folder, "report.json"), "utf8")) as Report;
+      expect(report.totals.unrendered_images).toBeUndefined();
+      expect(report.totals.images).toBe(12);
+      expect(report.jobs.map((j) => j.outputs[0]?.path).sort()).toEqual(
+        [...logs.values()]
+          .flat()
+          .map((l) => l.path)
+          .sort(),
+      );
     } finally {
       await emulator.close();
     }
