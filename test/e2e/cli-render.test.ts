@@ -1,9 +1,10 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import type { JournalEntry } from "../../src/journal/journal.js";
+import { lockRenderShard } from "../../src/journal/lock.js";
 import { readJournalFile } from "../../src/journal/read-journal.js";
 import { shardOfKey } from "../../src/render/shard.js";
 import type { Report } from "../../src/report/index.js";
@@ -171,6 +172,45 @@ describe("rendering apart from delivery", () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toContain("0 images rendered");
       expect(JSON.parse(await readFile(join(folder, "report.json"), "utf8"))).toEqual(report);
+    } finally {
+      await emulator.close();
+    }
+  }, 300_000);
+
+  it("a run while a render shard's lock is held only delivers (it says why), and `render` then renders every image exactly once", async () => {
+    const { emulator, out, folder, manifest } = await setUp(4);
+    try {
+      // Taken the way `render --shard 1/2` takes it: the run must not render what that shard would.
+      await mkdir(join(folder, ".state"), { recursive: true });
+      const release = await lockRenderShard(folder, "1-of-2", () => {});
+      let run: Awaited<ReturnType<typeof runCli>>;
+      try {
+        run = await runCli(runArgs(manifest, out, emulator.url), { env: { FAL_KEY: KEY } });
+      } finally {
+        await release();
+      }
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain(
+        "`seedream-pipeline render` is at work on this folder: this run only delivers (as --no-render)",
+      );
+      expect(run.stdout).toContain("4 delivered by fal (paid, kept) and not rendered yet");
+      const delivered = await journalEntries(folder);
+      expect(delivered.filter((e) => e.type === "kept")).toHaveLength(4);
+      expect(delivered.filter((e) => e.type === "image")).toEqual([]);
+      expect(delivered.find((e) => e.type === "run")).toMatchObject({ renders: false });
+      const report = JSON.parse(await readFile(join(folder, "report.json"), "utf8")) as Report;
+      expect(report.totals).toMatchObject({ succeeded: 4, images: 0, unrendered_images: 4 });
+
+      const before = falCalls(emulator);
+      const r = await runCli(["render", folder], { env: {} });
+      expect(r.code, r.stderr).toBe(0);
+      expect(falCalls(emulator)).toBe(before);
+      const lines = [...(await renderLogs(folder)).values()].flat();
+      expect(lines.map((l) => `${l.key}/${l.n}`).sort()).toEqual(
+        delivered.flatMap((e) => (e.type === "kept" ? [`${e.key}/${e.n}`] : [])).sort(),
+      );
+      for (const line of lines) await expectWhole(folder, [line, ...line.derivatives]);
+      expect((await journalEntries(folder)).filter((e) => e.type === "image")).toEqual([]);
     } finally {
       await emulator.close();
     }
