@@ -84,7 +84,7 @@ function retryAndTimeOptions(cmd: Command): Command {
   return cmd
     .option(
       "--retries <n>",
-      "attempts at one step (submit, status, result, download) before a job fails",
+      "attempts at one step (upload, submit, status, result, download, cancel) before it is given up",
       wholeNumber(1, 20),
       RUN_DEFAULTS.retry.maxAttempts,
     )

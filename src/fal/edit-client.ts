@@ -5,6 +5,7 @@ import { checkRequestId, FalAnswerRefusedError, isFalRequestId } from "./answer-
 import { type FalStatus, toFalStatus } from "./fal-status.js";
 import { followStatusStream } from "./follow-stream.js";
 import { guardedFetch } from "./guarded-fetch.js";
+import { oneSend, oneSendFetch } from "./one-send.js";
 import { type FalRequestRef, type QueueUrls, replyUrls, streamUrlOf, usableUrl } from "./queue-urls.js";
 import { redirectingFetch } from "./redirect-fetch.js";
 import { type SecretScrubber, scrubberFor } from "./secrets.js";
@@ -37,8 +38,9 @@ export interface SubmitOptions {
    */
   readonly storeIo?: boolean;
   /**
-   * Called each time the submit is about to leave (after any gate held it, on every retry the
-   * client makes): the moment from which fal may have it, for a journal to record before it goes.
+   * Called as the submit is about to leave (after any gate held it): the moment from which fal
+   * may have it, for a journal to record before it goes. The client never sends it again by
+   * itself (see `one-send.ts`): every send is a call of `submit`, and told here once.
    */
   readonly onSend?: () => void;
 }
@@ -137,14 +139,23 @@ export function createEditClient(options: EditClientOptions): EditClient {
     options.target.kind === "base-url" ? redirectingFetch(options.target.baseUrl, baseFetch) : baseFetch,
     options.secrets ?? scrubberFor(options.credentials),
   );
+  // Outermost, the one-send wrapper: the gate and observer below see the caller's signal.
   const observed = (inner: typeof fetch) =>
-    options.traffic ? observingFetch(options.traffic, inner) : inner;
+    oneSendFetch(options.traffic ? observingFetch(options.traffic, inner) : inner);
   const baseUrl = options.target.kind === "base-url" ? options.target.baseUrl : undefined;
   const clock = options.clock ?? options.traffic?.clock ?? systemClock;
   const silenceMs = options.streamSilenceMs ?? 45_000;
   // An explicit resolver keeps the client from reading FAL_KEY from the environment itself.
   const credentials = options.credentials;
-  const fal = createFalClient({ credentials: () => credentials, fetch: observed(redirected) });
+  // The runner's retry layer is the only one (see `src/run/retry-policy.ts`): `maxRetries: 0`
+  // turns off the client's retries of uploads, cancels and streams; submit, status and result
+  // override it, and send once by their `oneSend` signal.
+  const noRetries = { maxRetries: 0 } as const;
+  const fal = createFalClient({
+    credentials: () => credentials,
+    fetch: observed(redirected),
+    retry: noRetries,
+  });
   /**
    * A client for one call: sent to the URL fal gave for the request (the client builds its own
    * from the endpoint id), told as it leaves, heard as its body arrives. Cheap: a few objects.
@@ -152,6 +163,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
   const clientFor = (route: CallRoute) =>
     createFalClient({
       credentials: () => credentials,
+      retry: noRetries,
       fetch: observed(async (input, init) => {
         route.onSend?.();
         const built = input instanceof Request ? input.url : String(input);
@@ -183,6 +195,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
         ...(o.startTimeoutS === undefined ? {} : { startTimeout: o.startTimeoutS }),
         ...(o.mediaLifetimeS === undefined ? {} : { storageSettings: { expiresIn: o.mediaLifetimeS } }),
         ...(o.storeIo === false ? { headers: { "X-Fal-Store-IO": "0" } } : {}),
+        abortSignal: oneSend(),
       });
       const requestId = checkRequestId(reply.request_id, "the request id of fal's submit answer");
       const urls = replyUrls(reply, requestId, baseUrl);
@@ -195,7 +208,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
       const raw = await at(urlOf(request, (u) => u.status)).queue.status(endpointId, {
         requestId: request.id,
         logs: false,
-        ...(signal ? { abortSignal: signal } : {}),
+        abortSignal: oneSend(signal),
       });
       return toFalStatus(raw);
     },
@@ -225,12 +238,16 @@ export function createEditClient(options: EditClientOptions): EditClient {
       checkRequestId(request.id);
       const r = await at(urlOf(request, (u) => u.response)).queue.result(endpointId, {
         requestId: request.id,
+        abortSignal: oneSend(),
       });
       return { data: r.data, requestId: isFalRequestId(r.requestId) ? r.requestId : request.id };
     },
     async cancel(endpointId, request) {
       checkRequestId(request.id);
-      await at(urlOf(request, (u) => u.cancel)).queue.cancel(endpointId, { requestId: request.id });
+      await at(urlOf(request, (u) => u.cancel)).queue.cancel(endpointId, {
+        requestId: request.id,
+        abortSignal: oneSend(),
+      });
     },
   };
 }

@@ -30,8 +30,8 @@ export function falOp(url: string, method: string): FalOp {
 
 /**
  * The account-wide view of fal traffic: every call passes `beforeSend` (the gate: nobody goes
- * before a `Retry-After` deadline) and reports to `observe` (so 429s are seen even when the
- * client retries them itself).
+ * before a `Retry-After` deadline) and reports to `observe`. Every call the runner's retry layer
+ * makes is one send (the client's own retries are off: see `one-send.ts`), so each 429 is seen.
  */
 export class Traffic {
   #openAt = 0;
@@ -106,8 +106,9 @@ function errorCode(error: unknown): string | undefined {
 
 /**
  * A submit whose connection broke after it was sent, or that fal's gateway answered 502/504:
- * fal may have accepted (and will bill) it, but its request id never came back. It carries no transport cause, so the client does not
- * silently send it again; the runner reports the job instead of paying twice.
+ * fal may have accepted (and will bill) it, but its request id never came back. The retry layer
+ * does not send it again (the policy classes it `in-doubt`); the runner looks for it in fal's
+ * request history instead of paying twice.
  */
 export class SubmitInDoubtError extends Error {
   constructor(detail: string) {
@@ -116,7 +117,7 @@ export class SubmitInDoubtError extends Error {
   }
 }
 
-/** Wraps fetch so every fal call waits at the gate and is observed, the client's own retries included. */
+/** Wraps fetch so every fal call waits at the gate and is observed. */
 export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fetch {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);

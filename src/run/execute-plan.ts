@@ -126,7 +126,12 @@ export interface ExecuteResult {
 }
 
 /** Uploads the local inputs of the jobs that will send a request (others need none). */
-async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logger): Promise<UploadResults> {
+async function uploadNeeded(
+  options: ExecuteOptions,
+  clock: Clock,
+  logger: Logger,
+  stop: RunStop,
+): Promise<UploadResults> {
   const { plan } = options;
   const needed = new Set(
     plan.jobs
@@ -148,6 +153,13 @@ async function uploadNeeded(options: ExecuteOptions, clock: Clock, logger: Logge
           ...(options.downloadFetch ? { fetch: options.downloadFetch } : {}),
         }
       : undefined,
+    {
+      clock,
+      random: options.random ?? Math.random,
+      policy: { ...RUN_DEFAULTS.retry, ...options.retry },
+      falAway: () => options.traffic.outage?.away ?? false,
+      signal: stop.signal,
+    },
   );
 }
 
@@ -265,7 +277,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   try {
     if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
-    const uploads = stop.reason() === undefined ? await uploadNeeded(options, clock, logger) : new Map();
+    const uploads =
+      stop.reason() === undefined ? await uploadNeeded(options, clock, logger, stop) : new Map();
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
     const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });

@@ -3,6 +3,7 @@ import type { FalFailure } from "../model/failure.js";
 import type { FollowEvent } from "./job-machine.js";
 import { heldByOutage, type JobSteps, jobError } from "./job-steps.js";
 import { resultOf } from "./lost-request.js";
+import { retryCall } from "./retry-call.js";
 import { backoffMs } from "./retry-policy.js";
 import { waitForCompletion } from "./wait-for-completion.js";
 
@@ -30,7 +31,9 @@ async function stopFollowing(steps: JobSteps, requestId: string, reason: StopRea
   ctx.changed();
   if (reason.kind === "detach") return { kind: "detached", reason: reason.message };
   try {
-    await ctx.client.cancel(job.endpoint.id, steps.ref(requestId));
+    // Retried by the run's layer (the client does not), not cut short by the stop that asked for it.
+    const retry = { clock: ctx.clock, random: ctx.random, policy: ctx.retry };
+    await retryCall("status", () => ctx.client.cancel(job.endpoint.id, steps.ref(requestId)), retry);
   } catch (error) {
     steps.log.warn({ requestId, cause: describeFalError(error).message }, "cancel failed");
   }

@@ -1,3 +1,11 @@
+/**
+ * The policy of the runner's one retry layer. A failed fal call is tried again by the runner
+ * under it (`JobSteps.retrying`, `followRequest`, `retryCall` for uploads and cancels), never
+ * inside `@fal-ai/client`, whose own retries are off (`src/fal/one-send.ts`): the runner's retry
+ * waits on the injected clock, behind the outage gate and the account-wide `Retry-After` gate
+ * (capped), is counted in the report, and a submit is journaled at each send. The client's slept
+ * for real, read no `Retry-After`, and resent submits that only a fetch hook could journal.
+ */
 import type { FailureClass, FalFailure, Stage } from "../model/failure.js";
 
 /** A failure as the policy sees it. */
@@ -50,7 +58,7 @@ export function needsResubmit(facts: FailureFacts): boolean {
 
 /** Bounds of retrying. */
 export interface RetryPolicy {
-  /** Attempts at one step (status, result, download, submit) before the job fails. @default 5 */
+  /** Attempts at one step (upload, submit, status, result, download, cancel) before it is given up. @default 5 */
   readonly maxAttempts: number;
   /** New requests for one job after fal reported the request failed. @default 2 */
   readonly maxResubmits: number;
