@@ -1,56 +1,23 @@
-import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
-import type { Clock } from "../clock.js";
 import { type ModelAnswer, type ModelEntry, modelItem, parseModelItem } from "../endpoints/index.js";
+import { DayCache, type DayCacheOptions } from "./day-cache.js";
 import { type PlatformAccess, platformGet } from "./platform-api.js";
 
-/** What `loadModels` needs. */
-interface LoadModelsOptions {
+/** What `loadModels` needs: the endpoints, and the day cache's (`models.json` in the state folder). */
+interface LoadModelsOptions extends DayCacheOptions {
   /** Endpoint ids to look up (a renamed endpoint's ids all together: one call asks for them all). */
   readonly endpointIds: readonly string[];
-  /** How to reach fal; undefined uses only the cache. */
-  readonly access: PlatformAccess | undefined;
-  /** The run's state folder; fal's answers are cached in `models.json` there. */
-  readonly stateDir: string;
-  readonly clock: Clock;
-  /** How long a cached answer is used before fal is asked again. @default one day */
-  readonly maxAgeMs?: number;
-  /** Make the state folder to cache in; false caches only where it exists (`plan`, `validate`). @default true */
-  readonly makeStateDir?: boolean;
-  /**
-   * With `makeStateDir: false`, given the save that could not be made yet (no state folder), for
-   * a caller that makes the folder once the manifest is known to be valid (a run).
-   */
-  readonly saveLater?: (save: () => Promise<void>) => void;
 }
 
-/** The cache file: entries fal answered, for one target (fal itself, or a base URL). */
-interface CacheFile {
-  readonly target: string;
-  readonly models: Record<string, { item: unknown; fetchedAt: number }>;
+/** A Model Search entry fal answered, as the cache keeps it. */
+interface CachedModel {
+  readonly item: unknown;
+  readonly fetchedAt: number;
 }
 
-const DAY_MS = 24 * 3600 * 1000;
 /** The most pages of one answer followed: a few ids never need more, and a looping cursor must end. */
 const MAX_PAGES = 5;
 /** One OpenAPI document is tens of KB; a handful of them well under this. */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
-
-function targetName(access: PlatformAccess | undefined): string {
-  return access?.target.kind === "base-url" ? access.target.baseUrl : "fal";
-}
-
-async function readCache(path: string, target: string): Promise<CacheFile["models"]> {
-  try {
-    const file = JSON.parse(await readFile(path, "utf8")) as Partial<CacheFile>;
-    // Schemas from another target (the emulator, a proxy) say nothing about this one.
-    return file.target === target && file.models && typeof file.models === "object" ? file.models : {};
-  } catch {
-    return {}; // none yet, or unreadable: asked again
-  }
-}
 
 /** Asks fal's Model Search API for `ids`; per id, its entry or why there is none. */
 async function askFal(
@@ -91,19 +58,11 @@ async function askFal(
  */
 export async function loadModels(options: LoadModelsOptions): Promise<Map<string, ModelAnswer>> {
   const now = options.clock.now();
-  const maxAge = options.maxAgeMs ?? DAY_MS;
-  const target = targetName(options.access);
-  const path = join(options.stateDir, "models.json");
-  const cached = await readCache(path, target);
-  const answers = new Map<string, ModelAnswer>();
-  const stale: string[] = [];
-  for (const id of new Set(options.endpointIds)) {
-    const c = cached[id];
-    const entry = c ? parseModelItem(c.item) : undefined;
-    if (c && entry && now - c.fetchedAt >= 0 && now - c.fetchedAt < maxAge)
-      answers.set(id, { entry, source: "cache", fetchedAt: c.fetchedAt });
-    else stale.push(id);
-  }
+  const cache = await DayCache.open<CachedModel>(options, "models.json", "models");
+  const { fresh: answers, stale } = cache.split<ModelAnswer>(options.endpointIds, (_, c) => {
+    const entry = parseModelItem(c.item);
+    return entry && { entry, source: "cache", fetchedAt: c.fetchedAt };
+  });
   if (stale.length === 0 || !options.access) return answers;
   const fresh = await askFal(options.access, stale);
   let changed = false;
@@ -115,23 +74,9 @@ export async function loadModels(options: LoadModelsOptions): Promise<Map<string
       continue;
     }
     answers.set(id, { entry: answer, source: "fal", fetchedAt: now });
-    cached[id] = { item: modelItem(answer), fetchedAt: now };
+    cache.set(id, { item: modelItem(answer), fetchedAt: now });
     changed = true;
   }
-  if (changed) await saveCache(options, path, { target, models: cached });
+  if (changed) await cache.save();
   return answers;
-}
-
-/** Writes the cache (see `makeStateDir` and `saveLater`). */
-async function saveCache(options: LoadModelsOptions, path: string, file: CacheFile): Promise<void> {
-  const write = async () => {
-    await mkdir(options.stateDir, { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(file)}\n`, { fsync: true });
-  };
-  if (options.makeStateDir === false && !existsSync(options.stateDir)) {
-    options.saveLater?.(write);
-    return;
-  }
-  await mkdir(options.stateDir, { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(file)}\n`, { fsync: true });
 }

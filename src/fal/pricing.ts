@@ -1,9 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
-import type { Clock } from "../clock.js";
 import { findEndpoint } from "../endpoints/index.js";
+import { DayCache, type DayCacheOptions } from "./day-cache.js";
 import { type PlatformAccess, platformGet } from "./platform-api.js";
 
 /** Where a price came from: fal's pricing endpoint now, the state folder's copy of it, or the built-in table. */
@@ -20,43 +16,18 @@ export interface PriceQuote {
   readonly note?: string;
 }
 
-/** What `loadPrices` needs. */
-export interface LoadPricesOptions {
+/**
+ * What `loadPrices` needs: the endpoints, and the day cache's (`prices.json` in the state
+ * folder; `plan` makes no folder: `makeStateDir: false`).
+ */
+export interface LoadPricesOptions extends Omit<DayCacheOptions, "saveLater"> {
   readonly endpointIds: readonly string[];
-  /** How to reach fal; undefined uses the cache or the built-in table without asking. */
-  readonly access: PlatformAccess | undefined;
-  /** The run's state folder (`<output>/.state`); prices are cached in `prices.json` there. */
-  readonly stateDir: string;
-  readonly clock: Clock;
-  /** How long a cached price is used before fal is asked again. @default one day */
-  readonly maxAgeMs?: number;
-  /**
-   * Make the state folder to cache fal's answer in; false caches only where it exists (`plan`
-   * makes no folder). @default true
-   */
-  readonly makeStateDir?: boolean;
 }
 
-/** The cache file: prices fal answered, for one target (fal itself, or a base URL). */
-interface CacheFile {
-  readonly target: string;
-  readonly prices: Record<string, { unitPriceUsd: number; fetchedAt: number }>;
-}
-
-const DAY_MS = 24 * 3600 * 1000;
-
-function targetName(access: PlatformAccess | undefined): string {
-  return access?.target.kind === "base-url" ? access.target.baseUrl : "fal";
-}
-
-async function readCache(path: string, target: string): Promise<CacheFile["prices"]> {
-  try {
-    const file = JSON.parse(await readFile(path, "utf8")) as Partial<CacheFile>;
-    // Prices from another target (the emulator, a proxy) say nothing about this one.
-    return file.target === target && file.prices && typeof file.prices === "object" ? file.prices : {};
-  } catch {
-    return {}; // none yet, or unreadable: asked again
-  }
+/** A price fal answered, as the cache keeps it. */
+interface CachedPrice {
+  readonly unitPriceUsd: number;
+  readonly fetchedAt: number;
 }
 
 function builtIn(endpointId: string, note?: string): PriceQuote | undefined {
@@ -126,29 +97,12 @@ export function priceProblem(endpointId: string, usd: unknown): string | undefin
  */
 export async function loadPrices(options: LoadPricesOptions): Promise<Map<string, PriceQuote>> {
   const now = options.clock.now();
-  const maxAge = options.maxAgeMs ?? DAY_MS;
-  const target = targetName(options.access);
-  const path = join(options.stateDir, "prices.json");
-  const cached = await readCache(path, target);
-  const quotes = new Map<string, PriceQuote>();
-  const stale: string[] = [];
-  for (const id of new Set(options.endpointIds)) {
-    const c = cached[id];
-    // A cached price passes the checks fal's answer passed (the file may have been edited).
-    if (
-      c &&
-      now - c.fetchedAt >= 0 &&
-      now - c.fetchedAt < maxAge &&
-      priceProblem(id, c.unitPriceUsd) === undefined
-    )
-      quotes.set(id, {
-        endpointId: id,
-        unitPriceUsd: c.unitPriceUsd,
-        source: "cache",
-        fetchedAt: c.fetchedAt,
-      });
-    else stale.push(id);
-  }
+  const cache = await DayCache.open<CachedPrice>(options, "prices.json", "prices", 2);
+  const { fresh: quotes, stale } = cache.split<PriceQuote>(options.endpointIds, (id, c) =>
+    priceProblem(id, c.unitPriceUsd) === undefined
+      ? { endpointId: id, unitPriceUsd: c.unitPriceUsd, source: "cache", fetchedAt: c.fetchedAt }
+      : undefined,
+  );
   if (stale.length === 0) return quotes;
   const answers = options.access ? await askFal(options.access, stale) : new Map<string, number | string>();
   let fresh = false;
@@ -156,20 +110,13 @@ export async function loadPrices(options: LoadPricesOptions): Promise<Map<string
     const answer = answers.get(id);
     if (typeof answer === "number") {
       quotes.set(id, { endpointId: id, unitPriceUsd: answer, source: "fal", fetchedAt: now });
-      cached[id] = { unitPriceUsd: answer, fetchedAt: now };
+      cache.set(id, { unitPriceUsd: answer, fetchedAt: now });
       fresh = true;
     } else {
       const quote = builtIn(id, answer);
       if (quote) quotes.set(id, quote);
     }
   }
-  if (fresh) await saveCache(options, path, { target, prices: cached });
+  if (fresh) await cache.save();
   return quotes;
-}
-
-/** Writes the cache (see `makeStateDir`). */
-async function saveCache(options: LoadPricesOptions, path: string, file: CacheFile): Promise<void> {
-  if (options.makeStateDir === false && !existsSync(options.stateDir)) return;
-  await mkdir(options.stateDir, { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, { fsync: true });
 }

@@ -1,8 +1,7 @@
-import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import writeFileAtomic from "write-file-atomic";
+import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../files/index.js";
 import { readRegularFile } from "../manifest/index.js";
 import type { HistoryTrust } from "../model/doubt.js";
 
@@ -75,12 +74,14 @@ export async function readFalProfile(
   return undefined;
 }
 
-/** Writes a profile whole (atomically), merged over what the file held for the same target. */
+/**
+ * Writes a profile whole (atomically, never through a link), merged over what the file held for
+ * the same target.
+ */
 export async function writeFalProfile(path: string, profile: FalProfile): Promise<void> {
   const before = await readOne(path, profile.target);
   const merged: FalProfile = { ...profile, endpoints: { ...before?.endpoints, ...profile.endpoints } };
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, `${JSON.stringify(merged, null, 2)}\n`, { fsync: true });
+  await writeFileAtomic(path, `${JSON.stringify(merged, null, 2)}\n`, { syncFolder: true });
 }
 
 /**

@@ -1,6 +1,6 @@
-import { closeSync, constants, fdatasync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { closeSync, fdatasync, fsyncSync, ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { makeFolder, openAppendSync, writeFileAtomic } from "../files/index.js";
 import type { ImageRecord } from "../model/image-record.js";
 import type { KeptImage, RenderRecipe } from "../model/kept-image.js";
 import type { QueueUrls } from "../model/queue-urls.js";
@@ -123,37 +123,26 @@ export type NewEntry = JournalEntry extends infer E
     : never
   : never;
 
-/** Writes `entries` as the file at `path`, a megabyte at a time, atomically (temp, fsync, rename). */
-async function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
-  const tmp = `${path}.compact`;
-  // A new file, never one already there (it could be a link out of the folder).
-  await rm(tmp, { force: true });
-  const file = await open(tmp, "wx");
-  try {
-    let buffer = "";
-    for (const e of entries) {
-      buffer += `${JSON.stringify(e)}\n`;
-      if (buffer.length >= 1 << 20) {
-        await file.write(buffer);
-        buffer = "";
-      }
+/** `entries` as JSON lines, a megabyte at a time. */
+function* lines(entries: Iterable<JournalEntry>): Generator<string> {
+  let buffer = "";
+  for (const e of entries) {
+    buffer += `${JSON.stringify(e)}\n`;
+    if (buffer.length >= 1 << 20) {
+      yield buffer;
+      buffer = "";
     }
-    await file.write(buffer);
-    await file.sync();
-  } finally {
-    await file.close();
   }
-  await rename(tmp, path);
+  yield buffer;
+}
+
+/** Writes `entries` as the file at `path`, atomically, the rename synced (never through a link). */
+function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void> {
+  return writeFileAtomic(path, lines(entries), { syncFolder: true });
 }
 
 /** Opens the journal for appending, never through a symlink (checked before: a race is an error). */
-function openAppend(path: string): number {
-  return openSync(
-    path,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0),
-    0o644,
-  );
-}
+const openAppend = openAppendSync;
 
 /**
  * The run journal under `<output>/.state/journal.jsonl`: append-only. Each line is written to
@@ -194,7 +183,7 @@ export class Journal {
     check: (entry: unknown) => string | undefined = (e) => entryProblem(e),
   ): Promise<{ journal: Journal; entries: JournalEntry[]; lines: number }> {
     const dir = join(outputDir, ".state");
-    await mkdir(dir, { recursive: true });
+    await makeFolder(dir, outputDir);
     const path = join(dir, "journal.jsonl");
     const entries: JournalEntry[] = [];
     const read = await readJournalFile<JournalEntry>(

@@ -1,8 +1,9 @@
-import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, readdir, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import lockfile from "proper-lockfile";
 import { PipelineError } from "../errors.js";
+import { linkRefused, readTextFile, writeFileAtomic } from "../files/index.js";
 
 /** Who holds (or is taking) an output folder. */
 interface Owner {
@@ -11,9 +12,11 @@ interface Owner {
   readonly since: string;
 }
 
+/** Who a lock-owner file names; a file that is not one (torn, edited) names no one. */
 async function readOwner(file: string): Promise<Owner | undefined> {
+  const text = await readTextFile(file);
   try {
-    return JSON.parse(await readFile(file, "utf8")) as Owner;
+    return text === undefined ? undefined : (JSON.parse(text) as Owner);
   } catch {
     return undefined;
   }
@@ -50,7 +53,8 @@ export async function lockOutput(
   const lockfilePath = join(stateDir, "run.lock");
   const take = () =>
     lockfile.lock(stateDir, { lockfilePath, stale: 20_000, update: 5_000, realpath: false, onCompromised });
-  await writeFile(candidate, `${JSON.stringify(me)}\n`);
+  // Not fsynced: after a crash, a lost candidate only means no one is named.
+  await writeFileAtomic(candidate, `${JSON.stringify(me)}\n`, { fsync: false });
   let release: () => Promise<void>;
   try {
     release = await take();
@@ -70,6 +74,12 @@ export async function lockOutput(
     }
     await rm(lockfilePath, { recursive: true, force: true });
     release = await take();
+  }
+  // A rename never follows a link; one there is still refused, saying where.
+  if ((await lstat(ownerFile).catch(() => undefined))?.isSymbolicLink()) {
+    await rm(candidate, { force: true });
+    await release();
+    throw await linkRefused(ownerFile);
   }
   await rename(candidate, ownerFile);
   return async () => {

@@ -1,6 +1,5 @@
-import { constants } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
 import { PipelineError } from "../errors.js";
+import { openFile } from "../files/index.js";
 
 /** Bytes read at a time: a 100,000-job journal is never one string in memory. */
 const CHUNK = 1 << 20;
@@ -41,23 +40,6 @@ export class JournalDamagedError extends PipelineError {
   }
 }
 
-/** Opens a state file for reading, never through a symlink (the folder is not followed out of). */
-export async function openStateFile(path: string): Promise<FileHandle | undefined> {
-  try {
-    return await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    if (code === "ELOOP")
-      throw new PipelineError(
-        "STATE_UNTRUSTED",
-        `${path} is a symbolic link: the state folder is never read or written through links; put the file itself there, or remove it`,
-        { cause: error },
-      );
-    throw error;
-  }
-}
-
 function parseLine(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -79,7 +61,7 @@ export async function readJournalFile<Entry>(
   onEntry: (entry: Entry) => void,
   options: ReadJournalOptions = {},
 ): Promise<JournalRead> {
-  const file = await openStateFile(path);
+  const file = await openFile(path, "read");
   if (!file) return { lines: 0, validBytes: 0, size: 0 };
   const { size } = await file.stat();
   const chunk = Buffer.allocUnsafe(CHUNK);

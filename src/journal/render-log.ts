@@ -1,6 +1,7 @@
-import { closeSync, fdatasync, openSync, writeSync } from "node:fs";
-import { mkdir, readdir } from "node:fs/promises";
+import { closeSync, fdatasync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { makeFolder, openAppendSync, writeAllSync } from "../files/index.js";
 import type { ImageRecord } from "../model/image-record.js";
 import { entryProblem } from "./entry-check.js";
 import type { JournalEntry } from "./journal.js";
@@ -47,15 +48,15 @@ export class RenderLog {
   ) {}
 
   static async open(outputDir: string, name: string): Promise<RenderLog> {
-    await mkdir(renderLogDir(outputDir), { recursive: true });
+    await makeFolder(renderLogDir(outputDir), outputDir);
     const path = join(renderLogDir(outputDir), `${name}.jsonl`);
-    return new RenderLog(path, openSync(path, "a"));
+    return new RenderLog(path, openAppendSync(path));
   }
 
   /** Says image `record.n` of `key`'s request `request` is rendered. */
   append(key: string, request: string, record: ImageRecord): Promise<void> {
     const entry: ImageEntry = { t: Date.now(), type: "image", key, request, ...record };
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    writeAllSync(this.fd, `${JSON.stringify(entry)}\n`, this.path);
     return new Promise((done, fail) => fdatasync(this.fd, (error) => (error ? fail(error) : done())));
   }
 

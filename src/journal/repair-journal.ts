@@ -1,7 +1,8 @@
-import { open, rename, rm } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { link } from "node:fs/promises";
 import { join } from "node:path";
+import { openFile, writeFileAtomic } from "../files/index.js";
 import { entryProblem, type ResultCheck } from "./entry-check.js";
-import { openStateFile } from "./read-journal.js";
 
 /** A line the repair did not keep, and the fal requests it named. */
 export interface DroppedLine {
@@ -48,8 +49,9 @@ function salvage(text: string, request: string, t: number): string | undefined {
 }
 
 /**
- * Repairs an output folder's journal: the file as it was is renamed aside, and a new one keeps
- * every line that passes the replay checks (`entryProblem`, results by `checkResult`), in order. Of the others, each fal request id read in them is
+ * Repairs an output folder's journal: the file as it was is kept aside, and the journal is
+ * replaced (atomically) by one that keeps every line that passes the replay checks
+ * (`entryProblem`, results by `checkResult`), in order. Of the others, each fal request id read in them is
  * kept when another line holds it (its `submitted` line is there: the next run re-attaches and
  * fetches the result again, never paying twice), salvaged as a `submitted` line when the line
  * still says its key, job and endpoint, and otherwise listed as unplaced (the caller prints it:
@@ -60,53 +62,80 @@ export async function repairJournal(
   checkResult: ResultCheck | undefined,
   now: number,
 ): Promise<JournalRepair | undefined> {
-  const sources = new Map<string, string | undefined>();
-  const check = (entry: unknown) => entryProblem(entry, checkResult, (key) => sources.get(key));
   const path = join(outputDir, ".state", "journal.jsonl");
-  const source = await openStateFile(path);
+  const source = await openFile(path, "read", { within: outputDir });
   if (!source) return undefined;
-  const repaired = `${path}.repair`;
-  await rm(repaired, { force: true });
-  const out = await open(repaired, "wx");
-  const held = new Set<string>();
-  const dropped: DroppedLine[] = [];
-  let kept = 0;
-  let salvaged = 0;
-  let lineNo = 0;
+  const setAside = join(outputDir, ".state", `journal-damaged-${now}.jsonl`);
   try {
-    for await (const text of source.readLines({ encoding: "utf8" })) {
+    await keepAside(source, path, setAside);
+    const repair = new Repair(checkResult, now);
+    // Replaces the journal in one rename: a crash leaves it as it was (and a copy aside), or repaired.
+    await writeFileAtomic(path, repair.lines(source), { syncFolder: true });
+    return { setAside, kept: repair.kept, salvaged: repair.salvaged, dropped: repair.dropped };
+  } finally {
+    await source.close().catch(() => {});
+  }
+}
+
+/**
+ * Keeps the journal as it was at `setAside` before anything replaces it: a second name for
+ * the same file (a hard link: instant, whatever its size), or a copy where links are not made.
+ */
+async function keepAside(source: FileHandle, path: string, setAside: string): Promise<void> {
+  try {
+    await link(path, setAside);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV") throw error;
+    await writeFileAtomic(setAside, source.createReadStream({ start: 0, autoClose: false }));
+  }
+}
+
+/** What a repair keeps, salvages and drops, line by line. */
+class Repair {
+  readonly #sources = new Map<string, string | undefined>();
+  readonly #held = new Set<string>();
+  readonly dropped: DroppedLine[] = [];
+  kept = 0;
+  salvaged = 0;
+
+  constructor(
+    private readonly checkResult: ResultCheck | undefined,
+    private readonly now: number,
+  ) {}
+
+  #check(entry: unknown): string | undefined {
+    return entryProblem(entry, this.checkResult, (key) => this.#sources.get(key));
+  }
+
+  /** The repaired journal's lines, read from the start of `source`. */
+  async *lines(source: FileHandle): AsyncGenerator<string> {
+    let lineNo = 0;
+    for await (const text of source.readLines({ encoding: "utf8", start: 0, autoClose: false })) {
       lineNo += 1;
       if (text.trim() === "") continue;
       const entry = parse(text);
-      const reason = entry === undefined ? "a line that is not JSON" : check(entry);
+      const reason = entry === undefined ? "a line that is not JSON" : this.#check(entry);
       if (reason === undefined) {
         const { request, type, key, source } = entry as Record<string, unknown>;
-        if (typeof request === "string") held.add(request);
+        if (typeof request === "string") this.#held.add(request);
         if ((type === "submitted" || type === "submitting") && typeof key === "string")
-          sources.set(key, typeof source === "string" ? source : undefined);
-        await out.write(`${text}\n`);
-        kept += 1;
+          this.#sources.set(key, typeof source === "string" ? source : undefined);
+        yield `${text}\n`;
+        this.kept += 1;
         continue;
       }
       const unplaced: string[] = [];
       for (const request of new Set(text.match(UUID) ?? [])) {
-        if (held.has(request)) continue;
-        const line = salvage(text, request, now);
-        if (line !== undefined && check(JSON.parse(line)) === undefined) {
-          await out.write(`${line}\n`);
-          held.add(request);
-          salvaged += 1;
+        if (this.#held.has(request)) continue;
+        const line = salvage(text, request, this.now);
+        if (line !== undefined && this.#check(JSON.parse(line)) === undefined) {
+          yield `${line}\n`;
+          this.#held.add(request);
+          this.salvaged += 1;
         } else unplaced.push(request);
       }
-      dropped.push({ line: lineNo, reason, unplaced });
+      this.dropped.push({ line: lineNo, reason, unplaced });
     }
-    await out.sync();
-  } finally {
-    await out.close();
-    await source.close().catch(() => {});
   }
-  const setAside = join(outputDir, ".state", `journal-damaged-${now}.jsonl`);
-  await rename(path, setAside);
-  await rename(repaired, path);
-  return { setAside, kept, salvaged, dropped };
 }

@@ -1,7 +1,8 @@
 import type { Dirent } from "node:fs";
-import { lstat, readdir, readlink } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PipelineError } from "../errors.js";
+import { linkRefused } from "../files/index.js";
 
 /**
  * What an output folder holds that the runner reads back or writes into, by kind. A symlink at
@@ -56,11 +57,6 @@ async function kindOf(path: string): Promise<"missing" | "link" | "file" | "fold
   }
 }
 
-async function linkShown(path: string): Promise<string> {
-  const target = await readlink(path).catch(() => "?");
-  return `is a symbolic link (to ${target})`;
-}
-
 async function entries(dir: string): Promise<Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
@@ -73,9 +69,10 @@ async function entries(dir: string): Promise<Dirent[]> {
 /**
  * Refuses an output folder whose state was tampered with: a symbolic link (or something that
  * is not a file or a folder) where the runner keeps its journal, prices, runs, originals, review
- * or publish state. Checked before the lock is taken and anything is read; the files themselves
- * are opened without following links too, so a link made after this check is an error, not a
- * write elsewhere. The output folder itself may be a link (a mount point, a bigger disk).
+ * or publish state. Checked before the lock is taken and anything is read, so a tampered folder
+ * is named whole and early; the files themselves are opened and written without following links
+ * too (src/files/), so a link made after this check is an error, not a write elsewhere. The
+ * output folder itself may be a link (a mount point, a bigger disk).
  */
 export async function checkStateFolder(outputDir: string): Promise<void> {
   for (const rel of [...FOLDERS, ...FILES]) {
@@ -83,12 +80,12 @@ export async function checkStateFolder(outputDir: string): Promise<void> {
     const kind = await kindOf(path);
     const want = (FOLDERS as readonly string[]).includes(rel) ? "folder" : "file";
     if (kind === "missing" || kind === want) continue;
-    throw untrusted(path, kind === "link" ? await linkShown(path) : `is not a ${want}`, want);
+    throw kind === "link" ? await linkRefused(path, want) : untrusted(path, `is not a ${want}`, want);
   }
   for (const rel of OWN_ENTRIES)
     for (const e of await entries(join(outputDir, rel)))
       if (e.isSymbolicLink()) {
         const path = join(outputDir, rel, e.name);
-        throw untrusted(path, await linkShown(path), "file");
+        throw await linkRefused(path, "file");
       }
 }

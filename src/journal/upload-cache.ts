@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { PipelineError } from "../errors.js";
 import { resultUrlProblem } from "../fal/result-urls.js";
+import { readBytes, writeFileAtomic } from "../files/index.js";
 import type { Logger } from "../log/logger.js";
-import { readRegularFile } from "../manifest/read-bounded.js";
-import { writeFileSafely } from "../outputs/index.js";
 
 /** fal keeps uploaded files about 7 days; a cached URL is trusted for less, and checked. */
 export const UPLOAD_MAX_AGE_MS = 6 * 24 * 3600 * 1000;
@@ -72,6 +72,7 @@ export function parseUploadCache(
  */
 export class UploadCache {
   private constructor(
+    readonly outputDir: string,
     readonly path: string,
     readonly entries: Map<string, Entry>,
   ) {}
@@ -82,15 +83,15 @@ export class UploadCache {
    */
   static async open(outputDir: string, options: UploadCacheOptions): Promise<UploadCache> {
     const path = join(outputDir, ".state", "uploads.json");
-    const read = await readRegularFile(path, MAX_UPLOAD_CACHE_BYTES);
+    const read = await readCacheFile(path, outputDir);
     if ("refused" in read) {
       // None yet is the ordinary case; anything else is said, and the inputs uploaded again.
-      if (!read.refused.startsWith("file not found"))
+      if (read.refused !== undefined)
         options.logger?.warn(
           { path },
           `cached uploads not used (${read.refused}): inputs are uploaded again`,
         );
-      return new UploadCache(path, new Map());
+      return new UploadCache(outputDir, path, new Map());
     }
     const { entries, dropped } = parseUploadCache(read.bytes.toString("utf8"), options.target);
     if (dropped.length > 0)
@@ -98,7 +99,7 @@ export class UploadCache {
         { path },
         `${dropped.length} cached upload${dropped.length === 1 ? "" : "s"} dropped (${dropped.slice(0, 3).join("; ")}${dropped.length > 3 ? "; …" : ""}): ${dropped.length === 1 ? "its input is" : "their inputs are"} uploaded again`,
       );
-    return new UploadCache(path, entries);
+    return new UploadCache(outputDir, path, entries);
   }
 
   /** A URL young enough to try, or undefined. */
@@ -116,7 +117,26 @@ export class UploadCache {
   }
 
   save(): Promise<void> {
-    return writeFileSafely(this.path, `${JSON.stringify(Object.fromEntries(this.entries), null, 2)}\n`);
+    return writeFileAtomic(this.path, `${JSON.stringify(Object.fromEntries(this.entries), null, 2)}\n`, {
+      within: this.outputDir,
+    });
+  }
+}
+
+/**
+ * The cache file's bytes (at most `MAX_UPLOAD_CACHE_BYTES`), or why not (undefined: there is
+ * none). Never read through a link: one there (or at `.state/`) stops the run, as for all state.
+ */
+async function readCacheFile(
+  path: string,
+  outputDir: string,
+): Promise<{ readonly bytes: Buffer } | { readonly refused: string | undefined }> {
+  try {
+    const bytes = await readBytes(path, { within: outputDir, maxBytes: MAX_UPLOAD_CACHE_BYTES });
+    return bytes === undefined ? { refused: undefined } : { bytes };
+  } catch (error) {
+    if (error instanceof PipelineError) throw error;
+    return { refused: (error as Error).message };
   }
 }
 

@@ -1,8 +1,12 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
-/** write-file-atomic's temporary names: the target's name, a dot and a decimal hash. */
-const TEMP = /\.(png|jpe?g|webp|avif|gif|tiff|heic|json|html)\.\d+$/i;
+/**
+ * `writeFileAtomic`'s temporary names (and write-file-atomic's, which older versions used): the
+ * target's name, a dot and digits. The journal's and the review decisions' (`.jsonl`) included:
+ * a compaction killed midway leaves a copy of the whole journal.
+ */
+const TEMP = /\.(png|jpe?g|webp|avif|gif|tiff|heic|json|jsonl|html|js)\.\d+$/i;
 
 /**
  * Removes the temporary files a killed run left behind (a write that never got renamed), under

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join } from "node:path";
+import { readBytes, writeFileAtomic } from "../files/index.js";
 import type { ImageSpec } from "../manifest/types.js";
 import { displayUrl, type SavedImage, type WrittenFile } from "../model/image-record.js";
 import type { KeptImage } from "../model/kept-image.js";
@@ -9,7 +10,6 @@ import { stampOf } from "./file-check.js";
 import { inspectImage } from "./image-codec.js";
 import { renderOutput } from "./render-output.js";
 import { writeSidecar } from "./sidecar.js";
-import { writeFileSafely } from "./write-file.js";
 
 /** What fal said about an image, checked against what arrives. */
 export interface FalImageClaims {
@@ -51,7 +51,7 @@ async function writeRendered(
 ): Promise<WrittenFile> {
   const { bytes, info } = await renderOutput(original, spec);
   const path = pathFor(info.ext);
-  await writeFileSafely(join(outputDir, path), bytes);
+  await writeFileAtomic(join(outputDir, path), bytes, { within: outputDir });
   const stamp = await stampOf(join(outputDir, path));
   return {
     path,
@@ -132,7 +132,7 @@ export async function keepImage(
       () => false,
     ))
   )
-    await writeFileSafely(keep, bytes);
+    await writeFileAtomic(keep, bytes, { within: outputDir });
   return {
     sourceUrl: displayUrl(claims.url),
     original,
@@ -154,7 +154,10 @@ export async function renderKept(
   delivery: Delivery,
   cpu: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<SavedImage> {
-  const bytes = await readFile(originalFile(outputDir, kept.original));
+  const path = originalFile(outputDir, kept.original);
+  const bytes = await readBytes(path, { within: outputDir });
+  if (!bytes)
+    throw Object.assign(new Error(`ENOENT: the kept original ${path} is gone`), { code: "ENOENT", path });
   if (sha256(bytes) !== kept.original.sha256)
     throw new Error(`the kept original ${kept.original.sha256}.${kept.original.ext} is not what was kept`);
   return deliverFromOriginal(outputDir, bytes, kept.original, kept.sourceUrl, delivery, cpu);

@@ -14,7 +14,6 @@ export { deliveryOfRecipe, recipeOf } from "./render-recipe.js";
 export { contactSheet, galleryThumbPath, makeGalleryThumbs } from "./review-images.js";
 export { refreshSidecar, sidecarPath } from "./sidecar.js";
 export { thumbnailBytes } from "./thumbnail.js";
-export { writeFileSafely } from "./write-file.js";
 export {
   pruneRuns,
   readReportJobs,

@@ -2,7 +2,7 @@ import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import sharp from "sharp";
-import { writeFileSafely } from "./write-file.js";
+import { writeFileAtomic } from "../files/index.js";
 
 /** The gallery's thumbnail of an output, by the output's hash: `.gallery/<sha256>.webp`. */
 export function galleryThumbPath(sha256: string): string {
@@ -42,7 +42,7 @@ export async function makeGalleryThumbs(
           .resize(320, 320, { fit: "inside" })
           .webp({ quality: 75 })
           .toBuffer();
-        await writeFileSafely(target, bytes);
+        await writeFileAtomic(target, bytes, { within: outputDir });
       });
     }
   };

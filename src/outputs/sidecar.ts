@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileSafely } from "./write-file.js";
+import { readTextFile, writeFileAtomic } from "../files/index.js";
 
 /** What a sidecar says of the image itself (a delivered image or its journal record). */
 export interface SidecarImage {
@@ -69,9 +68,10 @@ export async function writeSidecar(
   saved: SidecarImage,
 ): Promise<void> {
   if (!delivery.sidecar) return;
-  await writeFileSafely(
+  await writeFileAtomic(
     join(outputDir, sidecarPath(saved.path)),
     sidecarText(delivery.sidecar, delivery.n, saved),
+    { within: outputDir },
   );
 }
 
@@ -87,7 +87,7 @@ export async function refreshSidecar(
 ): Promise<boolean> {
   if (!delivery.sidecar) return false;
   const path = join(outputDir, sidecarPath(saved.path));
-  const current = await readFile(path, "utf8").catch(() => undefined);
+  const current = await readTextFile(path, { within: outputDir });
   let createdAt: string | undefined;
   try {
     const parsed = current === undefined ? undefined : (JSON.parse(current) as { created_at?: unknown });
@@ -97,6 +97,6 @@ export async function refreshSidecar(
   }
   const wanted = sidecarText(delivery.sidecar, delivery.n, saved, createdAt);
   if (wanted === current) return false;
-  await writeFileSafely(path, wanted);
+  await writeFileAtomic(path, wanted, { within: outputDir });
   return true;
 }

@@ -1,48 +1,46 @@
-import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { openFile, writeFileAtomic } from "../files/index.js";
 import type { ReportJob, StreamedReport } from "../report/types.js";
 
 /** Bytes gathered before each write of a streamed file. */
 const CHUNK = 1 << 20;
 
+/** The report's text, a megabyte at a time: the run and totals pretty-printed, then a job a line. */
+async function* reportText(
+  report: StreamedReport,
+  jobs: Iterable<ReportJob> | AsyncIterable<ReportJob>,
+): AsyncGenerator<string> {
+  const { jobs: _all, ...head } = report;
+  const headText = JSON.stringify(head, null, 2);
+  let buffer = `${headText.slice(0, -2)},\n  "jobs": [`;
+  let first = true;
+  for await (const job of jobs) {
+    buffer += `${first ? "\n" : ",\n"}${JSON.stringify(job)}`;
+    first = false;
+    if (buffer.length >= CHUNK) {
+      yield buffer;
+      buffer = "";
+    }
+  }
+  yield `${buffer}${first ? "" : "\n  "}]\n}\n`;
+}
+
 /**
- * Writes a report as JSON without holding all of it as one string: the run and totals
- * pretty-printed, then one job a line (so `readReportJobs` can read it back a job at a time).
- * The file appears whole or not at all: written to a temporary name, fsynced, renamed.
+ * Writes a report as JSON without holding all of it as one string (so `readReportJobs` can read
+ * it back a job at a time). The file appears whole or not at all, never through a link (nor,
+ * with `within`, a linked folder on the way): see `writeFileAtomic`.
  */
 export async function writeReportFile(
   path: string,
   report: StreamedReport,
   jobs: Iterable<ReportJob> | AsyncIterable<ReportJob> = report.jobs,
+  within?: string,
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  // The temporary name ends in digits, as write-file-atomic's do, so cleanTempFiles finds it.
-  const tmp = `${path}.${process.pid}${Math.floor(Math.random() * 1e9)}`;
-  const file = await open(tmp, "w");
-  try {
-    const { jobs: _all, ...head } = report;
-    const headText = JSON.stringify(head, null, 2);
-    let buffer = `${headText.slice(0, -2)},\n  "jobs": [`;
-    let first = true;
-    for await (const job of jobs) {
-      buffer += `${first ? "\n" : ",\n"}${JSON.stringify(job)}`;
-      first = false;
-      if (buffer.length >= CHUNK) {
-        await file.write(buffer);
-        buffer = "";
-      }
-    }
-    await file.write(`${buffer}${first ? "" : "\n  "}]\n}\n`);
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await file.close();
-  await rename(tmp, path);
+  await writeFileAtomic(path, reportText(report, jobs), {
+    syncFolder: true,
+    ...(within === undefined ? {} : { within }),
+  });
 }
 
 /**
@@ -50,18 +48,17 @@ export async function writeReportFile(
  * 100,000 jobs is never parsed whole). Yields nothing when the file does not exist.
  */
 export async function* readReportJobs(path: string): AsyncGenerator<ReportJob> {
-  const stream = createReadStream(path, { encoding: "utf8" });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const file = await openFile(path, "read");
+  if (!file) return;
+  const lines = file.readLines({ encoding: "utf8", autoClose: false });
   try {
     for await (const line of lines) {
       if (!line.startsWith('{"')) continue;
       yield JSON.parse(line.endsWith(",") ? line.slice(0, -1) : line) as ReportJob;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   } finally {
     lines.close();
-    stream.destroy();
+    await file.close();
   }
 }
 
@@ -86,8 +83,8 @@ export async function writeRunReports(
   const touched = function* () {
     for (const job of report.jobs) if (touchedByRun(job)) yield job;
   };
-  await writeReportFile(join(outputDir, "runs", `${report.run.id}.json`), report, touched());
-  await writeReportFile(join(outputDir, "report.json"), report);
+  await writeReportFile(join(outputDir, "runs", `${report.run.id}.json`), report, touched(), outputDir);
+  await writeReportFile(join(outputDir, "report.json"), report, report.jobs, outputDir);
   await pruneRuns(join(outputDir, "runs"), keepRuns);
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
-import { copyFile, mkdir } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { makeFolder, writeFileAtomic } from "../files/index.js";
 import type { Logger } from "../log/logger.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
@@ -88,11 +89,12 @@ export class ReviewPass {
       }
       const kept = new Map<number, string>();
       const dir = join(reviewStateDir(this.outputDir), "rejected");
-      await mkdir(dir, { recursive: true });
+      await makeFolder(dir, this.outputDir);
       for (const r of start.images) {
         if (reviewOf(this.index, job, r.n, r.sha256).state !== "rejected") continue;
         const target = join(dir, `${job.id}-${r.n}-${r.sha256.slice(0, 12)}${extname(r.path)}`);
-        await copyFile(join(this.outputDir, r.path), target);
+        // A copy never written through a link (copyFile would follow one at the target).
+        await writeFileAtomic(target, await readFile(join(this.outputDir, r.path)));
         kept.set(r.n, target.slice(this.outputDir.length + 1));
       }
       const old = typeof job.input.seed === "number" ? job.input.seed : undefined;

@@ -1,6 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileSafely } from "../outputs/index.js";
+import { writeFileAtomic } from "../files/index.js";
 import type { GalleryFiles } from "../report/gallery.js";
 
 /**
@@ -10,8 +10,8 @@ import type { GalleryFiles } from "../report/gallery.js";
 export async function writeGalleryData(outputDir: string, files: GalleryFiles): Promise<void> {
   const dir = join(outputDir, ".gallery", "data");
   for (const page of files.pages())
-    await writeFileSafely(join(dir, `page-${page.n}.js`), page.text, { fsync: false });
-  await writeFileSafely(join(dir, "index.js"), files.index, { fsync: false });
+    await writeFileAtomic(join(dir, `page-${page.n}.js`), page.text, { fsync: false, within: outputDir });
+  await writeFileAtomic(join(dir, "index.js"), files.index, { fsync: false, within: outputDir });
   for (const name of await readdir(dir)) {
     const n = /^page-(\d+)\.js$/.exec(name)?.[1];
     if (n !== undefined && Number(n) > files.pageCount) await rm(join(dir, name), { force: true });

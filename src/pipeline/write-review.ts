@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import pLimit from "p-limit";
+import { writeFileAtomic } from "../files/index.js";
 import type { Logger } from "../log/logger.js";
-import { contactSheet, galleryThumbPath, makeGalleryThumbs, writeFileSafely } from "../outputs/index.js";
+import { contactSheet, galleryThumbPath, makeGalleryThumbs } from "../outputs/index.js";
 import { contactTiles } from "../report/contact-tiles.js";
 import { galleryFiles } from "../report/gallery.js";
 import type { StreamedReport } from "../report/index.js";
@@ -77,7 +78,7 @@ export async function writeReview(
       inputsOf,
     );
     await writeGalleryData(outputDir, files);
-    await writeFileSafely(gallery, files.html);
+    await writeFileAtomic(gallery, files.html, { within: outputDir });
   } catch (error) {
     gallery = undefined;
     warn("gallery", error);
@@ -97,7 +98,7 @@ export async function writeReview(
             },
       ),
     );
-    await writeFileSafely(sheetPath, sheet);
+    await writeFileAtomic(sheetPath, sheet, { within: outputDir });
   } catch (error) {
     sheetPath = undefined;
     warn("contact sheet", error);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { writeFileSafely } from "../outputs/index.js";
+import { writeFileAtomic } from "../files/index.js";
 import type { Destination, Existing } from "./destination.js";
 
 /**
@@ -22,7 +22,7 @@ export function folderDestination(path: string): Destination {
       }
     },
     async put(key, bytes) {
-      await writeFileSafely(join(root, key), bytes);
+      await writeFileAtomic(join(root, key), bytes, { within: root });
     },
     async delete(key) {
       await rm(join(root, key), { force: true });

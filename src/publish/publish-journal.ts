@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { closeSync, fsyncSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { makeFolder, openAppendSync, readTextFile, writeAllSync } from "../files/index.js";
 
 /** The publish state of an output folder for one destination: `.state/publish/<id>.jsonl`. */
 export function publishStatePath(outputDir: string, destinationId: string, ext = "jsonl"): string {
@@ -19,6 +19,7 @@ export class PublishJournal {
   readonly #fd: number;
 
   private constructor(
+    readonly path: string,
     readonly known: Map<string, string>,
     fd: number,
   ) {
@@ -28,12 +29,7 @@ export class PublishJournal {
   /** What the journal at `path` says is at the destination, by key, without opening it to write. */
   static async read(path: string): Promise<{ known: Map<string, string>; text: string }> {
     const known = new Map<string, string>();
-    let text = "";
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
+    const text = (await readTextFile(path)) ?? "";
     for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
       try {
         const e = JSON.parse(line) as { key?: unknown; sha256?: unknown; how?: unknown };
@@ -47,13 +43,17 @@ export class PublishJournal {
     return { known, text };
   }
 
-  static async open(path: string): Promise<PublishJournal> {
-    await mkdir(join(path, ".."), { recursive: true });
+  /**
+   * Opens the journal at `path` to record what is sent; the folders below `within` (the output
+   * folder) are made, and none of them, nor the file, may be a link.
+   */
+  static async open(path: string, within: string): Promise<PublishJournal> {
+    await makeFolder(dirname(path), within);
     const { known, text } = await PublishJournal.read(path);
-    const fd = openSync(path, "a");
+    const fd = openAppendSync(path);
     // A torn tail would glue onto the next line: start on a fresh one.
-    if (text !== "" && !text.endsWith("\n")) writeSync(fd, "\n");
-    return new PublishJournal(known, fd);
+    if (text !== "" && !text.endsWith("\n")) writeAllSync(fd, "\n", path);
+    return new PublishJournal(path, known, fd);
   }
 
   /** Whether `key` is known to hold these bytes. */
@@ -63,14 +63,22 @@ export class PublishJournal {
 
   /** Records that `key` holds `sha256` at the destination; on disk when it returns. */
   record(key: string, sha256: string, how: "sent" | "present", at: number): void {
-    writeSync(this.#fd, `${JSON.stringify({ key, sha256, how, at: new Date(at).toISOString() })}\n`);
+    writeAllSync(
+      this.#fd,
+      `${JSON.stringify({ key, sha256, how, at: new Date(at).toISOString() })}\n`,
+      this.path,
+    );
     fsyncSync(this.#fd);
     this.known.set(key, sha256);
   }
 
   /** Records that `key` was removed from the destination; on disk when it returns. */
   forget(key: string, at: number): void {
-    writeSync(this.#fd, `${JSON.stringify({ key, how: "deleted", at: new Date(at).toISOString() })}\n`);
+    writeAllSync(
+      this.#fd,
+      `${JSON.stringify({ key, how: "deleted", at: new Date(at).toISOString() })}\n`,
+      this.path,
+    );
     fsyncSync(this.#fd);
     this.known.delete(key);
   }

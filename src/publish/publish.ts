@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
+import { writeFileAtomic } from "../files/index.js";
 import { checkStateFolder } from "../journal/state-folder.js";
-import { writeFileSafely } from "../outputs/index.js";
 import type { Destination } from "./destination.js";
 import { DEFAULT_DATA_CACHE, type PublishItem } from "./plan-publish.js";
 import { PublishJournal, publishStatePath } from "./publish-journal.js";
@@ -87,7 +87,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   const now = options.now ?? Date.now;
   await checkStateFolder(options.outputDir);
   const statePath = publishStatePath(options.outputDir, options.destination.id);
-  const journal = options.dryRun ? undefined : await PublishJournal.open(statePath);
+  const journal = options.dryRun ? undefined : await PublishJournal.open(statePath, options.outputDir);
   const known = journal?.known ?? (await PublishJournal.read(statePath)).known;
   const sender: Sender = { options, known, journal, now };
   const limit = pLimit(options.concurrency ?? 8);
@@ -114,9 +114,10 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       const meta = { contentType: "application/json", cacheControl: DEFAULT_DATA_CACHE };
       manifest = await send(sender, MANIFEST_KEY, text, sha256(text), meta);
       if (!options.dryRun)
-        await writeFileSafely(
+        await writeFileAtomic(
           publishStatePath(options.outputDir, options.destination.id, "manifest.json"),
           text,
+          { within: options.outputDir, syncFolder: true },
         );
     }
     const sentFiles = files.filter((f) => f.outcome === "sent");

@@ -1,8 +1,14 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile, truncate } from "node:fs/promises";
+import { closeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
-import { writeFileSafely } from "../outputs/index.js";
+import {
+  makeFolder,
+  openAppendSync,
+  openFile,
+  readTextFile,
+  writeAllSync,
+  writeFileAtomic,
+} from "../files/index.js";
 import { type Decision, imageId, latestDecisions, parseDecisions } from "./decisions.js";
 
 /** The folder of review state in an output folder: `.state/review/`. */
@@ -16,7 +22,7 @@ export type NewDecision = Omit<Decision, "at">;
  * journal (one line per decision, on disk before `record` resolves: a killed review loses
  * nothing it acknowledged), the latest line of an image winning. The review app and a run may
  * both write (a run records the images it regenerated), so every write takes a short lock, and
- * compaction rewrites the file atomically (write-file-atomic) under that lock.
+ * compaction rewrites the file atomically under that lock. Never read or written through a link.
  */
 export class DecisionStore {
   #latest: Map<string, Decision>;
@@ -36,12 +42,12 @@ export class DecisionStore {
   /** Opens the decisions of an output folder (none yet is an empty store); a torn last line is cut off. */
   static async open(outputDir: string, now: () => number = Date.now): Promise<DecisionStore> {
     const dir = reviewStateDir(outputDir);
-    await mkdir(dir, { recursive: true });
+    await makeFolder(dir, outputDir);
     const path = join(dir, "decisions.jsonl");
     const { decisions, lines } = await withLock(dir, async () => {
       const text = await readText(path);
       const parsed = parseDecisions(text);
-      if (parsed.validBytes < Buffer.byteLength(text)) await truncate(path, parsed.validBytes);
+      if (parsed.validBytes < Buffer.byteLength(text)) await cutBack(path, parsed.validBytes);
       return { decisions: parsed.decisions, lines: parsed.decisions.length + parsed.bad };
     });
     return new DecisionStore(dir, path, latestDecisions(decisions), lines, now);
@@ -81,11 +87,12 @@ export class DecisionStore {
     return withLock(this.dir, async () => {
       await this.#reload();
       if (!force && this.#lines <= 2 * this.#latest.size + 100) return false;
-      await writeFileSafely(
+      await writeFileAtomic(
         this.path,
         this.all()
           .map((d) => `${JSON.stringify(d)}\n`)
           .join(""),
+        { syncFolder: true },
       );
       this.#lines = this.#latest.size;
       return true;
@@ -105,19 +112,22 @@ export async function readDecisions(outputDir: string): Promise<Map<string, Deci
   return latestDecisions(parseDecisions(text).decisions);
 }
 
-async function readText(path: string): Promise<string> {
+const readText = async (path: string): Promise<string> => (await readTextFile(path)) ?? "";
+
+/** Cuts a torn last line off, through the file itself (a truncate by name would follow a link). */
+async function cutBack(path: string, bytes: number): Promise<void> {
+  const file = await openFile(path, "update");
   try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw error;
+    await file.truncate(bytes);
+  } finally {
+    await file.close();
   }
 }
 
 function appendSynced(path: string, text: string): void {
-  const fd = openSync(path, "a");
+  const fd = openAppendSync(path);
   try {
-    writeSync(fd, text);
+    writeAllSync(fd, text, path);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

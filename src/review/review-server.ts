@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { z } from "zod";
-import { galleryThumbPath, thumbnailBytes, writeFileSafely } from "../outputs/index.js";
+import { writeFileAtomic } from "../files/index.js";
+import { galleryThumbPath, thumbnailBytes } from "../outputs/index.js";
 import type { DecisionStore } from "./decision-store.js";
 import { decisionInput } from "./decisions.js";
 import { filterItems, itemFacets } from "./review-items.js";
@@ -115,7 +116,7 @@ export function reviewApp(state: ReviewState, store: DecisionStore, token: strin
     let bytes: Buffer | undefined = await readFile(cached).catch(() => undefined);
     if (!bytes) {
       const made = await thumbnailBytes(path);
-      await writeFileSafely(cached, made);
+      await writeFileAtomic(cached, made, { within: state.outputDir });
       bytes = made;
     }
     return c.body(new Uint8Array(bytes), 200, { "content-type": "image/webp" });

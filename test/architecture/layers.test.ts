@@ -24,6 +24,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ["plan"],
   ["manifest"],
   ["endpoints"],
+  // Opening and atomically writing files without following links: every room that keeps state
+  // (journal, outputs, fal's caches, review, publish) needs it, and it needs only errors.
+  ["files"],
   ["model", "log", "errors", "clock"],
 ];
 
