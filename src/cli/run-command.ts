@@ -5,6 +5,7 @@ import { resolveFalAccess } from "../fal/index.js";
 import { createLogger } from "../log/logger.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import type { Report } from "../report/index.js";
+import type { RunSettings } from "../run/run-config.js";
 import { EXIT } from "./exit-codes.js";
 import { notify } from "./notify.js";
 import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
@@ -12,10 +13,11 @@ import { progressReporter } from "./progress-reporter.js";
 import type { CliIo } from "./streams.js";
 import { version } from "./version.js";
 
+/** `run`'s flags as commander gives them: those with a default (`RUN_DEFAULTS`) are always there. */
 export interface RunFlags extends PlanFlags {
   readonly dryRun?: boolean;
   readonly maxConcurrency?: number;
-  readonly retries?: number;
+  readonly retries: number;
   readonly quiet?: boolean;
   readonly logFile?: string;
   readonly progressEvery: number;
@@ -25,22 +27,22 @@ export interface RunFlags extends PlanFlags {
   readonly repairJournal?: boolean;
   readonly force?: boolean;
   readonly retryFailed?: boolean;
-  readonly keepRuns?: number;
+  readonly keepRuns: number;
   readonly verify?: boolean;
   /** false with --no-render. */
-  readonly render?: boolean;
-  readonly renderBacklog?: number;
-  readonly retryBackoff?: number;
+  readonly render: boolean;
+  readonly renderBacklog: number;
+  readonly retryBackoff: number;
   readonly jobTimeout?: number;
-  readonly startTimeout?: number;
-  readonly maxRunTime?: number;
-  readonly mediaLifetime?: number;
-  readonly streamSilence?: number;
+  readonly startTimeout: number;
+  readonly maxRunTime: number;
+  readonly mediaLifetime: number;
+  readonly streamSilence: number;
   /** commander's `--no-store-io`: false when given. */
-  readonly storeIo?: boolean;
+  readonly storeIo: boolean;
   readonly deadline?: number;
-  readonly outageTimeout?: number;
-  readonly deadlineAction?: "finish" | "cancel";
+  readonly outageTimeout: number;
+  readonly deadlineAction: "finish" | "cancel";
   readonly output: string;
   readonly concurrency?: number | "auto";
   readonly emulator?: boolean;
@@ -103,10 +105,9 @@ export async function runCommand(manifestPath: string, flags: RunFlags, io: CliI
       ...planOptions(flags, io),
       manifestPath,
       version: version(),
-      outputRoot: flags.output,
       access,
       logger,
-      ...runOptions(flags, startedAt),
+      ...runSettings(flags, startedAt),
       signal: stop.signal,
     });
     progress.stop();
@@ -175,33 +176,31 @@ function exitCodeOf(
   return t.failed + t.unfinished + t.not_run + t.canceled > 0 ? EXIT.jobsFailed : EXIT.ok;
 }
 
-/** The run's options that come straight from its flags (each only when given). */
-function runOptions(flags: RunFlags, startedAt: number) {
+/** The run's settings, from its flags (`runConfig` checks them and applies what is left out). */
+function runSettings(flags: RunFlags, startedAt: number): RunSettings {
   return {
-    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-    ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
-    ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
-    ...(flags.fresh ? { fresh: true } : {}),
-    ...(flags.repairJournal ? { repairJournal: true } : {}),
-    ...(flags.force ? { force: true } : {}),
-    ...(flags.retryFailed ? { retryFailed: true } : {}),
-    ...(flags.keepRuns !== undefined ? { keepRuns: flags.keepRuns } : {}),
-    ...(flags.verify ? { verify: true } : {}),
-    ...(flags.render === false ? { render: false } : {}),
-    ...(flags.renderBacklog !== undefined ? { renderPool: { backlog: flags.renderBacklog } } : {}),
-    retry: {
-      ...(flags.retries !== undefined ? { maxAttempts: flags.retries } : {}),
-      ...(flags.retryBackoff !== undefined ? { baseMs: flags.retryBackoff } : {}),
-    },
-    ...(flags.jobTimeout !== undefined ? { jobTimeoutMs: flags.jobTimeout } : {}),
-    ...(flags.startTimeout !== undefined ? { startTimeoutS: Math.ceil(flags.startTimeout / 1000) } : {}),
-    ...(flags.maxRunTime !== undefined ? { maxRunTimeMs: flags.maxRunTime } : {}),
-    ...(flags.mediaLifetime !== undefined ? { mediaLifetimeS: Math.ceil(flags.mediaLifetime / 1000) } : {}),
-    ...(flags.storeIo === false ? { storeIo: false } : {}),
-    ...(flags.streamSilence !== undefined ? { streamSilenceMs: flags.streamSilence } : {}),
-    ...(flags.deadline !== undefined ? { deadlineAt: startedAt + flags.deadline } : {}),
-    ...(flags.outageTimeout !== undefined ? { outageTimeoutMs: flags.outageTimeout } : {}),
-    ...(flags.deadlineAction ? { deadlineAction: flags.deadlineAction } : {}),
+    outputRoot: flags.output,
+    concurrency: flags.concurrency,
+    maxConcurrency: flags.maxConcurrency,
+    maxCostUsd: flags.maxCost,
+    fresh: flags.fresh,
+    repairJournal: flags.repairJournal,
+    force: flags.force,
+    retryFailed: flags.retryFailed,
+    keepRuns: flags.keepRuns,
+    verify: flags.verify,
+    render: flags.render,
+    renderPool: { backlog: flags.renderBacklog },
+    retry: { maxAttempts: flags.retries, baseMs: flags.retryBackoff },
+    jobTimeoutMs: flags.jobTimeout,
+    startTimeoutMs: flags.startTimeout,
+    maxRunTimeMs: flags.maxRunTime,
+    mediaLifetimeMs: flags.mediaLifetime,
+    storeIo: flags.storeIo,
+    streamSilenceMs: flags.streamSilence,
+    deadlineAt: flags.deadline === undefined ? undefined : startedAt + flags.deadline,
+    outageTimeoutMs: flags.outageTimeout,
+    deadlineAction: flags.deadlineAction,
   };
 }
 

@@ -69,7 +69,7 @@ function selectionOptions(cmd: Command): Command {
       )
         .argParser(wholeNumber(1, 10_000_000))
         // A count, not milliseconds: said with its unit, as the duration defaults are.
-        .default(10_000, "10,000 images"),
+        .default(RUN_DEFAULTS.renderBacklog, `${RUN_DEFAULTS.renderBacklog.toLocaleString("en")} images`),
     )
     .option(
       "--keep-runs <n>",

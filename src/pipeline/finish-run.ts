@@ -8,7 +8,6 @@ import { readReportJobs, writeRunReports } from "../outputs/index.js";
 import type { Plan } from "../plan/index.js";
 import { buildReport, type ReportJob, type RunFacts, type StreamedReport } from "../report/index.js";
 import { mergeUnselected } from "../report/merge-report.js";
-import { RUN_DEFAULTS } from "../run/defaults.js";
 import type { RunEnd } from "../run/run-stop.js";
 import type { ConcurrencySummary } from "../run/scheduler.js";
 import type { Orphan } from "./orphans.js";
@@ -38,8 +37,8 @@ export interface FinishedRun {
   readonly allJobs?: Plan["jobs"];
   /** Outputs of jobs no longer in the manifest, for the report. */
   readonly orphans?: readonly Orphan[];
-  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
-  readonly keepRuns: number | undefined;
+  /** Run records kept in `runs/` (the oldest beyond are removed). */
+  readonly keepRuns: number;
   /** Adds to the report before it is written. */
   readonly decorate?: (report: StreamedReport) => Promise<StreamedReport>;
 }
@@ -75,7 +74,7 @@ export async function writeRunReport(run: FinishedRun): Promise<StreamedReport> 
     run.logger.error({ cause: error.message }, "the report's lock was lost"),
   );
   try {
-    await writeRunReports(run.outputDir, report, run.keepRuns ?? RUN_DEFAULTS.keepRuns);
+    await writeRunReports(run.outputDir, report, run.keepRuns);
   } finally {
     await release();
   }

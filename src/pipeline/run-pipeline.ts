@@ -21,7 +21,7 @@ import type { Plan } from "../plan/index.js";
 import type { StreamedReport } from "../report/index.js";
 import { countJobs } from "../report/merge-report.js";
 import { type ExecuteOptions, executePlan, outageGate } from "../run/execute-plan.js";
-import type { ResumeOptions } from "../run/job-resume.js";
+import { type RunSettings, runConfig } from "../run/run-config.js";
 import type { RunEnd } from "../run/run-stop.js";
 import { writeRunReport } from "./finish-run.js";
 import { ReviewPass } from "./honour-review.js";
@@ -35,52 +35,15 @@ import { reviewInputsOf } from "./review-inputs.js";
 import { loadRunPlan, pricedPlan } from "./run-plan.js";
 import { writeReview } from "./write-review.js";
 
-/** Options of `runPipeline`. */
+/** Options of `runPipeline`: the run's settings (see `RunSettings`), the manifest and where fal is. */
 export interface RunPipelineOptions
   extends LoadPlanOptions,
-    ResumeOptions,
-    Pick<
-      ExecuteOptions,
-      | "maxConcurrency"
-      | "jobTimeoutMs"
-      | "startTimeoutS"
-      | "maxRunTimeMs"
-      | "deadlineAt"
-      | "deadlineAction"
-      | "outageTimeoutMs"
-      | "retry"
-      | "hooks"
-      | "signal"
-      | "onProgress"
-      | "render"
-      | "renderPool"
-      | "mediaLifetimeS"
-      | "storeIo"
-    > {
-  /** Run records kept in `runs/` (the oldest beyond are removed). @default 30 */
-  readonly keepRuns?: number;
+    RunSettings,
+    Pick<ExecuteOptions, "hooks" | "signal" | "onProgress"> {
   /** Path of the YAML or CSV manifest. */
   readonly manifestPath: string;
   /** The runner's version, named in the run's first log line. */
   readonly version?: string;
-  /** Where the pipeline's folder is made. @default "output" */
-  readonly outputRoot?: string;
-  /** Requests in flight: `auto` or a number; overrides the manifest. @default the manifest's, else "auto" */
-  readonly concurrency?: number | "auto";
-  /**
-   * A status stream silent this long (no event, no keep-alive; fal sends one at least every
-   * 15 s) is given up and the request polled. @default 45000
-   */
-  readonly streamSilenceMs?: number;
-  /** Stop submitting at this spend (USD); overrides the manifest's `max_cost_usd`. */
-  readonly maxCostUsd?: number;
-  /** Forget what earlier runs left (the journal is kept aside) and start over. */
-  readonly fresh?: boolean;
-  /**
-   * Set a damaged journal aside and go on with every line that passes the checks, keeping each
-   * request a dropped line names (see `repairJournal`).
-   */
-  readonly repairJournal?: boolean;
   /** Where fal traffic goes (see `resolveFalAccess`). */
   readonly access: FalAccess;
   readonly logger?: Logger;
@@ -105,40 +68,14 @@ async function makeFolder(path: string): Promise<void> {
   }
 }
 
-/** The run options `executePlan` takes as they are. */
-function passedOn(options: RunPipelineOptions): Partial<ExecuteOptions> {
-  const pick = <K extends keyof RunPipelineOptions>(k: K) =>
-    options[k] === undefined ? {} : { [k]: options[k] };
-  return {
-    ...pick("maxConcurrency"),
-    ...pick("jobTimeoutMs"),
-    ...pick("startTimeoutS"),
-    ...pick("maxRunTimeMs"),
-    ...pick("deadlineAt"),
-    ...pick("deadlineAction"),
-    ...pick("outageTimeoutMs"),
-    ...pick("retry"),
-    ...pick("hooks"),
-    ...pick("signal"),
-    ...pick("onProgress"),
-    ...pick("render"),
-    ...pick("renderPool"),
-    ...pick("mediaLifetimeS"),
-    ...pick("storeIo"),
-    ...pick("retryFailed"),
-    ...downloadsOf(options),
-  };
-}
-
 /**
  * The fetch for result downloads and upload checks: with a base URL, fal's CDN (`*.fal.media`)
  * goes there too, like every other fal host, so a recording proxy sees every byte fal sends.
  */
-function downloadsOf(options: RunPipelineOptions): Partial<ExecuteOptions> {
+function downloadFetch(options: RunPipelineOptions): typeof fetch {
   const { target } = options.access;
-  if (target.kind === "base-url")
-    return { downloadFetch: redirectingFetch(target.baseUrl, options.fetch ?? globalThis.fetch) };
-  return options.fetch ? { downloadFetch: options.fetch } : {};
+  const fetch = options.fetch ?? globalThis.fetch;
+  return target.kind === "base-url" ? redirectingFetch(target.baseUrl, fetch) : fetch;
 }
 
 /** The counts over the jobs the run took: the report's own when it took them all (no pass). */
@@ -182,10 +119,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   // Long (~85 lines) on purpose: it is the one place where the run reads as its sequence (lock,
   // load the plan, replay the journal, execute, finish, release); each step is a call.
   const loaded = await loadRunPlan(options);
-  const { concurrency, maxCostUsd } = loaded;
+  const config = runConfig(options, loaded);
   const logger = options.logger ?? silentLogger();
   for (const warning of loaded.plan.warnings) logger.warn(warning);
-  const outputDir = resolve(join(options.outputRoot ?? "output", loaded.plan.name));
+  const outputDir = resolve(join(config.outputRoot, loaded.plan.name));
   const clock = options.clock ?? systemClock;
   // The first line of a run, for cron logs: what runs, from which manifest, into where, against which fal.
   logger.info(
@@ -209,9 +146,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     if (removed > 0) logger.info({ removed }, "removed temporary files of an interrupted run");
     const source = options.access.source ?? options.access.description;
     const priceOf = priceBook(allJobs, fullPlan.prices);
-    const opened = await openJournal(outputDir, options.fresh === true, clock, source, priceOf, {
+    const opened = await openJournal(outputDir, config.fresh, clock, source, priceOf, {
       checkResult: replayedResultCheck(options.access.target, source),
-      repair: options.repairJournal === true,
+      repair: config.repairJournal,
     });
     if (opened.repair) logRepair(opened.repair, logger);
     const { states } = opened;
@@ -221,7 +158,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       fullPlan,
       outputDir,
       states,
-      options,
+      config,
       journal,
       source,
       logger,
@@ -238,8 +175,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
     const runId = `${new Date(clock.now()).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
     // `render` processes at work on the folder render what this run keeps: rendering here too
     // would make images twice.
-    const renders = options.render !== false && !(await renderShardsHold(outputDir));
-    if (options.render !== false && !renders)
+    const renders = config.render && !(await renderShardsHold(outputDir));
+    if (config.render && !renders)
       logger.warn(
         "`seedream-pipeline render` is at work on this folder: this run only delivers (as --no-render)",
       );
@@ -258,12 +195,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       target: options.access.target,
       credentials: options.access.credentials,
       traffic,
-      ...(options.streamSilenceMs === undefined ? {} : { streamSilenceMs: options.streamSilenceMs }),
+      streamSilenceMs: config.streamSilenceMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    const cap = options.maxCostUsd ?? maxCostUsd;
     const executed = await executePlan({
-      ...passedOn(options),
+      config,
       render: renders,
       plan,
       outputDir,
@@ -283,8 +219,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       falTarget: options.access.description,
       historyTrust: await profileTrust(outputDir, options, logger),
       uploadCache: await UploadCache.open(outputDir, { target: options.access.description, logger }),
-      concurrency: options.concurrency ?? concurrency ?? "auto",
-      ...(cap === undefined ? {} : { maxCostUsd: cap }),
+      downloadFetch: downloadFetch(options),
+      hooks: options.hooks,
+      signal: options.signal,
+      onProgress: options.onProgress,
     });
     const report = await writeRunReport({
       plan,
@@ -300,7 +238,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       traffic,
       ...(await opened.facts(runId)),
       logger,
-      keepRuns: options.keepRuns,
+      keepRuns: config.keepRuns,
       decorate: (r) => reviewPass.decorate(r),
       ...(allJobs.length === plan.jobs.length ? {} : { allJobs }),
       orphans,

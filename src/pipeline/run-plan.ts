@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import type { FalAccess } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import { type Plan, schemaLine, schemasInForce } from "../plan/index.js";
+import { RUN_DEFAULTS } from "../run/defaults.js";
 import { type LoadedPlan, type LoadPlanOptions, loadPlan } from "./load-plan.js";
 import { pricePlan, refuseUnpriced } from "./price-plan.js";
 import { runEndpoints } from "./resolve-endpoints.js";
@@ -12,7 +13,7 @@ interface RunPlanOptions extends LoadPlanOptions {
   readonly manifestPath: string;
   readonly access: FalAccess;
   readonly fetch?: typeof fetch;
-  readonly outputRoot?: string;
+  readonly outputRoot?: string | undefined;
   readonly clock?: Clock;
 }
 
@@ -30,7 +31,7 @@ export async function loadRunPlan(options: RunPlanOptions): Promise<RunPlan> {
   const { target, credentials } = options.access;
   const endpoints = runEndpoints({
     access: { target, credentials, ...(options.fetch ? { fetch: options.fetch } : {}) },
-    outputRoot: resolve(options.outputRoot ?? "output"),
+    outputRoot: resolve(options.outputRoot ?? RUN_DEFAULTS.outputRoot),
     clock: options.clock ?? systemClock,
   });
   const loaded = await loadPlan(options.manifestPath, {

@@ -1,3 +1,5 @@
+import { RUN_DEFAULTS } from "./defaults.js";
+
 /** Options of the concurrency controller. */
 export interface ControllerOptions {
   /** A fixed number of requests in flight: the controller then never moves. */
@@ -71,7 +73,7 @@ export class ConcurrencyController {
     this.#opts = {
       fixed: options.fixed,
       initial: options.initial ?? 2,
-      max: options.max ?? 48,
+      max: options.max ?? RUN_DEFAULTS.maxConcurrency,
       buffer: options.buffer ?? 2,
       initialJobMs: options.initialJobMs ?? 10_000,
     };

@@ -10,7 +10,7 @@ import type { HistoryTrust } from "../model/doubt.js";
 import type { Outcomes } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Plan } from "../plan/index.js";
-import { RenderPool, type RenderPoolOptions } from "../render/render-pool.js";
+import { RenderPool } from "../render/render-pool.js";
 import { Budget, openBudget } from "./budget.js";
 import { RUN_DEFAULTS } from "./defaults.js";
 import type { InFlight, JobContext, JobHooks, JournalLike } from "./job-context.js";
@@ -18,68 +18,57 @@ import { runWindowed } from "./job-window.js";
 import { NightRenders } from "./night-renders.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
-import type { RetryPolicy } from "./retry-policy.js";
+import type { RunConfig } from "./run-config.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
-import { type ConcurrencySummary, Scheduler, type SchedulerOptions } from "./scheduler.js";
+import { type ConcurrencySummary, Scheduler } from "./scheduler.js";
 import { type UploadResults, uploadInputs } from "./upload-inputs.js";
 
+/** What the engine reads of the run's configuration (see `runConfig`). */
+export type EngineConfig = Pick<
+  RunConfig,
+  | "concurrency"
+  | "maxConcurrency"
+  | "maxCostUsd"
+  | "retry"
+  | "jobTimeoutMs"
+  | "startTimeoutMs"
+  | "maxRunTimeMs"
+  | "mediaLifetimeMs"
+  | "storeIo"
+  | "deadlineAt"
+  | "deadlineAction"
+  | "outageTimeoutMs"
+  | "renderPool"
+  | "retryFailed"
+>;
+
 /** Options of one run of a plan. */
-export interface ExecuteOptions extends SchedulerOptions {
+export interface ExecuteOptions {
+  /** The run's configuration, normalised once (`runConfig`). */
+  readonly config: EngineConfig;
   readonly plan: Plan;
   /** Where fal traffic goes (`fal`, or a base URL): result files are downloaded from there only. */
   readonly falTarget: string;
   /** The pipeline's output folder (`<output root>/<name>`). */
   readonly outputDir: string;
+  /**
+   * Whether this process renders what the run keeps (the config's `render`, unless `render`
+   * processes are at work on the folder), or leaves it kept for `seedream-pipeline render`.
+   */
+  readonly render: boolean;
   readonly client: EditClient;
   /**
    * The gate and observer the client's calls pass through (see `createEditClient`), with the
    * run's outage gate (see `outageGate`).
    */
   readonly traffic: Traffic;
-  readonly retry?: Partial<RetryPolicy>;
-  /** Cancel a request at fal when it has no result this long after submit. */
-  readonly jobTimeoutMs?: number;
-  /**
-   * fal's bound on time queued before processing starts, in seconds (`x-fal-request-timeout`),
-   * sent on every submit so that a submit in doubt has a bound. @default RUN_DEFAULTS.startTimeoutMs / 1000
-   */
-  readonly startTimeoutS?: number;
-  /**
-   * The longest a request runs at fal once started (and is then listed in its history), in ms:
-   * with `startTimeoutS`, how long a submit in doubt may still turn up at fal. It must cover fal's
-   * own server-side retries and the delay before its history lists an ended request.
-   * @default RUN_DEFAULTS.maxRunTimeMs
-   */
-  readonly maxRunTimeMs?: number;
   /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
   readonly requestHistory?: RequestHistory;
   /** What `doctor --live` verified of that history (see `ReconcilerOptions.trust`). */
   readonly historyTrust?: HistoryTrust;
-  /** `--retry-failed`: a submit in doubt that fal's history cannot settle is sent again. */
-  readonly retryFailed?: boolean;
-  /**
-   * How long fal keeps each request's generated files, in seconds (`X-Fal-Object-Lifecycle-Preference`):
-   * long enough for a later run to collect the results of a night cut short. @default RUN_DEFAULTS.mediaLifetimeMs / 1000
-   */
-  readonly mediaLifetimeS?: number;
-  /**
-   * false sends `X-Fal-Store-IO: 0`: fal keeps no payloads, so its request history cannot find a
-   * submit in doubt by its input nor give a lost result's output; those wait for a person. @default true
-   */
-  readonly storeIo?: boolean;
   /** Request ids that are already some job's (from the journal): never given to a doubt. */
   readonly knownRequests?: Iterable<string>;
-  /**
-   * End the run when fal stays away (every call failing for a transport reason or 502/503/504)
-   * this long: `ended_by: "fal_unavailable"`, every unfinished job left for the next run.
-   * @default RUN_DEFAULTS.outageTimeoutMs
-   */
-  readonly outageTimeoutMs?: number;
-  /** When the run must end (epoch ms): stop submitting, cancel what waits at fal. */
-  readonly deadlineAt?: number;
-  /** At the deadline, let running requests finish (default) or cancel them too. */
-  readonly deadlineAction?: "finish" | "cancel";
   readonly logger?: Logger;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -88,26 +77,17 @@ export interface ExecuteOptions extends SchedulerOptions {
   readonly runId?: string;
   /** fetch for result downloads. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
-  readonly hooks?: JobHooks;
+  readonly hooks?: JobHooks | undefined;
   /** The phase each job starts in, from what earlier runs left (see `decideStart`). @default every job submits */
   readonly starts?: ReadonlyMap<string, JobPhase>;
   /** The run journal; without it nothing is journaled (and nothing can be resumed). */
   readonly journal?: JournalLike;
-  /** Stop submitting once this much could be spent (USD). */
-  readonly maxCostUsd?: number;
   /** Aborts the run (SIGTERM/SIGINT): stop submitting, leave what runs at fal to the next run. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Told how the run goes: after every job that ends, and every 250 ms. */
-  readonly onProgress?: (progress: ProgressSnapshot) => void;
+  readonly onProgress?: ((progress: ProgressSnapshot) => void) | undefined;
   /** Input files' fal URLs from earlier runs (see `UploadCache`). */
   readonly uploadCache?: UploadCache;
-  /**
-   * Render kept images in this process, apart from delivery (default), or leave them kept for
-   * `seedream-pipeline render` (`false`: e.g. render processes on other machines).
-   */
-  readonly render?: boolean;
-  /** The render pool's size and backlog bound (see `RenderPool`). */
-  readonly renderPool?: RenderPoolOptions;
 }
 
 export type { RunEnd } from "./run-stop.js";
@@ -156,7 +136,7 @@ async function uploadNeeded(
     {
       clock,
       random: options.random ?? Math.random,
-      policy: { ...RUN_DEFAULTS.retry, ...options.retry },
+      policy: options.config.retry,
       falAway: () => options.traffic.outage?.away ?? false,
       signal: stop.signal,
     },
@@ -176,14 +156,15 @@ export function outageGate(clock: Clock, logger: Logger): OutageGate {
 
 /** What stops the run: the budget, the deadline and the signal of `options` (see `RunStop`). */
 function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, InFlight>, clock: Clock) {
+  const { maxCostUsd, deadlineAt, deadlineAction } = options.config;
   const stop = new RunStop(
     logger,
     inFlight,
-    options.maxCostUsd === undefined ? undefined : new Budget(options.maxCostUsd),
+    maxCostUsd === undefined ? undefined : new Budget(maxCostUsd),
     options.traffic.outage,
     options.signal,
   );
-  if (options.deadlineAt !== undefined) stop.armDeadline(options.deadlineAt, options.deadlineAction, clock);
+  if (deadlineAt !== undefined) stop.armDeadline(deadlineAt, deadlineAction, clock);
   return stop;
 }
 
@@ -220,11 +201,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   // Just over 60 lines: the run's loop in order (scheduler, stop conditions, jobs, finish).
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger();
-  const { plan } = options;
+  const { plan, config } = options;
   const startedAt = clock.now();
   const runId =
     options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
-  const scheduler = new Scheduler(clock, options.traffic, options);
+  const scheduler = new Scheduler(clock, options.traffic, config);
   const progress = new Progress(plan.jobs.length, startedAt);
   const gate = options.traffic.outage;
   if (!gate)
@@ -238,40 +219,39 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     progress,
     clock,
     options.onProgress,
-    () => stop.outage(gate, options.outageTimeoutMs ?? RUN_DEFAULTS.outageTimeoutMs, clock.now()),
+    () => stop.outage(gate, config.outageTimeoutMs, clock.now()),
   );
   logger.info(
     {
       runId,
       jobs: plan.jobs.length,
       uploads: plan.uploads.length,
-      concurrency: options.concurrency ?? "auto",
+      concurrency: config.concurrency,
     },
     "run started",
   );
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
-  const pool = new RenderPool(options.renderPool);
-  const renders =
-    options.render === false
-      ? undefined
-      : new NightRenders(pool, {
-          outputDir: options.outputDir,
-          journal: options.journal,
-          logger,
-          progress,
-          outcomes,
-          changed: () => {},
-          failed: (error) => {
-            if (UNWRITABLE.test((error as NodeJS.ErrnoException).code ?? "")) stop.unwritable(error.message);
-          },
-        });
+  const pool = new RenderPool(config.renderPool);
+  const renders = !options.render
+    ? undefined
+    : new NightRenders(pool, {
+        outputDir: options.outputDir,
+        journal: options.journal,
+        logger,
+        progress,
+        outcomes,
+        changed: () => {},
+        failed: (error) => {
+          if (UNWRITABLE.test((error as NodeJS.ErrnoException).code ?? "")) stop.unwritable(error.message);
+        },
+      });
   // An interrupt or the deadline stops rendering too: what waits stays kept, for the next run or `render`.
   const stopRendering = () => pool.stop();
   options.signal?.addEventListener("abort", stopRendering, { once: true });
   const renderEnd = new AbortController();
-  if (options.deadlineAt !== undefined)
-    clock.sleep(Math.max(0, options.deadlineAt - clock.now()), renderEnd.signal).then(() => {
+  if (config.deadlineAt !== undefined)
+    clock.sleep(Math.max(0, config.deadlineAt - clock.now()), renderEnd.signal).then(() => {
       if (!renderEnd.signal.aborted) stopRendering();
     });
   try {
@@ -334,6 +314,7 @@ function jobContext(
 ): JobContext {
   const io = pLimit(4);
   const cpu = pLimit(availableParallelism());
+  const { config } = options;
   const reconciler = new Reconciler({
     history: options.requestHistory,
     clock: run.clock,
@@ -347,7 +328,7 @@ function jobContext(
     logger: run.logger,
     clock: run.clock,
     random: options.random ?? Math.random,
-    retry: { ...RUN_DEFAULTS.retry, ...options.retry },
+    retry: config.retry,
     controller: run.scheduler.controller,
     changed: () => run.scheduler.changed(),
     slot: (fn) => run.scheduler.slot(fn),
@@ -359,19 +340,13 @@ function jobContext(
     onFatal: (message) => run.stop.fatal(message),
     falAway: () => run.gate.away,
     inFlight: run.inFlight,
-    jobTimeoutMs: options.jobTimeoutMs,
-    bounds: {
-      startTimeoutS: options.startTimeoutS ?? RUN_DEFAULTS.startTimeoutMs / 1000,
-      maxRunTimeMs: options.maxRunTimeMs ?? RUN_DEFAULTS.maxRunTimeMs,
-    },
+    jobTimeoutMs: config.jobTimeoutMs,
+    bounds: { startTimeoutS: config.startTimeoutMs / 1000, maxRunTimeMs: config.maxRunTimeMs },
     reconciler,
     history: options.requestHistory,
-    sendInDoubt: options.retryFailed === true,
+    sendInDoubt: config.retryFailed,
     downloadFetch: options.downloadFetch,
-    falStorage: {
-      mediaLifetimeS: options.mediaLifetimeS ?? RUN_DEFAULTS.mediaLifetimeMs / 1000,
-      ...(options.storeIo === false ? { storeIo: false } : {}),
-    },
+    falStorage: { mediaLifetimeS: config.mediaLifetimeMs / 1000, storeIo: config.storeIo },
     falTarget: options.falTarget,
     hooks: options.hooks ?? {},
     journal: options.journal,

@@ -14,6 +14,7 @@ import { Journal } from "../../src/journal/journal.js";
 import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { loadPlan } from "../../src/pipeline/load-plan.js";
 import { executePlan } from "../../src/run/execute-plan.js";
+import { runConfig } from "../../src/run/run-config.js";
 import { pngBytes, writePng } from "../helpers/images.js";
 import { journalEntries } from "../helpers/journal.js";
 import { writeFiles } from "../helpers/manifests.js";
@@ -140,7 +141,8 @@ async function run(
     journal,
     downloadFetch: mediaFetch(served),
     falTarget: "fal",
-    concurrency,
+    config: runConfig({ concurrency }),
+    render: true,
     runId: "run-1",
   });
   journal.close();

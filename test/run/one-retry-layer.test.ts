@@ -6,6 +6,7 @@ import { Journal } from "../../src/journal/journal.js";
 import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { loadPlan } from "../../src/pipeline/load-plan.js";
 import { executePlan } from "../../src/run/execute-plan.js";
+import { runConfig } from "../../src/run/run-config.js";
 import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
 import { journalEntries } from "../helpers/journal.js";
@@ -58,7 +59,8 @@ async function runThrough(script: (op: FalOp, n: number) => Act, prompts: readon
       journal,
       downloadFetch: redirectingFetch(fal.url),
       falTarget: "fal",
-      concurrency: 2,
+      config: runConfig({ concurrency: 2 }),
+      render: true,
       runId: "run-1",
     });
     const outcomes = plan.jobs.map((j) => result.outcomes.get(j.id) as JobOutcome);
