@@ -1,5 +1,6 @@
 import { describeSource } from "../fal/index.js";
-import type { OutputPreview, PreviewKind } from "../pipeline/preview-output.js";
+import type { PreviewKind } from "../model/job-phase.js";
+import type { OutputPreview } from "../pipeline/preview-output.js";
 import { type Job, roundUsd } from "../plan/index.js";
 
 /** The images and cost of a set of jobs, as ranges (a job may make up to max_images). */

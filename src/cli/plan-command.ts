@@ -1,8 +1,9 @@
 import { join, relative, resolve } from "node:path";
 import { systemClock } from "../clock.js";
 import { credentialsFromEnv, falSource, type PlatformAccess } from "../fal/index.js";
+import type { PreviewKind } from "../model/job-phase.js";
 import { type LoadPlanOptions, loadPlan } from "../pipeline/load-plan.js";
-import { type OutputPreview, type PreviewKind, previewOutput } from "../pipeline/preview-output.js";
+import { type OutputPreview, previewOutput } from "../pipeline/preview-output.js";
 import { type PricePlanOptions, pricePlan } from "../pipeline/price-plan.js";
 import { falEndpoints } from "../pipeline/resolve-endpoints.js";
 import {

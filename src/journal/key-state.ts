@@ -1,14 +1,34 @@
 import type { Doubt } from "../model/doubt.js";
 import type { ImageRecord } from "../model/image-record.js";
+import type { JobPhase } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import type { QueueUrls } from "../model/queue-urls.js";
 import type { JournalEntry } from "./journal.js";
+
+/**
+ * The phase the journal leaves a job in, in the engine's words (`JobPhase`): `reconciling` a
+ * submit in doubt that fal's history can settle, `submitting` one no history can (an older
+ * journal); `delivering` a result kept (the file's `completed`); `to-submit` when fal no longer
+ * knows the last request (the file's `expired`), or nothing was sent yet.
+ */
+export type JournaledPhase = Extract<
+  JobPhase["kind"],
+  | "to-submit"
+  | "submitting"
+  | "reconciling"
+  | "submitted"
+  | "delivering"
+  | "done"
+  | "failed"
+  | "unfinished"
+  | "canceled"
+>;
 
 /** Where a job (by key) stands after everything the journal says. */
 export interface KeyState {
   readonly key: string;
   job: string;
-  phase: "submitting" | "submitted" | "completed" | "done" | "failed" | "unfinished" | "canceled" | "expired";
+  phase: JournaledPhase;
   request: string | undefined;
   /** Where fal said `request` is reached; let go once the job is done (nothing reaches it then). */
   urls: QueueUrls | undefined;
@@ -30,7 +50,7 @@ export interface KeyState {
   requests: string[];
   cause: string | undefined;
   failureClass: string | undefined;
-  /** While `submitting`: what finds the submit in fal's request history (absent in older journals). */
+  /** While `reconciling`: what finds the submit in fal's request history. */
   doubt: Doubt | undefined;
 }
 
@@ -64,7 +84,6 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
   switch (e.type) {
     case "submitting":
       s.job = e.job;
-      s.phase = "submitting";
       s.source = once(e.source);
       s.doubt =
         e.endpoint !== undefined && e.digest !== undefined && e.notAfter !== undefined
@@ -76,6 +95,8 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
               ...(e.storeIo === false ? { noPayloads: true as const } : {}),
             }
           : undefined;
+      // Absent in older journals: then nothing finds the submit.
+      s.phase = s.doubt ? "reconciling" : "submitting";
       break;
     case "submitted":
       s.job = e.job;
@@ -96,7 +117,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       break;
     case "completed":
       if (e.request !== s.request) break;
-      s.phase = "completed";
+      s.phase = "delivering";
       s.result = e.result;
       break;
     case "image":
@@ -165,7 +186,7 @@ function apply(s: KeyState, e: Exclude<JournalEntry, { type: "run" | "spent" }>)
       s.cause = e.cause;
       break;
     case "expired":
-      if (e.request === s.request) s.phase = "expired";
+      if (e.request === s.request) s.phase = "to-submit";
       break;
   }
 }
@@ -178,7 +199,7 @@ export function replayEntry(states: Map<string, KeyState>, e: JournalEntry): voi
     s = {
       key: e.key,
       job: e.type === "submitted" || e.type === "submitting" ? e.job : "",
-      phase: "submitted",
+      phase: "to-submit",
       request: undefined,
       urls: undefined,
       endpoint: undefined,
@@ -237,7 +258,7 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
     if (!s.request || !s.endpoint) {
       if (s.phase === "failed")
         out.push({ t: now, type: "failed", key: s.key, cause: s.cause ?? "", class: s.failureClass ?? "" });
-      if (s.phase === "submitting") out.push(submittingOf(s, now));
+      if (s.phase === "submitting" || s.phase === "reconciling") out.push(submittingOf(s, now));
       if (s.phase === "unfinished") out.push({ t: now, type: "unfinished", ...unfinishedOf(s) });
       continue;
     }
@@ -272,8 +293,9 @@ export function compactEntries(states: ReadonlyMap<string, KeyState>, now: numbe
       out.push({ t: now, type: "unfinished", ...unfinishedOf(s), request: s.request });
     if (s.phase === "canceled")
       out.push({ t: now, type: "canceled", key: s.key, request: s.request, cause: s.cause ?? "" });
-    if (s.phase === "expired") out.push({ t: now, type: "expired", key: s.key, request: s.request });
-    if (s.phase === "submitting") out.push(submittingOf(s, now));
+    // With a request, `to-submit` is what an `expired` line leaves.
+    if (s.phase === "to-submit") out.push({ t: now, type: "expired", key: s.key, request: s.request });
+    if (s.phase === "submitting" || s.phase === "reconciling") out.push(submittingOf(s, now));
   }
   return out;
 }

@@ -27,3 +27,14 @@ export interface FalFailure {
   /** fal's `error_type` (body or `X-Fal-Error-Type`). */
   readonly errorType?: string;
 }
+
+/** Why a job failed, with the class the retry policy gave it. */
+export type JobError = {
+  readonly stage: Stage;
+  readonly class: FailureClass;
+  readonly errorType?: string;
+} & (
+  | FalFailure
+  /** `earlier-run`: a failure the journal kept, known only by its message. */
+  | { readonly kind: "output" | "timeout" | "deadline" | "earlier-run"; readonly message: string }
+);

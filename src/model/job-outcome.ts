@@ -1,5 +1,6 @@
-import type { FailureClass, FalFailure, Stage } from "./failure.js";
+import type { JobError, Stage } from "./failure.js";
 import type { SavedImage } from "./image-record.js";
+import type { OutcomeStatus } from "./job-phase.js";
 import type { PendingRender } from "./kept-image.js";
 
 /** When each step of a job happened, in epoch milliseconds from the run's clock. */
@@ -11,17 +12,6 @@ export interface JobTimings {
   readonly completedAt?: number;
   readonly finishedAt: number;
 }
-
-/** Why a job failed, with the class the retry policy gave it. */
-export type JobError = {
-  readonly stage: Stage;
-  readonly class: FailureClass;
-  readonly errorType?: string;
-} & (
-  | FalFailure
-  /** `earlier-run`: a failure the journal kept, known only by its message. */
-  | { readonly kind: "output" | "timeout" | "deadline" | "earlier-run"; readonly message: string }
-);
 
 /** One step retried without a new submit (a status call, a result call, a download). */
 export interface RetryRecord {
@@ -36,7 +26,7 @@ export interface AttemptRecord {
   readonly requestId: string;
   readonly submittedAt: number;
   /** How this request ended for the job. */
-  readonly outcome: "succeeded" | "failed" | "unfinished" | "resubmitted" | "canceled";
+  readonly outcome: TriedOutcome["status"] | "resubmitted";
   /** Why, when it did not succeed. */
   readonly cause?: string;
 }
@@ -46,49 +36,56 @@ interface Tried {
   readonly retries: readonly RetryRecord[];
 }
 
-/** How one job ended in this run. */
-export type JobOutcome =
-  | (Tried & {
-      readonly status: "succeeded";
-      readonly requestId: string;
-      readonly imageUrls: readonly string[];
-      /** The images rendered (the run's report and gallery list these only). */
-      readonly outputs: readonly SavedImage[];
-      /** Images paid for and kept, not rendered yet (the next `run` or `render` renders them). */
-      readonly unrendered?: readonly PendingRender[];
-      readonly seed?: number;
-      readonly timings: JobTimings;
-    })
-  | (Tried & {
-      readonly status: "failed";
-      readonly requestId?: string;
-      readonly imageUrls: readonly string[];
-      readonly error: JobError;
-      readonly timings: JobTimings;
-    })
+/** What an outcome of each status carries. */
+interface OutcomeFields {
+  readonly succeeded: Tried & {
+    readonly requestId: string;
+    readonly imageUrls: readonly string[];
+    /** The images rendered (the run's report and gallery list these only). */
+    readonly outputs: readonly SavedImage[];
+    /** Images paid for and kept, not rendered yet (the next `run` or `render` renders them). */
+    readonly unrendered?: readonly PendingRender[];
+    readonly seed?: number;
+    readonly timings: JobTimings;
+  };
+  readonly failed: Tried & {
+    readonly requestId?: string;
+    readonly imageUrls: readonly string[];
+    readonly error: JobError;
+    readonly timings: JobTimings;
+  };
   /** Its last try failed for a cause that is not permanent: the next run takes it up by itself. */
-  | (Tried & {
-      readonly status: "unfinished";
-      readonly requestId?: string;
-      readonly imageUrls: readonly string[];
-      readonly error: JobError;
-      readonly timings: JobTimings;
-    })
-  | (Tried & {
-      readonly status: "canceled";
-      readonly requestId?: string;
-      readonly imageUrls: readonly string[];
-      readonly reason: string;
-      readonly timings: JobTimings;
-    })
-  | {
-      readonly status: "skipped";
-      readonly reason: string;
-      readonly requestId?: string;
-      readonly outputs: readonly SavedImage[];
-      readonly unrendered?: readonly PendingRender[];
-    }
-  | { readonly status: "not_run"; readonly reason: string; readonly requestId?: string };
+  readonly unfinished: Tried & {
+    readonly requestId?: string;
+    readonly imageUrls: readonly string[];
+    readonly error: JobError;
+    readonly timings: JobTimings;
+  };
+  readonly canceled: Tried & {
+    readonly requestId?: string;
+    readonly imageUrls: readonly string[];
+    readonly reason: string;
+    readonly timings: JobTimings;
+  };
+  readonly skipped: {
+    readonly reason: string;
+    readonly requestId?: string;
+    readonly outputs: readonly SavedImage[];
+    readonly unrendered?: readonly PendingRender[];
+  };
+  readonly not_run: { readonly reason: string; readonly requestId?: string };
+}
+
+/**
+ * How one job ended in this run: one member per outcome status (the statuses the end phases
+ * say, `OutcomeStatus`), each with only what it has.
+ */
+export type JobOutcome = {
+  [S in OutcomeStatus]: { readonly status: S } & OutcomeFields[S];
+}[OutcomeStatus];
 
 /** Each job's outcome by job id, as the report reads them (a Map, or the run's `OutcomeSpool`). */
 export type Outcomes = Pick<ReadonlyMap<string, JobOutcome>, "get">;
+
+/** The outcome of a job that sent a request in this run (it has attempts, retries and timings). */
+export type TriedOutcome = Extract<JobOutcome, Tried>;

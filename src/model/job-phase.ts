@@ -1,6 +1,6 @@
 import type { Doubt } from "./doubt.js";
+import type { JobError } from "./failure.js";
 import type { ImageRecord } from "./image-record.js";
-import type { JobError } from "./job-outcome.js";
 import type { PendingRender } from "./kept-image.js";
 import type { QueueUrls } from "./queue-urls.js";
 
@@ -102,28 +102,74 @@ export type JobPhase =
       readonly unrendered?: readonly PendingRender[];
     };
 
-/** The phases a job ends this run in. */
-export type EndPhase = Extract<
-  JobPhase,
-  { kind: "done" | "failed" | "canceled" | "unfinished" | "in-doubt" | "not-run" | "up-to-date" }
+/**
+ * The one job-status vocabulary: every phase a job can be in, with the words the other views of
+ * a job use for it, so none of them is a list of its own translated by hand. `preview`: what
+ * `plan` says a run would do with a job starting in the phase; `label`: the word the run's first
+ * log lines count starts by; `ends`: for a phase the job's run ends in, the outcome statuses
+ * (the report's `status`, a public format) it can end with. The journal's replay yields these
+ * kinds too (`KeyState.phase`); its line `type`s are the file's own words.
+ */
+const PHASES = {
+  "to-submit": { preview: "to-run", label: "submit" },
+  submitting: { preview: "in-doubt", label: "submitting" },
+  reconciling: { preview: "in-doubt", label: "reconcile" },
+  submitted: { preview: "resume", label: "attach" },
+  completed: { preview: "resume", label: "completed" },
+  delivering: { preview: "resume", label: "download" },
+  done: { preview: "to-run", label: "done", ends: ["succeeded"] },
+  failed: { preview: "failed", label: "failed", ends: ["failed"] },
+  canceled: { preview: "to-run", label: "canceled", ends: ["canceled"] },
+  // `not_run` when the job sent nothing in this run (stopped before its turn).
+  unfinished: { preview: "to-run", label: "unfinished", ends: ["unfinished", "not_run"] },
+  // `failed` when lasting (nothing finds it without a person), else `unfinished`.
+  "in-doubt": { preview: "in-doubt", label: "in-doubt", ends: ["failed", "unfinished"] },
+  "not-run": { preview: "failed", label: "failed-before", ends: ["not_run"] },
+  "up-to-date": { preview: "up-to-date", label: "skip", ends: ["skipped"] },
+} as const satisfies Record<
+  JobPhase["kind"],
+  { readonly preview: string; readonly label: string; readonly ends?: readonly string[] }
 >;
 
-const ENDS = new Set<JobPhase["kind"]>([
-  "done",
+type Phases = typeof PHASES;
+
+/** The kinds of phase that end a job's run. */
+type EndKind = {
+  [K in JobPhase["kind"]]: Phases[K] extends { readonly ends: readonly string[] } ? K : never;
+}[JobPhase["kind"]];
+
+/** The phases a job ends this run in. */
+export type EndPhase = Extract<JobPhase, { kind: EndKind }>;
+
+/** How a job ended in a run: its outcome's (and the report's) `status`. */
+export type OutcomeStatus = Phases[EndKind]["ends"][number];
+
+/** What a run into an output folder would do with a job, told before it runs (`plan`). */
+export type PreviewKind = Phases[JobPhase["kind"]]["preview"];
+
+/** Every outcome status, in the order the report's schema lists them. */
+export const OUTCOME_STATUSES = [
+  "succeeded",
   "failed",
-  "canceled",
   "unfinished",
-  "in-doubt",
-  "not-run",
-  "up-to-date",
-]);
+  "skipped",
+  "canceled",
+  "not_run",
+] as const satisfies readonly OutcomeStatus[];
+// Fails to compile when a status some end phase has is missing from the list.
+true satisfies [OutcomeStatus] extends [(typeof OUTCOME_STATUSES)[number]] ? true : false;
 
 /** Whether the job's life in this run is over at `phase`. */
 export function isEnd(phase: JobPhase): phase is EndPhase {
-  return ENDS.has(phase.kind);
+  return "ends" in PHASES[phase.kind];
 }
 
-/** The request a phase holds, if any. */
-function _requestOf(phase: JobPhase): string | undefined {
-  return "request" in phase ? phase.request : undefined;
+/** What a run would do with a job that starts in `start`, as `plan` tells it. */
+export function previewKind(start: JobPhase): PreviewKind {
+  return PHASES[start.kind].preview;
+}
+
+/** A word for how a job starts, for the run's first log lines. */
+export function startLabel(start: JobPhase): string {
+  return PHASES[start.kind].label;
 }

@@ -2,12 +2,12 @@ import pLimit from "p-limit";
 import type { Journal } from "../journal/journal.js";
 import type { replay } from "../journal/key-state.js";
 import type { Logger } from "../log/logger.js";
-import type { JobPhase } from "../model/job-phase.js";
+import { type JobPhase, startLabel } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import type { Plan } from "../plan/index.js";
-import { decideStart, journalPhase, type ResumeOptions, startLabel } from "../run/job-resume.js";
-import { verifyImages } from "../run/resume.js";
+import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
 import { pendingAtFal, SourceMismatches, stateForSource } from "../run/source-check.js";
+import { verifyImages } from "../run/verify-images.js";
 import { type ReviewPass, withSeedsSent } from "./honour-review.js";
 
 /** How each job starts, from the journal and the files on disk. */
@@ -37,9 +37,9 @@ async function startOfEachJob(
         let verified = false;
         let unrendered: PendingRender[] = [];
         // A run killed after keeping every image but before journaling `done` left the job
-        // `completed`: its images are kept (or rendered since, by `render`) all the same, and
+        // `delivering`: its images are kept (or rendered since, by `render`) all the same, and
         // need no download again (verifyImages says whether every one is).
-        const keptAll = state?.phase === "completed" && (state.kept !== undefined || state.images.size > 0);
+        const keptAll = state?.phase === "delivering" && (state.kept !== undefined || state.images.size > 0);
         if ((state?.phase === "done" || keptAll) && state && !jobOptions.force) {
           const checked = await verifyImages(outputDir, job, state, options.verify);
           if (checked && keptAll && state.request !== undefined) {
@@ -86,7 +86,7 @@ export async function decideStarts(
         // Failed, or in doubt (reported failed when fal's history could not settle it).
         jobs: fullPlan.jobs.filter((j) => {
           const phase = stateForSource(states.get(j.key), source)?.phase;
-          return phase === "failed" || phase === "submitting";
+          return phase === "failed" || phase === "submitting" || phase === "reconciling";
         }),
       }
     : fullPlan;

@@ -3,39 +3,15 @@ import { join } from "node:path";
 import type { KeyState } from "../journal/key-state.js";
 import { replayJournalFile } from "../journal/replay-journal.js";
 import { resultImageCount } from "../model/image-record.js";
-import type { JobPhase } from "../model/job-phase.js";
+import { type PreviewKind, previewKind } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
 import { indexDecisions, readDecisions } from "../review/index.js";
 import { heldAtFal } from "../run/budget.js";
 import { deliveryFor } from "../run/delivery.js";
 import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
-import { extOf } from "../run/resume.js";
 import { SourceMismatches } from "../run/source-check.js";
+import { extOf } from "../run/verify-images.js";
 import { hasApproval, reviewVerdict } from "./honour-review.js";
-
-/** What a run into an output folder would do with each job, told before it runs. */
-export type PreviewKind = "to-run" | "up-to-date" | "resume" | "failed" | "in-doubt";
-
-/** What a run would do with a job that starts in `start` (see `decideStart`). */
-function kindOf(start: JobPhase): PreviewKind {
-  switch (start.kind) {
-    case "up-to-date":
-      return "up-to-date";
-    case "submitted":
-    case "completed":
-    case "delivering":
-      return "resume";
-    case "not-run":
-    case "failed":
-      return "failed";
-    case "in-doubt":
-    case "submitting":
-    case "reconciling":
-      return "in-doubt";
-    default:
-      return "to-run";
-  }
-}
 
 /** The jobs of a plan by what a run into `outputDir` would do with them. */
 export interface OutputPreview {
@@ -112,7 +88,7 @@ export async function previewOutput(
       regenerate.push(job);
       continue;
     }
-    jobs[kindOf(start)].push(job);
+    jobs[previewKind(start)].push(job);
     if (heldAtFal(start)) held.push(job);
   }
   return { outputDir, source, jobs, regenerate, heldAtFal: held, warnings: sources.warnings() };

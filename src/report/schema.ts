@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OUTCOME_STATUSES } from "../model/job-phase.js";
 
 const iso = z.string().describe("ISO 8601 time");
 const imageReview = z
@@ -50,7 +51,7 @@ export const jobSchema = z.strictObject({
   row: z.record(z.string(), z.string()).optional(),
   input: z.record(z.string(), z.unknown()).describe("The input sent to fal; no secrets"),
   request_id: z.string().optional(),
-  status: z.enum(["succeeded", "failed", "unfinished", "skipped", "canceled", "not_run"]),
+  status: z.enum(OUTCOME_STATUSES),
   reason: z.string().optional(),
   outputs: z
     .array(outputSchema)

@@ -1,6 +1,5 @@
 import type { Doubt } from "../model/doubt.js";
-import type { FalFailure } from "../model/failure.js";
-import type { JobError } from "../model/job-outcome.js";
+import type { FalFailure, JobError } from "../model/failure.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import type { ReconcileEvent } from "./reconcile.js";

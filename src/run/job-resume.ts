@@ -15,11 +15,28 @@ export interface ResumeOptions {
 
 const CLASSES = new Set<string>(["retryable", "permanent", "fatal"]);
 
+/** A job failed in an earlier run, as its `failed` line tells it. */
+function failedBefore(state: KeyState): JobPhase {
+  const klass = state.failureClass ?? "";
+  return {
+    kind: "failed",
+    error: {
+      stage: "submit",
+      class: CLASSES.has(klass) ? (klass as FailureClass) : "permanent",
+      kind: "earlier-run",
+      message: state.cause ?? "",
+    },
+    ...(state.request === undefined ? {} : { request: state.request }),
+  };
+}
+
 /**
- * The phase the journal left a job in. Pure: `verified` says whether every image of a finished
- * job is on disk with its recorded hash at the path the manifest now gives, or kept to be
- * rendered (`unrendered`; a finished job whose files are neither is delivered again from the
- * result the journal kept).
+ * The phase the journal left a job in, with what the journal holds for it. Pure. The replay
+ * names the engine's phases itself (`KeyState.phase`); three are taken up otherwise by a new
+ * run: `done` is `up-to-date` when `verified` says every image is on disk with its recorded hash
+ * at the path the manifest now gives, or kept to be rendered (`unrendered`), and delivered again
+ * from the result kept otherwise; `unfinished` follows its request again (or delivers its kept
+ * result, or sends when none was accepted); `canceled` is sent anew.
  */
 export function journalPhase(
   state: KeyState | undefined,
@@ -27,44 +44,33 @@ export function journalPhase(
   unrendered: readonly PendingRender[] = [],
 ): JobPhase {
   if (!state) return { kind: "to-submit" };
-  if (state.phase === "submitting")
-    return state.doubt
-      ? {
-          kind: "reconciling",
-          doubt: state.doubt,
-          reason: "an earlier run was stopped while sending it, before fal's answer came",
-        }
-      : { kind: "submitting" };
-  const { request } = state;
+  const { request, result } = state;
   const urls = state.urls === undefined ? {} : { urls: state.urls };
-  if (state.phase === "failed") {
-    const klass = state.failureClass ?? "";
-    const message = state.cause ?? "";
+  // The replay says `reconciling` only with the doubt that finds the submit.
+  if (state.phase === "reconciling" && state.doubt)
     return {
-      kind: "failed",
-      error: {
-        stage: "submit",
-        class: CLASSES.has(klass) ? (klass as FailureClass) : "permanent",
-        kind: "earlier-run",
-        message,
-      },
-      ...(request === undefined ? {} : { request }),
+      kind: "reconciling",
+      doubt: state.doubt,
+      reason: "an earlier run was stopped while sending it, before fal's answer came",
     };
-  }
+  if (state.phase === "reconciling" || state.phase === "submitting") return { kind: "submitting" };
+  if (state.phase === "failed") return failedBefore(state);
   if (request === undefined)
     return state.phase === "unfinished"
       ? { kind: "to-submit", note: `unfinished in an earlier run: ${state.cause ?? ""}` }
       : { kind: "to-submit" };
   switch (state.phase) {
+    case "to-submit":
+      return { kind: "to-submit", note: `fal no longer knows request ${request}` };
     case "submitted":
       return { kind: "submitted", request, attached: true, ...urls };
+    case "delivering":
+      return { kind: "delivering", request, result, from: "journal", ...urls };
     case "unfinished":
       // A result kept is delivered; otherwise the request is followed again (never paid twice).
-      return state.result !== undefined
-        ? { kind: "delivering", request, result: state.result, from: "journal", ...urls }
+      return result !== undefined
+        ? { kind: "delivering", request, result, from: "journal", ...urls }
         : { kind: "submitted", request, attached: true, ...urls };
-    case "completed":
-      return { kind: "delivering", request, result: state.result, from: "journal", ...urls };
     case "done":
       return verified
         ? {
@@ -74,11 +80,9 @@ export function journalPhase(
             images: [...state.images.values()],
             ...(unrendered.length > 0 ? { unrendered } : {}),
           }
-        : { kind: "delivering", request, result: state.result, from: "journal" };
+        : { kind: "delivering", request, result, from: "journal" };
     case "canceled":
       return { kind: "to-submit", note: "canceled in an earlier run" };
-    case "expired":
-      return { kind: "to-submit", note: `fal no longer knows request ${request}` };
   }
 }
 
@@ -109,24 +113,4 @@ export function decideStart(left: JobPhase, options: ResumeOptions): JobPhase {
         };
   if (options.force && left.kind !== "to-submit") return { kind: "to-submit", note: "--force" };
   return left;
-}
-
-/** A word for how a job starts, for the run's first log lines. */
-export function startLabel(start: JobPhase): string {
-  switch (start.kind) {
-    case "to-submit":
-      return "submit";
-    case "submitted":
-      return "attach";
-    case "delivering":
-      return "download";
-    case "up-to-date":
-      return "skip";
-    case "not-run":
-      return "failed-before";
-    case "reconciling":
-      return "reconcile";
-    default:
-      return start.kind;
-  }
 }

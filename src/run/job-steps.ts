@@ -9,8 +9,14 @@ import {
   type QueueUrls,
 } from "../fal/index.js";
 import { type Doubt, doubtOf } from "../model/doubt.js";
-import type { FalFailure, Stage } from "../model/failure.js";
-import type { AttemptRecord, JobError, JobOutcome, JobTimings, RetryRecord } from "../model/job-outcome.js";
+import type { FalFailure, JobError, Stage } from "../model/failure.js";
+import type {
+  AttemptRecord,
+  JobOutcome,
+  JobTimings,
+  RetryRecord,
+  TriedOutcome,
+} from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import { type FalImageClaims, keepImage, recipeOf } from "../outputs/index.js";
@@ -23,10 +29,10 @@ import type { ReconcileEvent } from "./reconcile.js";
 import { backoffMs, classify, type FailureFacts } from "./retry-policy.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
-type Ended = Extract<JobOutcome, { status: "succeeded" | "failed" | "unfinished" | "canceled" }>;
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An ended outcome without what JobSteps adds itself. */
-export type EndedFields = DistributiveOmit<Ended, "attempts" | "retries" | "timings">;
+export type EndedFields = DistributiveOmit<TriedOutcome, "attempts" | "retries" | "timings">;
 
 /** 429s one step may meet before its job fails: high, since each waited for the gate. */
 const MAX_RATE_LIMITED = 100;

@@ -1,7 +1,6 @@
 import type { RequestHistory } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
-import type { FalFailure } from "../model/failure.js";
-import type { JobError } from "../model/job-outcome.js";
+import type { FalFailure, JobError } from "../model/failure.js";
 import type { JobContext } from "./job-context.js";
 import type { ResultEvent } from "./job-machine.js";
 import { classify } from "./retry-policy.js";

@@ -1,4 +1,5 @@
-import type { JobError, JobOutcome } from "../model/job-outcome.js";
+import type { JobError } from "../model/failure.js";
+import type { JobOutcome } from "../model/job-outcome.js";
 import { type EndPhase, isEnd, type JobPhase } from "../model/job-phase.js";
 import type { Job } from "../plan/index.js";
 import type { JobContext } from "./job-context.js";

@@ -19,13 +19,14 @@ export function stateForSource(state: KeyState | undefined, source: string): Key
  */
 export function pendingAtFal(state: KeyState | undefined, source: string): string | undefined {
   if (state?.source !== "fal" || source === "fal") return undefined;
+  const inDoubt = state.phase === "submitting" || state.phase === "reconciling";
   const pending =
-    state.phase === "submitting" ||
+    inDoubt ||
     state.phase === "submitted" ||
-    state.phase === "completed" ||
+    state.phase === "delivering" ||
     (state.phase === "unfinished" && state.request !== undefined);
   if (!pending) return undefined;
-  const what = state.phase === "submitting" ? "its submit in doubt" : `its request ${state.request}`;
+  const what = inDoubt ? "its submit in doubt" : `its request ${state.request}`;
   return `${what} is pending at fal (paid or maybe paid): a run against fal collects it; not regenerated for ${describeSource(source)} meanwhile`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobError } from "../../src/model/job-outcome.js";
+import type { JobError } from "../../src/model/failure.js";
 import type { JobPhase } from "../../src/model/job-phase.js";
 import { isEnd } from "../../src/model/job-phase.js";
 import {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compactEntries, replay } from "../../src/journal/key-state.js";
-import { decideStart, journalPhase, startLabel } from "../../src/run/job-resume.js";
+import { startLabel } from "../../src/model/job-phase.js";
+import { decideStart, journalPhase } from "../../src/run/job-resume.js";
 
 const img = {
   path: "a-1.png",
