@@ -312,8 +312,6 @@ function jobContext(
     gate: OutageGate;
   },
 ): JobContext {
-  const io = pLimit(4);
-  const cpu = pLimit(availableParallelism());
   const { config } = options;
   const reconciler = new Reconciler({
     history: options.requestHistory,
@@ -322,34 +320,28 @@ function jobContext(
   });
   for (const request of options.knownRequests ?? []) reconciler.claim(request);
   return {
-    client: options.client,
-    uploads: run.uploads,
-    outputDir: options.outputDir,
-    logger: run.logger,
+    fal: {
+      client: options.client,
+      history: options.requestHistory,
+      reconciler,
+      target: options.falTarget,
+      downloadFetch: options.downloadFetch,
+      storage: { mediaLifetimeS: config.mediaLifetimeMs / 1000, storeIo: config.storeIo },
+      bounds: { startTimeoutS: config.startTimeoutMs / 1000, maxRunTimeMs: config.maxRunTimeMs },
+      gate: run.gate,
+    },
+    state: { journal: options.journal, uploads: run.uploads, outputDir: options.outputDir },
+    stop: run.stop,
+    limits: {
+      retry: config.retry,
+      jobTimeoutMs: config.jobTimeoutMs,
+      sendInDoubt: config.retryFailed,
+      inFlight: run.inFlight,
+    },
+    pools: { slots: run.scheduler, io: pLimit(4), cpu: pLimit(availableParallelism()) },
     clock: run.clock,
+    logger: run.logger,
     random: options.random ?? Math.random,
-    retry: config.retry,
-    controller: run.scheduler.controller,
-    changed: () => run.scheduler.changed(),
-    slot: (fn) => run.scheduler.slot(fn),
-    io: (fn) => io(fn),
-    cpu: (fn) => cpu(fn),
-    stopReason: () => run.stop.reason(),
-    stoppedByBudget: () => run.stop.byBudget(),
-    stopSignal: run.stop.signal,
-    onFatal: (message) => run.stop.fatal(message),
-    falAway: () => run.gate.away,
-    inFlight: run.inFlight,
-    jobTimeoutMs: config.jobTimeoutMs,
-    bounds: { startTimeoutS: config.startTimeoutMs / 1000, maxRunTimeMs: config.maxRunTimeMs },
-    reconciler,
-    history: options.requestHistory,
-    sendInDoubt: config.retryFailed,
-    downloadFetch: options.downloadFetch,
-    falStorage: { mediaLifetimeS: config.mediaLifetimeMs / 1000, storeIo: config.storeIo },
-    falTarget: options.falTarget,
     hooks: options.hooks ?? {},
-    journal: options.journal,
-    budget: run.stop.budget,
   };
 }

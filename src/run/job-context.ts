@@ -49,51 +49,87 @@ export interface BudgetLike {
   keep(job: Job): void;
 }
 
-/** What running one job needs from the run around it. */
-export interface JobContext {
+/** fal as the jobs reach it: where requests go, what finds them again, what each asks of fal. */
+export interface FalSide {
   readonly client: EditClient;
-  readonly uploads: UploadResults;
-  readonly outputDir: string;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly retry: RetryPolicy;
-  readonly controller: ConcurrencyController;
-  /** Re-decides the concurrency after the controller learnt something. */
-  readonly changed: () => void;
-  /** Runs `fn` holding one of the in-flight slots at fal (p-limit). */
-  readonly slot: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Runs `fn` in the download and file pool, apart from fal's slots. */
-  readonly io: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Runs image work (decode, resize, encode) in a pool sized to the cores. */
-  readonly cpu: <T>(fn: () => Promise<T>) => Promise<T>;
-  /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
-  readonly stopReason: () => string | undefined;
-  /** Whether the run stopped only because the budget is spent: paid requests are still followed. */
-  readonly stoppedByBudget: () => boolean;
-  /** Aborts the moment the run stops (wakes what waits, e.g. a doubt waiting on its bound). */
-  readonly stopSignal: AbortSignal;
-  /** Whether fal is away (an outage): failed calls then spend no attempts, the gate holds them. */
-  readonly falAway: () => boolean;
-  /** The run is told fal rejected the credentials. */
-  readonly onFatal: (message: string) => void;
-  readonly inFlight: Map<string, InFlight>;
-  /** Cancel a request at fal when no result came this long after submit. */
-  readonly jobTimeoutMs: number | undefined;
-  /** fal's bound on time queued (sent on every submit) and the longest run time: a doubt's bound. */
-  readonly bounds: ReconcileBounds;
   /** fal's request history: what became of a request fal no longer serves. */
   readonly history: RequestHistory | undefined;
   /** Looks submits in doubt up in fal's request history. */
   readonly reconciler: Reconciler;
-  /** `--retry-failed`: send a submit in doubt that fal's history cannot settle. */
-  readonly sendInDoubt: boolean;
+  /** Where fal traffic goes (`fal`, or a base URL): results are downloaded from there only (see `checkResultUrl`). */
+  readonly target: string;
   readonly downloadFetch: typeof fetch | undefined;
   /** What every submit asks of fal's storage (see `SubmitOptions`). */
-  readonly falStorage: FalStorage;
-  /** Where fal traffic goes (`fal`, or a base URL): results are downloaded from there only (see `checkResultUrl`). */
-  readonly falTarget: string;
-  readonly hooks: JobHooks;
+  readonly storage: FalStorage;
+  /** fal's bound on time queued (sent on every submit) and the longest run time: a doubt's bound. */
+  readonly bounds: ReconcileBounds;
+  /** The run's outage gate: while fal is away, failed calls spend no attempts (the gate holds them). */
+  readonly gate: { readonly away: boolean };
+}
+
+/** What the run keeps and has: its journal, its uploaded inputs, its output folder. */
+export interface RunState {
   readonly journal: JournalLike | undefined;
+  /** Each local input's fal URL (or why it has none), by its sha256. */
+  readonly uploads: UploadResults;
+  readonly outputDir: string;
+}
+
+/** Why the run stops submitting, once it does (see `RunStop`). */
+export interface StopLike {
+  /** Why nothing more may be submitted, once the run stops (deadline, rejected key, signal). */
+  reason(): string | undefined;
+  /** Whether the run stopped only because the budget is spent: paid requests are still followed. */
+  byBudget(): boolean;
+  /** Aborts the moment the run stops (wakes what waits, e.g. a doubt waiting on its bound). */
+  readonly signal: AbortSignal;
+  /** The run is told fal rejected the credentials. */
+  fatal(message: string): void;
+  /** The spend control, when the run has a cap. */
   readonly budget: BudgetLike | undefined;
+}
+
+/** How far one job goes: its attempts, its time at fal, and the requests the run can reach. */
+export interface JobLimits {
+  readonly retry: RetryPolicy;
+  /** Cancel a request at fal when no result came this long after submit. */
+  readonly jobTimeoutMs: number | undefined;
+  /** `--retry-failed`: send a submit in doubt that fal's history cannot settle. */
+  readonly sendInDoubt: boolean;
+  /** Each job's request at fal, for the deadline and interrupts to reach. */
+  readonly inFlight: Map<string, InFlight>;
+}
+
+/** The run's fal slots and the concurrency controller that sizes them (see `Scheduler`). */
+export interface FalSlots {
+  readonly controller: ConcurrencyController;
+  /** Re-decides the concurrency after the controller learnt something. */
+  changed(): void;
+  /** Runs `fn` holding one of the in-flight slots at fal. */
+  slot<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `fn` in a pool, once a place in it is free. */
+export type Pool = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Where a job's work waits for its turn. */
+export interface Pools {
+  readonly slots: FalSlots;
+  /** Downloads and files, apart from fal's slots. */
+  readonly io: Pool;
+  /** Image work (decode, hash), sized to the cores. */
+  readonly cpu: Pool;
+}
+
+/** What running one job needs from the run around it, one interface per concern. */
+export interface JobContext {
+  readonly fal: FalSide;
+  readonly state: RunState;
+  readonly stop: StopLike;
+  readonly limits: JobLimits;
+  readonly pools: Pools;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly hooks: JobHooks;
 }

@@ -27,13 +27,13 @@ function formatMs(ms: number): string {
 /** Ends a wait cut short: detach, or cancel the request at fal. */
 async function stopFollowing(steps: JobSteps, requestId: string, reason: StopReason): Promise<FollowEvent> {
   const { ctx, job } = steps;
-  ctx.controller.finished(requestId, ctx.clock.now(), false);
-  ctx.changed();
+  ctx.pools.slots.controller.finished(requestId, ctx.clock.now(), false);
+  ctx.pools.slots.changed();
   if (reason.kind === "detach") return { kind: "detached", reason: reason.message };
   try {
     // Retried by the run's layer (the client does not), not cut short by the stop that asked for it.
-    const retry = { clock: ctx.clock, random: ctx.random, policy: ctx.retry };
-    await retryCall("status", () => ctx.client.cancel(job.endpoint.id, steps.ref(requestId)), retry);
+    const retry = { clock: ctx.clock, random: ctx.random, policy: ctx.limits.retry };
+    await retryCall("status", () => ctx.fal.client.cancel(job.endpoint.id, steps.ref(requestId)), retry);
   } catch (error) {
     steps.log.warn({ requestId, cause: describeFalError(error).message }, "cancel failed");
   }
@@ -59,13 +59,13 @@ function track(steps: JobSteps, requestId: string) {
     abort: (message: string, detach = false) =>
       abort.abort({ kind: detach ? "detach" : "stop", message } satisfies StopReason),
   };
-  ctx.inFlight.set(job.id, entry);
+  ctx.limits.inFlight.set(job.id, entry);
   // Without a job timeout, a request still not done past fal's start timeout and the longest
   // run time never will be: whatever fal's status says, the wait ends there.
-  const bound = ctx.bounds.startTimeoutS * 1000 + ctx.bounds.maxRunTimeMs;
-  const timeoutMs = ctx.jobTimeoutMs ?? bound;
+  const bound = ctx.fal.bounds.startTimeoutS * 1000 + ctx.fal.bounds.maxRunTimeMs;
+  const timeoutMs = ctx.limits.jobTimeoutMs ?? bound;
   const message =
-    ctx.jobTimeoutMs === undefined
+    ctx.limits.jobTimeoutMs === undefined
       ? `not completed ${formatMs(timeoutMs)} after submit, past fal's start timeout and the longest run time; canceled at fal`
       : `no result ${formatMs(timeoutMs)} after submit; canceled at fal`;
   const timer = setTimeout(
@@ -74,17 +74,17 @@ function track(steps: JobSteps, requestId: string) {
   );
   const onUpdate = (s: FalStatus) => {
     const at = ctx.clock.now();
-    if (s.status === "IN_QUEUE") ctx.controller.queued(requestId, at, s.queuePosition);
+    if (s.status === "IN_QUEUE") ctx.pools.slots.controller.queued(requestId, at, s.queuePosition);
     else if (s.status === "IN_PROGRESS") {
       entry.state = "running";
       steps.timings.startedAt ??= at;
-      ctx.controller.running(requestId, at);
+      ctx.pools.slots.controller.running(requestId, at);
     }
-    ctx.changed();
+    ctx.pools.slots.changed();
   };
   const release = () => {
     clearTimeout(timer);
-    ctx.inFlight.delete(job.id);
+    ctx.limits.inFlight.delete(job.id);
   };
   return { signal: abort.signal, onUpdate, release };
 }
@@ -100,8 +100,8 @@ function completedNow(
   const at = ctx.clock.now();
   steps.timings.completedAt = at;
   steps.timings.startedAt ??= at;
-  ctx.controller.finished(requestId, at, errorType === undefined);
-  ctx.changed();
+  ctx.pools.slots.controller.finished(requestId, at, errorType === undefined);
+  ctx.pools.slots.changed();
   // Ask for the result now: once the slot is free the next job's submit takes the turn.
   if (fetch) steps.prefetch(requestId, errorType);
   return { kind: "completed", ...(errorType === undefined ? {} : { errorType }) };
@@ -115,8 +115,8 @@ async function statusGone(steps: JobSteps, requestId: string, gone: FalFailure):
   const { ctx } = steps;
   const lost = await steps.lookUp(requestId);
   if (lost.kind === "unknown" || lost.kind === "no-output" || lost.kind === "unreadable") {
-    ctx.controller.finished(requestId, ctx.clock.now(), false);
-    ctx.changed();
+    ctx.pools.slots.controller.finished(requestId, ctx.clock.now(), false);
+    ctx.pools.slots.changed();
     if (lost.kind === "unknown") return { kind: "expired" };
     return { kind: "error", error: lost.error };
   }
@@ -138,10 +138,10 @@ function statusFailed(
 ): FollowEvent | undefined {
   const { ctx } = steps;
   const e = jobError("status", failure);
-  if (e.class === "fatal") ctx.onFatal(failure.message);
-  if (e.class === "retryable" && attempt < ctx.retry.maxAttempts) return undefined;
-  ctx.controller.finished(requestId, ctx.clock.now(), false);
-  ctx.changed();
+  if (e.class === "fatal") ctx.stop.fatal(failure.message);
+  if (e.class === "retryable" && attempt < ctx.limits.retry.maxAttempts) return undefined;
+  ctx.pools.slots.controller.finished(requestId, ctx.clock.now(), false);
+  ctx.pools.slots.changed();
   return { kind: "error", error: e };
 }
 
@@ -158,11 +158,11 @@ export async function followRequest(
 ): Promise<FollowEvent> {
   const { ctx, job } = steps;
   if (attached) {
-    const stopped = ctx.stopReason();
+    const stopped = ctx.stop.reason();
     // A spent budget stops new requests, not the fetching of those already paid for.
-    if (stopped !== undefined && !ctx.stoppedByBudget()) return { kind: "not-followed", reason: stopped };
+    if (stopped !== undefined && !ctx.stop.byBudget()) return { kind: "not-followed", reason: stopped };
     steps.timings = { submittedAt: ctx.clock.now() };
-    ctx.controller.submitted(requestId, ctx.clock.now());
+    ctx.pools.slots.controller.submitted(requestId, ctx.clock.now());
     steps.log.info({ requestId }, "re-attached to a request of an earlier run");
   }
   const { signal, onUpdate, release } = track(steps, requestId);
@@ -175,14 +175,14 @@ export async function followRequest(
     for (let attempt = 1; ; attempt++) {
       try {
         const final = await waitForCompletion({
-          client: ctx.client,
+          client: ctx.fal.client,
           clock: ctx.clock,
           endpointId: job.endpoint.id,
           request: steps.ref(requestId),
           onUpdate,
           signal,
           mode,
-          meanJobMs: () => ctx.controller.snapshot().meanJobMs,
+          meanJobMs: () => ctx.pools.slots.controller.snapshot().meanJobMs,
         });
         return completedNow(steps, requestId, final.errorType);
       } catch (error) {
@@ -213,7 +213,7 @@ export async function followRequest(
           { requestId, attempt, cause: failure.message, mode },
           "status failed; following the same request again",
         );
-        await ctx.clock.sleep(backoffMs(attempt, ctx.random, ctx.retry), signal);
+        await ctx.clock.sleep(backoffMs(attempt, ctx.random, ctx.limits.retry), signal);
       }
     }
   } finally {

@@ -27,6 +27,7 @@ import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
 import { type LostRequest, lookUpFor, resultOf } from "./lost-request.js";
 import type { ReconcileEvent } from "./reconcile.js";
 import { backoffMs, classify, type FailureFacts } from "./retry-policy.js";
+import type { UploadResults } from "./upload-inputs.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
 
@@ -47,10 +48,14 @@ export function jobError(stage: Stage, failure: FalFailure, errorType?: string):
  * Whether a failed fal call is one the outage gate holds back: while fal is away such a
  * failure spends no attempt (the gate paces the next call), so an outage fails no job.
  */
-export function heldByOutage(ctx: JobContext, stage: Stage, failure: FalFailure): boolean {
+export function heldByOutage(
+  ctx: Pick<JobContext, "fal" | "stop">,
+  stage: Stage,
+  failure: FalFailure,
+): boolean {
   if (stage !== "submit" && stage !== "status" && stage !== "result") return false;
   if (failure.kind !== "network" && failure.kind !== "http") return false;
-  return ctx.falAway() && isOutageAnswer(failure.status) && ctx.stopReason() === undefined;
+  return ctx.fal.gate.away && isOutageAnswer(failure.status) && ctx.stop.reason() === undefined;
 }
 
 /** The images a result claims, checked for the fields delivery needs. */
@@ -70,14 +75,14 @@ function resultImages(data: unknown): FalImageClaims[] {
 }
 
 /** Resolves the job's input images: URLs as they are, local files by their upload. */
-export function imageUrls(job: Job, ctx: JobContext): string[] | JobError {
+export function imageUrls(job: Job, uploads: UploadResults): string[] | JobError {
   const urls: string[] = [];
   for (const ref of job.images) {
     if (ref.kind === "url") {
       urls.push(ref.url);
       continue;
     }
-    const uploaded = ctx.uploads.get(ref.sha256);
+    const uploaded = uploads.get(ref.sha256);
     if (!uploaded || "failure" in uploaded) {
       const failure = uploaded?.failure ?? { kind: "network" as const, message: "not uploaded" };
       return {
@@ -132,31 +137,28 @@ export class JobSteps {
     // A 429 is back-pressure, not a failure of the job: the gate already held every call until
     // fal's Retry-After, so it does not use up an attempt (bounded apart, to stay finite).
     let rateLimited = 0;
+    const { stop, clock, random } = this.ctx;
+    const { retry } = this.ctx.limits;
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
       } catch (error) {
         const failure = describeFalError(error);
         const e = jobError(stage, failure, errorType);
-        if (e.class === "fatal") this.ctx.onFatal(failure.message);
+        if (e.class === "fatal") stop.fatal(failure.message);
         if (heldByOutage(this.ctx, stage, failure)) {
           attempt -= 1;
           continue;
         }
-        if (failure.status === 429 && rateLimited < MAX_RATE_LIMITED && this.ctx.stopReason() === undefined) {
+        if (failure.status === 429 && rateLimited < MAX_RATE_LIMITED && stop.reason() === undefined) {
           rateLimited += 1;
           attempt -= 1;
           continue;
         }
-        if (
-          e.class !== "retryable" ||
-          attempt >= this.ctx.retry.maxAttempts ||
-          this.ctx.stopReason() !== undefined
-        )
-          return e;
-        this.retries.push({ stage, attempt, cause: failure.message, at: this.ctx.clock.now() });
+        if (e.class !== "retryable" || attempt >= retry.maxAttempts || stop.reason() !== undefined) return e;
+        this.retries.push({ stage, attempt, cause: failure.message, at: clock.now() });
         this.log.warn({ stage, attempt, cause: failure.message }, "retrying");
-        await this.ctx.clock.sleep(backoffMs(attempt, this.ctx.random, this.ctx.retry), this.ctx.stopSignal);
+        await clock.sleep(backoffMs(attempt, random, retry), stop.signal);
       }
     }
   }
@@ -164,12 +166,12 @@ export class JobSteps {
   /** Sends a new request; journals it the moment fal answers (a run killed after must not pay again). */
   async submit(): Promise<SubmitEvent> {
     const { ctx, job } = this;
-    const stopped = ctx.stopReason();
+    const stopped = ctx.stop.reason();
     if (stopped !== undefined) return { kind: "not-sent", reason: stopped };
     // Never without its inputs (a job that only re-attached or delivered may have none uploaded).
     if (this.imageUrls.length !== job.images.length)
       return { kind: "not-sent", reason: "not submitted: its input images were not uploaded" };
-    if (ctx.budget && !ctx.budget.reserve(job))
+    if (ctx.stop.budget && !ctx.stop.budget.reserve(job))
       return { kind: "not-sent", reason: "not submitted: the budget is spent" };
     const input = falInput(job, this.imageUrls);
     let doubt: Doubt | undefined;
@@ -177,12 +179,12 @@ export class JobSteps {
     // the submit knows it may have paid, and how to find the request in fal's history.
     const digest = inputDigest(input);
     const onSend = () => {
-      if (!doubt) ctx.reconciler.sendStarted(digest);
-      const made = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.bounds);
-      doubt = ctx.falStorage.storeIo === false ? { ...made, noPayloads: true } : made;
+      if (!doubt) ctx.fal.reconciler.sendStarted(digest);
+      const made = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.fal.bounds);
+      doubt = ctx.fal.storage.storeIo === false ? { ...made, noPayloads: true } : made;
       const { endpoint, notAfter } = doubt;
       const noPayloads = doubt.noPayloads ? { storeIo: false as const } : {};
-      ctx.journal?.appendNow({
+      ctx.state.journal?.appendNow({
         type: "submitting",
         key: job.key,
         job: job.id,
@@ -193,15 +195,15 @@ export class JobSteps {
       });
     };
     const answer = await this.retrying("submit", () =>
-      ctx.client.submit(job.endpoint.id, input, {
-        startTimeoutS: ctx.bounds.startTimeoutS,
-        ...ctx.falStorage,
+      ctx.fal.client.submit(job.endpoint.id, input, {
+        startTimeoutS: ctx.fal.bounds.startTimeoutS,
+        ...ctx.fal.storage,
         onSend,
       }),
     );
     const accepted = "stage" in answer ? undefined : answer;
     // No doubt of the same input is decided while this answer may still name the request.
-    if (doubt) ctx.reconciler.sendEnded(digest, accepted?.requestId);
+    if (doubt) ctx.fal.reconciler.sendEnded(digest, accepted?.requestId);
     if (!accepted) {
       const submitted = answer as JobError;
       // In doubt, fal may bill it: the reservation stays until the doubt is settled.
@@ -212,7 +214,7 @@ export class JobSteps {
         );
         return { kind: "in-doubt", doubt, reason: submitted.message };
       }
-      ctx.budget?.settle(job, 0);
+      ctx.stop.budget?.settle(job, 0);
       return { kind: "error", error: submitted };
     }
     const submitted = accepted.requestId;
@@ -225,7 +227,7 @@ export class JobSteps {
     const submittedAt = ctx.clock.now();
     // Written at once (a kill right after loses nothing); following the request waits until it is
     // on disk (see `followRequest`), where the run can already reach the request to detach it.
-    this.journaled = ctx.journal?.append({
+    this.journaled = ctx.state.journal?.append({
       type: "submitted",
       key: job.key,
       job: job.id,
@@ -235,7 +237,7 @@ export class JobSteps {
       ...(accepted.urls ? { urls: accepted.urls } : {}),
     });
     this.timings = { submittedAt };
-    ctx.controller.submitted(submitted, submittedAt);
+    ctx.pools.slots.controller.submitted(submitted, submittedAt);
     await ctx.hooks.submitted?.(job, submitted, submittedAt);
     this.log.info({ requestId: submitted }, "submitted");
     return { kind: "accepted", request: submitted };
@@ -252,9 +254,14 @@ export class JobSteps {
         { until: new Date(until).toISOString() },
         "in doubt, being reconciled: waiting for fal's request history to list it or for fal's bound to pass",
       );
-    const event = await ctx.reconciler.resolve(phase.doubt, ctx.stopReason, ctx.stopSignal, waiting);
+    const event = await ctx.fal.reconciler.resolve(
+      phase.doubt,
+      () => ctx.stop.reason(),
+      ctx.stop.signal,
+      waiting,
+    );
     if (event.kind === "found") {
-      ctx.journal?.appendNow({
+      ctx.state.journal?.appendNow({
         type: "submitted",
         key: job.key,
         job: job.id,
@@ -281,9 +288,9 @@ export class JobSteps {
     const result = this.retrying(
       "result",
       async () => {
-        const r = await ctx.client.result(job.endpoint.id, this.ref(request));
+        const r = await ctx.fal.client.result(job.endpoint.id, this.ref(request));
         // Refused before it is journaled or any of it written (a permanent error naming the rule).
-        checkResultImages(r.data, job.expectedImages.max, ctx.falTarget);
+        checkResultImages(r.data, job.expectedImages.max, ctx.fal.target);
         return r;
       },
       errorType,
@@ -301,7 +308,7 @@ export class JobSteps {
 
   /** What fal's request history says of a request whose status or result fal no longer serves. */
   lookUp(request: string): Promise<LostRequest> {
-    return lookUpFor(this.ctx, this.job.endpoint.id, this.log, request);
+    return lookUpFor(this.ctx.fal, this.ctx.stop.signal, this.job.endpoint.id, this.log, request);
   }
 
   /** The result of a completed request: the one prefetched, or asked for now. */
@@ -324,7 +331,7 @@ export class JobSteps {
     let images: FalImageClaims[];
     try {
       // A result replayed from the journal passes the same checks as one fal just sent.
-      checkResultImages(data, job.expectedImages.max, ctx.falTarget);
+      checkResultImages(data, job.expectedImages.max, ctx.fal.target);
       images = resultImages(data);
     } catch (error) {
       return {
@@ -338,13 +345,13 @@ export class JobSteps {
     for (const [i, claims] of images.entries()) {
       const delivery = deliveryFor(job, i + 1, request, seed, ctx.clock.now());
       const options = {
-        ...(ctx.downloadFetch ? { fetch: ctx.downloadFetch } : {}),
-        checkUrl: (url: string) => checkResultUrl(url, ctx.falTarget),
+        ...(ctx.fal.downloadFetch ? { fetch: ctx.fal.downloadFetch } : {}),
+        checkUrl: (url: string) => checkResultUrl(url, ctx.fal.target),
       };
       const image = await this.retrying("download", () =>
-        ctx.io(async () => {
+        ctx.pools.io(async () => {
           try {
-            return await keepImage(ctx.outputDir, claims, ctx.cpu, options);
+            return await keepImage(ctx.state.outputDir, claims, ctx.pools.cpu, options);
           } catch (error) {
             const message = `image ${i + 1}: ${(error as Error).message}`;
             // A refused URL stays refused (permanent): downloading it again would be refused again.
@@ -362,7 +369,7 @@ export class JobSteps {
         );
       const recipe = recipeOf(delivery, job.id, job.output.settingsKey, image.original.ext);
       const pending: PendingRender = Object.assign({ n: i + 1, recipe }, image);
-      await ctx.journal?.append({ type: "kept", key: job.key, request, ...pending });
+      await ctx.state.journal?.append({ type: "kept", key: job.key, request, ...pending });
       kept.push(pending);
     }
     return { kind: "delivered", images: kept, ...(seed === undefined ? {} : { seed }) };

@@ -1,7 +1,7 @@
 import type { RequestHistory } from "../fal/index.js";
 import type { Logger } from "../log/logger.js";
 import type { FalFailure, JobError } from "../model/failure.js";
-import type { JobContext } from "./job-context.js";
+import type { FalSide } from "./job-context.js";
 import type { ResultEvent } from "./job-machine.js";
 import { classify } from "./retry-policy.js";
 
@@ -95,16 +95,17 @@ export async function lookUpLost(
  * said in the log, with any history items skipped for missing fields.
  */
 export async function lookUpFor(
-  ctx: JobContext,
+  fal: FalSide,
+  signal: AbortSignal,
   endpointId: string,
   log: Logger,
   request: string,
 ): Promise<LostRequest> {
-  const skippedBefore = ctx.history?.skipped ?? 0;
-  const found = await lookUpLost(ctx.history, endpointId, request, ctx.stopSignal);
+  const skippedBefore = fal.history?.skipped ?? 0;
+  const found = await lookUpLost(fal.history, endpointId, request, signal);
   // Without payloads kept, "not listed" may be a request fal ran: it is not sent again on its own.
   const lost: LostRequest =
-    found.kind === "unknown" && ctx.falStorage.storeIo === false
+    found.kind === "unknown" && fal.storage.storeIo === false
       ? {
           kind: "no-output",
           error: {
@@ -117,7 +118,7 @@ export async function lookUpFor(
           },
         }
       : found;
-  const skipped = (ctx.history?.skipped ?? 0) - skippedBefore;
+  const skipped = (fal.history?.skipped ?? 0) - skippedBefore;
   if (skipped > 0)
     log.warn({ skipped }, "fal's request history listed items without the fields the runner needs: skipped");
   const said: Record<LostRequest["kind"], string> = {

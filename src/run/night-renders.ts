@@ -4,7 +4,7 @@ import type { PendingRender } from "../model/kept-image.js";
 import type { Plan } from "../plan/index.js";
 import { renderPending } from "../render/render-image.js";
 import type { RenderPool } from "../render/render-pool.js";
-import type { JobContext } from "./job-context.js";
+import type { JournalLike } from "./job-context.js";
 import type { Progress } from "./progress.js";
 
 type Job = Plan["jobs"][number];
@@ -12,7 +12,7 @@ type Job = Plan["jobs"][number];
 /** What the run's rendering reads and writes. */
 export interface NightRendersDeps {
   readonly outputDir: string;
-  readonly journal: JobContext["journal"];
+  readonly journal: JournalLike | undefined;
   readonly logger: Logger;
   readonly progress: Progress;
   readonly outcomes: Outcomes & { set(id: string, outcome: JobOutcome): void };

@@ -2,7 +2,7 @@ import type { JobError } from "../model/failure.js";
 import type { JobOutcome } from "../model/job-outcome.js";
 import { type EndPhase, isEnd, type JobPhase } from "../model/job-phase.js";
 import type { Job } from "../plan/index.js";
-import type { JobContext } from "./job-context.js";
+import type { FalSlots, JobContext } from "./job-context.js";
 import { followRequest } from "./job-follow.js";
 import {
   afterDelivery,
@@ -15,10 +15,13 @@ import {
 } from "./job-machine.js";
 import { imageUrls, JobSteps } from "./job-steps.js";
 
+/** What ending a job that sent nothing in this run needs: the time, and where to say it. */
+type Tools = Pick<JobContext, "clock" | "logger">;
+
 /** Takes one of the run's fal slots and holds it until the returned release is called. */
-function lease(slot: JobContext["slot"]): Promise<() => void> {
+function lease(slots: FalSlots): Promise<() => void> {
   return new Promise((acquired) => {
-    void slot(() => new Promise<void>((release) => acquired(release)));
+    void slots.slot(() => new Promise<void>((release) => acquired(release)));
   });
 }
 
@@ -28,7 +31,7 @@ async function step(phase: JobPhase, steps: JobSteps, facts: Facts): Promise<Job
     case "to-submit":
       // Its inputs could not be uploaded (it began in doubt, and was never accepted).
       // (Once the run stopped, the submit says so instead: nothing was uploaded for a spent budget.)
-      if (steps.uploadError && steps.ctx.stopReason() === undefined)
+      if (steps.uploadError && steps.ctx.stop.reason() === undefined)
         return { kind: "failed", error: steps.uploadError };
       return afterSubmit(await steps.submit(), facts);
     case "submitted":
@@ -59,12 +62,17 @@ async function record(from: JobPhase, to: JobPhase, steps: JobSteps): Promise<vo
       ...(to.note === undefined ? {} : { cause: to.note }),
     });
     if (gone) {
-      await ctx.journal?.append({ type: "expired", key: job.key, request });
+      await ctx.state.journal?.append({ type: "expired", key: job.key, request });
       steps.log.warn({ requestId: request }, "fal no longer knows the request; sending a new one");
     } else steps.log.warn({ requestId: request, cause: to.note }, "sending a new request");
   }
   if (to.kind === "delivering" && from.kind === "completed")
-    await ctx.journal?.append({ type: "completed", key: job.key, request: to.request, result: to.result });
+    await ctx.state.journal?.append({
+      type: "completed",
+      key: job.key,
+      request: to.request,
+      result: to.result,
+    });
 }
 
 /** Journals how the job ended and turns its end phase into the outcome the report shows. */
@@ -91,8 +99,8 @@ const sentAt = (steps: JobSteps) => steps.timings.submittedAt ?? steps.ctx.clock
 
 async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobSteps): Promise<JobOutcome> {
   const { ctx, job } = steps;
-  await ctx.journal?.append({ type: "done", key: job.key, request: phase.request });
-  ctx.budget?.settle(job, phase.images.length);
+  await ctx.state.journal?.append({ type: "done", key: job.key, request: phase.request });
+  ctx.stop.budget?.settle(job, phase.images.length);
   steps.attempts.push({ requestId: phase.request, submittedAt: sentAt(steps), outcome: "succeeded" });
   steps.log.info({ requestId: phase.request, images: phase.images.length }, "job succeeded");
   return steps.finish({
@@ -125,12 +133,12 @@ async function ended(
       cause: error.message,
     });
   const what = { key: job.key, cause: error.message, class: error.class, ...(request ? { request } : {}) };
-  await ctx.journal?.append(
+  await ctx.state.journal?.append(
     status === "failed" ? { type: "failed", ...what } : { type: "unfinished", stage: error.stage, ...what },
   );
   // A request left at fal may still be billed: it stays spent at its most.
-  if (status === "unfinished" && request) ctx.budget?.keep(job);
-  else ctx.budget?.settle(job, 0);
+  if (status === "unfinished" && request) ctx.stop.budget?.keep(job);
+  else ctx.stop.budget?.settle(job, 0);
   const fields = { requestId: request, stage: error.stage, class: error.class, cause: error.message };
   if (status === "failed") steps.log.error(fields, "job failed (--retry-failed sends it again)");
   else
@@ -157,9 +165,9 @@ async function canceled(reason: string, request: string | undefined, steps: JobS
       outcome: "canceled",
       cause: reason,
     });
-    await ctx.journal?.append({ type: "canceled", key: job.key, request, cause: reason });
+    await ctx.state.journal?.append({ type: "canceled", key: job.key, request, cause: reason });
   }
-  ctx.budget?.settle(job, 0);
+  ctx.stop.budget?.settle(job, 0);
   return steps.finish({
     status: "canceled",
     ...(request ? { requestId: request } : {}),
@@ -175,7 +183,7 @@ async function canceled(reason: string, request: string | undefined, steps: JobS
  */
 async function inDoubt(
   phase: Extract<EndPhase, { kind: "in-doubt" }>,
-  ctx: JobContext,
+  ctx: Tools,
   job: Job,
   steps?: JobSteps,
 ): Promise<JobOutcome> {
@@ -201,7 +209,7 @@ async function inDoubt(
 }
 
 /** The outcome of a job that sent nothing in this run. */
-async function endedBefore(phase: EndPhase, ctx: JobContext, job: Job): Promise<JobOutcome> {
+async function endedBefore(phase: EndPhase, ctx: Tools, job: Job): Promise<JobOutcome> {
   switch (phase.kind) {
     case "up-to-date":
       return {
@@ -241,12 +249,12 @@ export async function runJob(
 ): Promise<JobOutcome> {
   if (isEnd(start)) return endedBefore(start, ctx, job);
   // A job that only needs its images written needs no uploaded inputs.
-  const urls = start.kind === "delivering" ? [] : imageUrls(job, ctx);
+  const urls = start.kind === "delivering" ? [] : imageUrls(job, ctx.state.uploads);
   // A submit in doubt is looked up all the same: fal may have it, paid. So is a request an
   // earlier run left, when the budget could pay for no new one (nothing was uploaded then).
-  const followsAnyway = start.kind === "reconciling" || (start.kind === "submitted" && ctx.stoppedByBudget());
+  const followsAnyway = start.kind === "reconciling" || (start.kind === "submitted" && ctx.stop.byBudget());
   if (!Array.isArray(urls) && !followsAnyway) {
-    const stopped = ctx.stopReason();
+    const stopped = ctx.stop.reason();
     if (stopped !== undefined) return { status: "not_run", reason: stopped };
     return end({ kind: "failed", error: urls }, new JobSteps(job, ctx, []));
   }
@@ -263,16 +271,16 @@ export async function runJob(
   try {
     while (!isEnd(phase)) {
       const atFal = phase.kind === "to-submit" || phase.kind === "submitted";
-      if (atFal && !slot) slot = await lease(ctx.slot);
+      if (atFal && !slot) slot = await lease(ctx.pools.slots);
       if (!atFal && slot) {
         slot();
         slot = undefined;
       }
       const facts: Facts = {
-        resubmitsLeft: resubmits < ctx.retry.maxResubmits,
+        resubmitsLeft: resubmits < ctx.limits.retry.maxResubmits,
         earlier: steps.attempts.length,
-        stopped: ctx.stopReason(),
-        sendInDoubt: ctx.sendInDoubt,
+        stopped: ctx.stop.reason(),
+        sendInDoubt: ctx.limits.sendInDoubt,
       };
       const next = await step(phase, steps, facts);
       if (spendsResubmit(phase, next)) resubmits += 1;
