@@ -25,6 +25,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 export interface UploadCacheOptions {
   /** `fal`, or the base URL whose origin an uploaded file's URL may have (see `resultUrlProblem`). */
   readonly target: string;
+  /** Where results come from (`FalAccess.source`): `emulator` forgets earlier emulators' uploads quietly. */
+  readonly source?: string;
   readonly logger?: Logger;
 }
 
@@ -37,19 +39,21 @@ export interface UploadCacheOptions {
 export function parseUploadCache(
   text: string,
   target: string,
-): { entries: Map<string, Entry>; dropped: string[] } {
+  source?: string,
+): { entries: Map<string, Entry>; dropped: string[]; gone: number } {
   const entries = new Map<string, Entry>();
+  let gone = 0;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return { entries, dropped: ["not JSON"] };
+    return { entries, dropped: ["not JSON"], gone };
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    return { entries, dropped: ["not an object"] };
+    return { entries, dropped: ["not an object"], gone };
   const all = Object.entries(raw);
   if (all.length > MAX_UPLOAD_CACHE_ENTRIES)
-    return { entries, dropped: [`${all.length} entries, over the ${MAX_UPLOAD_CACHE_ENTRIES} limit`] };
+    return { entries, dropped: [`${all.length} entries, over the ${MAX_UPLOAD_CACHE_ENTRIES} limit`], gone };
   const dropped: string[] = [];
   for (const [key, value] of all) {
     const shown = `${key.slice(0, 12)}…`;
@@ -59,11 +63,24 @@ export function parseUploadCache(
     else {
       const problem = resultUrlProblem(parsed.data.url, target);
       if (parsed.data.url.startsWith("data:")) dropped.push(`${shown}: a data: URI, not an uploaded file`);
+      else if (problem !== undefined && source === "emulator" && onLoopback(parsed.data.url)) gone += 1;
       else if (problem !== undefined) dropped.push(`${shown}: URL refused (${problem})`);
       else entries.set(key, parsed.data);
     }
   }
-  return { entries, dropped };
+  return { entries, dropped, gone };
+}
+
+/**
+ * An upload to an earlier `--emulator` run's emulator: gone with its process (its port is now
+ * anyone's), so dropped without a word when this run has an emulator of its own.
+ */
+function onLoopback(url: string): boolean {
+  try {
+    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -93,7 +110,12 @@ export class UploadCache {
         );
       return new UploadCache(outputDir, path, new Map());
     }
-    const { entries, dropped } = parseUploadCache(read.bytes.toString("utf8"), options.target);
+    const { entries, dropped, gone } = parseUploadCache(
+      read.bytes.toString("utf8"),
+      options.target,
+      options.source,
+    );
+    if (gone > 0) options.logger?.debug({ path, gone }, "uploads to an earlier emulator are gone with it");
     if (dropped.length > 0)
       options.logger?.warn(
         { path },

@@ -218,7 +218,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       knownRequests,
       falTarget: options.access.description,
       historyTrust: await profileTrust(outputDir, options, logger),
-      uploadCache: await UploadCache.open(outputDir, { target: options.access.description, logger }),
+      uploadCache: await UploadCache.open(outputDir, { target: options.access.description, source, logger }),
       downloadFetch: downloadFetch(options),
       hooks: options.hooks,
       signal: options.signal,

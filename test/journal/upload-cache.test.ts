@@ -61,3 +61,21 @@ describe("parseUploadCache", () => {
     expect(dropped).toEqual([`${MAX_UPLOAD_CACHE_ENTRIES + 1} entries, over the 20000 limit`]);
   });
 });
+
+describe("parseUploadCache for an --emulator run", () => {
+  it("forgets an earlier emulator's uploads without a warning; a foreign host is still warned about", () => {
+    const text = JSON.stringify({
+      [hash("a")]: { url: "http://127.0.0.1:41234/files/uploads/x.png", at },
+      [hash("b")]: { url: "https://evil.example/x.png", at },
+      [hash("c")]: { url: "https://v3.fal.media/files/x.png", at },
+    });
+    const { entries, dropped, gone } = parseUploadCache(text, "http://127.0.0.1:50000", "emulator");
+    expect([...entries.keys()]).toEqual([hash("c")]);
+    expect(gone).toBe(1);
+    expect(dropped).toEqual([
+      "bbbbbbbbbbbb…: URL refused (evil.example is not one of fal's media hosts nor the base URL's origin (http://127.0.0.1:50000))",
+    ]);
+    // Against a base URL, the same loopback entry is a tampering, and said.
+    expect(parseUploadCache(text, "http://127.0.0.1:50000").dropped).toHaveLength(2);
+  });
+});
