@@ -125,7 +125,9 @@ export async function lockRenderShard(
 ): Promise<() => Promise<void>> {
   const stateDir = join(outputDir, ".state");
   try {
-    return await lockfile.lock(stateDir, {
+    // Keyed by the shard, not .state: proper-lockfile holds one lock per path in a process, and
+    // a run that folds a shard's log holds .state's (run.lock) meanwhile.
+    return await lockfile.lock(join(stateDir, `render-${name}`), {
       lockfilePath: join(stateDir, `render-${name}.lock`),
       stale: 20_000,
       update: 5_000,

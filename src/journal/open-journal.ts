@@ -6,7 +6,7 @@ import { entryProblem, type ResultCheck } from "./entry-check.js";
 import { Journal, type JournalEntry } from "./journal.js";
 import { compactEntries, type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
-import { replayRenderLogs } from "./render-log.js";
+import { foldRenderLogs } from "./render-log.js";
 import { repairJournal } from "./repair-journal.js";
 import { carrySpend, type PriceOf, SpendFollow, spendOf, tallySpend } from "./spend.js";
 import { StatusHistory } from "./status-history.js";
@@ -82,8 +82,9 @@ export async function openJournal(
     },
     check,
   );
-  // What `render` processes rendered counts as rendered here too (their logs are beside the journal).
-  await replayRenderLogs(outputDir, (e) => replayEntry(states, e));
+  // What `render` processes rendered counts as rendered here too: the logs of those that ended
+  // go into the journal (replayed as they are appended), the others' are read where they are.
+  await foldRenderLogs(outputDir, journal, (e) => replayEntry(states, e));
   let left = 0;
   for (const _ of compacted(states, clock.now())) left += 1;
   if (lines > 2 * left + 1000) {

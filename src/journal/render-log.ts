@@ -1,10 +1,11 @@
 import { closeSync, fdatasync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { makeFolder, openAppendSync, writeAllSync } from "../files/index.js";
 import type { ImageRecord } from "../model/image-record.js";
 import { entryProblem } from "./entry-check.js";
-import type { JournalEntry } from "./journal.js";
+import type { Journal, JournalEntry } from "./journal.js";
+import { lockRenderShard } from "./lock.js";
 import { readJournalFile } from "./read-journal.js";
 
 /** Where `render` processes say what they rendered: a file per shard, beside the journal. */
@@ -23,18 +24,69 @@ export async function replayRenderLogs(
   onEntry: (entry: ImageEntry) => void,
 ): Promise<void> {
   const dir = renderLogDir(outputDir);
+  for (const name of await logNames(dir)) await readLog(join(dir, name), onEntry);
+}
+
+/** The render logs' names (`<shard>.jsonl`), in order. */
+async function logNames(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [] as string[];
     throw error;
   });
-  for (const name of names.filter((n) => /^[\w.-]+\.jsonl$/.test(n)).sort())
-    await readJournalFile<JournalEntry>(
-      join(dir, name),
-      (e) => {
-        if (e?.type === "image" && typeof e.key === "string" && typeof e.request === "string") onEntry(e);
-      },
-      { check: (e) => entryProblem(e) },
-    );
+  return names.filter((n) => /^[\w.-]+\.jsonl$/.test(n)).sort();
+}
+
+/** The `image` lines of one render log; a log removed meanwhile (folded) reads as empty. */
+async function readLog(path: string, onEntry: (entry: ImageEntry) => void): Promise<void> {
+  await readJournalFile<JournalEntry>(
+    path,
+    (e) => {
+      if (e?.type === "image" && typeof e.key === "string" && typeof e.request === "string") onEntry(e);
+    },
+    { check: (e) => entryProblem(e) },
+  );
+}
+
+/**
+ * Folds into the journal the render logs of shards no `render` process is at work on (their lock
+ * is free): each log's lines are appended to the journal (on disk) and the log is removed, under
+ * the shard's lock. So `.state/renders/` holds only the logs of shards at work, or ended since
+ * the last run began. The log of a shard at work is replayed into `onHeld` and left. The run
+ * calls this (it alone writes the journal). A reader reads the logs before the journal (see
+ * `readFolderStates`): a line is in one or the other at every moment of a fold.
+ */
+export async function foldRenderLogs(
+  outputDir: string,
+  journal: Journal,
+  onHeld: (entry: ImageEntry) => void,
+): Promise<{ folded: number; held: number }> {
+  const dir = renderLogDir(outputDir);
+  const names = await logNames(dir);
+  let folded = 0;
+  let held = 0;
+  for (const name of names) {
+    const shard = name.slice(0, -".jsonl".length);
+    const release = await lockRenderShard(outputDir, shard, () => {}).catch((error: unknown) => {
+      if ((error as { code?: string }).code === "LOCKED") return undefined;
+      throw error;
+    });
+    const lines: ImageEntry[] = [];
+    await readLog(join(dir, name), (e) => lines.push(e));
+    if (!release) {
+      for (const e of lines) onHeld(e);
+      held += 1;
+      continue;
+    }
+    try {
+      // Each line keeps its time (`t`): the journal says when the image was rendered.
+      await Promise.all(lines.map((e) => journal.append(e)));
+      await rm(join(dir, name), { force: true });
+      folded += 1;
+    } finally {
+      await release();
+    }
+  }
+  return { folded, held };
 }
 
 /**

@@ -3,10 +3,12 @@ import { entryProblem } from "./entry-check.js";
 import type { JournalEntry } from "./journal.js";
 import { type KeyState, replayEntry } from "./key-state.js";
 import { readJournalFile } from "./read-journal.js";
+import { replayRenderLogs } from "./render-log.js";
 
 /**
- * Replays an output folder's journal as it is read, without writing to it (a torn end is left
- * for the next run, which cuts it off). No journal: no states.
+ * Replays an output folder's journal as it is read, then the logs of `render` processes not yet
+ * folded into it, without writing to either (a torn end is left for the next run, which cuts it
+ * off). No journal: no states.
  */
 export async function replayJournalFile(outputDir: string): Promise<Map<string, KeyState>> {
   const states = new Map<string, KeyState>();
@@ -15,5 +17,6 @@ export async function replayJournalFile(outputDir: string): Promise<Map<string, 
     (e) => replayEntry(states, e),
     { check: (e) => entryProblem(e) },
   );
+  await replayRenderLogs(outputDir, (e) => replayEntry(states, e));
   return states;
 }

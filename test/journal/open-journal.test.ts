@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { JournalEntry } from "../../src/journal/journal.js";
+import { lockRenderShard } from "../../src/journal/lock.js";
 import { openJournal } from "../../src/journal/open-journal.js";
 import { type PriceOf, tallySpend } from "../../src/journal/spend.js";
 import { journalEntries } from "../helpers/journal.js";
@@ -64,5 +65,88 @@ describe("openJournal keeps the folder's spend when lines go", () => {
     const after = await onDisk(dir);
     expect(after).toEqual([expect.objectContaining({ type: "spent", accepted: 3, completed: 1, failed: 2 })]);
     expect(tallySpend(after, priceOf).total).toEqual(tallySpend(before, priceOf).total);
+  });
+});
+
+describe("openJournal folds the logs of `render` processes that ended into the journal", () => {
+  const H = (c: string) => c.repeat(64);
+  const kept = (key: string, request: string): JournalEntry => ({
+    t: 1,
+    type: "kept",
+    key,
+    request,
+    n: 1,
+    sourceUrl: "https://fal.media/x.png",
+    original: { sha256: H("a"), ext: "png" },
+    width: 8,
+    height: 8,
+    contentType: "image/png",
+    recipe: { job: key, settings: "s1", main: { spec: {}, path: `${key}.avif` }, derivatives: [] },
+  });
+  const image = (key: string, request: string): Extract<JournalEntry, { type: "image" }> => ({
+    t: 5,
+    type: "image",
+    key,
+    request,
+    n: 1,
+    path: `${key}.avif`,
+    sha256: H("b"),
+    bytes: 10,
+    width: 8,
+    height: 8,
+    contentType: "image/avif",
+    sourceUrl: "https://fal.media/x.png",
+    original: { sha256: H("a"), ext: "png" },
+    settings: "s1",
+    derivatives: [],
+  });
+  const delivered = (key: string, request: string): JournalEntry[] => [
+    { t: 0, type: "submitted", key, job: key, request, endpoint: EP },
+    { t: 0, type: "completed", key, request, result: { images: [{ url: "https://fal.media/x.png" }] } },
+    kept(key, request),
+    { t: 2, type: "done", key, request },
+  ];
+  const logPath = (dir: string, shard: string) => join(dir, ".state", "renders", `${shard}.jsonl`);
+
+  it("a free shard's log goes into the journal and is removed; a held shard's is read and left", async () => {
+    const dir = await folderWith([...delivered("done-by-1", rid(1)), ...delivered("done-by-2", rid(2))]);
+    await mkdir(join(dir, ".state", "renders"));
+    await writeFile(logPath(dir, "1-of-2"), `${JSON.stringify(image("done-by-1", rid(1)))}\n`);
+    await writeFile(logPath(dir, "2-of-2"), `${JSON.stringify(image("done-by-2", rid(2)))}\n`);
+    const release = await lockRenderShard(dir, "2-of-2", () => {});
+    try {
+      const { journal, states } = await openJournal(dir, false, new VirtualClock(), "fal", priceOf);
+      journal.close();
+      for (const key of ["done-by-1", "done-by-2"]) {
+        expect(states.get(key)?.images.get(1)?.path).toBe(`${key}.avif`);
+        expect(states.get(key)?.kept).toBeUndefined();
+      }
+      await expect(readdir(join(dir, ".state", "renders"))).resolves.toEqual(["2-of-2.jsonl"]);
+      const after = await onDisk(dir);
+      expect(after.filter((e) => e.type === "image")).toEqual([image("done-by-1", rid(1))]);
+    } finally {
+      await release();
+    }
+    // Once shard 2 has ended, the next run folds its log too: nothing is left under renders/.
+    const { journal } = await openJournal(dir, false, new VirtualClock(), "fal", priceOf);
+    journal.close();
+    await expect(readdir(join(dir, ".state", "renders"))).resolves.toEqual([]);
+    expect((await onDisk(dir)).filter((e) => e.type === "image")).toEqual([
+      image("done-by-1", rid(1)),
+      image("done-by-2", rid(2)),
+    ]);
+  });
+
+  it("a folded log's line never stands over an image the run journals after it (rendered again with other settings)", async () => {
+    const dir = await folderWith(delivered("k", rid(1)));
+    await mkdir(join(dir, ".state", "renders"));
+    await writeFile(logPath(dir, "1-of-1"), `${JSON.stringify(image("k", rid(1)))}\n`);
+    const first = await openJournal(dir, false, new VirtualClock(), "fal", priceOf);
+    // The run renders the image again with other settings, after the fold.
+    await first.journal.append({ ...image("k", rid(1)), settings: "s2", sha256: H("c") });
+    first.journal.close();
+    const { journal, states } = await openJournal(dir, false, new VirtualClock(), "fal", priceOf);
+    journal.close();
+    expect(states.get("k")?.images.get(1)).toMatchObject({ settings: "s2", sha256: H("c") });
   });
 });
