@@ -41,6 +41,8 @@ const UNWRITABLE: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   ENAMETOOLONG: "a file name is too long",
+  /** A write that took no byte (src/files/ never leaves a file that ends short). */
+  EIO: "an input/output error (a write stopped short)",
 };
 
 /**

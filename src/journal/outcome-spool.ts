@@ -41,7 +41,7 @@ export class OutcomeSpool {
     const dir = join(outputDir, ".state");
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `outcomes-${process.pid}-${Math.floor(Math.random() * 1e9)}.jsonl`);
-    const fd = openSync(path, "w+", 0o600);
+    const fd = openSync(path, "wx+", 0o600);
     try {
       unlinkSync(path);
     } catch {

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
-import { writeFileAtomic } from "../files/index.js";
+import { readBytes, writeFileAtomic } from "../files/index.js";
 import { checkStateFolder } from "../journal/state-folder.js";
 import type { Destination } from "./destination.js";
 import { DEFAULT_DATA_CACHE, type PublishItem } from "./plan-publish.js";
@@ -141,10 +140,16 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 /** Reads one planned file and sends it unless it is there; undefined for an absent optional file. */
 async function settle(sender: Sender, item: PublishItem): Promise<PublishedFile | undefined> {
   let bytes: Buffer;
+  const path = join(sender.options.outputDir, item.path);
   try {
-    bytes = await readFile(join(sender.options.outputDir, item.path));
+    // Never through a link: one in the output folder would publish a file from outside it.
+    const read = await readBytes(path, { within: sender.options.outputDir });
+    if (read === undefined) {
+      if (item.optional) return undefined;
+      throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+    }
+    bytes = read;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" && item.optional) return undefined;
     return { key: item.path, outcome: "failed", bytes: 0, message: (error as Error).message };
   }
   const hash = sha256(bytes);

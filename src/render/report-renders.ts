@@ -1,6 +1,5 @@
-import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { openFile } from "../files/index.js";
 import type { KeyState } from "../journal/key-state.js";
 import { lockReport } from "../journal/lock.js";
 import type { Logger } from "../log/logger.js";
@@ -15,8 +14,10 @@ type ReportHead = Omit<Report, "jobs">;
  * `writeReportFile`), checked against the schema. Undefined when there is none, or it is not one.
  */
 async function readHead(path: string): Promise<ReportHead | undefined> {
-  const stream = createReadStream(path, { encoding: "utf8" });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  // Never through a link: one at report.json is a STATE_UNTRUSTED error, not a report.
+  const file = await openFile(path, "read");
+  if (!file) return undefined;
+  const lines = file.readLines({ encoding: "utf8", autoClose: false });
   let text = "";
   try {
     for await (const line of lines) if (!line.startsWith('{"')) text += `${line}\n`;
@@ -26,7 +27,7 @@ async function readHead(path: string): Promise<ReportHead | undefined> {
     return undefined;
   } finally {
     lines.close();
-    stream.destroy();
+    await file.close();
   }
 }
 

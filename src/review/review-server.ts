@@ -1,10 +1,9 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { z } from "zod";
-import { writeFileAtomic } from "../files/index.js";
+import { readBytes, writeFileAtomic } from "../files/index.js";
 import { galleryThumbPath, thumbnailBytes } from "../outputs/index.js";
 import type { DecisionStore } from "./decision-store.js";
 import { decisionInput } from "./decisions.js";
@@ -108,12 +107,17 @@ export function reviewApp(state: ReviewState, store: DecisionStore, token: strin
     c.header("cache-control", "private, max-age=3600");
     if (!thumb) {
       const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-      return c.body(new Uint8Array(await readFile(path)), 200, {
+      // Never through a link: one in the output folder would serve a file from outside it.
+      const bytes = await readBytes(path, { within: state.outputDir });
+      if (!bytes) return c.text("not found", 404);
+      return c.body(new Uint8Array(bytes), 200, {
         "content-type": IMAGE_TYPES[ext] ?? "application/octet-stream",
       });
     }
     const cached = join(state.outputDir, galleryThumbPath(sha));
-    let bytes: Buffer | undefined = await readFile(cached).catch(() => undefined);
+    let bytes: Buffer | undefined = await readBytes(cached, { within: state.outputDir }).catch(
+      () => undefined,
+    );
     if (!bytes) {
       const made = await thumbnailBytes(path);
       await writeFileAtomic(cached, made, { within: state.outputDir });

@@ -52,7 +52,7 @@ const lastLine = (text: string) => text.trim().split("\n").at(-1);
 const UP_TO_DATE = "6 jobs: 0 succeeded, 6 up to date, 0 failed";
 
 describe("a tampered state folder (#24)", () => {
-  it("a symlink for the journal, prices, runs/ or originals/ stops the run, saying where; nothing is sent or written through it", async () => {
+  it("a symlink for the journal, prices, models, uploads, review decisions, report.json, runs/ or originals/ stops the run, saying where; nothing is sent or written through it", async () => {
     const night = await firstNight();
     const outside = join(night.dir, "outside");
     await mkdir(outside);
@@ -60,11 +60,19 @@ describe("a tampered state folder (#24)", () => {
     for (const [rel, kind] of [
       [".state/journal.jsonl", "file"],
       [".state/prices.json", "file"],
+      [".state/models.json", "file"],
+      [".state/uploads.json", "file"],
+      [".state/review/decisions.jsonl", "file"],
+      ["report.json", "file"],
       ["runs", "folder"],
       [".state/originals", "folder"],
     ] as const) {
       const path = join(night.folder, rel);
-      await rename(path, `${path}.real`);
+      const existed = await rename(path, `${path}.real`).then(
+        () => true,
+        () => false,
+      );
+      await mkdir(join(path, ".."), { recursive: true });
       const target = kind === "file" ? victim : join(outside, "dir");
       if (kind === "file") await writeFile(victim, "precious\n");
       else await mkdir(target, { recursive: true });
@@ -79,10 +87,48 @@ describe("a tampered state folder (#24)", () => {
       if (kind === "file") expect(await readFile(victim, "utf8"), rel).toBe("precious\n");
       else expect(await readdir(target), rel).toEqual([]);
       await rm(path);
-      await rename(`${path}.real`, path);
+      if (existed) await rename(`${path}.real`, path);
     }
     const after = await night.run();
     expect([after.code, after.stdout.split("\n")[0], night.sent()]).toEqual([0, UP_TO_DATE, 6]);
+  }, 120_000);
+
+  it("a symlink for the publish state stops `publish`, saying where; the file it points to is unchanged", async () => {
+    const night = await firstNight();
+    const site = join(night.dir, "site");
+    const publish = () => runCli(["publish", night.folder, "--to", site, "--all", "--allow-emulated"]);
+    const first = await publish();
+    expect(first.code, first.stderr).toBe(0);
+    const names = await readdir(join(night.folder, ".state", "publish"));
+    const state = join(night.folder, ".state", "publish", names.find((n) => n.endsWith(".jsonl")) ?? "");
+    const victim = join(night.dir, "victim.jsonl");
+    await writeFile(victim, "precious\n");
+    await rm(state);
+    await symlink(victim, state);
+    const r = await publish();
+    expect([r.code, lastLine(r.stderr)]).toEqual([
+      2,
+      `seedream-pipeline: ${state} is a symbolic link (to ${victim}): the state of an output folder is never read or written through links; put the file itself there, or remove it`,
+    ]);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+  }, 120_000);
+
+  it("an output image made a symlink is never written through: its render is refused naming it, the image stays kept", async () => {
+    const night = await firstNight();
+    const image = (await readdir(night.folder)).find((n) => n.startsWith("S1") && n.endsWith(".png")) ?? "";
+    const path = join(night.folder, image);
+    const victim = join(night.dir, "victim.png");
+    await writeFile(victim, "precious\n");
+    await rm(path);
+    await symlink(victim, path);
+    const r = await night.run();
+    // Not the folder's state: the run goes on, and the image is left for the next run to render.
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("1 delivered by fal (paid, kept) and not rendered yet");
+    expect(r.stderr).toContain(
+      `"cause":"${path} is a symbolic link (to ${victim}): the state of an output folder is never read or written through links; put the file itself there, or remove it","msg":"could not render an image`,
+    );
+    expect([await readFile(victim, "utf8"), night.sent()]).toEqual(["precious\n", 6]);
   }, 120_000);
 
   it("a garbage line in the middle stops the run with exit 2 naming it, the file untouched; --repair-journal keeps every paid request", async () => {
