@@ -1,15 +1,18 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import sharp, { type Sharp } from "sharp";
+import sharp from "sharp";
 import type { RequestTimeline } from "../src/emulator/index.js";
-import type { ImageSpec } from "../src/manifest/types.js";
-import type { PendingRender } from "../src/model/kept-image.js";
-import { renderPending } from "../src/render/render-image.js";
 import { RenderPool } from "../src/render/render-pool.js";
+import {
+  benchThroughput,
+  formatThroughput,
+  type RenderConfig,
+  type ThroughputRow,
+} from "./render-throughput.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const KEY = "sk-bench-delivery";
@@ -25,12 +28,9 @@ export interface DeliveryFigures {
     readonly asSent: { readonly wallS: number; readonly busyShare: number };
     readonly avif: { readonly wallS: number; readonly busyShare: number };
   };
-  readonly throughput: ReadonlyArray<{
-    readonly format: string;
-    readonly oursPerS: number;
-    readonly plainPerS: number;
-    readonly plainParallel: number;
-  }>;
+  readonly throughput: readonly ThroughputRow[];
+  /** The render pool's defaults on this machine, as the sweep names them. */
+  readonly renderDefaults: RenderConfig;
   readonly shards: ReadonlyArray<{ readonly n: number; readonly wallS: number; readonly exact: boolean }>;
 }
 
@@ -124,123 +124,6 @@ async function benchBusy(dir: string, jobs: number, slots: number, log: (l: stri
   }
 }
 
-/** A 2048² original like the emulator's large results: flat, a band of noise across the top. */
-async function original(i: number): Promise<Buffer> {
-  const band = await sharp({
-    create: {
-      width: 2048,
-      height: 300,
-      channels: 3,
-      background: "#000",
-      noise: { type: "gaussian", mean: 128, sigma: 20 },
-    },
-  })
-    .png()
-    .toBuffer();
-  return sharp({
-    create: { width: 2048, height: 2048, channels: 3, background: `hsl(${(i * 47) % 360}, 40%, 55%)` },
-  })
-    .composite([{ input: band, top: 0, left: 0 }])
-    .png()
-    .toBuffer();
-}
-
-const spec = (format: ImageSpec["format"], width?: number): ImageSpec => ({
-  format,
-  quality: undefined,
-  resize:
-    width === undefined
-      ? undefined
-      : { width, height: undefined, fit: "inside", background: "#fff", upscale: false },
-  keepMetadata: false,
-});
-
-const EXT: Record<string, string> = { png: "png", jpeg: "jpg", webp: "webp", avif: "avif" };
-
-function plainEncode(image: Sharp, format: string): Sharp {
-  if (format === "avif") return image.avif({ quality: 60 });
-  if (format === "webp") return image.webp({ quality: 90 });
-  if (format === "jpeg") return image.jpeg({ quality: 90, mozjpeg: true });
-  return image.png({ compressionLevel: 6 });
-}
-
-/** Render throughput per format: ours (the render pool over kept originals) against a plain sharp loop. */
-async function benchThroughput(dir: string, count: number, log: (l: string) => void) {
-  const folder = join(dir, "render");
-  await mkdir(join(folder, ".state", "originals"), { recursive: true });
-  const kept: Array<{ sha256: string; path: string }> = [];
-  for (let i = 0; i < count; i++) {
-    const bytes = await original(i);
-    const sha256 = (await import("node:crypto")).createHash("sha256").update(bytes).digest("hex");
-    const path = join(folder, ".state", "originals", `${sha256}.png`);
-    await writeFile(path, bytes);
-    kept.push({ sha256, path });
-  }
-  const cores = availableParallelism();
-  const results: DeliveryFigures["throughput"][number][] = [];
-  const formats = (process.env.BENCH_RENDER_FORMATS ?? "png,webp,avif,jpeg").split(",") as Array<
-    ImageSpec["format"]
-  >;
-  for (const format of formats) {
-    log(`delivery: render throughput, ${format}…`);
-    const ext = EXT[format] as string;
-    let best = { perS: 0, parallel: 1 };
-    for (const parallel of [1, cores]) {
-      const out = join(dir, `plain-${format}-${parallel}`);
-      await mkdir(out, { recursive: true });
-      let next = 0;
-      const t0 = performance.now();
-      await Promise.all(
-        Array.from({ length: parallel }, async () => {
-          while (next < kept.length) {
-            const i = next++;
-            const input = await readFile((kept[i] as { path: string }).path);
-            await plainEncode(sharp(input), format).toFile(join(out, `${i}.${ext}`));
-            await plainEncode(sharp(input).resize(1200, 1200, { fit: "inside" }), format).toFile(
-              join(out, `${i}.large.${ext}`),
-            );
-            await sharp(input)
-              .resize(400, 400, { fit: "inside" })
-              .webp({ quality: 90 })
-              .toFile(join(out, `${i}.thumb.webp`));
-          }
-        }),
-      );
-      const perS = kept.length / ((performance.now() - t0) / 1000);
-      if (perS > best.perS) best = { perS, parallel };
-    }
-    const pool = new RenderPool();
-    const t1 = performance.now();
-    for (const [i, k] of kept.entries()) {
-      const pending: PendingRender = {
-        n: 1,
-        sourceUrl: "bench",
-        original: { sha256: k.sha256, ext: "png" },
-        width: 2048,
-        height: 2048,
-        contentType: "image/png",
-        recipe: {
-          job: `job-${i}`,
-          settings: format,
-          main: { spec: spec(format), path: `${format}/${i}.${ext}` },
-          derivatives: [
-            { name: "large", spec: spec(format, 1200), path: `${format}/${i}.large.${ext}` },
-            { name: "thumb", spec: spec("webp", 400), path: `${format}/${i}.thumb.webp` },
-          ],
-          sidecar: { job: `job-${i}` },
-        },
-      };
-      await pool.add(async () => {
-        await renderPending(folder, pending);
-      });
-    }
-    await pool.idle();
-    const oursPerS = kept.length / ((performance.now() - t1) / 1000);
-    results.push({ format, oursPerS, plainPerS: best.perS, plainParallel: best.parallel });
-  }
-  return results;
-}
-
 /** `render --shard i/n` as n processes over copies of one folder of kept images: wall time, and whether each image was rendered exactly once. */
 async function benchShards(dir: string, jobs: number, log: (l: string) => void) {
   const { url, child } = await startEmulator({
@@ -297,7 +180,8 @@ async function benchShards(dir: string, jobs: number, log: (l: string) => void) 
 /**
  * `npm run bench -- delivery`: fal's busy share with heavy rendering beside outputs kept as sent
  * (BENCH_DELIVERY_JOBS, default 160; 8 slots; inference 1.5–2.5 s; 2048² results), render
- * throughput against a plain sharp loop per format (BENCH_RENDER_IMAGES, default 12), and
+ * throughput against a plain sharp loop per format and configuration (BENCH_RENDER_IMAGES, default
+ * 12; see `benchThroughput`), and
  * `render` shards 1, 2 and 4 as processes (BENCH_SHARD_JOBS, default 48). BENCH_RENDER_FORMATS and
  * BENCH_DELIVERY_PARTS pick some of it.
  */
@@ -322,6 +206,7 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
       load: { before, after: loadavg()[0] as number },
       busy,
       throughput,
+      renderDefaults: { threads: sharp.concurrency(), parallel: new RenderPool().parallel },
       shards,
     };
   } finally {
@@ -331,26 +216,34 @@ export async function benchDelivery(log: (line: string) => void = () => {}): Pro
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 
-/** The figures as tables. */
+/** The figures as tables (the parts measured). */
 export function formatDelivery(f: DeliveryFigures): string {
   const b = f.busy;
+  const busy =
+    b.jobs === 0
+      ? []
+      : [
+          `delivery: ${b.jobs} one-image jobs, ${b.slots} slots, inference 1.5–2.5 s, 2048² results`,
+          "| output | wall | fal's slots busy |",
+          "|---|---|---|",
+          `| as fal sent them | ${b.asSent.wallS.toFixed(0)} s | ${pct(b.asSent.busyShare)} |`,
+          `| AVIF + 2 derivatives | ${b.avif.wallS.toFixed(0)} s | ${pct(b.avif.busyShare)} |`,
+          `busy share AVIF / as sent: ${pct(b.avif.busyShare / b.asSent.busyShare)} (goal ≥ 95 %)`,
+          "",
+        ];
+  const shards =
+    f.shards.length === 0
+      ? []
+      : [
+          "",
+          "| render shards (processes) | wall | each image rendered exactly once |",
+          "|---|---|---|",
+          ...f.shards.map((s) => `| ${s.n} | ${s.wallS.toFixed(1)} s | ${s.exact ? "yes" : "NO"} |`),
+        ];
   return [
-    `delivery: ${b.jobs} one-image jobs, ${b.slots} slots, inference 1.5–2.5 s, 2048² results; ${f.cores} cores, load ${f.load.before.toFixed(1)} → ${f.load.after.toFixed(1)}`,
-    "| output | wall | fal's slots busy |",
-    "|---|---|---|",
-    `| as fal sent them | ${b.asSent.wallS.toFixed(0)} s | ${pct(b.asSent.busyShare)} |`,
-    `| AVIF + 2 derivatives | ${b.avif.wallS.toFixed(0)} s | ${pct(b.avif.busyShare)} |`,
-    `busy share AVIF / as sent: ${pct(b.avif.busyShare / b.asSent.busyShare)} (goal ≥ 95 %)`,
-    "",
-    "| format (+ 1200 px same format + 400 px WebP) | ours images/s | plain sharp loop images/s (best of 1 and cores at once) | ours / plain |",
-    "|---|---|---|---|",
-    ...f.throughput.map(
-      (t) =>
-        `| ${t.format} | ${t.oursPerS.toFixed(2)} | ${t.plainPerS.toFixed(2)} (${t.plainParallel} at once) | ${pct(t.oursPerS / t.plainPerS)} |`,
-    ),
-    "",
-    "| render shards (processes) | wall | each image rendered exactly once |",
-    "|---|---|---|",
-    ...f.shards.map((s) => `| ${s.n} | ${s.wallS.toFixed(1)} s | ${s.exact ? "yes" : "NO"} |`),
+    `${f.cores} cores, load ${f.load.before.toFixed(1)} → ${f.load.after.toFixed(1)}`,
+    ...busy,
+    formatThroughput(f.throughput, f.renderDefaults),
+    ...shards,
   ].join("\n");
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark figure the issues ask for, printed and written as JSON
 // under output/bench/. `npm run bench -- plan` runs one group; `npm run bench -- scale --jobs
 // 20000` the scale benchmark at another size (`--render fast-large`: results of about 1.7 MB
-// each, as real ones); `npm run bench -- delivery` rendering apart from delivery. With no group
+// each, as real ones); `npm run bench -- delivery` rendering apart from delivery, and
+// `render-threads` its render throughput sweep alone. With no group
 // named, every group but `scale` and `delivery` (both long: 100,000 jobs, hundreds of AVIFs) runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -38,6 +39,12 @@ const groups: Record<string, () => Promise<{ text: string; data: unknown }>> = {
     const f = await benchDelivery((line) => console.log(line));
     return { text: formatDelivery(f), data: f };
   },
+  // The render pool's sweep alone (libvips threads × images at once, per format).
+  "render-threads": async () => {
+    process.env.BENCH_DELIVERY_PARTS = "throughput";
+    const f = await benchDelivery((line) => console.log(line));
+    return { text: formatDelivery(f), data: f };
+  },
   scale: async () => {
     const at = process.argv.indexOf("--jobs");
     const jobs = Number(at > 0 ? process.argv[at + 1] : (process.env.BENCH_SCALE_JOBS ?? 100_000));
@@ -54,7 +61,7 @@ const results: Record<string, unknown> = {
 };
 for (const name of wanted.length > 0
   ? wanted
-  : Object.keys(groups).filter((g) => g !== "scale" && g !== "delivery")) {
+  : Object.keys(groups).filter((g) => g !== "scale" && g !== "delivery" && g !== "render-threads")) {
   const group = groups[name];
   if (!group) continue;
   const { text, data } = await group();
