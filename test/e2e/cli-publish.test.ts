@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,17 +17,24 @@ const tempDir = useTempDirs();
 /** Job ids are `<sku>-<size>`. */
 const sku = (id: string) => id.split("-")[0] ?? id;
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-let emulator: Emulator;
+/** The one run every test publishes from (each a copy of it: publishing writes state in the folder). */
+let made: { out: string; report: Report };
+let madeIn: string | undefined;
 beforeAll(async () => {
-  emulator = await startEmulator({ apiKeys: [KEY], inferenceMs: 10 });
-});
+  madeIn = await mkdtemp(join(tmpdir(), "seedream-test-"));
+  const emulator = await startEmulator({ apiKeys: [KEY], inferenceMs: 10 });
+  try {
+    made = await runOnEmulator(emulator, madeIn);
+  } finally {
+    await emulator.close();
+  }
+}, 120_000);
 afterAll(async () => {
-  await emulator.close();
+  if (madeIn) await rm(madeIn, { recursive: true, force: true });
 });
 
 /** A real run on the emulator: 6 jobs, each image with a thumbnail derivative and a sidecar. */
-async function runOutput(): Promise<{ out: string; report: Report }> {
-  const dir = await tempDir();
+async function runOnEmulator(emulator: Emulator, dir: string): Promise<{ out: string; report: Report }> {
   await writePng(join(dir, "product.png"), 400, 300, "#2255aa");
   await writeFile(
     join(dir, "m.yaml"),
@@ -52,6 +60,16 @@ output:
     JSON.parse(await readFile(join(out, "report.json"), "utf8")),
   ) as unknown as Report;
   return { out, report };
+}
+
+/**
+ * A fresh copy of that run's output folder: what publish reads (images, sidecars, derivatives,
+ * report, journal) byte for byte, and no publish state or review decision of another test.
+ */
+async function runOutput(): Promise<{ out: string; report: Report }> {
+  const out = join(await tempDir(), "shop");
+  await cp(made.out, out, { recursive: true });
+  return { out, report: made.report };
 }
 
 async function decide(out: string, report: Report, states: Record<string, "approved" | "rejected">) {
