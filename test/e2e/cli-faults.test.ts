@@ -6,7 +6,7 @@ import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { type Report, reportSchema } from "../../src/report/index.js";
 import { useEmulators } from "../helpers/emulator.js";
 import { writePng } from "../helpers/images.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runCli, startCli } from "../helpers/run-cli.js";
 import { useTempDirs } from "../helpers/temp-dir.js";
 
 const emulators = useEmulators();
@@ -113,19 +113,44 @@ describe("runs against a faulty fal", () => {
   });
 
   it("learns completion from the status stream: three calls a job, no polling flood", async () => {
-    const { manifest, out } = await setUp(10, { concurrency: 3, inferenceMs: { min: 30, max: 120 } });
-    const r = await runCli(["run", manifest, "-o", out, "--fal-base-url", emulator?.url ?? ""], {
-      env: { FAL_KEY: KEY },
+    // fal holds each request until the test lets it go, one at a time, and only once fal is as
+    // full as the run keeps it (3 running, 2 more waiting: C + buffer) or every job is sent. With
+    // timed jobs, a loaded machine let them finish before the slow client filled the slots: it
+    // then saw 2 running at most, and rightly learnt 2.
+    const { manifest, out } = await setUp(10, { concurrency: 3, inferenceMs: "hold" });
+    const em = emulator as Emulator;
+    const run = startCli(["run", manifest, "-o", out, "--fal-base-url", em.url], { env: { FAL_KEY: KEY } });
+    let ended = false;
+    const done = run.done.then((r) => {
+      ended = true;
+      return r;
     });
-    expect(r.code).toBe(0);
-    const calls = (emulator as Emulator).stats().calls;
+    let released = 0;
+    while (!ended) {
+      await Promise.race([
+        done,
+        em.waitFor((s) => {
+          const { running, queued } = em.load();
+          const completed = s.requests.filter((q) => q.completedAt !== undefined).length;
+          return (
+            completed >= released &&
+            running > 0 &&
+            ((running === 3 && queued >= 2) || s.requests.length === 20)
+          );
+        }),
+      ]);
+      if (!ended && em.release()) released += 1;
+    }
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    const calls = em.stats().calls;
     expect([calls.submit, calls["status-stream"], calls.result, calls.status ?? 0]).toEqual([20, 20, 20, 0]);
     const rep = await report(out);
     // Learnt from our own requests. Status events of different requests come on different
     // connections, so a start can be seen just before the finish that freed its slot: C or C + 1.
     expect(rep.run.concurrency.mode).toBe("auto");
     expect([3, 4]).toContain(rep.run.concurrency.capacity_estimate);
-    expect((emulator as Emulator).stats().maxQueued).toBeLessThanOrEqual(3 + 3);
+    expect(em.stats().maxQueued).toBeLessThanOrEqual(3 + 3);
   });
 
   it("stops at a 401 on submit with exit 2 and submits nothing more", async () => {
