@@ -14,6 +14,8 @@ import { useTempDirs } from "../helpers/temp-dir.js";
 
 const KEY = "sk-crash-test";
 const TRIALS = 10;
+/** Calls an uninterrupted run makes at fal: models, pricing, the upload (2), then per job submit, status stream, result, image. */
+const CALLS_A_RUN = 4 + 12 * 4;
 const tempDir = useTempDirs();
 
 describe("kill -9 at any instant", () => {
@@ -60,12 +62,24 @@ describe("kill -9 at any instant", () => {
         let done = false;
         for (let attempt = 0; attempt < 40 && !done; attempt++) {
           const run = startCli(args, { env: { FAL_KEY: KEY } });
-          // Later attempts are let run longer, so every trial ends. The time counts from the
-          // run's first log line, so a slow start (a loaded machine) does not use it up.
-          const delay = rnd() * (500 + attempt * 150);
+          // The kill falls at a random point of the run's work, not of the clock: just after its
+          // n-th call reaches fal (n = 0: its start-up, from its first log line), then a random
+          // moment later (a write, a journal line, a download under way). Counted in calls, an
+          // attempt gets as far on a loaded machine as on a quiet one. The first attempt is cut
+          // in the first half of a run's calls, so every trial kills; later ones may go further,
+          // so every trial ends.
+          const from = emulator.requests.length;
+          const nth = Math.floor(rnd() * ((CALLS_A_RUN * (attempt + 1)) / 2 + 1));
+          const delay = rnd() * 300;
           let killed = false;
+          let ended = false;
           let timer: NodeJS.Timeout | undefined;
-          run.child.stderr?.once("data", () => {
+          const reached =
+            nth === 0
+              ? new Promise<unknown>((resolve) => run.child.stderr?.once("data", resolve))
+              : emulator.waitFor(() => emulator.requests.length >= from + nth);
+          void reached.then(() => {
+            if (ended) return;
             timer = setTimeout(() => {
               killed = true;
               kills += 1;
@@ -73,6 +87,7 @@ describe("kill -9 at any instant", () => {
             }, delay);
           });
           const r = await run.done;
+          ended = true;
           clearTimeout(timer);
           if (!killed) {
             expect(r.code, r.stderr).toBe(0);
