@@ -40,6 +40,21 @@ export async function checkFolders(folder: string, within: string | undefined): 
   }
 }
 
+/** Makes a folder and its parents; an error says why (a read-only file system: EROFS, not ENOENT). */
+export async function mkdirs(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // Node's recursive mkdir says ENOENT on a read-only file system: one level at a time says EROFS.
+    const parent = dirname(path);
+    if (parent !== path) await mkdirs(parent);
+    await mkdir(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+}
+
 /**
  * Makes `folder` (and the folders above it) when missing, refusing a symbolic link at any of
  * its parts below `within`, so nothing is made or later written through one. Without `within`, only
@@ -48,6 +63,6 @@ export async function checkFolders(folder: string, within: string | undefined): 
 export async function makeFolder(folder: string, within: string = dirname(folder)): Promise<void> {
   // Before: mkdir would make folders through a link. After: one made meanwhile is refused too.
   await checkFolders(folder, within);
-  await mkdir(folder, { recursive: true });
+  await mkdirs(folder);
   await checkFolders(folder, within);
 }

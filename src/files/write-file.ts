@@ -1,7 +1,7 @@
 import { constants, writeSync } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, lstat, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { checkFolders } from "./folders.js";
+import { checkFolders, mkdirs } from "./folders.js";
 import { linkRefused } from "./link-refused.js";
 import { NOFOLLOW } from "./open-file.js";
 
@@ -78,7 +78,7 @@ async function create(tmp: string): Promise<FileHandle> {
     return await open(tmp, CREATE, 0o644);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    await mkdir(dirname(tmp), { recursive: true });
+    await mkdirs(dirname(tmp));
     return open(tmp, CREATE, 0o644);
   }
 }

@@ -1,7 +1,6 @@
 import { randomInt } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { makeFolder, writeFileAtomic } from "../files/index.js";
+import { makeFolder, readBytes, writeFileAtomic } from "../files/index.js";
 import type { Logger } from "../log/logger.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { Job, Plan } from "../plan/index.js";
@@ -93,8 +92,12 @@ export class ReviewPass {
       for (const r of start.images) {
         if (reviewOf(this.index, job, r.n, r.sha256).state !== "rejected") continue;
         const target = join(dir, `${job.id}-${r.n}-${r.sha256.slice(0, 12)}${extname(r.path)}`);
-        // A copy never written through a link (copyFile would follow one at the target).
-        await writeFileAtomic(target, await readFile(join(this.outputDir, r.path)));
+        // A copy never read or written through a link (copyFile would follow one at either end).
+        const from = join(this.outputDir, r.path);
+        const bytes = await readBytes(from, { within: this.outputDir });
+        if (!bytes)
+          throw Object.assign(new Error(`ENOENT: no such file, ${from}`), { code: "ENOENT", path: from });
+        await writeFileAtomic(target, bytes);
         kept.set(r.n, target.slice(this.outputDir.length + 1));
       }
       const old = typeof job.input.seed === "number" ? job.input.seed : undefined;

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type Clock, systemClock } from "../clock.js";
 import {
   createEditClient,
@@ -9,6 +8,7 @@ import {
   redirectingFetch,
   Traffic,
 } from "../fal/index.js";
+import { makeFolder } from "../files/index.js";
 import type { Journal } from "../journal/journal.js";
 import { lockOutput, renderShardsHold } from "../journal/lock.js";
 import { openJournal } from "../journal/open-journal.js";
@@ -51,21 +51,6 @@ export interface RunPipelineOptions
   readonly clock?: Clock;
   /** The fetch under every fal call. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
-}
-
-/** Makes a folder and its parents; an error says why (a read-only file system: EROFS, not ENOENT). */
-async function makeFolder(path: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    // Node's recursive mkdir says ENOENT on a read-only file system: one level at a time says EROFS.
-    const parent = dirname(path);
-    if (parent !== path) await makeFolder(parent);
-    await mkdir(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST") throw e;
-    });
-  }
 }
 
 /**
