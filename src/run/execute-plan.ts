@@ -18,6 +18,7 @@ import { runWindowed } from "./job-window.js";
 import { NightRenders } from "./night-renders.js";
 import { Progress, type ProgressSnapshot } from "./progress.js";
 import { Reconciler } from "./reconcile.js";
+import type { CallRetry } from "./retry-call.js";
 import type { RunConfig } from "./run-config.js";
 import { runJob } from "./run-job.js";
 import { type RunEnd, RunStop } from "./run-stop.js";
@@ -43,51 +44,61 @@ export type EngineConfig = Pick<
   | "retryFailed"
 >;
 
-/** Options of one run of a plan. */
-export interface ExecuteOptions {
-  /** The run's configuration, normalised once (`runConfig`). */
-  readonly config: EngineConfig;
-  readonly plan: Plan;
-  /** Where fal traffic goes (`fal`, or a base URL): result files are downloaded from there only. */
-  readonly falTarget: string;
-  /** The pipeline's output folder (`<output root>/<name>`). */
-  readonly outputDir: string;
-  /**
-   * Whether this process renders what the run keeps (the config's `render`, unless `render`
-   * processes are at work on the folder), or leaves it kept for `seedream-pipeline render`.
-   */
-  readonly render: boolean;
+/** fal as the run reaches it. */
+export interface EngineFal {
   readonly client: EditClient;
   /**
    * The gate and observer the client's calls pass through (see `createEditClient`), with the
    * run's outage gate (see `outageGate`).
    */
   readonly traffic: Traffic;
+  /** Where fal traffic goes (`fal`, or a base URL): result files are downloaded from there only. */
+  readonly target: string;
   /** fal's request history, where submits in doubt are looked up; absent, they stay in doubt. */
-  readonly requestHistory?: RequestHistory;
+  readonly history?: RequestHistory;
   /** What `doctor --live` verified of that history (see `ReconcilerOptions.trust`). */
   readonly historyTrust?: HistoryTrust;
   /** Request ids that are already some job's (from the journal): never given to a doubt. */
   readonly knownRequests?: Iterable<string>;
-  readonly logger?: Logger;
-  /** @default the system clock */
-  readonly clock?: Clock;
-  /** @default Math.random */
-  readonly random?: () => number;
-  readonly runId?: string;
-  /** fetch for result downloads. @default globalThis.fetch */
+  /** fetch for result downloads and upload checks. @default globalThis.fetch */
   readonly downloadFetch?: typeof fetch;
-  readonly hooks?: JobHooks | undefined;
-  /** The phase each job starts in, from what earlier runs left (see `decideStart`). @default every job submits */
-  readonly starts?: ReadonlyMap<string, JobPhase>;
+}
+
+/** What the run reads and keeps in the output folder, and what earlier runs left there. */
+export interface EngineState {
+  /** The pipeline's output folder (`<output root>/<name>`). */
+  readonly outputDir: string;
   /** The run journal; without it nothing is journaled (and nothing can be resumed). */
   readonly journal?: JournalLike;
+  /** Input files' fal URLs from earlier runs (see `UploadCache`). */
+  readonly uploadCache?: UploadCache;
+  /** The phase each job starts in, from what earlier runs left (see `decideStart`). @default every job submits */
+  readonly starts?: ReadonlyMap<string, JobPhase>;
+}
+
+/** Options of one run of a plan, one part per concern. */
+export interface ExecuteOptions {
+  /** The run's configuration, normalised once (`runConfig`). */
+  readonly config: EngineConfig;
+  readonly plan: Plan;
+  readonly fal: EngineFal;
+  readonly state: EngineState;
+  /**
+   * Whether this process renders what the run keeps (the config's `render`, unless `render`
+   * processes are at work on the folder), or leaves it kept for `seedream-pipeline render`.
+   */
+  readonly render: boolean;
+  readonly runId?: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** @default Math.random */
+  readonly random?: () => number;
+  readonly hooks?: JobHooks | undefined;
   /** Aborts the run (SIGTERM/SIGINT): stop submitting, leave what runs at fal to the next run. */
   readonly signal?: AbortSignal | undefined;
   /** Told how the run goes: after every job that ends, and every 250 ms. */
   readonly onProgress?: ((progress: ProgressSnapshot) => void) | undefined;
-  /** Input files' fal URLs from earlier runs (see `UploadCache`). */
-  readonly uploadCache?: UploadCache;
 }
 
 export type { RunEnd } from "./run-stop.js";
@@ -107,39 +118,32 @@ export interface ExecuteResult {
 
 /** Uploads the local inputs of the jobs that will send a request (others need none). */
 async function uploadNeeded(
-  options: ExecuteOptions,
-  clock: Clock,
+  { plan, fal, state }: ExecuteOptions,
+  retry: CallRetry,
   logger: Logger,
-  stop: RunStop,
 ): Promise<UploadResults> {
-  const { plan } = options;
   const needed = new Set(
     plan.jobs
       .filter((j) => {
-        const kind = options.starts?.get(j.id)?.kind ?? "to-submit";
+        const kind = state.starts?.get(j.id)?.kind ?? "to-submit";
         return kind === "to-submit" || kind === "submitted" || kind === "reconciling";
       })
       .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );
+  const { clock } = retry;
   return uploadInputs(
     plan.uploads.filter((u) => needed.has(u.sha256)),
-    options.client,
+    fal.client,
     4,
     logger,
-    options.uploadCache
+    state.uploadCache
       ? {
-          store: options.uploadCache,
+          store: state.uploadCache,
           now: () => clock.now(),
-          ...(options.downloadFetch ? { fetch: options.downloadFetch } : {}),
+          ...(fal.downloadFetch ? { fetch: fal.downloadFetch } : {}),
         }
       : undefined,
-    {
-      clock,
-      random: options.random ?? Math.random,
-      policy: options.config.retry,
-      falAway: () => options.traffic.outage?.away ?? false,
-      signal: stop.signal,
-    },
+    retry,
   );
 }
 
@@ -161,7 +165,7 @@ function runStop(options: ExecuteOptions, logger: Logger, inFlight: Map<string, 
     logger,
     inFlight,
     maxCostUsd === undefined ? undefined : new Budget(maxCostUsd),
-    options.traffic.outage,
+    options.fal.traffic.outage,
     options.signal,
   );
   if (deadlineAt !== undefined) stop.armDeadline(deadlineAt, deadlineAction, clock);
@@ -201,17 +205,18 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   // Just over 60 lines: the run's loop in order (scheduler, stop conditions, jobs, finish).
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger();
+  const random = options.random ?? Math.random;
   const { plan, config } = options;
   const startedAt = clock.now();
   const runId =
     options.runId ?? `${new Date(startedAt).toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
-  const scheduler = new Scheduler(clock, options.traffic, config);
+  const scheduler = new Scheduler(clock, options.fal.traffic, config);
   const progress = new Progress(plan.jobs.length, startedAt);
-  const gate = options.traffic.outage;
+  const gate = options.fal.traffic.outage;
   if (!gate)
     throw new TypeError("executePlan: the traffic must carry the run's outage gate (see outageGate)");
   // Before anything that must be stopped: a folder where it cannot be made fails the run here.
-  const outcomes = new OutcomeSpool(options.outputDir, (cause) =>
+  const outcomes = new OutcomeSpool(options.state.outputDir, (cause) =>
     logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory"),
   );
   const { tell: tellProgress, stop: stopTicking } = ticking(
@@ -236,8 +241,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const renders = !options.render
     ? undefined
     : new NightRenders(pool, {
-        outputDir: options.outputDir,
-        journal: options.journal,
+        outputDir: options.state.outputDir,
+        journal: options.state.journal,
         logger,
         progress,
         outcomes,
@@ -255,17 +260,23 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (!renderEnd.signal.aborted) stopRendering();
     });
   try {
-    if (stop.budget) openBudget(stop.budget, options.plan.jobs, options.starts, logger);
+    if (stop.budget) openBudget(stop.budget, plan.jobs, options.state.starts, logger);
     // Nothing is uploaded for a run that cannot send anything (the budget cannot pay for one job).
     const uploads =
-      stop.reason() === undefined ? await uploadNeeded(options, clock, logger, stop) : new Map();
+      stop.reason() === undefined
+        ? await uploadNeeded(
+            options,
+            { clock, random, policy: config.retry, falAway: () => gate.away, signal: stop.signal },
+            logger,
+          )
+        : new Map();
     for (const r of uploads.values())
       if ("failure" in r && r.failure.kind === "auth") stop.fatal(r.failure.message);
-    const ctx = jobContext(options, { clock, logger, scheduler, stop, inFlight, uploads, gate });
+    const ctx = jobContext(options, { clock, logger, random, scheduler, stop, inFlight, uploads, gate });
     // The jobs at fal, and as many again waiting for a slot or being delivered (see runWindowed).
     const room = () => scheduler.concurrency + Math.max(RUN_DEFAULTS.deliveryRoom, scheduler.concurrency);
     await runWindowed(plan.jobs, room, async (job) => {
-      const outcome = await runJob(job, ctx, options.starts?.get(job.id));
+      const outcome = await runJob(job, ctx, options.state.starts?.get(job.id));
       const message =
         "error" in outcome ? (outcome as { error?: { message?: string } }).error?.message : undefined;
       if (message !== undefined && UNWRITABLE.test(message)) stop.unwritable(message);
@@ -301,10 +312,11 @@ const UNWRITABLE = /\b(ENOSPC|EDQUOT|EROFS|ENAMETOOLONG)\b/;
 
 /** What every job of the run shares. */
 function jobContext(
-  options: ExecuteOptions,
+  { config, fal, state, hooks }: ExecuteOptions,
   run: {
     clock: Clock;
     logger: Logger;
+    random: () => number;
     scheduler: Scheduler;
     stop: RunStop;
     inFlight: Map<string, InFlight>;
@@ -312,36 +324,36 @@ function jobContext(
     gate: OutageGate;
   },
 ): JobContext {
-  const { config } = options;
+  const { clock, logger, random, scheduler, stop, inFlight, uploads, gate } = run;
   const reconciler = new Reconciler({
-    history: options.requestHistory,
-    clock: run.clock,
-    ...(options.historyTrust ? { trust: options.historyTrust } : {}),
+    history: fal.history,
+    clock,
+    ...(fal.historyTrust ? { trust: fal.historyTrust } : {}),
   });
-  for (const request of options.knownRequests ?? []) reconciler.claim(request);
+  for (const request of fal.knownRequests ?? []) reconciler.claim(request);
   return {
     fal: {
-      client: options.client,
-      history: options.requestHistory,
+      client: fal.client,
+      history: fal.history,
       reconciler,
-      target: options.falTarget,
-      downloadFetch: options.downloadFetch,
+      target: fal.target,
+      downloadFetch: fal.downloadFetch,
       storage: { mediaLifetimeS: config.mediaLifetimeMs / 1000, storeIo: config.storeIo },
       bounds: { startTimeoutS: config.startTimeoutMs / 1000, maxRunTimeMs: config.maxRunTimeMs },
-      gate: run.gate,
+      gate,
     },
-    state: { journal: options.journal, uploads: run.uploads, outputDir: options.outputDir },
-    stop: run.stop,
+    state: { journal: state.journal, uploads, outputDir: state.outputDir },
+    stop,
     limits: {
       retry: config.retry,
       jobTimeoutMs: config.jobTimeoutMs,
       sendInDoubt: config.retryFailed,
-      inFlight: run.inFlight,
+      inFlight,
     },
-    pools: { slots: run.scheduler, io: pLimit(4), cpu: pLimit(availableParallelism()) },
-    clock: run.clock,
-    logger: run.logger,
-    random: options.random ?? Math.random,
-    hooks: options.hooks ?? {},
+    pools: { slots: scheduler, io: pLimit(4), cpu: pLimit(availableParallelism()) },
+    clock,
+    logger,
+    random,
+    hooks: hooks ?? {},
   };
 }

@@ -133,14 +133,10 @@ async function run(
   const traffic = new Traffic(clock, () => 0.5, new OutageGate({ clock }));
   const result = await executePlan({
     plan,
-    outputDir,
-    client: fal,
-    traffic,
+    fal: { client: fal, traffic, target: "fal", downloadFetch: mediaFetch(served) },
+    state: { outputDir, journal },
     clock,
     random: () => 0.5,
-    journal,
-    downloadFetch: mediaFetch(served),
-    falTarget: "fal",
     config: runConfig({ concurrency }),
     render: true,
     runId: "run-1",

@@ -51,14 +51,10 @@ async function runThrough(script: (op: FalOp, n: number) => Act, prompts: readon
   try {
     const result = await executePlan({
       plan,
-      outputDir,
-      client,
-      traffic,
+      fal: { client, traffic, target: "fal", downloadFetch: redirectingFetch(fal.url) },
+      state: { outputDir, journal },
       clock,
       random: () => 0.5,
-      journal,
-      downloadFetch: redirectingFetch(fal.url),
-      falTarget: "fal",
       config: runConfig({ concurrency: 2 }),
       render: true,
       runId: "run-1",
