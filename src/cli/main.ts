@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { envScrubber, scrubbedStream } from "../log/secret-scrubber.js";
 import { addDoctorCommand } from "./doctor-options.js";
 import { addEmulatorCommand } from "./emulator-command.js";
 import { EXIT, EXIT_CODES_HELP, reportError } from "./exit-codes.js";
@@ -37,7 +38,14 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
 }
 
 /** Runs the CLI; sets `process.exitCode` and resolves with it. Never calls process.exit. */
-export async function main(io: CliIo): Promise<number> {
+export async function main(raw: CliIo): Promise<number> {
+  // Whatever a command prints, a credential of the environment never reaches the terminal.
+  const secrets = envScrubber(raw.env);
+  const io: CliIo = {
+    ...raw,
+    stdout: scrubbedStream(raw.stdout, secrets),
+    stderr: scrubbedStream(raw.stderr, secrets),
+  };
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => {
     code = c;

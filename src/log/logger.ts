@@ -1,6 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { type DestinationStream, type Logger, pino } from "pino";
 import pretty from "pino-pretty";
+import { envScrubber, type SecretScrubber, scrubbedStream } from "./secret-scrubber.js";
 
 export type { Logger };
 
@@ -27,11 +28,14 @@ export interface LoggerOptions {
   readonly file?: string;
   /** @default "info" */
   readonly fileLevel?: string;
+  /** What every line is scrubbed of, on the terminal and in the file. @default every credential in process.env */
+  readonly secrets?: SecretScrubber;
 }
 
 /** Creates the logger: JSON lines when not on a terminal (cron), readable lines on one. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const stream = options.stream ?? process.stderr;
+  const secrets = options.secrets ?? envScrubber(process.env);
+  const stream = scrubbedStream(options.stream ?? process.stderr, secrets);
   const usePretty = options.pretty ?? stream.isTTY === true;
   const main: DestinationStream = usePretty
     ? pretty({ destination: stream, colorize: true, sync: true, ignore: "pid,hostname" })
@@ -51,7 +55,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     { ...config, level: lowest <= fileValue ? level : fileLevel },
     pino.multistream([
       { stream: main, level: level as pino.Level },
-      { stream: createWriteStream(options.file, { flags: "a" }), level: fileLevel as pino.Level },
+      {
+        stream: scrubbedStream(createWriteStream(options.file, { flags: "a" }), secrets),
+        level: fileLevel as pino.Level,
+      },
     ]),
   );
 }

@@ -6,6 +6,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { PipelineError } from "../errors.js";
+import { envScrubber, SecretScrubber, scrubError } from "../log/secret-scrubber.js";
 import type { Destination, Existing } from "./destination.js";
 
 /** How to reach an S3-compatible store (AWS S3, Cloudflare R2, GCS interop, MinIO). */
@@ -59,6 +60,16 @@ async function configuredRegion(client: S3Client): Promise<string | undefined> {
  */
 export function s3Destination(options: S3Options): Destination & { close(): void } {
   let client = makeClient(options, options.region);
+  // The credentials the SDK resolved (environment, profile files, SSO…), once known: an answer
+  // that echoes one (a hostile or broken endpoint's error body) is scrubbed before it is kept.
+  let secrets = envScrubber(process.env);
+  const send = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw scrubError(error, secrets);
+    }
+  };
   const full = (key: string) => (options.prefix ? `${options.prefix}/${key}` : key);
   const id = `s3://${options.bucket}/${options.prefix}${options.endpoint ? ` at ${options.endpoint}` : ""}`;
   return {
@@ -74,8 +85,15 @@ export function s3Destination(options: S3Options): Destination & { close(): void
         client = makeClient(options, ENDPOINT_DEFAULT_REGION);
       }
       try {
-        await client.config.credentials();
+        const c = await client.config.credentials();
+        secrets = new SecretScrubber([
+          c.accessKeyId,
+          c.secretAccessKey,
+          c.sessionToken,
+          ...envScrubber(process.env).values,
+        ]);
       } catch (error) {
+        scrubError(error, secrets);
         throw new PipelineError(
           "USAGE",
           `publish to ${id}: no AWS credentials${options.profile ? ` in profile \`${options.profile}\`` : ""}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile (${(error as Error).message.split("\n")[0]})`,
@@ -85,7 +103,9 @@ export function s3Destination(options: S3Options): Destination & { close(): void
     },
     async head(key: string): Promise<Existing | undefined> {
       try {
-        const head = await client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: full(key) }));
+        const head = await send(() =>
+          client.send(new HeadObjectCommand({ Bucket: options.bucket, Key: full(key) })),
+        );
         const sha256 = head.Metadata?.[SHA_META];
         return {
           ...(sha256 ? { sha256 } : {}),
@@ -97,19 +117,21 @@ export function s3Destination(options: S3Options): Destination & { close(): void
       }
     },
     async put(key, bytes, meta) {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: options.bucket,
-          Key: full(key),
-          Body: bytes,
-          ContentType: meta.contentType,
-          CacheControl: meta.cacheControl,
-          Metadata: { [SHA_META]: meta.sha256 },
-        }),
+      await send(() =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: options.bucket,
+            Key: full(key),
+            Body: bytes,
+            ContentType: meta.contentType,
+            CacheControl: meta.cacheControl,
+            Metadata: { [SHA_META]: meta.sha256 },
+          }),
+        ),
       );
     },
     async delete(key) {
-      await client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: full(key) }));
+      await send(() => client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: full(key) })));
     },
     close: () => client.destroy(),
   };
