@@ -9,7 +9,7 @@ import { oneSend, oneSendFetch } from "./one-send.js";
 import { type FalRequestRef, type QueueUrls, replyUrls, streamUrlOf, usableUrl } from "./queue-urls.js";
 import { redirectingFetch } from "./redirect-fetch.js";
 import { type SecretScrubber, scrubberFor } from "./secrets.js";
-import { observingFetch, type Traffic } from "./traffic.js";
+import { observingFetch, SubmitInDoubtError, type Traffic } from "./traffic.js";
 
 export type { FalStatus };
 
@@ -102,6 +102,8 @@ interface CallRoute {
   readonly to?: string | undefined;
   readonly onSend?: () => void;
   readonly heard?: () => void;
+  /** Told the status of the answer, once its headers came (before its body is read). */
+  readonly answered?: (status: number) => void;
   /** Also aborts the call (and its body): closes a stream whatever ended its follow. */
   readonly signal?: AbortSignal;
 }
@@ -176,6 +178,7 @@ export function createEditClient(options: EditClientOptions): EditClient {
           input instanceof Request && target !== input ? new Request(target, input) : target,
           signal ? { ...init, signal } : init,
         );
+        route.answered?.(response.status);
         return route.heard ? listenedTo(response, route.heard) : response;
       }),
     });
@@ -189,15 +192,34 @@ export function createEditClient(options: EditClientOptions): EditClient {
       return fal.storage.upload(blob);
     },
     async submit(endpointId, input, o = {}) {
-      const client = o.onSend ? clientFor({ onSend: o.onSend }) : fal;
-      const reply = await client.queue.submit(endpointId, {
-        input,
-        ...(o.startTimeoutS === undefined ? {} : { startTimeout: o.startTimeoutS }),
-        ...(o.mediaLifetimeS === undefined ? {} : { storageSettings: { expiresIn: o.mediaLifetimeS } }),
-        ...(o.storeIo === false ? { headers: { "X-Fal-Store-IO": "0" } } : {}),
-        abortSignal: oneSend(),
+      let accepted = false;
+      const client = clientFor({
+        ...(o.onSend ? { onSend: o.onSend } : {}),
+        answered: (status) => {
+          accepted = status >= 200 && status < 300;
+        },
       });
-      const requestId = checkRequestId(reply.request_id, "the request id of fal's submit answer");
+      let reply: Awaited<ReturnType<typeof client.queue.submit>>;
+      let requestId: string;
+      try {
+        reply = await client.queue.submit(endpointId, {
+          input,
+          ...(o.startTimeoutS === undefined ? {} : { startTimeout: o.startTimeoutS }),
+          ...(o.mediaLifetimeS === undefined ? {} : { storageSettings: { expiresIn: o.mediaLifetimeS } }),
+          ...(o.storeIo === false ? { headers: { "X-Fal-Store-IO": "0" } } : {}),
+          abortSignal: oneSend(),
+        });
+        requestId = checkRequestId(reply.request_id, "the request id of fal's submit answer");
+      } catch (error) {
+        // fal said yes (and will bill it), but its answer was cut off or unreadable: sent again it
+        // would be paid twice, so it is looked for in fal's history instead. (An answer broke a
+        // rule of ours, `FalAnswerRefusedError`: a hostile fal: the job fails, not sent again.)
+        if (accepted && !(error instanceof SubmitInDoubtError) && !(error instanceof FalAnswerRefusedError))
+          throw new SubmitInDoubtError(
+            `fal accepted it, but its answer could not be read (${error instanceof Error ? error.message : String(error)})`,
+          );
+        throw error;
+      }
       const urls = replyUrls(reply, requestId, baseUrl);
       return "urls" in urls
         ? { requestId, urls: urls.urls }
