@@ -49,6 +49,8 @@ export async function retryCall<T>(
       if (attempt >= retry.policy.maxAttempts) throw error;
       onRetry?.(attempt, failure);
       await retry.clock.sleep(backoffMs(attempt, retry.random, retry.policy), retry.signal);
+      // The sleep ends early when the run stops: nothing more is sent after it.
+      if (retry.signal?.aborted) throw error;
     }
   }
 }

@@ -64,3 +64,15 @@ describe("retryCall: a fal call outside a job's steps (an upload, a cancel)", ()
     expect(cancel.state.calls).toBe(DEFAULT_RETRY.maxAttempts);
   });
 });
+
+describe("retryCall: the run stopping", () => {
+  it("ends the backoff and sends nothing more: the last failure stands", async () => {
+    const clock = new VirtualClock();
+    const stop = new AbortController();
+    const { state, call } = failing(http(503), http(503));
+    // The run stops as the call is about to back off (told of the retry to come).
+    const retrying = retryCall("upload", call, { ...retry(clock), signal: stop.signal }, () => stop.abort());
+    await expect(retrying).rejects.toMatchObject({ status: 503 });
+    expect(state.calls).toBe(1);
+  });
+});
