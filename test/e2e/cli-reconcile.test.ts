@@ -97,9 +97,11 @@ describe("submits whose answer never came back, reconciled with fal's request hi
   });
 
   it("SIGKILL after a submit that fal never accepted: the next run says it waits, then sends it once the bound has passed", async () => {
+    // The next run must start within the bound to be seen waiting: at load 20 it reached its
+    // decision 6 s after the cut submits, past a 4 s bound. 15 s leaves room; the wait costs no CPU.
     const { out, args, em, manifest } = await setUp({ inferenceMs: 20, faults: { resetSubmitRate: 1 } }, [
-      "2s",
-      "2s",
+      "10s",
+      "5s",
     ]);
     // doctor --live verified that fal's history lists a request by its exact input (its request: 1 accepted).
     await verifiedByDoctor(em, manifest, out, KEY, { resetSubmitRate: 1 });
