@@ -3,7 +3,7 @@ import { RUN_DEFAULTS } from "./defaults.js";
 /** Options of the concurrency controller. */
 export interface ControllerOptions {
   /** A fixed number of requests in flight: the controller then never moves. */
-  readonly fixed?: number;
+  readonly fixed?: number | undefined;
   /** Where auto starts (the last run's estimate is a good start). @default 2 */
   readonly initial?: number;
   /** Most requests in flight auto may choose (`--max-concurrency`). @default 48 */

@@ -60,8 +60,8 @@ export interface EngineFal {
   readonly historyTrust?: HistoryTrust;
   /** Request ids that are already some job's (from the journal): never given to a doubt. */
   readonly knownRequests?: Iterable<string>;
-  /** fetch for result downloads and upload checks. @default globalThis.fetch */
-  readonly downloadFetch?: typeof fetch;
+  /** fetch for result downloads and upload checks (with a base URL, one that sends fal's CDN there too). */
+  readonly downloadFetch: typeof fetch;
 }
 
 /** What the run reads and keeps in the output folder, and what earlier runs left there. */
@@ -140,7 +140,7 @@ async function uploadNeeded(
       ? {
           store: state.uploadCache,
           now: () => clock.now(),
-          ...(fal.downloadFetch ? { fetch: fal.downloadFetch } : {}),
+          fetch: fal.downloadFetch,
         }
       : undefined,
     retry,

@@ -58,7 +58,7 @@ export interface FalSide {
   readonly reconciler: Reconciler;
   /** Where fal traffic goes (`fal`, or a base URL): results are downloaded from there only (see `checkResultUrl`). */
   readonly target: string;
-  readonly downloadFetch: typeof fetch | undefined;
+  readonly downloadFetch: typeof fetch;
   /** What every submit asks of fal's storage (see `SubmitOptions`). */
   readonly storage: FalStorage;
   /** fal's bound on time queued (sent on every submit) and the longest run time: a doubt's bound. */

@@ -345,7 +345,7 @@ export class JobSteps {
     for (const [i, claims] of images.entries()) {
       const delivery = deliveryFor(job, i + 1, request, seed, ctx.clock.now());
       const options = {
-        ...(ctx.fal.downloadFetch ? { fetch: ctx.fal.downloadFetch } : {}),
+        fetch: ctx.fal.downloadFetch,
         checkUrl: (url: string) => checkResultUrl(url, ctx.fal.target),
       };
       const image = await this.retrying("download", () =>

@@ -2,18 +2,10 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { Clock } from "../clock.js";
 import type { Traffic } from "../fal/index.js";
 import { ConcurrencyController } from "./controller.js";
+import type { RunConfig } from "./run-config.js";
 
-/** How requests in flight at fal are bounded. */
-export interface SchedulerOptions {
-  /** `auto` follows the account's capacity, a number fixes it. @default "auto" */
-  readonly concurrency?: number | "auto";
-  /** Most in flight `auto` may choose. @default 48 */
-  readonly maxConcurrency?: number;
-  /** Where `auto` starts. @default 2 */
-  readonly initialConcurrency?: number;
-  /** Told of every concurrency decision, for progress and the benchmark. */
-  readonly onTarget?: (target: number, at: number) => void;
-}
+/** How requests in flight at fal are bounded: the run's settings (see `runConfig`). */
+export type SchedulerOptions = Pick<RunConfig, "concurrency" | "maxConcurrency">;
 
 /** The concurrency the run used, for the report. */
 export interface ConcurrencySummary {
@@ -40,14 +32,10 @@ export class Scheduler {
   constructor(
     readonly clock: Clock,
     traffic: Traffic,
-    readonly options: SchedulerOptions,
+    options: SchedulerOptions,
   ) {
     this.#fixed = typeof options.concurrency === "number" ? options.concurrency : undefined;
-    this.controller = new ConcurrencyController({
-      ...(this.#fixed === undefined ? {} : { fixed: this.#fixed }),
-      ...(options.maxConcurrency === undefined ? {} : { max: options.maxConcurrency }),
-      ...(options.initialConcurrency === undefined ? {} : { initial: options.initialConcurrency }),
-    });
+    this.controller = new ConcurrencyController({ fixed: this.#fixed, max: options.maxConcurrency });
     this.#limit = pLimit(this.controller.decide(clock.now()));
     this.#peak = this.#limit.concurrency;
     traffic.onCall((e) => {
@@ -60,8 +48,7 @@ export class Scheduler {
 
   /** Re-decides the concurrency after the controller learnt something. */
   changed(): void {
-    const now = this.clock.now();
-    const target = this.controller.decide(now);
+    const target = this.controller.decide(this.clock.now());
     if (this.#limit.pendingCount > 0) {
       const c = this.controller.snapshot().capacityEstimate;
       this.#learnt.set(c, (this.#learnt.get(c) ?? 0) + 1);
@@ -69,7 +56,6 @@ export class Scheduler {
     if (target !== this.#limit.concurrency) {
       this.#limit.concurrency = target;
       this.#peak = Math.max(this.#peak, target);
-      this.options.onTarget?.(target, now);
     }
   }
 
