@@ -1,6 +1,6 @@
 import type { JobError, Stage } from "./failure.js";
 import type { SavedImage } from "./image-record.js";
-import type { OutcomeStatus } from "./job-phase.js";
+import type { EndPhase, EndStatus, OutcomeStatus } from "./job-phase.js";
 import type { PendingRender } from "./kept-image.js";
 
 /** When each step of a job happened, in epoch milliseconds from the run's clock. */
@@ -89,3 +89,6 @@ export type Outcomes = Pick<ReadonlyMap<string, JobOutcome>, "get">;
 
 /** The outcome of a job that sent a request in this run (it has attempts, retries and timings). */
 export type TriedOutcome = Extract<JobOutcome, Tried>;
+
+/** The outcome of a job whose run ends in a phase of kind `K`: one of the statuses its row of the vocabulary lists. */
+export type OutcomeFor<K extends EndPhase["kind"]> = Extract<JobOutcome, { status: EndStatus<K> }>;

@@ -141,8 +141,11 @@ type EndKind = {
 /** The phases a job ends this run in. */
 export type EndPhase = Extract<JobPhase, { kind: EndKind }>;
 
+/** The outcome statuses a job ending in a phase of kind `K` can have. */
+export type EndStatus<K extends EndKind> = Phases[K]["ends"][number];
+
 /** How a job ended in a run: its outcome's (and the report's) `status`. */
-export type OutcomeStatus = Phases[EndKind]["ends"][number];
+export type OutcomeStatus = EndStatus<EndKind>;
 
 /** What a run into an output folder would do with a job, told before it runs (`plan`). */
 export type PreviewKind = Phases[JobPhase["kind"]]["preview"];

@@ -10,13 +10,7 @@ import {
 } from "../fal/index.js";
 import { type Doubt, doubtOf } from "../model/doubt.js";
 import type { FalFailure, JobError, Stage } from "../model/failure.js";
-import type {
-  AttemptRecord,
-  JobOutcome,
-  JobTimings,
-  RetryRecord,
-  TriedOutcome,
-} from "../model/job-outcome.js";
+import type { AttemptRecord, JobTimings, RetryRecord, TriedOutcome } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import { type FalImageClaims, keepImage, recipeOf } from "../outputs/index.js";
@@ -381,7 +375,7 @@ export class JobSteps {
    * descriptors, about 400 bytes), and every outcome is kept to the end of the run, for the
    * report: at 3,000 jobs the heap held 9,000 such classes.
    */
-  finish(outcome: EndedFields): JobOutcome {
+  finish<F extends EndedFields>(outcome: F): F & Pick<TriedOutcome, "attempts" | "retries" | "timings"> {
     const timings: JobTimings = Object.assign({}, this.timings, { finishedAt: this.ctx.clock.now() });
     return Object.assign({}, outcome, { attempts: this.attempts, retries: this.retries, timings });
   }

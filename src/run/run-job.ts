@@ -1,5 +1,5 @@
 import type { JobError } from "../model/failure.js";
-import type { JobOutcome } from "../model/job-outcome.js";
+import type { JobOutcome, OutcomeFor } from "../model/job-outcome.js";
 import { type EndPhase, isEnd, type JobPhase } from "../model/job-phase.js";
 import type { Job } from "../plan/index.js";
 import type { FalSlots, JobContext } from "./job-context.js";
@@ -17,6 +17,9 @@ import { imageUrls, JobSteps } from "./job-steps.js";
 
 /** What ending a job that sent nothing in this run needs: the time, and where to say it. */
 type Tools = Pick<JobContext, "clock" | "logger">;
+
+/** An end phase of kind `K`. */
+type EndOf<K extends EndPhase["kind"]> = Extract<EndPhase, { kind: K }>;
 
 /** Takes one of the run's fal slots and holds it until the returned release is called. */
 function lease(slots: FalSlots): Promise<() => void> {
@@ -75,29 +78,10 @@ async function record(from: JobPhase, to: JobPhase, steps: JobSteps): Promise<vo
     });
 }
 
-/** Journals how the job ended and turns its end phase into the outcome the report shows. */
-function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
-  switch (phase.kind) {
-    case "done":
-      return succeeded(phase, steps);
-    case "failed":
-      return ended("failed", phase.error, phase.request, steps);
-    case "canceled":
-      return canceled(phase.reason, phase.request, steps);
-    case "unfinished":
-      if (phase.error) return ended("unfinished", phase.error, phase.request, steps);
-      return endedBefore(phase, steps.ctx, steps.job);
-    case "in-doubt":
-      return inDoubt(phase, steps.ctx, steps.job, steps);
-    default:
-      return endedBefore(phase, steps.ctx, steps.job);
-  }
-}
-
 /** When the job's current request was sent (or now, when none was in this run). */
 const sentAt = (steps: JobSteps) => steps.timings.submittedAt ?? steps.ctx.clock.now();
 
-async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobSteps): Promise<JobOutcome> {
+async function succeeded(phase: EndOf<"done">, steps: JobSteps): Promise<OutcomeFor<"done">> {
   const { ctx, job } = steps;
   await ctx.state.journal?.append({ type: "done", key: job.key, request: phase.request });
   ctx.stop.budget?.settle(job, phase.images.length);
@@ -118,12 +102,12 @@ async function succeeded(phase: Extract<EndPhase, { kind: "done" }>, steps: JobS
  * `--retry-failed` (logged at error level). `unfinished`: the cause may pass, so the next run
  * takes it up by itself, re-attaching to `request` (logged at warn level, for cron).
  */
-async function ended(
-  status: "failed" | "unfinished",
+async function ended<S extends "failed" | "unfinished">(
+  status: S,
   error: JobError,
   request: string | undefined,
   steps: JobSteps,
-): Promise<JobOutcome> {
+): Promise<Extract<JobOutcome, { status: S }>> {
   const { ctx, job } = steps;
   if (request)
     steps.attempts.push({
@@ -148,15 +132,21 @@ async function ended(
         ? "job unfinished: the next run re-attaches to its request"
         : "job unfinished: the next run sends it",
     );
-  return steps.finish({
+  const outcome = steps.finish({
     status,
     ...(request ? { requestId: request } : {}),
     imageUrls: steps.imageUrls,
     error,
   });
+  // It has the status it was given: TypeScript does not follow the generic `S` through Extract.
+  return outcome as Extract<JobOutcome, { status: S }>;
 }
 
-async function canceled(reason: string, request: string | undefined, steps: JobSteps): Promise<JobOutcome> {
+async function canceled(
+  reason: string,
+  request: string | undefined,
+  steps: JobSteps,
+): Promise<OutcomeFor<"canceled">> {
   const { ctx, job } = steps;
   if (request) {
     steps.attempts.push({
@@ -182,11 +172,11 @@ async function canceled(reason: string, request: string | undefined, steps: JobS
  * (nothing can find it): failed until `--retry-failed`, which sends it again.
  */
 async function inDoubt(
-  phase: Extract<EndPhase, { kind: "in-doubt" }>,
+  phase: EndOf<"in-doubt">,
   ctx: Tools,
   job: Job,
   steps?: JobSteps,
-): Promise<JobOutcome> {
+): Promise<OutcomeFor<"in-doubt">> {
   const error: JobError = {
     stage: "submit",
     class: phase.lasting ? "permanent" : "retryable",
@@ -208,30 +198,57 @@ async function inDoubt(
   return { status, imageUrls: [], error, attempts: [], retries: [], timings };
 }
 
-/** The outcome of a job that sent nothing in this run. */
+/** The ends a job can start in (decided from what earlier runs left; see `decideStart`). */
+type StartEnd = "up-to-date" | "in-doubt" | "unfinished" | "not-run";
+
+/** The outcome of a job that sent nothing in this run, by the end it starts in. */
+const BEFORE = {
+  "up-to-date": async (phase): Promise<OutcomeFor<"up-to-date">> => ({
+    status: "skipped",
+    reason: phase.reason,
+    requestId: phase.request,
+    outputs: phase.images,
+    ...(phase.unrendered?.length ? { unrendered: phase.unrendered } : {}),
+  }),
+  "in-doubt": (phase, ctx, job) => inDoubt(phase, ctx, job),
+  unfinished: async (phase): Promise<OutcomeFor<"unfinished">> => ({
+    status: "not_run",
+    reason: phase.reason,
+    ...(phase.request ? { requestId: phase.request } : {}),
+  }),
+  "not-run": async (phase): Promise<OutcomeFor<"not-run">> => ({ status: "not_run", reason: phase.reason }),
+} satisfies { readonly [K in StartEnd]: (phase: EndOf<K>, ctx: Tools, job: Job) => Promise<OutcomeFor<K>> };
+
+/** The outcome of a job that starts in an end (it sends nothing in this run). */
 async function endedBefore(phase: EndPhase, ctx: Tools, job: Job): Promise<JobOutcome> {
-  switch (phase.kind) {
-    case "up-to-date":
-      return {
-        status: "skipped",
-        reason: phase.reason,
-        requestId: phase.request,
-        outputs: phase.images,
-        ...(phase.unrendered?.length ? { unrendered: phase.unrendered } : {}),
-      };
-    case "in-doubt":
-      return inDoubt(phase, ctx, job);
-    case "unfinished":
-      return {
-        status: "not_run",
-        reason: phase.reason,
-        ...(phase.request ? { requestId: phase.request } : {}),
-      };
-    case "not-run":
-      return { status: "not_run", reason: phase.reason };
-    default:
-      throw new Error(`a job cannot start ${phase.kind}`);
-  }
+  if (!(phase.kind in BEFORE)) throw new Error(`a job cannot start ${phase.kind}`);
+  const before = BEFORE[phase.kind as StartEnd] as (p: EndPhase, ctx: Tools, job: Job) => Promise<JobOutcome>;
+  return before(phase, ctx, job);
+}
+
+/**
+ * How each end is journaled and turned into the outcome the report shows. Each may return only
+ * the statuses the vocabulary lists for its phase (`OutcomeFor`), so the table in
+ * `model/job-phase.ts` and what is done here cannot drift apart.
+ */
+const ENDS = {
+  done: succeeded,
+  failed: (phase, steps) => ended("failed", phase.error, phase.request, steps),
+  canceled: (phase, steps) => canceled(phase.reason, phase.request, steps),
+  unfinished: (phase, steps) =>
+    phase.error ? ended("unfinished", phase.error, phase.request, steps) : BEFORE.unfinished(phase),
+  "in-doubt": (phase, steps) => inDoubt(phase, steps.ctx, steps.job, steps),
+  "not-run": BEFORE["not-run"],
+  "up-to-date": BEFORE["up-to-date"],
+} satisfies {
+  readonly [K in EndPhase["kind"]]: (phase: EndOf<K>, steps: JobSteps) => Promise<OutcomeFor<K>>;
+};
+
+/** Journals how the job ended and turns its end phase into the outcome the report shows. */
+function end(phase: EndPhase, steps: JobSteps): Promise<JobOutcome> {
+  // One call for every kind: TypeScript cannot tie `ENDS[phase.kind]` to `phase` by itself.
+  const ending = ENDS[phase.kind] as (p: EndPhase, steps: JobSteps) => Promise<JobOutcome>;
+  return ending(phase, steps);
 }
 
 /**
