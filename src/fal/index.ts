@@ -6,6 +6,7 @@ export {
   type FalStatus,
 } from "./edit-client.js";
 export { StreamSilentError } from "./follow-stream.js";
+export { mediaFetch } from "./media-fetch.js";
 export { loadModels } from "./model-search.js";
 export { FalUnavailableError, isOutageAnswer, OutageGate } from "./outage-gate.js";
 export {

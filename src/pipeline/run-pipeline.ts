@@ -5,6 +5,7 @@ import {
   createEditClient,
   createRequestHistory,
   type FalAccess,
+  mediaFetch,
   redirectingFetch,
   Traffic,
 } from "../fal/index.js";
@@ -56,11 +57,13 @@ export interface RunPipelineOptions
 /**
  * The fetch for result downloads and upload checks: with a base URL, fal's CDN (`*.fal.media`)
  * goes there too, like every other fal host, so a recording proxy sees every byte fal sends.
+ * Against fal, each media host name is resolved and refused if it points inside (DNS
+ * rebinding), connecting to the address checked (see `mediaFetch`).
  */
 function downloadFetch(options: RunPipelineOptions): typeof fetch {
   const { target } = options.access;
-  const fetch = options.fetch ?? globalThis.fetch;
-  return target.kind === "base-url" ? redirectingFetch(target.baseUrl, fetch) : fetch;
+  if (target.kind === "base-url") return redirectingFetch(target.baseUrl, options.fetch ?? globalThis.fetch);
+  return options.fetch ?? mediaFetch();
 }
 
 /** The counts over the jobs the run took: the report's own when it took them all (no pass). */
