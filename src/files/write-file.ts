@@ -65,10 +65,10 @@ export interface WriteOptions {
 let written = 0;
 
 /**
- * A temporary name beside `path`: its name, a dot and digits (the process id and a count), the
- * form `cleanTempFiles` removes after a killed run.
+ * A temporary name beside `path`: its name, a dot, the process id, a dash and a count, the form
+ * `cleanTempFiles` removes once that process is gone (a killed run), never while it writes.
  */
-export const tempName = (path: string): string => `${path}.${process.pid}${++written}`;
+export const tempName = (path: string): string => `${path}.${process.pid}-${++written}`;
 
 /** Creates the temporary file: a new file, never one already there (it could be a link). */
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;

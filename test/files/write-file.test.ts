@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdir, open, readdir, readFile, readlink, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -118,7 +119,10 @@ describe("writeFileAtomic", () => {
       join(out, "S1.webp"),
       join(out, ".gallery", "data", "page-1.js"),
     ];
-    const temps = targets.map(tempName);
+    // Left by processes that are gone: one of this version (its pid and a count), one older.
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const temps = targets.map((t, i) => (i === 0 ? `${t}.1234567` : `${t}.${dead}-${i}`));
+    expect(tempName(targets[1] ?? "")).toMatch(new RegExp(`\\.json\\.${process.pid}-\\d+$`));
     for (const [i, t] of targets.entries()) {
       await mkdir(join(t, ".."), { recursive: true });
       await writeFile(t, "kept");
@@ -187,5 +191,33 @@ describe("opening state without following links", () => {
     await expect(makeFolder(join(out, ".state", "originals"), out)).rejects.toMatchObject(refused);
     await expect(makeFolder(join(out, ".state", "originals", "x"), out)).rejects.toMatchObject(refused);
     expect(await readdir(outside)).toEqual(["victim.json"]);
+  });
+});
+
+describe("cleanTempFiles and a write in flight", () => {
+  it("keeps the temporary file of a live writer (a render shard, the review app): its write still lands", async () => {
+    const { out } = await setup();
+    const path = join(out, "S1", "S1-square-1.png");
+    let resume: () => void = () => {};
+    const paused = new Promise<void>((r) => {
+      resume = r;
+    });
+    let started: () => void = () => {};
+    const begun = new Promise<void>((r) => {
+      started = r;
+    });
+    async function* slowly() {
+      yield "first half, ";
+      started();
+      await paused;
+      yield "second half";
+    }
+    const writing = writeFileAtomic(path, slowly(), { within: out });
+    await begun;
+    // A run starting on the folder meanwhile cleans up what killed runs left.
+    expect(await cleanTempFiles(out)).toBe(0);
+    resume();
+    await writing;
+    expect(await readFile(path, "utf8")).toBe("first half, second half");
   });
 });
