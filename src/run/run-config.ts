@@ -109,11 +109,11 @@ function refuse(name: string, expected: string, value: unknown): never {
   throw new PipelineError("USAGE", `run option ${name}: expected ${expected}, got ${quoted}`);
 }
 
-/** `value`, or the default, checked to be a whole number within [min, max]. */
-function whole(name: string, value: number | undefined, fallback: number, min: number, max: number) {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < min || n > max) refuse(name, `a whole number from ${min} to ${max}`, n);
-  return n;
+/** `value` checked to be a whole number within [min, max]. */
+function whole(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    refuse(name, `a whole number from ${min} to ${max}`, value);
+  return value;
 }
 
 /** `value` checked to be a finite number of at least `min` (or above it, `above`). */
@@ -127,24 +127,24 @@ function atLeast<T extends number | undefined>(name: string, value: T, min: numb
 const wholeSeconds = (ms: number) => Math.ceil(ms / 1000) * 1000;
 
 function concurrencyOf(settings: RunSettings, manifest: ManifestLimits): number | "auto" {
-  const c = settings.concurrency ?? manifest.concurrency ?? RUN_DEFAULTS.concurrency;
-  return c === "auto" ? c : whole("concurrency", c, 0, 1, 200);
+  const concurrency = settings.concurrency ?? manifest.concurrency ?? RUN_DEFAULTS.concurrency;
+  return concurrency === "auto" ? concurrency : whole("concurrency", concurrency, 1, 200);
 }
 
 function retryOf(retry: Partial<RetryPolicy> = {}): RetryPolicy {
   const d = RUN_DEFAULTS.retry;
   return {
-    maxAttempts: whole("retry.maxAttempts", retry.maxAttempts, d.maxAttempts, 1, 20),
-    maxResubmits: whole("retry.maxResubmits", retry.maxResubmits, d.maxResubmits, 0, 20),
+    maxAttempts: whole("retry.maxAttempts", retry.maxAttempts ?? d.maxAttempts, 1, 20),
+    maxResubmits: whole("retry.maxResubmits", retry.maxResubmits ?? d.maxResubmits, 0, 20),
     baseMs: atLeast("retry.baseMs", retry.baseMs ?? d.baseMs, 0),
     capMs: atLeast("retry.capMs", retry.capMs ?? d.capMs, 0),
   };
 }
 
 function renderPoolOf(pool: RenderPoolOptions = {}): RunConfig["renderPool"] {
-  const backlog = whole("renderPool.backlog", pool.backlog, RUN_DEFAULTS.renderBacklog, 1, 10_000_000);
+  const backlog = whole("renderPool.backlog", pool.backlog ?? RUN_DEFAULTS.renderBacklog, 1, 10_000_000);
   if (pool.parallel === undefined) return { backlog };
-  return { backlog, parallel: whole("renderPool.parallel", pool.parallel, 1, 1, 1024) };
+  return { backlog, parallel: whole("renderPool.parallel", pool.parallel, 1, 1024) };
 }
 
 /**
@@ -153,31 +153,34 @@ function renderPoolOf(pool: RenderPoolOptions = {}): RunConfig["renderPool"] {
  */
 export function runConfig(settings: RunSettings, manifest: ManifestLimits = {}): RunConfig {
   const d = RUN_DEFAULTS;
-  const s = settings;
-  const action = s.deadlineAction ?? d.deadlineAction;
+  const action = settings.deadlineAction ?? d.deadlineAction;
   if (action !== "finish" && action !== "cancel") refuse("deadlineAction", '"finish" or "cancel"', action);
   return {
-    outputRoot: s.outputRoot ?? d.outputRoot,
-    concurrency: concurrencyOf(s, manifest),
-    maxConcurrency: whole("maxConcurrency", s.maxConcurrency, d.maxConcurrency, 1, 200),
-    maxCostUsd: atLeast("maxCostUsd", s.maxCostUsd ?? manifest.maxCostUsd, 0, true),
-    retry: retryOf(s.retry),
-    jobTimeoutMs: atLeast("jobTimeoutMs", s.jobTimeoutMs, 0, true),
-    startTimeoutMs: wholeSeconds(atLeast("startTimeoutMs", s.startTimeoutMs ?? d.startTimeoutMs, 1000, true)),
-    maxRunTimeMs: atLeast("maxRunTimeMs", s.maxRunTimeMs ?? d.maxRunTimeMs, 0),
-    mediaLifetimeMs: wholeSeconds(atLeast("mediaLifetimeMs", s.mediaLifetimeMs ?? d.mediaLifetimeMs, 1000)),
-    storeIo: s.storeIo ?? true,
-    streamSilenceMs: atLeast("streamSilenceMs", s.streamSilenceMs ?? d.streamSilenceMs, 1000),
-    deadlineAt: atLeast("deadlineAt", s.deadlineAt, 0),
+    outputRoot: settings.outputRoot ?? d.outputRoot,
+    concurrency: concurrencyOf(settings, manifest),
+    maxConcurrency: whole("maxConcurrency", settings.maxConcurrency ?? d.maxConcurrency, 1, 200),
+    maxCostUsd: atLeast("maxCostUsd", settings.maxCostUsd ?? manifest.maxCostUsd, 0, true),
+    retry: retryOf(settings.retry),
+    jobTimeoutMs: atLeast("jobTimeoutMs", settings.jobTimeoutMs, 0, true),
+    startTimeoutMs: wholeSeconds(
+      atLeast("startTimeoutMs", settings.startTimeoutMs ?? d.startTimeoutMs, 1000, true),
+    ),
+    maxRunTimeMs: atLeast("maxRunTimeMs", settings.maxRunTimeMs ?? d.maxRunTimeMs, 0),
+    mediaLifetimeMs: wholeSeconds(
+      atLeast("mediaLifetimeMs", settings.mediaLifetimeMs ?? d.mediaLifetimeMs, 1000),
+    ),
+    storeIo: settings.storeIo ?? true,
+    streamSilenceMs: atLeast("streamSilenceMs", settings.streamSilenceMs ?? d.streamSilenceMs, 1000),
+    deadlineAt: atLeast("deadlineAt", settings.deadlineAt, 0),
     deadlineAction: action,
-    outageTimeoutMs: atLeast("outageTimeoutMs", s.outageTimeoutMs ?? d.outageTimeoutMs, 0),
-    render: s.render ?? true,
-    renderPool: renderPoolOf(s.renderPool),
-    keepRuns: whole("keepRuns", s.keepRuns, d.keepRuns, 1, 100_000),
-    fresh: s.fresh ?? false,
-    repairJournal: s.repairJournal ?? false,
-    force: s.force ?? false,
-    verify: s.verify ?? false,
-    retryFailed: s.retryFailed ?? false,
+    outageTimeoutMs: atLeast("outageTimeoutMs", settings.outageTimeoutMs ?? d.outageTimeoutMs, 0),
+    render: settings.render ?? true,
+    renderPool: renderPoolOf(settings.renderPool),
+    keepRuns: whole("keepRuns", settings.keepRuns ?? d.keepRuns, 1, 100_000),
+    fresh: settings.fresh ?? false,
+    repairJournal: settings.repairJournal ?? false,
+    force: settings.force ?? false,
+    verify: settings.verify ?? false,
+    retryFailed: settings.retryFailed ?? false,
   };
 }
