@@ -41,9 +41,14 @@ const UNWRITABLE: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   ENAMETOOLONG: "a file name is too long",
-  /** A write that took no byte (src/files/ never leaves a file that ends short). */
-  EIO: "an input/output error (a write stopped short)",
+  /** A write that took no byte, or a disk that failed (src/files/ never leaves a file that ends short). */
+  EIO: "an input/output error (a write stopped short, or the disk failed)",
 };
+
+/** `cannot write <path>: <what> (<code>): …`, the one line every unwritable end prints. */
+function causeLine(code: string | undefined, what: string, path: string | undefined): string {
+  return `cannot write ${path ?? "the output folder"}: ${what}${code === undefined ? "" : ` (${code})`}: the run stopped, and the next run picks up from the journal`;
+}
 
 /**
  * A one-line cause for a write that failed because of the output folder (not a bug), or
@@ -53,10 +58,20 @@ function unwritableCause(error: unknown): string | undefined {
   for (let e = error; e instanceof Error; e = e.cause) {
     const { code, path } = e as NodeJS.ErrnoException;
     const what = code === undefined ? undefined : UNWRITABLE[code];
-    if (what !== undefined)
-      return `cannot write ${path ?? "the output folder"}: ${what} (${code}): the run stopped, and the next run picks up from the journal`;
+    if (code !== undefined && what !== undefined) return causeLine(code, what, path);
   }
   return undefined;
+}
+
+/**
+ * The one line a run that ended `output_unwritable` prints, from the cause it stopped on (a
+ * system error's message: `ENOSPC: no space left on device, write '<path>'`).
+ */
+export function unwritableEndLine(cause: string): string {
+  const code = /\b(E[A-Z]{2,})\b/.exec(cause)?.[1];
+  const what = code === undefined ? undefined : UNWRITABLE[code];
+  const path = /'([^']+)'/.exec(cause)?.[1];
+  return `seedream-pipeline: ${what === undefined ? causeLine(undefined, cause, path) : causeLine(code, what, path)}`;
 }
 
 /**
@@ -89,7 +104,8 @@ Exit codes:
   69   fal stayed unreachable past --outage-timeout: unfinished jobs are left for the next run
   70   unexpected internal error
   73   the output folder cannot be written (full, read-only, over quota): the cause is printed;
-       what fal finished is journaled, and the next run delivers it
+       nothing more is sent; what fal finished is journaled (or its request id logged as
+       "not journaled"), and the next run delivers it without paying again
   75   another run holds the output folder (try again later)
   130  interrupted (SIGINT): the next run picks up where this one stopped
   143  terminated (SIGTERM): likewise`;

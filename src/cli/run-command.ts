@@ -6,7 +6,7 @@ import { createLogger } from "../log/logger.js";
 import { runPipeline } from "../pipeline/run-pipeline.js";
 import type { Report } from "../report/index.js";
 import type { RunSettings } from "../run/run-config.js";
-import { EXIT } from "./exit-codes.js";
+import { EXIT, unwritableEndLine } from "./exit-codes.js";
 import { notify } from "./notify.js";
 import { type PlanFlags, planCommand, planOptions } from "./plan-command.js";
 import { progressReporter } from "./progress-reporter.js";
@@ -250,6 +250,7 @@ function printSummary(
     );
   if (result.end === "deadline")
     io.stderr.write(`seedream-pipeline: the deadline passed: ${t.not_run + t.canceled} jobs not run\n`);
+  if (result.end === "output_unwritable") io.stderr.write(`${unwritableEndLine(result.endMessage ?? "")}\n`);
 }
 
 /**

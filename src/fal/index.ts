@@ -33,4 +33,4 @@ export {
 } from "./resolve-access.js";
 
 export { checkResultImages, checkResultUrl } from "./result-urls.js";
-export { Traffic } from "./traffic.js";
+export { NotSentError, Traffic } from "./traffic.js";

@@ -124,6 +124,13 @@ export class OutageGate {
     this.#notify();
   }
 
+  /** A call let through that never left (refused on our side): a probe's turn comes back, nothing is learned. */
+  unused(pass: Pass): void {
+    if (pass !== "probe") return;
+    this.#probing = false;
+    this.#notify();
+  }
+
   /** Gives up on fal: every waiting and later call is refused with `error`, unsent. */
   close(error: Error): void {
     this.#closed = error;

@@ -117,6 +117,17 @@ export class SubmitInDoubtError extends Error {
   }
 }
 
+/**
+ * A call refused on our side before it left (a submit whose `submitting` line could not be
+ * written): nothing reached fal, so it is neither in doubt nor a sign of an outage.
+ */
+export class NotSentError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "NotSentError";
+  }
+}
+
 /** Wraps fetch so every fal call waits at the gate and is observed. */
 export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fetch {
   return async (input, init) => {
@@ -152,6 +163,10 @@ export function observingFetch(traffic: Traffic, inner: typeof fetch): typeof fe
         throw new SubmitInDoubtError(`fal's gateway answered ${response.status}, perhaps after queueing it`);
       return response;
     } catch (error) {
+      if (error instanceof NotSentError) {
+        if (pass) gate?.unused(pass);
+        throw error;
+      }
       traffic.observe({ op, sentAt, at: traffic.clock.now(), status: undefined });
       const code = errorCode(error);
       const aborted =

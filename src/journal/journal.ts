@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fsyncSync, ftruncateSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { makeFolder, openAppendSync, writeFileAtomic } from "../files/index.js";
 import type { ImageRecord } from "../model/image-record.js";
@@ -8,6 +8,7 @@ import type { SpendCarry } from "../model/spend.js";
 
 import { entryProblem } from "./entry-check.js";
 import { readJournalFile } from "./read-journal.js";
+import { hasRoom, JournalReserve, writeWhole } from "./reserve.js";
 
 /** A line of the run journal: what happened to a job (by key), in order. */
 export type JournalEntry =
@@ -144,6 +145,17 @@ function writeLines(path: string, entries: Iterable<JournalEntry>): Promise<void
 /** Opens the journal for appending, never through a symlink (checked before: a race is an error). */
 const openAppend = openAppendSync;
 
+/** Who is told when the journal cannot write (see `Journal.watch`). */
+export interface JournalWatch {
+  /** A line met an error (disk full, read-only, failing): told at once, even if the reserve made room. */
+  failed(error: NodeJS.ErrnoException): void;
+  /** A line that is not on disk and never will be: what it names must be told some other way. */
+  lost(entry: JournalEntry): void;
+}
+
+/** Errors a freed page of the reserve can cure. */
+const NO_ROOM = new Set(["ENOSPC", "EDQUOT"]);
+
 /**
  * The run journal under `<output>/.state/journal.jsonl`: append-only. Each line is written to
  * the file the moment it is appended (a process killed after that loses nothing), and the
@@ -158,6 +170,15 @@ export class Journal {
   /** The next sync, waiting for the running one; lines written meanwhile are all in it. */
   #next: Promise<void> | undefined;
   #closed = false;
+  /** Lines written and not yet in a sync that started (their sync failing loses them). */
+  #unsynced: JournalEntry[] = [];
+  /** The first error a line met. */
+  #failure: NodeJS.ErrnoException | undefined;
+  /** Set once a line is lost: nothing more is written, so the file stays a prefix of the run. */
+  #broken: NodeJS.ErrnoException | undefined;
+  readonly #lost: JournalEntry[] = [];
+  readonly #watchers: JournalWatch[] = [];
+  #reserve: JournalReserve | undefined;
 
   private constructor(
     readonly path: string,
@@ -197,6 +218,12 @@ export class Journal {
     const fd = openAppend(path);
     if (read.validBytes < read.size) ftruncateSync(fd, read.validBytes);
     const journal = new Journal(path, fd, clock, source, onEntry);
+    try {
+      journal.#reserve = JournalReserve.make(join(dir, "journal.reserve"));
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     return { journal, entries, lines: read.lines };
   }
 
@@ -215,34 +242,103 @@ export class Journal {
     this.#fd = openAppend(this.path);
   }
 
-  /**
-   * One line of JSON, stamped with the time (and, on a submit, the source); the entry is handed
-   * to the `onEntry` given to `open` too, so what replayed the journal stays up to date.
-   */
-  #line(entry: NewEntry): string {
+  /** Tells `watch` when a line meets an error and of every line lost; what came before, at once. */
+  watch(watch: JournalWatch): void {
+    this.#watchers.push(watch);
+    if (this.#failure) watch.failed(this.#failure);
+    for (const e of this.#lost) watch.lost(e);
+  }
+
+  /** The entry stamped with the time (a submit: the source), handed to `onEntry` (see `open`). */
+  #stamp(entry: NewEntry): JournalEntry {
     const stamped =
       this.source !== undefined && (entry.type === "submitting" || entry.type === "submitted")
         ? { ...entry, source: entry.source ?? this.source }
         : entry;
     const full = { t: this.clock(), ...stamped } as JournalEntry;
     this.onEntry?.(full);
-    return `${JSON.stringify(full)}\n`;
+    return full;
   }
 
-  /** Writes and fsyncs at once, before returning (the run's first line; no job waits on it). */
-  appendNow(entry: NewEntry): void {
-    if (this.#closed) return;
-    writeSync(this.#fd, this.#line(entry));
-    fsyncSync(this.#fd);
+  #failed(error: unknown): NodeJS.ErrnoException {
+    const e = error as NodeJS.ErrnoException;
+    // A write names no file: the cause a person reads must.
+    if (e.path === undefined) e.path = this.path;
+    this.#failure ??= e;
+    for (const w of this.#watchers) w.failed(e);
+    return e;
+  }
+
+  #lose(entries: readonly JournalEntry[], error: NodeJS.ErrnoException): void {
+    this.#broken ??= error;
+    for (const e of entries) {
+      this.#lost.push(e);
+      for (const w of this.#watchers) w.lost(e);
+    }
+  }
+
+  /** Writes the line unless the journal is broken; false when it is not written (it is lost). */
+  #put(entry: JournalEntry): boolean {
+    if (this.#broken) {
+      this.#lose([entry], this.#broken);
+      return false;
+    }
+    try {
+      writeWhole(this.#fd, `${JSON.stringify(entry)}\n`, (error, missing) => {
+        const e = this.#failed(error);
+        return NO_ROOM.has(e.code ?? "") && this.#reserve?.release(missing) === true;
+      });
+      return true;
+    } catch (error) {
+      this.#lose([entry], error as NodeJS.ErrnoException);
+      return false;
+    }
+  }
+
+  /** Lines written whose sync failed are lost (whether they reached the disk is unknown). */
+  #syncFailed(error: unknown, group: readonly JournalEntry[]): void {
+    const e = this.#failed(error);
+    this.#lose(group, e);
   }
 
   /**
-   * Writes the line now; resolves once it is on disk. A `submitting` line is awaited before
-   * its request is sent and a `submitted` line before its job goes on, as every other line.
+   * Writes and fsyncs at once, before returning: for a line that must be on disk before a send
+   * leaves. False when it is not on disk (the watchers were told): the send must not leave. A
+   * `submitting` line is refused on a disk with less room left than the reserve (see `hasRoom`).
+   */
+  appendNow(entry: NewEntry): boolean {
+    if (this.#closed) return false;
+    if (entry.type === "submitting" && !hasRoom(this.path)) {
+      // Refused, not lost: nothing was sent. The journal goes on (its reserve is for what is in flight).
+      this.#failed(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+      return false;
+    }
+    const full = this.#stamp(entry);
+    if (!this.#put(full)) return false;
+    this.#unsynced.push(full);
+    try {
+      fsyncSync(this.#fd);
+      this.#unsynced = [];
+      return true;
+    } catch (error) {
+      const group = this.#unsynced;
+      this.#unsynced = [];
+      this.#syncFailed(error, group);
+      return false;
+    }
+  }
+
+  /**
+   * Writes the line now; resolves once it is on disk, or once it is known it will not be (the
+   * watchers are told then, before it resolves: it never rejects). A `submitting` line is
+   * awaited before its request is sent and a `submitted` line before its job goes on, as every
+   * other line.
    */
   append(entry: NewEntry): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    writeSync(this.#fd, this.#line(entry));
+    const full = this.#stamp(entry);
+    if (!this.#put(full)) return Promise.resolve();
+    this.#unsynced.push(full);
     return this.#sync();
   }
 
@@ -252,16 +348,20 @@ export class Journal {
     const start = () => {
       this.#next = undefined;
       if (this.#closed) return;
-      const running = new Promise<void>((done, fail) =>
-        fdatasync(this.#fd, (error) => (error ? fail(error) : done())),
+      const group = this.#unsynced;
+      this.#unsynced = [];
+      const running = new Promise<void>((done) =>
+        fdatasync(this.#fd, (error) => {
+          if (error) this.#syncFailed(error, group);
+          done();
+        }),
       );
       this.#running = running;
       return running.finally(() => {
         if (this.#running === running) this.#running = undefined;
       });
     };
-    // After the running sync, whether it worked or not (its own lines' promises carry its error).
-    const next = (this.#running ?? Promise.resolve()).then(start, start);
+    const next = (this.#running ?? Promise.resolve()).then(start);
     this.#next = next;
     return next;
   }
@@ -270,9 +370,15 @@ export class Journal {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    fsyncSync(this.#fd);
+    try {
+      fsyncSync(this.#fd);
+    } catch (error) {
+      const group = this.#unsynced;
+      this.#unsynced = [];
+      this.#syncFailed(error, group);
+    }
     const fd = this.#fd;
-    if (this.#running) void this.#running.catch(() => {}).finally(() => closeSync(fd));
+    if (this.#running) void this.#running.finally(() => closeSync(fd));
     else closeSync(fd);
   }
 }

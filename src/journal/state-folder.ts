@@ -21,6 +21,7 @@ const FOLDERS = [
 ] as const;
 const FILES = [
   ".state/journal.jsonl",
+  ".state/journal.reserve",
   ".state/prices.json",
   ".state/uploads.json",
   ".state/lock-owner.json",

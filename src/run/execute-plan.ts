@@ -21,7 +21,7 @@ import { Reconciler } from "./reconcile.js";
 import type { CallRetry } from "./retry-call.js";
 import type { RunConfig } from "./run-config.js";
 import { runJob } from "./run-job.js";
-import { type RunEnd, RunStop } from "./run-stop.js";
+import { journalWatch, type RunEnd, RunStop, saysUnwritable, unwritableCause } from "./run-stop.js";
 import { type ConcurrencySummary, Scheduler } from "./scheduler.js";
 import { type UploadResults, uploadInputs } from "./upload-inputs.js";
 
@@ -216,9 +216,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   if (!gate)
     throw new TypeError("executePlan: the traffic must carry the run's outage gate (see outageGate)");
   // Before anything that must be stopped: a folder where it cannot be made fails the run here.
-  const outcomes = new OutcomeSpool(options.state.outputDir, (cause) =>
-    logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory"),
-  );
+  const outcomes = new OutcomeSpool(options.state.outputDir, (cause) => {
+    logger.warn({ cause }, "could not write an outcome to .state/: it is kept in memory");
+    if (saysUnwritable(cause)) stop.unwritable(cause);
+  });
   const { tell: tellProgress, stop: stopTicking } = ticking(
     scheduler,
     progress,
@@ -237,6 +238,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   );
   const inFlight = new Map<string, InFlight>();
   const stop = runStop(options, logger, inFlight, clock);
+  options.state.journal?.watch?.(journalWatch(stop, logger, plan.jobs));
   const pool = new RenderPool(config.renderPool);
   const renders = !options.render
     ? undefined
@@ -248,7 +250,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         outcomes,
         changed: () => {},
         failed: (error) => {
-          if (UNWRITABLE.test((error as NodeJS.ErrnoException).code ?? "")) stop.unwritable(error.message);
+          const cause = unwritableCause(error);
+          if (cause !== undefined) stop.unwritable(cause);
         },
       });
   // An interrupt or the deadline stops rendering too: what waits stays kept, for the next run or `render`.
@@ -279,7 +282,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const outcome = await runJob(job, ctx, options.state.starts?.get(job.id));
       const message =
         "error" in outcome ? (outcome as { error?: { message?: string } }).error?.message : undefined;
-      if (message !== undefined && UNWRITABLE.test(message)) stop.unwritable(message);
+      if (message !== undefined && saysUnwritable(message)) stop.unwritable(message);
       outcomes.set(job.id, outcome);
       progress.ended(outcome, job.pricePerImageUsd);
       tellProgress();
@@ -306,9 +309,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     ...(message === undefined ? {} : { endMessage: message }),
   };
 }
-
-/** A write that failed for want of room or rights: the run stops paying for results it cannot store. */
-const UNWRITABLE = /\b(ENOSPC|EDQUOT|EROFS|ENAMETOOLONG)\b/;
 
 /** What every job of the run shares. */
 function jobContext(

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { EditClient, RequestHistory } from "../fal/index.js";
-import type { NewEntry } from "../journal/journal.js";
+import type { JournalWatch, NewEntry } from "../journal/journal.js";
 import type { Logger } from "../log/logger.js";
 import type { ReconcileBounds } from "../model/doubt.js";
 import type { Job } from "../plan/index.js";
@@ -33,10 +33,15 @@ export interface FalStorage {
 
 /** What the journal needs to hear; absent, nothing is journaled. */
 export interface JournalLike {
-  /** Writes and fsyncs before returning: for a line that must be on disk before a send leaves. */
-  appendNow(entry: NewEntry): void;
-  /** Resolves once the line is on disk; the step it records waits for that. */
+  /**
+   * Writes and fsyncs before returning: for a line that must be on disk before a send leaves.
+   * false: it is not (the send must not leave).
+   */
+  appendNow(entry: NewEntry): boolean;
+  /** Resolves once the line is on disk, or is known not to be (never rejects: see `watch`). */
   append(entry: NewEntry): Promise<void>;
+  /** Told when a line cannot be written, and of each line lost. */
+  watch?(watch: JournalWatch): void;
 }
 
 /** Spend control: cost is reserved before each submit, so parallel submits cannot overshoot. */
@@ -85,6 +90,8 @@ export interface StopLike {
   readonly signal: AbortSignal;
   /** The run is told fal rejected the credentials. */
   fatal(message: string): void;
+  /** An output write failed for want of room or rights: nothing more is submitted. */
+  unwritable(cause: string): void;
   /** The spend control, when the run has a cap. */
   readonly budget: BudgetLike | undefined;
 }

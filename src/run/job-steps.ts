@@ -8,7 +8,6 @@ import {
   isOutageAnswer,
   type QueueUrls,
 } from "../fal/index.js";
-import { type Doubt, doubtOf } from "../model/doubt.js";
 import type { FalFailure, JobError, Stage } from "../model/failure.js";
 import type { AttemptRecord, JobTimings, RetryRecord, TriedOutcome } from "../model/job-outcome.js";
 import type { JobPhase } from "../model/job-phase.js";
@@ -21,6 +20,8 @@ import type { DeliveryEvent, ResultEvent, SubmitEvent } from "./job-machine.js";
 import { type LostRequest, lookUpFor, resultOf } from "./lost-request.js";
 import type { ReconcileEvent } from "./reconcile.js";
 import { backoffMs, classify, type FailureFacts } from "./retry-policy.js";
+import { unwritableCause } from "./run-stop.js";
+import { SendGuard } from "./send-guard.js";
 import type { UploadResults } from "./upload-inputs.js";
 
 type Timings = { submittedAt?: number; startedAt?: number; completedAt?: number };
@@ -168,36 +169,22 @@ export class JobSteps {
     if (ctx.stop.budget && !ctx.stop.budget.reserve(job))
       return { kind: "not-sent", reason: "not submitted: the budget is spent" };
     const input = falInput(job, this.imageUrls);
-    let doubt: Doubt | undefined;
-    // On disk before each send leaves (past the outage gate, on every retry): a run killed during
-    // the submit knows it may have paid, and how to find the request in fal's history.
-    const digest = inputDigest(input);
-    const onSend = () => {
-      if (!doubt) ctx.fal.reconciler.sendStarted(digest);
-      const made = doubtOf(job.endpoint.id, digest, ctx.clock.now(), ctx.fal.bounds);
-      doubt = ctx.fal.storage.storeIo === false ? { ...made, noPayloads: true } : made;
-      const { endpoint, notAfter } = doubt;
-      const noPayloads = doubt.noPayloads ? { storeIo: false as const } : {};
-      ctx.state.journal?.appendNow({
-        type: "submitting",
-        key: job.key,
-        job: job.id,
-        endpoint,
-        digest,
-        notAfter,
-        ...noPayloads,
-      });
-    };
+    const guard = new SendGuard(ctx, job, inputDigest(input));
     const answer = await this.retrying("submit", () =>
       ctx.fal.client.submit(job.endpoint.id, input, {
         startTimeoutS: ctx.fal.bounds.startTimeoutS,
         ...ctx.fal.storage,
-        onSend,
+        onSend: guard.onSend,
       }),
     );
     const accepted = "stage" in answer ? undefined : answer;
+    const { doubt } = guard;
     // No doubt of the same input is decided while this answer may still name the request.
-    if (doubt) ctx.fal.reconciler.sendEnded(digest, accepted?.requestId);
+    if (doubt) ctx.fal.reconciler.sendEnded(guard.digest, accepted?.requestId);
+    if (!accepted && guard.blocked) {
+      ctx.stop.budget?.settle(job, 0);
+      return { kind: "not-sent", reason: ctx.stop.reason() ?? (answer as JobError).message };
+    }
     if (!accepted) {
       const submitted = answer as JobError;
       // In doubt, fal may bill it: the reservation stays until the doubt is settled.
@@ -347,6 +334,9 @@ export class JobSteps {
           try {
             return await keepImage(ctx.state.outputDir, claims, ctx.pools.cpu, options);
           } catch (error) {
+            // A full or read-only disk stops the submits now, not when this job gives up.
+            const unwritable = unwritableCause(error);
+            if (unwritable !== undefined) ctx.stop.unwritable(unwritable);
             const message = `image ${i + 1}: ${(error as Error).message}`;
             // A refused URL stays refused (permanent): downloading it again would be refused again.
             if (error instanceof FalAnswerRefusedError) throw new FalAnswerRefusedError(error.rule, message);

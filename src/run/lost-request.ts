@@ -32,6 +32,20 @@ function failureOf(output: unknown, statusCode: number): { message: string; erro
   };
 }
 
+/** A request fal may have run whose output is out of reach: never sent again on its own (`why` says what is known). */
+function noOutput(why: string): LostRequest {
+  return {
+    kind: "no-output",
+    error: {
+      stage: "result",
+      class: "permanent",
+      kind: "http",
+      status: 404,
+      message: `${why}: not sent again, to avoid paying twice; it waits for a person (--retry-failed sends it again)`,
+    },
+  };
+}
+
 /** Looks a lost request up by id in fal's request history. */
 export async function lookUpLost(
   history: RequestHistory | undefined,
@@ -76,17 +90,9 @@ export async function lookUpLost(
   }
   const images = (entry.output as { images?: unknown } | null | undefined)?.images;
   if (!Array.isArray(images))
-    return {
-      kind: "no-output",
-      error: {
-        stage: "result",
-        class: "permanent",
-        kind: "http",
-        status: 404,
-        message:
-          "fal ran this request (its request history lists it) but no longer serves its result, and the history keeps no output (payloads not stored, X-Fal-Store-IO: 0?): not sent again, to avoid paying twice; it waits for a person (--retry-failed sends it again)",
-      },
-    };
+    return noOutput(
+      "fal ran this request (its request history lists it) but no longer serves its result, and the history keeps no output (payloads not stored, X-Fal-Store-IO: 0?)",
+    );
   return { kind: "output", data: entry.output };
 }
 
@@ -106,17 +112,9 @@ export async function lookUpFor(
   // Without payloads kept, "not listed" may be a request fal ran: it is not sent again on its own.
   const lost: LostRequest =
     found.kind === "unknown" && fal.storage.storeIo === false
-      ? {
-          kind: "no-output",
-          error: {
-            stage: "result",
-            class: "permanent",
-            kind: "http",
-            status: 404,
-            message:
-              "fal no longer serves this request and its request history does not list it; with --no-store-io that cannot tell a request fal ran from one it never knew: not sent again, to avoid paying twice; it waits for a person (--retry-failed sends it again)",
-          },
-        }
+      ? noOutput(
+          "fal no longer serves this request and its request history does not list it; with --no-store-io that cannot tell a request fal ran from one it never knew",
+        )
       : found;
   const skipped = (fal.history?.skipped ?? 0) - skippedBefore;
   if (skipped > 0)

@@ -1,8 +1,31 @@
 import type { Clock } from "../clock.js";
 import { FalUnavailableError, type OutageGate } from "../fal/index.js";
+import type { JournalEntry, JournalWatch } from "../journal/journal.js";
 import type { Logger } from "../log/logger.js";
+import type { Job } from "../plan/index.js";
 import type { Budget } from "./budget.js";
 import type { InFlight } from "./job-context.js";
+
+/** A write that failed for want of room or rights: the run stops paying for results it cannot store. */
+const UNWRITABLE = /\b(ENOSPC|EDQUOT|EROFS|ENAMETOOLONG|EIO)\b/;
+
+/**
+ * The cause of a write to the output folder that failed for want of room or rights (its system
+ * error's message, naming the file), or undefined for any other error.
+ */
+export function unwritableCause(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const { code, path, message } = e as NodeJS.ErrnoException;
+    if (code !== undefined && UNWRITABLE.test(code))
+      return path === undefined || message.includes(path) ? message : `${message} '${path}'`;
+  }
+  return undefined;
+}
+
+/** Whether a job's error message says an output write failed for want of room or rights. */
+export function saysUnwritable(message: string): boolean {
+  return UNWRITABLE.test(message);
+}
 
 /** How a run ended, beyond each job's status. */
 export type RunEnd =
@@ -147,4 +170,31 @@ export class RunStop {
     if (this.#timer) clearTimeout(this.#timer);
     this.interruptSignal?.removeEventListener("abort", this.interrupt);
   }
+}
+
+/**
+ * What the run does when its journal cannot be written: it stops submitting at once (a request
+ * sent now could be paid for and known to no later run), and says every fal request a line
+ * lost names, once each, with its job and endpoint: what a person needs to find it at fal.
+ */
+export function journalWatch(stop: RunStop, logger: Logger, jobs: readonly Job[]): JournalWatch {
+  const said = new Set<string>();
+  let byKey: Map<string, Job> | undefined;
+  return {
+    failed(error) {
+      const path = error.path === undefined || error.message.includes(error.path) ? "" : ` '${error.path}'`;
+      stop.unwritable(`${error.message}${path}`);
+    },
+    lost(entry: JournalEntry) {
+      const request = "request" in entry ? entry.request : undefined;
+      if (request === undefined || !("key" in entry) || said.has(request)) return;
+      said.add(request);
+      byKey ??= new Map(jobs.map((j) => [j.key, j]));
+      const job = byKey.get(entry.key);
+      logger.error(
+        { job: job?.id, requestId: request, endpoint: job?.endpoint.id, line: entry.type },
+        "not journaled: a line naming this fal request could not be written; keep this line (the next run looks the request up in fal's request history)",
+      );
+    },
+  };
 }

@@ -10,10 +10,11 @@ import {
   OutageGate,
   Traffic,
 } from "../../src/fal/index.js";
-import { Journal } from "../../src/journal/journal.js";
+import { Journal, type JournalWatch, type NewEntry } from "../../src/journal/journal.js";
 import type { JobOutcome } from "../../src/model/job-outcome.js";
 import { loadPlan } from "../../src/pipeline/load-plan.js";
 import { executePlan } from "../../src/run/execute-plan.js";
+import type { JournalLike } from "../../src/run/job-context.js";
 import { runConfig } from "../../src/run/run-config.js";
 import { pngBytes, writePng } from "../helpers/images.js";
 import { journalEntries } from "../helpers/journal.js";
@@ -220,5 +221,57 @@ describe("executePlan, in process on a virtual clock", () => {
     expect(fal.calls.filter((c) => c.startsWith("submit"))).toHaveLength(1);
     expect(outcomes.map((o) => o.status).sort()).toEqual(["not_run", "unfinished"]);
     expect((await readdir(outputDir)).filter((f) => f.endsWith(".png"))).toEqual([]);
+  });
+  it("a submit whose `submitting` line the disk refuses never leaves: the run stops at once, output_unwritable", async () => {
+    const dir = await tempDir();
+    const clock = new VirtualClock();
+    /** The real client tells `onSend` as each submit leaves (see `createEditClient`). */
+    class SendingFal extends ScriptedFal {
+      override async submit(endpoint: string, input: Record<string, unknown>, o?: { onSend?: () => void }) {
+        o?.onSend?.();
+        return super.submit(endpoint, input);
+      }
+    }
+    const fal = new SendingFal((n) => done(n));
+    const written: string[] = [];
+    const watchers: JournalWatch[] = [];
+    /** A journal on a full disk: the first `submitting` line is refused. */
+    const journal: JournalLike = {
+      appendNow(entry: NewEntry) {
+        if (entry.type !== "submitting") return written.push(entry.type) > 0;
+        const error = Object.assign(new Error("ENOSPC: no space left on device, write"), {
+          code: "ENOSPC",
+          path: "/out/.state/journal.jsonl",
+        });
+        for (const w of watchers) w.failed(error);
+        return false;
+      },
+      append: async (entry) => {
+        written.push(entry.type);
+      },
+      watch: (w) => watchers.push(w) && undefined,
+    };
+    const plan = await twoJobs(dir);
+    const result = await executePlan({
+      plan,
+      fal: {
+        client: fal,
+        traffic: new Traffic(clock, () => 0.5, new OutageGate({ clock })),
+        target: "fal",
+        downloadFetch: mediaFetch([]),
+      },
+      state: { outputDir: join(dir, "out"), journal },
+      clock,
+      random: () => 0.5,
+      config: runConfig({ concurrency: 2 }),
+      render: true,
+    });
+    expect(fal.calls.filter((c) => c.startsWith("submit"))).toEqual([]);
+    expect([result.end, result.endMessage]).toEqual([
+      "output_unwritable",
+      "ENOSPC: no space left on device, write '/out/.state/journal.jsonl'",
+    ]);
+    expect(plan.jobs.map((j) => result.outcomes.get(j.id)?.status)).toEqual(["not_run", "not_run"]);
+    expect(written).toEqual([]);
   });
 });
