@@ -1,4 +1,4 @@
-import { constants, writeSync } from "node:fs";
+import { constants, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import { type FileHandle, lstat, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { checkFolders, mkdirs } from "./folders.js";
@@ -31,14 +31,28 @@ export async function writeAll(file: WritableFile, bytes: Uint8Array, path: stri
   }
 }
 
-/** `writeAll` for the stores that append with a file descriptor: all of `text` or an error. */
+/**
+ * `writeAll` for the stores that append with a file descriptor (O_APPEND): all of `text` or an
+ * error, and then none of it. The part a short write took (a disk filling up) is cut back off:
+ * left there, the next line appended once there is room would glue onto it, one garbage line.
+ */
 export function writeAllSync(fd: number, text: string | Uint8Array, path: string): void {
   const bytes = typeof text === "string" ? Buffer.from(text) : text;
   let done = 0;
-  while (done < bytes.length) {
-    const n = writeSync(fd, bytes, done, bytes.length - done);
-    if (!(n > 0)) throw shortWrite(path, done, bytes.length);
-    done += n;
+  try {
+    while (done < bytes.length) {
+      const n = writeSync(fd, bytes, done, bytes.length - done);
+      if (!(n > 0)) throw shortWrite(path, done, bytes.length);
+      done += n;
+    }
+  } catch (error) {
+    if (done > 0)
+      try {
+        ftruncateSync(fd, fstatSync(fd).size - done);
+      } catch {
+        // Cutting back failed too: the reader drops a torn last line.
+      }
+    throw error;
   }
 }
 
