@@ -222,8 +222,11 @@ describe("executePlan, in process on a virtual clock", () => {
     expect(outcomes.map((o) => o.status).sort()).toEqual(["not_run", "unfinished"]);
     expect((await readdir(outputDir)).filter((f) => f.endsWith(".png"))).toEqual([]);
   });
-  it("a submit whose `submitting` line the disk refuses never leaves: the run stops at once, output_unwritable", async () => {
-    const dir = await tempDir();
+  /**
+   * Two jobs over a journal whose first `submitting` line meets a full disk: `written` says
+   * whether the reserve still gave it room. fal is the scripted one, told as each submit leaves.
+   */
+  async function fullDisk(dir: string, written: boolean) {
     const clock = new VirtualClock();
     /** The real client tells `onSend` as each submit leaves (see `createEditClient`). */
     class SendingFal extends ScriptedFal {
@@ -233,21 +236,25 @@ describe("executePlan, in process on a virtual clock", () => {
       }
     }
     const fal = new SendingFal((n) => done(n));
-    const written: string[] = [];
+    const lines: string[] = [];
     const watchers: JournalWatch[] = [];
-    /** A journal on a full disk: the first `submitting` line is refused. */
+    let full = false;
     const journal: JournalLike = {
       appendNow(entry: NewEntry) {
-        if (entry.type !== "submitting") return written.push(entry.type) > 0;
-        const error = Object.assign(new Error("ENOSPC: no space left on device, write"), {
-          code: "ENOSPC",
-          path: "/out/.state/journal.jsonl",
-        });
-        for (const w of watchers) w.failed(error);
-        return false;
+        if (entry.type === "submitting" && !full) {
+          full = true;
+          const error = Object.assign(new Error("ENOSPC: no space left on device, write"), {
+            code: "ENOSPC",
+            path: "/out/.state/journal.jsonl",
+          });
+          for (const w of watchers) w.failed(error);
+          if (!written) return false;
+        }
+        lines.push(entry.type);
+        return true;
       },
       append: async (entry) => {
-        written.push(entry.type);
+        lines.push(entry.type);
       },
       watch: (w) => watchers.push(w) && undefined,
     };
@@ -266,12 +273,26 @@ describe("executePlan, in process on a virtual clock", () => {
       config: runConfig({ concurrency: 2 }),
       render: true,
     });
+    const statuses = plan.jobs.map((j) => result.outcomes.get(j.id)?.status);
+    return { fal, lines, result, statuses };
+  }
+
+  it("a submit whose `submitting` line the disk refuses never leaves: the run stops at once, output_unwritable", async () => {
+    const { fal, lines, result, statuses } = await fullDisk(await tempDir(), false);
     expect(fal.calls.filter((c) => c.startsWith("submit"))).toEqual([]);
     expect([result.end, result.endMessage]).toEqual([
       "output_unwritable",
       "ENOSPC: no space left on device, write '/out/.state/journal.jsonl'",
     ]);
-    expect(plan.jobs.map((j) => result.outcomes.get(j.id)?.status)).toEqual(["not_run", "not_run"]);
-    expect(written).toEqual([]);
+    expect(statuses).toEqual(["not_run", "not_run"]);
+    expect(lines).toEqual([]);
+  });
+
+  it("a `submitting` line the reserve took after the disk filled is not sent either, and is followed by `unfinished`: no lookup next run", async () => {
+    const { fal, lines, result, statuses } = await fullDisk(await tempDir(), true);
+    expect(fal.calls.filter((c) => c.startsWith("submit"))).toEqual([]);
+    expect(result.end).toBe("output_unwritable");
+    expect(statuses).toEqual(["not_run", "not_run"]);
+    expect(lines).toEqual(["submitting", "unfinished"]);
   });
 });
