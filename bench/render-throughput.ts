@@ -208,6 +208,15 @@ export async function benchThroughput(
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+
+/** The middle value: pairs measured back to back, less swayed by the load than a best of several. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 const best = (rows: readonly ThroughputRow[], side: "ours" | "plain") =>
   rows.reduce((a, b) => (b[side].perS > a[side].perS ? b : a));
 
@@ -226,14 +235,16 @@ export function formatThroughput(rows: readonly ThroughputRow[], defaults: Rende
         `| ${r.format} | ${at(r)} | ${r.ours.perS.toFixed(2)} | ${r.ours.cpuMsPerImage.toFixed(0)} | ${r.plain.perS.toFixed(2)} | ${r.plain.cpuMsPerImage.toFixed(0)} | ${pct(r.ours.perS / r.plain.perS)} | ${pct(r.ours.cpuMsPerImage / r.plain.cpuMsPerImage)} | ${r.load.toFixed(1)} |`,
     ),
     "",
-    `| format | best plain loop | ours, best | ours at the defaults (${at(defaults)}) | defaults / best plain |`,
-    "|---|---|---|---|---|",
+    `| format | best plain loop | ours, best | ours at the defaults (${at(defaults)}) | defaults / best plain | ours/plain wall, median | ours/plain CPU, median |`,
+    "|---|---|---|---|---|---|---|",
     ...formats.map((f) => {
       const of = rows.filter((r) => r.format === f);
       const plain = best(of, "plain");
       const ours = best(of, "ours");
       const dflt = of.find((r) => r.threads === defaults.threads && r.parallel === defaults.parallel);
-      return `| ${f} | ${plain.plain.perS.toFixed(2)}/s (${at(plain)}) | ${ours.ours.perS.toFixed(2)}/s (${at(ours)}) | ${dflt ? `${dflt.ours.perS.toFixed(2)}/s` : "not measured"} | ${dflt ? pct(dflt.ours.perS / plain.plain.perS) : "–"} |`;
+      const wall = median(of.map((r) => r.ours.perS / r.plain.perS));
+      const cpu = median(of.map((r) => r.ours.cpuMsPerImage / r.plain.cpuMsPerImage));
+      return `| ${f} | ${plain.plain.perS.toFixed(2)}/s (${at(plain)}) | ${ours.ours.perS.toFixed(2)}/s (${at(ours)}) | ${dflt ? `${dflt.ours.perS.toFixed(2)}/s` : "not measured"} | ${dflt ? pct(dflt.ours.perS / plain.plain.perS) : "–"} | ${pct(wall)} | ${pct(cpu)} |`;
     }),
   ].join("\n");
 }

@@ -5,6 +5,11 @@ import sharp, { type Metadata } from "sharp";
 // a night's images). Off for the whole process
 // (sharp's settings are per process; delivery loads this module).
 sharp.cache(false);
+// One libvips thread per image: the render pool runs one image per core (RenderPool). Measured,
+// a second thread per image costs about the same CPU an image, so beside one image per core it
+// only oversubscribes the cores (docs/benchmarks.md#rendering). sharp's own default is 1 on
+// glibc Linux (memory fragmentation) but the core count elsewhere: set, it is 1 everywhere.
+sharp.concurrency(1);
 
 /** What decoding an image tells: its format and pixels. */
 export interface ImageInfo {

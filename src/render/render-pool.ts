@@ -3,9 +3,9 @@ import { availableParallelism } from "node:os";
 /** How a render pool uses the machine. */
 export interface RenderPoolOptions {
   /**
-   * Images rendered at once. @default the cores (`availableParallelism()`): measured on 2 cores,
-   * one image per core, each on one libvips thread, beat fewer images on more threads for
-   * every format (see docs/rendering.md).
+   * Images rendered at once. @default the cores (`availableParallelism()`), each image on one
+   * libvips thread (image-codec.ts): chosen from `npm run bench -- render-threads`, libvips
+   * threads 1–2 × images 1–3 per format (see docs/benchmarks.md#rendering).
    */
   readonly parallel?: number;
   /**
