@@ -32,6 +32,9 @@ export default defineConfig({
           // the project's CPU. No unit test leaves a global changed (the one fake-timer test and
           // the two that set process.exitCode restore them).
           isolate: false,
+          // Projects whose worker counts differ must run in groups of their own (vitest refuses
+          // them together): the unit files first, then the e2e files, then the browser's.
+          sequence: { groupOrder: 0 },
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },
@@ -47,11 +50,18 @@ export default defineConfig({
           // An e2e file mostly waits on its subprocesses and the emulator's clock: more files at
           // once than cores keeps both cores of a 2-core machine busy (vitest's default is cores - 1).
           maxWorkers: 4,
+          sequence: { groupOrder: 1 },
         },
       },
       {
         resolve: { alias },
-        test: { name: "browser", include: [BROWSER], testTimeout: 120_000, hookTimeout: 60_000 },
+        test: {
+          name: "browser",
+          include: [BROWSER],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },
