@@ -116,7 +116,19 @@ export interface ExecuteResult {
   readonly endMessage?: string;
 }
 
-/** Uploads the local inputs of the jobs that will send a request (others need none). */
+/**
+ * The starts from which a job may send a request: a result fetched but not kept (`delivering`)
+ * is sent again when fal no longer serves its files, and needs its inputs then.
+ */
+const MAY_SEND: ReadonlySet<string> = new Set([
+  "to-submit",
+  "submitting",
+  "submitted",
+  "reconciling",
+  "delivering",
+]);
+
+/** Uploads the local inputs of the jobs that may send a request (others need none). */
 async function uploadNeeded(
   { plan, fal, state }: ExecuteOptions,
   retry: CallRetry,
@@ -126,7 +138,7 @@ async function uploadNeeded(
     plan.jobs
       .filter((j) => {
         const kind = state.starts?.get(j.id)?.kind ?? "to-submit";
-        return kind === "to-submit" || kind === "submitted" || kind === "reconciling";
+        return MAY_SEND.has(kind);
       })
       .flatMap((j) => j.images.flatMap((r) => (r.kind === "file" ? [r.sha256] : []))),
   );

@@ -265,8 +265,10 @@ export async function runJob(
   start: JobPhase = { kind: "to-submit" },
 ): Promise<JobOutcome> {
   if (isEnd(start)) return endedBefore(start, ctx, job);
-  // A job that only needs its images written needs no uploaded inputs.
-  const urls = start.kind === "delivering" ? [] : imageUrls(job, ctx.state.uploads);
+  // A job that starts delivering sends again only when fal no longer serves its result: its
+  // inputs are uploaded for that, but one missing is not the job's failure.
+  const resolved = imageUrls(job, ctx.state.uploads);
+  const urls = start.kind === "delivering" && !Array.isArray(resolved) ? [] : resolved;
   // A submit in doubt is looked up all the same: fal may have it, paid. So is a request an
   // earlier run left, when the budget could pay for no new one (nothing was uploaded then).
   const followsAnyway = start.kind === "reconciling" || (start.kind === "submitted" && ctx.stop.byBudget());

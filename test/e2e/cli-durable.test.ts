@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
@@ -206,6 +206,30 @@ describe("durable runs", () => {
       "kept",
       "done",
       "image",
+    ]);
+    expect(submits(em)).toHaveLength(3);
+  });
+
+  it("a result fetched but not kept, gone at fal since, is sent again with its inputs uploaded", async () => {
+    const { out, args, env } = await setUp(["Alpha"]);
+    expect((await runCli(args("--no-render"), { env })).code).toBe(0);
+    const em = emulator as Emulator;
+    const journal = join(out, "durable", ".state", "journal.jsonl");
+    // What a kill between fetching the result and keeping its image leaves: the lines up to
+    // `completed`, no original, no output; and a night later fal has forgotten the request.
+    const lines = (await readFile(journal, "utf8")).split("\n").filter((l) => l !== "");
+    const cut = lines.findIndex((l) => (JSON.parse(l) as { type: string }).type === "completed");
+    const request = (JSON.parse(lines[cut] ?? "{}") as { request: string }).request;
+    await writeFile(journal, `${lines.slice(0, cut + 1).join("\n")}\n`);
+    await rm(join(out, "durable", ".state", "originals"), { recursive: true, force: true });
+    expect(em.forget(request)).toBe(true);
+    const again = await runCli(args(), { env });
+    expect(again.stderr).not.toContain("were not uploaded");
+    expect(again.code).toBe(0);
+    const rep = await report(out);
+    expect(rep.jobs.map((j) => [j.id, j.status])).toEqual([
+      ["S1-square", "succeeded"],
+      ["S1-wide", "succeeded"],
     ]);
     expect(submits(em)).toHaveLength(3);
   });
