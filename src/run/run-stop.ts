@@ -46,7 +46,8 @@ export type RunEnd =
  */
 export class RunStop {
   #stopped: { end: RunEnd; reason: string; message?: string } | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /** Disarms the deadline's wait (see `armDeadline`). */
+  readonly #disarm = new AbortController();
   readonly #aborter = new AbortController();
   /** Aborts the moment the run stops, whatever stopped it. */
   readonly signal: AbortSignal = this.#aborter.signal;
@@ -95,7 +96,12 @@ export class RunStop {
       for (const f of this.inFlight.values())
         if (f.state === "queued" || action === "cancel") f.abort("the run's deadline passed");
     };
-    this.#timer = setTimeout(atDeadline, Math.max(0, at - clock.now()));
+    // On the run's clock (a test's moves it), whose sleep also takes a wait past Node's timer
+    // limit (~24.8 days) in steps: a bare setTimeout that long fires at once.
+    const disarmed = this.#disarm.signal;
+    void clock.sleep(Math.max(0, at - clock.now()), disarmed).then(() => {
+      if (!disarmed.aborted) atDeadline();
+    });
   }
 
   /**
@@ -167,7 +173,7 @@ export class RunStop {
   }
 
   dispose(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#disarm.abort();
     this.interruptSignal?.removeEventListener("abort", this.interrupt);
   }
 }
