@@ -5,7 +5,7 @@ import type { Logger } from "../log/logger.js";
 import { type JobPhase, startLabel } from "../model/job-phase.js";
 import type { PendingRender } from "../model/kept-image.js";
 import type { Plan } from "../plan/index.js";
-import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
+import { decideStart, journalPhase, type ResumeOptions, retriedByRetryFailed } from "../run/job-resume.js";
 import { pendingAtFal, SourceMismatches, stateForSource } from "../run/source-check.js";
 import { verifyImages } from "../run/verify-images.js";
 import { type ReviewPass, withSeedsSent } from "./honour-review.js";
@@ -83,11 +83,9 @@ export async function decideStarts(
   const plan = options.retryFailed
     ? {
         ...fullPlan,
-        // Failed, or in doubt (reported failed when fal's history could not settle it).
-        jobs: fullPlan.jobs.filter((j) => {
-          const phase = stateForSource(states.get(j.key), source)?.phase;
-          return phase === "failed" || phase === "submitting" || phase === "reconciling";
-        }),
+        jobs: fullPlan.jobs.filter((j) =>
+          retriedByRetryFailed(stateForSource(states.get(j.key), source)?.phase),
+        ),
       }
     : fullPlan;
   const sources = new SourceMismatches(source);

@@ -8,7 +8,7 @@ import type { Job, Plan } from "../plan/index.js";
 import { indexDecisions, readDecisions } from "../review/index.js";
 import { heldAtFal } from "../run/budget.js";
 import { deliveryFor } from "../run/delivery.js";
-import { decideStart, journalPhase, type ResumeOptions } from "../run/job-resume.js";
+import { decideStart, journalPhase, type ResumeOptions, retriedByRetryFailed } from "../run/job-resume.js";
 import { SourceMismatches } from "../run/source-check.js";
 import { extOf } from "../run/verify-images.js";
 import { hasApproval, reviewVerdict } from "./honour-review.js";
@@ -82,7 +82,7 @@ export async function previewOutput(
     const verified =
       state?.phase === "done" && !jobOptions.force ? await looksIntact(outputDir, job, state) : false;
     const start = decideStart(journalPhase(state, verified), jobOptions);
-    if (options.retryFailed && state?.phase !== "failed") continue;
+    if (options.retryFailed && !retriedByRetryFailed(state?.phase)) continue;
     if (start.kind === "up-to-date" && reviewVerdict(review, job, start.images) === "regenerate") {
       jobs["to-run"].push(job);
       regenerate.push(job);

@@ -87,6 +87,15 @@ export function journalPhase(
 }
 
 /**
+ * Whether `--retry-failed` takes a job the journal left in this phase: failed, or a submit in
+ * doubt (reported failed when fal's history could not settle it). `run` and `plan` both ask here,
+ * so the preview lists every request the run may pay for.
+ */
+export function retriedByRetryFailed(phase: string | undefined): boolean {
+  return phase === "failed" || phase === "submitting" || phase === "reconciling";
+}
+
+/**
  * How a job starts in this run: the transition a new run makes from the phase the journal
  * left (see `journalPhase`). Pure. A job failed for good stays so until `--retry-failed`; a
  * submit cut off by a kill is reconciled with fal's request history (in an older journal that
