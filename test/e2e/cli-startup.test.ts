@@ -27,7 +27,7 @@ const require = createRequire(import.meta.url);
 process.on("exit", () => appendFileSync(out, Object.keys(require.cache).join("\\n") + "\\n"));
 `;
 
-/** The packages (node_modules/<name>) a CLI command loads, and whether it exited 0. */
+/** The packages (node_modules/<name>) a CLI command loads; the command must exit 0. */
 async function packagesLoaded(args: string[]): Promise<Set<string>> {
   const dir = await tempDir();
   await writeFile(join(dir, "loader.mjs"), LOADER);
