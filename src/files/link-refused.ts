@@ -8,7 +8,7 @@ export const isLinkError = (error: unknown): boolean => (error as NodeJS.ErrnoEx
 function refusal(path: string, target: string, want: "file" | "folder", cause?: unknown): PipelineError {
   return new PipelineError(
     "STATE_UNTRUSTED",
-    `${path} is a symbolic link (to ${target}): the state of an output folder is never read or written through links; put the ${want} itself there, or remove it`,
+    `${path} is a symbolic link (to ${target}): seedream-pipeline never reads or writes its own files through links; put the ${want} itself there, or remove it`,
     cause === undefined ? undefined : { cause },
   );
 }

@@ -43,7 +43,7 @@ const OWN_ENTRIES = [
 function untrusted(path: string, why: string, want: "file" | "folder"): PipelineError {
   return new PipelineError(
     "STATE_UNTRUSTED",
-    `${path} ${why}: the state of an output folder is never read or written through links; put the ${want} itself there, or remove it`,
+    `${path} ${why}: seedream-pipeline keeps its state there; put the ${want} itself there, or remove it`,
   );
 }
 

@@ -80,7 +80,7 @@ describe("a tampered state folder (#24)", () => {
       const r = await night.run("--force");
       expect([r.code, lastLine(r.stderr)], rel).toEqual([
         2,
-        `seedream-pipeline: ${path} is a symbolic link (to ${target}): the state of an output folder is never read or written through links; put the ${kind} itself there, or remove it`,
+        `seedream-pipeline: ${path} is a symbolic link (to ${target}): seedream-pipeline never reads or writes its own files through links; put the ${kind} itself there, or remove it`,
       ]);
       // `--force` would have sent every job again: nothing was.
       expect(night.sent(), rel).toBe(6);
@@ -108,7 +108,7 @@ describe("a tampered state folder (#24)", () => {
     const r = await publish();
     expect([r.code, lastLine(r.stderr)]).toEqual([
       2,
-      `seedream-pipeline: ${state} is a symbolic link (to ${victim}): the state of an output folder is never read or written through links; put the file itself there, or remove it`,
+      `seedream-pipeline: ${state} is a symbolic link (to ${victim}): seedream-pipeline never reads or writes its own files through links; put the file itself there, or remove it`,
     ]);
     expect(await readFile(victim, "utf8")).toBe("precious\n");
   }, 120_000);
@@ -126,7 +126,7 @@ describe("a tampered state folder (#24)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("1 delivered by fal (paid, kept) and not rendered yet");
     expect(r.stderr).toContain(
-      `"cause":"${path} is a symbolic link (to ${victim}): the state of an output folder is never read or written through links; put the file itself there, or remove it","msg":"could not render an image`,
+      `"cause":"${path} is a symbolic link (to ${victim}): seedream-pipeline never reads or writes its own files through links; put the file itself there, or remove it","msg":"could not render an image`,
     );
     expect([await readFile(victim, "utf8"), night.sent()]).toEqual(["precious\n", 6]);
   }, 120_000);

@@ -16,7 +16,7 @@ import { useTempDirs } from "../helpers/temp-dir.js";
 const tempDir = useTempDirs();
 
 const refusal = (path: string, target: string, want = "file") =>
-  `${path} is a symbolic link (to ${target}): the state of an output folder is never read or written through links; put the ${want} itself there, or remove it`;
+  `${path} is a symbolic link (to ${target}): seedream-pipeline never reads or writes its own files through links; put the ${want} itself there, or remove it`;
 
 /** A folder with an output folder `out/` and a file outside it holding "precious". */
 async function setup() {
